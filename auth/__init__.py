@@ -1,0 +1,1 @@
+"""Identity (passwords, tokens, the viewer) and, later, the access policy."""

@@ -1,0 +1,85 @@
+"""Opaque bearer tokens, stored as keyed hashes and revocable at any time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.viewer import Viewer
+from models import AuthToken, Department, User, utcnow
+
+BEARER_PREFIX = "bearer "
+
+
+def token_hash(raw_token: str, secret: bytes) -> str:
+    return hmac.new(secret, raw_token.encode(), hashlib.sha256).hexdigest()
+
+
+def parse_authorization(header: str | None) -> str | None:
+    """The raw token of an ``Authorization: Bearer …`` value, or None."""
+    if not header or not header.lower().startswith(BEARER_PREFIX):
+        return None
+    token = header[len(BEARER_PREFIX) :].strip()
+    return token or None
+
+
+async def issue_token(session: AsyncSession, user_id: int, secret: bytes, ttl: timedelta) -> str:
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        AuthToken(token_hash=token_hash(raw, secret), user_id=user_id, expires_at=utcnow() + ttl)
+    )
+    return raw
+
+
+async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> Viewer | None:
+    """The viewer a token belongs to, if it is live and its user active; one statement."""
+    row = (
+        await session.execute(
+            select(
+                AuthToken.id,
+                User.id,
+                User.is_admin,
+                User.department_id,
+                Department.path,
+            )
+            .join(User, User.id == AuthToken.user_id)
+            .outerjoin(Department, Department.id == User.department_id)
+            .where(
+                AuthToken.token_hash == token_hash(raw_token, secret),
+                AuthToken.revoked_at.is_(None),
+                AuthToken.expires_at > utcnow(),
+                User.active.is_(True),
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    token_id, user_id, is_admin, department_id, path = row
+    return Viewer(
+        user_id=user_id,
+        is_admin=is_admin,
+        department_id=department_id,
+        department_path=path or "",
+        token_id=token_id,
+    )
+
+
+async def revoke_token(session: AsyncSession, token_id: int) -> None:
+    await session.execute(
+        update(AuthToken)
+        .where(AuthToken.id == token_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def revoke_user_tokens(session: AsyncSession, user_id: int) -> None:
+    await session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )

@@ -1,0 +1,16 @@
+"""Who is asking: the authenticated user as the rest of the code sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    user_id: int
+    is_admin: bool
+    department_id: int | None
+    # The materialised path of the viewer's department ("/1/4/"), "" without one.
+    department_path: str
+    # The token this request came with: logout revokes exactly this one.
+    token_id: int

@@ -1,0 +1,1 @@
+"""Wiring: settings, database engine, the ASGI app, the CLI and demo data."""

@@ -1,0 +1,109 @@
+"""The ASGI application: GraphQL on /graphql, health and readiness probes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
+
+from crmhub.database import create_engine, create_session_factory
+from crmhub.settings import Settings
+from resolvers.context import AuthConfig, Services
+from resolvers.sessions import viewer_for_token
+from schema import ConnectionInfo, build_schema
+from subscriptions.bus import Bus
+
+log = logging.getLogger(__name__)
+
+READINESS_TIMEOUT_SECONDS = 2.0
+
+
+class CrmGraphQL(GraphQL[ConnectionInfo, None]):
+    def __init__(self, services: Services, **options: Any) -> None:
+        super().__init__(build_schema(), **options)
+        self.services = services
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> ConnectionInfo:
+        return ConnectionInfo(
+            services=self.services,
+            authorization=request.headers.get("authorization"),
+            client_address=request.client.host if request.client else "unknown",
+        )
+
+    async def on_ws_connect(self, context: ConnectionInfo) -> UnsetType | dict[str, object] | None:
+        token = context.raw_token
+        if token is None or await viewer_for_token(self.services, token) is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        return await super().on_ws_connect(context)
+
+
+def auth_config(settings: Settings) -> AuthConfig:
+    return AuthConfig(
+        token_secret=settings.token_secret,
+        token_ttl=timedelta(hours=settings.token_ttl_hours),
+        login_failures_per_email=settings.login_failures_per_email,
+        login_failures_per_address=settings.login_failures_per_address,
+        login_failure_window=timedelta(seconds=settings.login_failure_window_seconds),
+    )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    engine = create_engine(settings.database_url)
+    services = Services(session_factory=create_session_factory(engine), auth=auth_config(settings))
+    bus = Bus(settings.broadcast_url)
+    graphql = CrmGraphQL(services, connection_init_wait_timeout=timedelta(seconds=10))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await bus.start()
+        try:
+            yield
+        finally:
+            await bus.stop()
+            await engine.dispose()
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> JSONResponse:
+        checks = {"database": await _database_reachable(services), "bus": await bus.is_reachable()}
+        return JSONResponse(
+            {"status": "ok" if all(checks.values()) else "unavailable", "checks": checks},
+            status_code=200 if all(checks.values()) else 503,
+        )
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.bus = bus
+    return app
+
+
+async def _database_reachable(services: Services) -> bool:
+    try:
+        async with services.session_factory() as session:
+            await session.execute(text("SELECT 1"))
+        return True
+    except Exception as error:
+        log.warning("database unreachable: %s", error)
+        return False

@@ -1,0 +1,98 @@
+"""The `crmhub` command: serve, migrate, demo, createuser."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+
+from crmhub.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="crmhub", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="apply migrations and serve the API")
+    serve.add_argument("--host", help="default: CRMHUB_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: CRMHUB_PORT or 8000")
+    serve.add_argument("--workers", type=int, default=1)
+
+    commands.add_parser("migrate", help="apply database migrations")
+
+    demo = commands.add_parser("demo", help="load demo data (idempotent)")
+    demo.add_argument(
+        "--if-empty", action="store_true", help="only when the database has no users yet"
+    )
+
+    create = commands.add_parser("createuser", help="create a user (asks for the password)")
+    create.add_argument("email")
+    create.add_argument("name")
+    create.add_argument("--admin", action="store_true")
+    create.add_argument("--position", default="")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        return 0
+    if args.command == "demo":
+        from crmhub.demo import load_demo
+
+        loaded = asyncio.run(load_demo(settings, only_if_empty=args.if_empty))
+        print("demo data loaded" if loaded else "demo data already present")
+        return 0
+    password = getpass.getpass("password: ")
+    return asyncio.run(_create_user(settings, args, password))
+
+
+async def _migrate(settings: Settings) -> None:
+    from crmhub.database import create_engine
+    from crmhub.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
+    import uvicorn
+
+    asyncio.run(_migrate(settings))
+    host, port = host or settings.host, port or settings.port
+    print(f"crmhub: GraphiQL at http://{host}:{port}/graphql", flush=True)
+    uvicorn.run(
+        "crmhub.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+    return 0
+
+
+async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> int:
+    from crmhub.demo import create_user_directly
+    from resolvers.errors import DomainError
+
+    try:
+        await create_user_directly(
+            settings, args.email, args.name, password, is_admin=args.admin, position=args.position
+        )
+    except DomainError as error:
+        print(f"crmhub: {error.message}", file=sys.stderr)
+        return 1
+    print(f"created {args.email}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Configuration from environment variables (prefix ``CRMHUB_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FILE = Path(".crmhub-secret")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRMHUB_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./crmhub.db"
+    broadcast_url: str = "memory://"
+    secret: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # A bearer token lives this long unless logged out or revoked before.
+    token_ttl_hours: int = 24 * 14
+    # Login throttling: this many failures within the window answer RATE_LIMITED.
+    login_failures_per_email: int = 5
+    login_failures_per_address: int = 30
+    login_failure_window_seconds: int = 15 * 60
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _require_secret_in_production(self) -> Settings:
+        if not self.secret and not self.is_sqlite:
+            raise ValueError(
+                "CRMHUB_SECRET is required when the database is not the embedded SQLite; "
+                "set it to the same long random string on every app process"
+            )
+        return self
+
+    @cached_property
+    def token_secret(self) -> bytes:
+        """The secret that keys token hashes; on the embedded default it is made once and kept."""
+        if self.secret:
+            return self.secret.encode()
+        if not SECRET_FILE.exists():
+            SECRET_FILE.write_text(secrets.token_urlsafe(48))
+            SECRET_FILE.chmod(0o600)
+        return SECRET_FILE.read_text().strip().encode()

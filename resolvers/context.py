@@ -1,0 +1,96 @@
+"""The request context every resolver receives: session, viewer, loaders.
+
+One context per GraphQL operation (see ``schema/extensions.py``). Strawberry resolves sibling
+fields concurrently and an ``AsyncSession`` allows one statement at a time, so access to the
+session is serialised by ``db()``. Never await a loader inside a ``db()`` block: the loader's
+batch needs the same lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.viewer import Viewer
+from models import SessionFactory
+from resolvers.errors import Forbidden, Unauthenticated
+from resolvers.loading import Loader
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    token_secret: bytes
+    token_ttl: timedelta
+    login_failures_per_email: int
+    login_failures_per_address: int
+    login_failure_window: timedelta
+
+
+@dataclass(frozen=True)
+class Services:
+    """What lives for the whole process and every request may use."""
+
+    session_factory: SessionFactory
+    auth: AuthConfig
+
+
+@dataclass
+class RequestContext:
+    services: Services
+    viewer: Viewer | None
+    client_address: str = "unknown"
+    _session: AsyncSession | None = field(default=None, repr=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    _loaders: dict[Callable[..., Any], Loader[Any, Any]] = field(default_factory=dict, repr=False)
+
+    @asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        """The request's session, held exclusively; rolled back if the block raises."""
+        async with self._lock:
+            if self._session is None:
+                self._session = self.services.session_factory()
+            try:
+                yield self._session
+            except BaseException:
+                await self._session.rollback()
+                raise
+
+    def loader(
+        self, batch: Callable[[RequestContext, list[K]], Awaitable[Sequence[V]]]
+    ) -> Loader[K, V]:
+        """The request's loader for a batch function, made on first use."""
+        existing = self._loaders.get(batch)
+        if existing is None:
+            existing = Loader(partial(batch, self))
+            self._loaders[batch] = existing
+        return existing
+
+    def forget_loaded(self) -> None:
+        """Drop every cached load, after a write that may have changed them."""
+        self._loaders.clear()
+
+    def require_viewer(self) -> Viewer:
+        if self.viewer is None:
+            raise Unauthenticated("Log in first: send 'Authorization: Bearer <token>'")
+        return self.viewer
+
+    def require_admin(self) -> Viewer:
+        viewer = self.require_viewer()
+        if not viewer.is_admin:
+            raise Forbidden("Only an administrator may do this")
+        return viewer
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,162 @@
+"""Keyset pagination for every connection: no OFFSET, so page 1,000 costs what page 1 costs.
+
+A page is defined by an ordered list of sort keys ending in the primary key (the stable
+tie-break). A cursor carries the sort-key values of its row; the next page is the rows
+strictly after it in that order. Sort expressions must not be NULL: wrap nullable columns
+in ``coalesce`` before ordering on them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar, cast
+
+import orjson
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, false, func, or_, select
+
+from resolvers.context import RequestContext
+from resolvers.errors import BadInput
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class SortKey:
+    expression: SQLColumnExpression[Any]
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    def validated(self) -> PageRequest:
+        if self.first is not None and self.last is not None:
+            raise BadInput("Pass either 'first' or 'last', not both", field="first")
+        for name in ("first", "last"):
+            size = getattr(self, name)
+            if size is not None and not 0 <= size <= MAX_PAGE_SIZE:
+                raise BadInput(f"'{name}' must be between 0 and {MAX_PAGE_SIZE}", field=name)
+        return self
+
+    @property
+    def backwards(self) -> bool:
+        return self.last is not None or (self.before is not None and self.first is None)
+
+    @property
+    def size(self) -> int:
+        size = self.last if self.backwards else self.first
+        return DEFAULT_PAGE_SIZE if size is None else size
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    count_total: Callable[[], Awaitable[int]]
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(list(values), default=_jsonable)).decode()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def decode_cursor(cursor: str, keys: Sequence[SortKey], field: str) -> list[Any]:
+    try:
+        raw = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError, orjson.JSONDecodeError) as error:
+        raise BadInput("Not a cursor of this list", field=field) from error
+    if not isinstance(raw, list) or len(raw) != len(keys):
+        raise BadInput("Not a cursor of this list (another order?)", field=field)
+    try:
+        return [_from_json(value, key) for value, key in zip(raw, keys, strict=True)]
+    except (TypeError, ValueError) as error:
+        raise BadInput("Not a cursor of this list (another order?)", field=field) from error
+
+
+def _from_json(value: Any, key: SortKey) -> Any:
+    python_type = cast(ColumnElement[Any], key.expression).type.python_type
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    if python_type is Decimal:
+        return Decimal(value)
+    if not isinstance(value, python_type):
+        raise TypeError(f"expected {python_type.__name__}")
+    return value
+
+
+def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in the order of ``keys`` (mixed directions allowed)."""
+    clauses: list[ColumnElement[bool]] = []
+    for index, key in enumerate(keys):
+        equal_prefix = [keys[i].expression == values[i] for i in range(index)]
+        beyond = (
+            key.expression < values[index] if key.descending else key.expression > values[index]
+        )
+        clauses.append(and_(*equal_prefix, beyond))
+    return or_(false(), *clauses)
+
+
+def _reversed(keys: Sequence[SortKey]) -> list[SortKey]:
+    return [SortKey(key.expression, not key.descending) for key in keys]
+
+
+async def fetch_page(
+    ctx: RequestContext,
+    statement: Select[tuple[T]],
+    keys: Sequence[SortKey],
+    request: PageRequest,
+) -> Page[T]:
+    """One page of ``statement`` (filters applied, no order) in the order of ``keys``.
+
+    The last key must be unique (the primary key): it makes the order total.
+    """
+    request = request.validated()
+    order = _reversed(keys) if request.backwards else list(keys)
+    cursor = request.before if request.backwards else request.after
+    cursor_field = "before" if request.backwards else "after"
+    paged = statement
+    if cursor is not None:
+        paged = paged.where(_after(order, decode_cursor(cursor, keys, cursor_field)))
+    paged = paged.add_columns(*(key.expression for key in keys))
+    paged = paged.order_by(
+        *(key.expression.desc() if key.descending else key.expression.asc() for key in order)
+    ).limit(request.size + 1)
+
+    async with ctx.db() as session:
+        rows = list((await session.execute(paged)).all())
+    has_more = len(rows) > request.size
+    rows = rows[: request.size]
+    if request.backwards:
+        rows.reverse()
+
+    async def count_total() -> int:
+        counting = select(func.count()).select_from(statement.order_by(None).subquery())
+        async with ctx.db() as session:
+            return int((await session.execute(counting)).scalar_one())
+
+    return Page(
+        items=[row[0] for row in rows],
+        cursors=[encode_cursor(row[1:]) for row in rows],
+        has_next_page=has_more if not request.backwards else request.before is not None,
+        has_previous_page=has_more if request.backwards else request.after is not None,
+        count_total=count_total,
+    )

@@ -1,0 +1,23 @@
+"""Partial updates: a field left out of a patch is MISSING, which differs from null."""
+
+from __future__ import annotations
+
+import enum
+from typing import Final, TypeVar
+
+T = TypeVar("T")
+
+
+class _Missing(enum.Enum):
+    MISSING = enum.auto()
+
+    def __bool__(self) -> bool:
+        return False
+
+
+Missing = _Missing
+MISSING: Final = _Missing.MISSING
+
+
+def given(value: T | Missing) -> bool:
+    return value is not MISSING

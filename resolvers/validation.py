@@ -1,0 +1,41 @@
+"""Checks on input shared by every aggregate; each failure names the offending field."""
+
+from __future__ import annotations
+
+import re
+
+from resolvers.errors import BadInput
+
+# Pragmatic, not RFC 5322: one @, no spaces, a dot in the domain, a sane length.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+MAX_EMAIL_LENGTH = 254
+
+
+def text(value: str, field: str, *, max_length: int, required: bool = True) -> str:
+    """The value stripped; refused when empty (if required) or longer than ``max_length``."""
+    cleaned = value.strip()
+    if required and not cleaned:
+        raise BadInput(f"'{field}' must not be empty", field=field)
+    if len(cleaned) > max_length:
+        raise BadInput(f"'{field}' is longer than {max_length} characters", field=field)
+    return cleaned
+
+
+def email(value: str, field: str = "email") -> str:
+    cleaned = value.strip().lower()
+    if len(cleaned) > MAX_EMAIL_LENGTH or not _EMAIL.match(cleaned):
+        raise BadInput(f"'{value}' is not a valid e-mail address", field=field)
+    return cleaned
+
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+
+
+def new_password(value: str, field: str = "password") -> str:
+    if not MIN_PASSWORD_LENGTH <= len(value) <= MAX_PASSWORD_LENGTH:
+        raise BadInput(
+            f"A password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
+            field=field,
+        )
+    return value

@@ -1,0 +1,69 @@
+"""The GraphQL layer: Strawberry types and the root Query / Mutation, thin over resolvers/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.extensions.query_depth_limiter import IgnoreContext
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from schema.departments import Department, DepartmentMutations, DepartmentQueries
+from schema.errors import ErrorCodes, is_expected
+from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
+from schema.node import NodeQueries
+from schema.sessions import SessionMutations
+from schema.users import User, UserMutations, UserQueries
+
+__all__ = ["ConnectionInfo", "build_schema"]
+
+Query = merge_types("Query", (NodeQueries, UserQueries, DepartmentQueries))
+Mutation = merge_types("Mutation", (SessionMutations, UserMutations, DepartmentMutations))
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+
+
+def _is_introspection(context: IgnoreContext) -> bool:
+    return context.field_name.startswith("__")
+
+
+class CrmSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Refusals and client mistakes are answers, not incidents: log only the unexpected.
+        unexpected = [error for error in errors if not is_expected(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(**options: Any) -> strawberry.Schema:
+    return CrmSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[User, Department],
+        extensions=[
+            # Factories: Strawberry builds the extensions afresh for every operation. The
+            # parser and validation caches themselves live at module level.
+            OperationScope,
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH, should_ignore=_is_introspection),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            RequireLogin,
+            ErrorCodes,
+        ],
+        **options,
+    )

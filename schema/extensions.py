@@ -1,0 +1,115 @@
+"""Per-operation plumbing: a fresh request context for every operation, and the login gate.
+
+Strawberry calls ``get_context`` once per HTTP request but only once per websocket, so what
+it returns (``ConnectionInfo``) holds only what the connection knows. ``OperationScope``
+turns it into a ``RequestContext`` per operation, with its own session and loaders, and
+closes them when the operation ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_operation_ast,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from strawberry.extensions import SchemaExtension
+
+from auth.tokens import parse_authorization
+from resolvers.context import RequestContext, Services
+from resolvers.sessions import viewer_for_token
+
+# Root fields open to a client that has not logged in. Introspection stays open so that
+# GraphiQL can show the schema before the login.
+PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename", "__schema", "__type"})
+
+
+@dataclass
+class ConnectionInfo:
+    services: Services
+    authorization: str | None
+    client_address: str
+    # Filled by Strawberry from a websocket's connection_init payload.
+    connection_params: dict[str, Any] | None = field(default=None)
+
+    @property
+    def raw_token(self) -> str | None:
+        header = self.authorization
+        if header is None and isinstance(self.connection_params, dict):
+            value = self.connection_params.get("authorization")
+            header = value if isinstance(value, str) else None
+        return parse_authorization(header)
+
+
+class OperationScope(SchemaExtension):
+    async def on_operation(self) -> AsyncIterator[None]:
+        connection = self.execution_context.context
+        assert isinstance(connection, ConnectionInfo)
+        token = connection.raw_token
+        ctx = RequestContext(
+            services=connection.services,
+            viewer=await viewer_for_token(connection.services, token) if token else None,
+            client_address=connection.client_address,
+        )
+        self.execution_context.context = ctx
+        try:
+            yield
+        finally:
+            await ctx.close()
+            self.execution_context.context = connection
+
+
+class RequireLogin(SchemaExtension):
+    """Answers UNAUTHENTICATED, before anything runs, to an operation that needs a viewer."""
+
+    def on_execute(self) -> Any:
+        ctx = self.execution_context.context
+        document = self.execution_context.graphql_document
+        if isinstance(ctx, RequestContext) and ctx.viewer is None and document is not None:
+            operation = get_operation_ast(document, self.execution_context.operation_name)
+            if (
+                operation is not None
+                and not _root_fields(document, operation) <= PUBLIC_ROOT_FIELDS
+            ):
+                error = GraphQLError(
+                    "Log in first: send 'Authorization: Bearer <token>'",
+                    extensions={"code": "UNAUTHENTICATED"},
+                )
+                self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
+        yield
+
+
+def _root_fields(document: DocumentNode, operation: OperationDefinitionNode) -> set[str]:
+    fragments = {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+    names: set[str] = set()
+    seen: set[str] = set()
+
+    def walk(selection_set: SelectionSetNode) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                walk(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    seen.add(name)
+                    walk(fragments[name].selection_set)
+
+    walk(operation.selection_set)
+    return names

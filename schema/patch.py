@@ -1,0 +1,29 @@
+"""From GraphQL's "argument not given" (UNSET) to the resolvers' MISSING."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import strawberry
+
+from resolvers.errors import BadInput
+from resolvers.patch import MISSING, Missing
+from schema.relay import decode_id
+
+T = TypeVar("T")
+
+
+def required(value: T | None, field: str) -> T | Missing:
+    """A patch field that may be left out but not set to null."""
+    if value is strawberry.UNSET:
+        return MISSING
+    if value is None:
+        raise BadInput(f"'{field}' cannot be null", field=field)
+    return value
+
+
+def id_or_null(value: strawberry.ID | None, type_name: str, field: str) -> int | Missing | None:
+    """A patch's optional reference: left out, cleared with null, or set to an ID."""
+    if value is strawberry.UNSET:
+        return MISSING
+    return None if value is None else decode_id(value, type_name, field)

@@ -1,0 +1,128 @@
+"""Relay plumbing: global IDs, the Node interface, connections built from resolver pages."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import strawberry
+
+from resolvers.errors import BadInput, NotFound
+from resolvers.pagination import Page, PageRequest
+from schema.context import Info
+
+NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
+
+
+def encode_id(type_name: str, pk: int) -> strawberry.ID:
+    raw = f"{type_name}:{pk}".encode()
+    return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+
+
+def decode_any_id(global_id: str, field: str = "id") -> tuple[str, int]:
+    try:
+        padded = global_id + "=" * (-len(global_id) % 4)
+        type_name, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        return type_name, int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise BadInput(f"'{global_id}' is not an ID", field=field) from error
+
+
+def decode_id(global_id: str, type_name: str, field: str = "id") -> int:
+    """The primary key of a global ID, which must be of ``type_name``."""
+    actual, pk = decode_any_id(global_id, field)
+    if actual != type_name:
+        raise BadInput(f"'{field}' must be the ID of a {type_name}, not a {actual}", field=field)
+    return pk
+
+
+def decode_optional_id(global_id: str | None, type_name: str, field: str) -> int | None:
+    return None if global_id is None else decode_id(global_id, type_name, field)
+
+
+@strawberry.interface(description="An object with a globally unique, opaque ID.")
+class Node:
+    pk: strawberry.Private[int]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return encode_id(type(self).__name__, self.pk)
+
+
+NodeFetcher = Callable[[Info, int], Awaitable[Node]]
+_fetchers: dict[str, NodeFetcher] = {}
+
+
+def node_fetcher(type_name: str) -> Callable[[NodeFetcher], NodeFetcher]:
+    """Register how ``node(id:)`` loads objects of one type (with that type's access rules)."""
+
+    def register(fetch: NodeFetcher) -> NodeFetcher:
+        _fetchers[type_name] = fetch
+        return fetch
+
+    return register
+
+
+async def fetch_node(info: Info, global_id: strawberry.ID) -> Node:
+    type_name, pk = decode_any_id(global_id)
+    fetch = _fetchers.get(type_name)
+    if fetch is None:
+        raise NotFound(f"No object with ID '{global_id}'", field="id")
+    return await fetch(info, pk)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    count_total: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="All items matching the filter, over every page.")
+    async def total_count(self) -> int:
+        return await self.count_total()
+
+    @classmethod
+    def of(cls, page: Page[RowT], convert: Callable[[RowT], NodeT]) -> Connection[NodeT]:
+        return cls(
+            edges=[
+                Edge(cursor=cursor, node=convert(item))
+                for item, cursor in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            count_total=page.count_total,
+        )
+
+
+def page_request(
+    first: int | None, after: str | None, last: int | None, before: str | None
+) -> PageRequest:
+    return PageRequest(first=first, after=after, last=last, before=before)
+
+
+@strawberry.enum
+class OrderDirection(enum.Enum):
+    ASC = "ASC"
+    DESC = "DESC"

@@ -1,0 +1,96 @@
+"""Fixtures: one migrated scratch database per run, emptied after every test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+
+from crmhub.app import create_app
+from crmhub.migrate import upgrade
+from crmhub.settings import Settings
+from models import SessionFactory
+from tests.client import GraphQLClient
+from tests.database import empty_all_tables, engine_for, scratch_database
+from tests.factories import Seed, seed_company
+
+TEST_SECRET = "test-secret-" + "x" * 32
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    configured = os.environ.get("CRMHUB_TEST_DATABASE_URL")
+    async with scratch_database(configured, tmp_path_factory.mktemp("db")) as url:
+        engine = engine_for(url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def broadcast_url() -> str:
+    return os.environ.get("CRMHUB_TEST_BROADCAST_URL", "memory://")
+
+
+@pytest.fixture
+def settings(database_url: str, broadcast_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        broadcast_url=broadcast_url,
+        secret=TEST_SECRET,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = engine_for(database_url)
+    try:
+        yield engine
+    finally:
+        await empty_all_tables(engine)
+        await engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> SessionFactory:
+    from crmhub.database import create_session_factory
+
+    return create_session_factory(engine)
+
+
+@pytest.fixture
+async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Starlette]:
+    # Depends on `engine` so that tables are emptied after the app has shut down.
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[GraphQLClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://crmhub.test") as http:
+        yield GraphQLClient(http)
+
+
+@pytest.fixture
+async def seed(session_factory: SessionFactory) -> Seed:
+    return await seed_company(session_factory)
+
+
+@pytest.fixture
+async def admin(client: GraphQLClient, seed: Seed) -> GraphQLClient:
+    return client.as_user(await client.login(seed.admin.email))
+
+
+@pytest.fixture
+async def member(client: GraphQLClient, seed: Seed) -> GraphQLClient:
+    """An ordinary user (no admin right) in a sub-department."""
+    return client.as_user(await client.login(seed.member.email))

@@ -1,0 +1,64 @@
+"""Rows for tests, written straight to the database (argon2 runs once per test run)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.passwords import hash_password
+from models import Department, SessionFactory, User
+
+PASSWORD = "demo"
+
+
+@cache
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@dataclass(frozen=True)
+class Seed:
+    root: Department
+    sales: Department
+    north: Department
+    admin: User
+    head: User
+    member: User
+
+
+async def seed_company(session_factory: SessionFactory) -> Seed:
+    """Root ⊃ Sales ⊃ North; an admin at the root, a head of sales, a member of North."""
+    async with session_factory() as session:
+        root = await _department(session, "Root", None)
+        sales = await _department(session, "Sales", root)
+        north = await _department(session, "North", sales)
+        admin = _user("admin@example.com", "Ada Admin", root, is_admin=True)
+        head = _user("head@example.com", "Hugo Head", sales)
+        member = _user("member@example.com", "Mia Member", north)
+        session.add_all([admin, head, member])
+        await session.flush()
+        sales.head_id = head.id
+        await session.commit()
+    return Seed(root=root, sales=sales, north=north, admin=admin, head=head, member=member)
+
+
+async def _department(session: AsyncSession, name: str, parent: Department | None) -> Department:
+    department = Department(name=name, parent_id=parent.id if parent else None, path="")
+    session.add(department)
+    await session.flush()
+    department.path = f"{parent.path if parent else '/'}{department.id}/"
+    return department
+
+
+def _user(email: str, name: str, department: Department, *, is_admin: bool = False) -> User:
+    return User(
+        email=email,
+        name=name,
+        position="",
+        department_id=department.id,
+        is_admin=is_admin,
+        active=True,
+        password_hash=password_hash(),
+    )
