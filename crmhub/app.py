@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.state.engine = engine
     app.state.services = services
     app.state.bus = bus
     return app
