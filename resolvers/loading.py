@@ -75,9 +75,7 @@ def aligned(keys: Sequence[K], rows: Iterable[V], key_of: Callable[[V], K]) -> l
     return [found.get(key) for key in keys]
 
 
-def grouped(
-    keys: Sequence[K], rows: Iterable[V], key_of: Callable[[V], K | None]
-) -> list[list[V]]:
+def grouped(keys: Sequence[K], rows: Iterable[V], key_of: Callable[[V], K | None]) -> list[list[V]]:
     """Rows grouped under each of ``keys`` (in the rows' order), [] where none matched."""
     groups: dict[K | None, list[V]] = {key: [] for key in keys}
     for row in rows:

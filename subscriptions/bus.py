@@ -75,7 +75,9 @@ class Bus:
         if broadcast is None or not self.connected:
             return False
         try:
-            await asyncio.wait_for(broadcast.publish(self.channel, message), PUBLISH_TIMEOUT_SECONDS)
+            await asyncio.wait_for(
+                broadcast.publish(self.channel, message), PUBLISH_TIMEOUT_SECONDS
+            )
             return True
         except (OSError, TimeoutError, redis.RedisError) as error:
             log.warning("bus publish failed, subscribers will catch up: %s", error)
