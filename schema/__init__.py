@@ -22,6 +22,7 @@ from schema.crm.companies import CompanyMutations, CompanyQueries
 from schema.crm.contacts import ContactMutations, ContactQueries
 from schema.crm.deals import DealMutations, DealQueries
 from schema.crm.dictionaries import DictionaryQueries
+from schema.crm.dictionary_admin import DictionaryMutations
 from schema.crm.duplicates import DuplicateQueries
 from schema.crm.leads import LeadMutations, LeadQueries
 from schema.crm.timeline import TimelineMutations
@@ -61,6 +62,7 @@ Mutation = merge_types(
         DealMutations,
         ActivityMutations,
         TimelineMutations,
+        DictionaryMutations,
     ),
 )
 
