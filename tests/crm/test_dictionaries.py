@@ -3,7 +3,8 @@ from __future__ import annotations
 from tests.client import GraphQLClient
 from tests.crm.api import CREATE_DEAL, CREATE_LEAD, LEAD_STATUSES, create, pipelines
 
-STAGES = "query { pipelines { id name isDefault stages { id name semantics } } }"
+REORDER = """mutation($p: ID!, $ids: [ID!]!) {
+  reorderDealStages(pipelineId: $p, ids: $ids) { name } }"""
 
 
 async def test_defaults_exist_after_migrating(member: GraphQLClient) -> None:
@@ -49,14 +50,14 @@ async def test_admin_creates_renames_reorders_and_deletes_stages(admin: GraphQLC
     ids = [s["id"] for s in partners["stages"]]
     reordered = (
         await admin.data(
-            "mutation($p: ID!, $ids: [ID!]!) { reorderDealStages(pipelineId: $p, ids: $ids) { name } }",
+            REORDER,
             {"p": pipeline, "ids": [ids[1], ids[0], ids[2], ids[3]]},
         )
     )["reorderDealStages"]
     assert [s["name"] for s in reordered] == ["Trial", "New", "Won", "Lost"]
 
     wrong = await admin.request(
-        "mutation($p: ID!, $ids: [ID!]!) { reorderDealStages(pipelineId: $p, ids: $ids) { name } }",
+        REORDER,
         {"p": pipeline, "ids": [ids[2], ids[0], ids[1], ids[3]]},
     )
     assert (wrong.code, wrong.error_field) == ("BAD_USER_INPUT", "ids")
