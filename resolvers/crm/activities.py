@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,6 +110,11 @@ async def list_activities(
     return await list_records(ctx, statement, ACTIVITY_FIELDS, filter, order, page)
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """Times are answered in UTC whatever zone they were given in."""
+    return None if value is None else value.astimezone(UTC)
+
+
 def _period(start_at: datetime | None, end_at: datetime | None) -> None:
     if start_at is not None and end_at is not None and end_at < start_at:
         raise BadInput("An activity cannot end before it starts", field="endAt")
@@ -135,8 +140,8 @@ async def add_activity(ctx: RequestContext, new: NewActivity) -> Activity:
             subject=subject,
             description=description,
             direction=new.direction,
-            start_at=new.start_at,
-            end_at=new.end_at,
+            start_at=_utc(new.start_at),
+            end_at=_utc(new.end_at),
             completed=new.completed,
             completed_at=utcnow() if new.completed else None,
             assigned_to_id=viewer.user_id if new.assigned_to_id is None else new.assigned_to_id,
@@ -182,9 +187,9 @@ async def update_activity(
         if isinstance(changes.direction, ActivityDirection):
             activity.direction = changes.direction
         if changes.start_at is not MISSING:
-            activity.start_at = changes.start_at
+            activity.start_at = _utc(changes.start_at)
         if changes.end_at is not MISSING:
-            activity.end_at = changes.end_at
+            activity.end_at = _utc(changes.end_at)
         _period(activity.start_at, activity.end_at)
         if isinstance(changes.assigned_to_id, int):
             await require_user(session, changes.assigned_to_id, "assignedToId")

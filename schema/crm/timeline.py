@@ -73,14 +73,31 @@ class TimelineEntry:
             created_at=row.created_at,
             body=row.body,
             field=row.field,
-            old_value=row.old_value,
-            new_value=row.new_value,
+            old_value=_readable(row.field, row.old_value),
+            new_value=_readable(row.field, row.new_value),
             author_pk=row.author_id,
             activity_pk=row.activity_id,
         )
 
 
 TimelineConnection = Connection[TimelineEntry]
+
+# Changed references are recorded as primary keys; clients see global IDs.
+_REFERENCE_TYPES = {
+    "assignedToId": "User",
+    "statusId": "LeadStatus",
+    "sourceId": "LeadSource",
+    "companyId": "Company",
+    "companyIds": "Company",
+    "contactIds": "Contact",
+}
+
+
+def _readable(field: str, value: str | None) -> str | None:
+    type_name = _REFERENCE_TYPES.get(field)
+    if type_name is None or not value:
+        return value
+    return ",".join(encode_id(type_name, int(pk)) for pk in value.split(","))
 
 
 async def timeline_of(
