@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from tests.client import GraphQLClient
@@ -33,6 +34,11 @@ PIPELINES = """
 { pipelines { id name isDefault stages { id name semantics } } }"""
 
 LEAD_STATUSES = "{ leadStatuses { id name semantics } }"
+
+
+def global_id(type_name: str, pk: int) -> str:
+    """The API's opaque ID of a row made straight in the database."""
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 
 
 async def pipelines(client: GraphQLClient) -> list[dict[str, Any]]:

@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 from models import Base, SessionFactory
 from models.crm import DealStage, Pipeline, Semantics
 from tests.client import GraphQLClient
-from tests.crm.api import CREATE_COMPANY, CREATE_CONTACT, CREATE_DEAL, CREATE_LEAD, create
+from tests.crm.api import (
+    CREATE_COMPANY,
+    CREATE_CONTACT,
+    CREATE_DEAL,
+    CREATE_LEAD,
+    create,
+    global_id,
+)
 
 MISSING_DEAL = "RGVhbDo5OTk5OTk"  # Deal:999999
 CONVERT = """mutation($id: ID!, $input: ConvertLeadInput!) {
@@ -42,12 +49,6 @@ async def other_pipeline_stage(session_factory: SessionFactory) -> int:
         session.add(stage)
         await session.commit()
         return stage.id
-
-
-def global_id(type_name: str, pk: int) -> str:
-    import base64
-
-    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 
 
 @pytest.fixture
