@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import User
@@ -17,6 +17,14 @@ from resolvers.errors import BadInput, NotFound
 from resolvers.pagination import Page, PageRequest, fetch_page
 
 T = TypeVar("T")
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+R = TypeVar("R", bound=Identified)
 
 MAX_TITLE = 255
 MAX_NAME = 100
@@ -39,12 +47,12 @@ async def list_records(
 
 
 async def rows_by_id(
-    ctx: RequestContext, statement: Select[tuple[T]], pk: Any, ids: list[int]
-) -> Sequence[T | None]:
+    ctx: RequestContext, statement: Select[tuple[R]], pk: Any, ids: list[int]
+) -> Sequence[R | None]:
     """Loader body: the rows of a visible_x() select with these ids, aligned to ``ids``."""
     async with ctx.db() as session:
         rows = (await session.execute(statement.where(pk.in_(ids)))).scalars()
-        found = {row.id: row for row in rows}  # type: ignore[attr-defined]
+        found = {row.id: row for row in rows}
     return [found.get(pk_value) for pk_value in ids]
 
 
@@ -95,7 +103,3 @@ def percent(value: int | None, field: str) -> int | None:
     if value is not None and not 0 <= value <= 100:
         raise BadInput(f"'{field}' must be between 0 and 100", field=field)
     return value
-
-
-async def count(session: AsyncSession, statement: Select[Any]) -> int:
-    return int(await session.scalar(select(func.count()).select_from(statement.subquery())) or 0)

@@ -23,7 +23,7 @@ from resolvers.context import RequestContext
 from resolvers.crm.communications import NewCommunication
 from resolvers.crm.companies import NewCompany, check_new_company, insert_company
 from resolvers.crm.contacts import NewContact, check_new_contact, insert_contact
-from resolvers.crm.deals import NewDeal, insert_deal, valid_new_deal
+from resolvers.crm.deals import NewDeal, check_new_deal, insert_deal
 from resolvers.crm.dictionaries import first_status
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies, visible_contacts, visible_leads
@@ -94,9 +94,7 @@ async def convert_lead(ctx: RequestContext, lead_id: int, conversion: Conversion
                 opened=lead.opened,
                 source_lead_id=lead.id,
             )
-            deal = await insert_deal(
-                ctx, session, new_deal, valid_new_deal(new_deal), viewer.user_id
-            )
+            deal = await insert_deal(ctx, session, check_new_deal(new_deal), viewer.user_id)
         status = await first_status(session, Semantics.SUCCESS)
         log = Changes()
         log.set(lead, "status_id", status.id, "statusId")

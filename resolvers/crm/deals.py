@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import delete, select
@@ -75,15 +75,16 @@ class DealChanges:
     opened: bool | Missing = MISSING
 
 
-@dataclass
-class _Valid:
+@dataclass(frozen=True)
+class CheckedDeal:
     """A deal's own fields, checked; references are checked against the database later."""
 
+    new: NewDeal
     title: str
     amount: Decimal
     currency: str
     probability: int | None
-    contact_ids: list[int] = field(default_factory=list)
+    contact_ids: list[int]
 
 
 # Loaders
@@ -159,27 +160,28 @@ async def list_deals(
 
 async def create_deal(ctx: RequestContext, new: NewDeal) -> Deal:
     viewer = ctx.require_viewer()
-    valid = valid_new_deal(new)
+    checked = check_new_deal(new)
     async with ctx.db() as session:
-        deal = await insert_deal(ctx, session, new, valid, viewer.user_id)
+        deal = await insert_deal(ctx, session, checked, viewer.user_id)
         await session.commit()
     ctx.forget_loaded()
     return deal
 
 
 async def insert_deal(
-    ctx: RequestContext, session: AsyncSession, new: NewDeal, valid: _Valid, author_id: int
+    ctx: RequestContext, session: AsyncSession, checked: CheckedDeal, author_id: int
 ) -> Deal:
     """Adds a checked deal to ``session`` (no commit): shared with lead conversion."""
+    new = checked.new
     stage = await _initial_stage(session, new.pipeline_id, new.stage_id)
-    await _check_references(ctx, session, new.company_id, valid.contact_ids, new.assigned_to_id)
+    await _check_references(ctx, session, new.company_id, checked.contact_ids, new.assigned_to_id)
     deal = Deal(
-        title=valid.title,
+        title=checked.title,
         pipeline_id=stage.pipeline_id,
         stage_id=stage.id,
-        amount=valid.amount,
-        currency=valid.currency,
-        probability=valid.probability,
+        amount=checked.amount,
+        currency=checked.currency,
+        probability=checked.probability,
         company_id=new.company_id,
         assigned_to_id=author_id if new.assigned_to_id is None else new.assigned_to_id,
         created_by_id=author_id,
@@ -189,7 +191,7 @@ async def insert_deal(
     )
     session.add(deal)
     await session.flush()
-    session.add_all(DealContact(deal_id=deal.id, contact_id=pk) for pk in valid.contact_ids)
+    session.add_all(DealContact(deal_id=deal.id, contact_id=pk) for pk in checked.contact_ids)
     session.add(
         DealStageMove(
             deal_id=deal.id, from_stage_id=None, to_stage_id=stage.id, moved_by_id=author_id
@@ -198,9 +200,10 @@ async def insert_deal(
     return deal
 
 
-def valid_new_deal(new: NewDeal) -> _Valid:
+def check_new_deal(new: NewDeal) -> CheckedDeal:
     """The deal's own fields checked, before anything touches the database."""
-    return _Valid(
+    return CheckedDeal(
+        new=new,
         title=text(new.title, "title", max_length=MAX_TITLE),
         amount=money(new.amount, "amount"),
         currency=currency(new.currency),

@@ -69,7 +69,7 @@ def _rank(row: Row) -> int:
     return RANK[semantics]
 
 
-async def _renumber(session: AsyncSession, rows: Sequence[Row]) -> None:
+def _renumber(rows: Sequence[Row]) -> None:
     for index, row in enumerate(sorted(rows, key=_rank)):  # stable: keeps order in a group
         row.sort = (index + 1) * 10
 
@@ -100,7 +100,7 @@ async def create_entry(
             row = LeadSource(name=clean_name, sort=0)
         session.add(row)
         await session.flush()
-        await _renumber(session, [*siblings, row])
+        _renumber([*siblings, row])
         if isinstance(row, Pipeline):
             session.add_all(
                 DealStage(pipeline_id=row.id, name=stage, semantics=kind, sort=(i + 1) * 10)
@@ -153,7 +153,7 @@ async def reorder_entries(
         ranks = [_rank(row) for row in ordered]
         if ranks != sorted(ranks):
             raise BadInput("In progress first, then success, then failure", field="ids")
-        await _renumber(session, ordered)
+        _renumber(ordered)
         await session.commit()
     ctx.forget_loaded()
     return ordered

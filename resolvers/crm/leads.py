@@ -35,7 +35,6 @@ from resolvers.pagination import Page, PageRequest
 from resolvers.patch import MISSING, Missing
 from resolvers.validation import text
 
-UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 _GRAPHQL_NAMES = {
     "title": "title",
     "first_name": "firstName",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,14 +18,11 @@ from resolvers.validation import text
 MAX_COMMENT = 10_000
 
 
-@dataclass
 class Changes:
     """Field changes made to one record, to write as timeline entries with the change."""
 
-    entries: list[tuple[str, str | None, str | None]]
-
     def __init__(self) -> None:
-        self.entries = []
+        self.entries: list[tuple[str, str | None, str | None]] = []
 
     def set(self, row: Any, attribute: str, value: Any, field: str) -> None:
         """Set ``row.attribute`` and remember the change under its GraphQL ``field`` name."""

@@ -176,10 +176,6 @@ class ActivityPatch:
     assigned_to_id: strawberry.ID | None = strawberry.UNSET
 
 
-def _time(value: datetime | None, field: str) -> datetime | None:
-    return aware(value, field)
-
-
 @strawberry.type
 class ActivityQueries:
     @strawberry.field(description="Activities; `ownerId` narrows them to one CRM record's.")
@@ -214,8 +210,8 @@ class ActivityMutations:
             owners=[decode_record_id(owner, "ownerIds") for owner in input.owner_ids],
             description=input.description,
             direction=input.direction,
-            start_at=_time(input.start_at, "startAt"),
-            end_at=_time(input.end_at, "endAt"),
+            start_at=aware(input.start_at, "startAt"),
+            end_at=aware(input.end_at, "endAt"),
             completed=input.completed,
             assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
         )
@@ -232,8 +228,8 @@ class ActivityMutations:
             subject=required(input.subject, "subject"),
             description=required(input.description, "description"),
             direction=required(input.direction, "direction"),
-            start_at=_time(start_at, "startAt") if isinstance(start_at, datetime) else start_at,
-            end_at=_time(end_at, "endAt") if isinstance(end_at, datetime) else end_at,
+            start_at=aware(start_at, "startAt") if isinstance(start_at, datetime) else start_at,
+            end_at=aware(end_at, "endAt") if isinstance(end_at, datetime) else end_at,
             completed=required(input.completed, "completed"),
             assigned_to_id=decode_id(assigned, "User", "assignedToId")
             if isinstance(assigned, str)

