@@ -122,6 +122,10 @@ async def crm_records(session_factory: SessionFactory, seed: Seed, count: int) -
         session.add_all([*deals, *activities])
         await session.flush()
         for i in range(count):
+            # Every lead converted into the contact, company and deal of its number.
+            leads[i].contact_id = contacts[i].id
+            leads[i].company_id = companies[i].id
+            leads[i].deal_id = deals[i].id
             session.add_all(
                 [
                     ContactCompany(contact_id=contacts[i].id, company_id=companies[i].id),

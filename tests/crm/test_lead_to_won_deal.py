@@ -166,3 +166,35 @@ async def test_a_lead_becomes_a_won_deal(member: GraphQLClient) -> None:
     ]
     closed = [e["node"] for e in history["timeline"]["edges"] if e["node"]["field"] == "closedAt"]
     assert len(closed) == 1 and closed[0]["newValue"] is not None
+
+
+async def test_converting_into_existing_contact_and_company(member: GraphQLClient) -> None:
+    from tests.crm.api import CREATE_COMPANY, CREATE_CONTACT
+
+    company = await create(member, CREATE_COMPANY, title="Existing Co")
+    contact = await create(member, CREATE_CONTACT, firstName="Known", lastName="Person")
+    lead = await create(member, CREATE_LEAD, title="Returning customer")
+    converted = (
+        await member.data(
+            CONVERT,
+            {
+                "id": lead["id"],
+                "input": {
+                    "contactId": contact["id"],
+                    "companyId": company["id"],
+                    "createDeal": True,
+                },
+            },
+        )
+    )["convertLead"]
+    assert converted["contact"]["id"] == contact["id"]
+    assert converted["contact"]["sourceLead"] is None  # linked, not made from the lead
+    assert converted["contact"]["companies"] == [{"id": company["id"]}]  # now linked
+    assert converted["deal"]["company"] == {"id": company["id"]}
+    assert converted["deal"]["contacts"] == [{"id": contact["id"]}]
+    assert converted["lead"]["contact"] == {"id": contact["id"]}
+
+    nothing = await member.request(
+        CONVERT, {"id": (await create(member, CREATE_LEAD, title="Idle"))["id"], "input": {}}
+    )
+    assert (nothing.code, nothing.error_field) == ("BAD_USER_INPUT", "input")

@@ -21,7 +21,9 @@ LISTS = {
         stageHistory {{ to {{ name }} }} }} }} }}""",
     "leads": f"""leads(first: $n) {{ totalCount edges {{ node {{
         title status {{ name }} source {{ name }} assignedTo {USER}
-        communications {{ value normalized }} }} }} }}""",
+        communications {{ value normalized }}
+        contact {{ name companies {{ title }} }} company {{ title }}
+        deal {{ title stage {{ name }} }} }} }} }}""",
     "contacts": f"""contacts(first: $n) {{ totalCount edges {{ node {{
         name assignedTo {USER} communications {{ value }}
         companies {{ title deals {{ title stage {{ name }} }} }} sourceLead {{ title }} }} }} }}""",
