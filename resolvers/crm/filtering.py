@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, not_, or_, select, true
@@ -21,6 +22,8 @@ MAX_DEPTH = 5
 MAX_LIST = 100
 MAX_ORDER_FIELDS = 5
 MAX_SEARCH = 200
+MAX_TEXT = 1000
+MAX_DECIMAL = Decimal("9999999999999999.99")  # NUMERIC(18, 2)
 
 
 class FieldKind(enum.Enum):
@@ -97,8 +100,10 @@ def where(
         clauses.extend(field_clauses)
     if filter.search is not None:
         term = filter.search.strip()
-        if len(term) > MAX_SEARCH:
-            raise BadInput(f"Search at most {MAX_SEARCH} characters", field=f"{path}.search")
+        if len(term) > MAX_SEARCH or "\x00" in term:
+            raise BadInput(
+                f"Search at most {MAX_SEARCH} characters, no NUL", field=f"{path}.search"
+            )
         if term:
             clauses.append(fields.search(term))
     for key, nested in (("and", filter.all_of), ("or", filter.any_of)):
@@ -111,7 +116,27 @@ def where(
     return and_(true(), *clauses)
 
 
+def _check_operands(condition: Condition, path: str) -> None:
+    """Operands the database could not take (overflow, NUL) are the client's mistake."""
+    operands = [
+        condition.eq,
+        condition.gt,
+        condition.gte,
+        condition.lt,
+        condition.lte,
+        condition.contains,
+        condition.starts_with,
+        *(condition.in_ or []),
+    ]
+    for operand in operands:
+        if isinstance(operand, str) and ("\x00" in operand or len(operand) > MAX_TEXT):
+            raise BadInput(f"Text operands: no NUL, at most {MAX_TEXT} characters", field=path)
+        if isinstance(operand, Decimal) and not abs(operand) <= MAX_DECIMAL:
+            raise BadInput(f"Numbers in filters stay within ±{MAX_DECIMAL}", field=path)
+
+
 def _field_clauses(spec: FieldSpec, condition: Condition, path: str) -> list[ColumnElement[bool]]:
+    _check_operands(condition, path)
     column = spec.column
     clauses: list[ColumnElement[bool]] = []
     if condition.eq is not None:

@@ -97,6 +97,8 @@ def cases(
             "BAD_USER_INPUT",
             "stageId",
         ),
+        (MOVE, {"id": global_id("Deal", 10**30), "stage": foreign_stage}, "BAD_USER_INPUT", "id"),
+        (MOVE, {"id": global_id("Deal", -1), "stage": foreign_stage}, "BAD_USER_INPUT", "id"),
         # Invalid e-mail and phone.
         (
             CREATE_LEAD,
@@ -171,6 +173,7 @@ def cases(
             "utmSource",
         ),
         (CREATE_COMPANY, {"input": {"title": "  "}}, "BAD_USER_INPUT", "title"),
+        (CREATE_COMPANY, {"input": {"title": "A\x00B"}}, "BAD_USER_INPUT", "title"),
         (
             UPDATE_LEAD,
             {"id": records["lead"]["id"], "input": {"title": None}},
@@ -186,6 +189,9 @@ def cases(
         # Filters and orders of the wrong type.
         (DEALS, {"f": {"amount": {"gt": "abc"}}}, "BAD_USER_INPUT", "filter.amount.gt"),
         (DEALS, {"f": {"title": {"eq": 5}}}, "BAD_USER_INPUT", "filter.title.eq"),
+        (DEALS, {"f": {"title": {"contains": "\x00"}}}, "BAD_USER_INPUT", "filter.title"),
+        (DEALS, {"f": {"amount": {"gt": "1e400"}}}, "BAD_USER_INPUT", "filter.amount"),
+        (DEALS, {"f": {"id": {"eq": global_id("Deal", 2**64)}}}, "BAD_USER_INPUT", "filter.id"),
         (DEALS, {"f": {"stageId": {"eq": deal}}}, "BAD_USER_INPUT", "filter.stageId"),
         (
             DEALS,
