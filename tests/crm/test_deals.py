@@ -82,3 +82,21 @@ async def test_delete_a_deal(member: GraphQLClient) -> None:
     assert data["deleteDeal"] == deal["id"]
     response = await member.request("query($id: ID!) { node(id: $id) { id } }", {"id": deal["id"]})
     assert response.code == "NOT_FOUND"
+
+
+async def test_lost_then_reopened_deal(member: GraphQLClient) -> None:
+    stages = (await default_pipeline(member))["stages"]
+    lost = next(s for s in stages if s["semantics"] == "FAILURE")
+    deal = await create(member, CREATE_DEAL, title="Wobbly", stageId=lost["id"])
+    assert (deal["semantics"], deal["closedAt"] is not None) == ("FAILURE", True)
+
+    move = "mutation($id: ID!, $s: ID!) { moveDeal(id: $id, stageId: $s) { semantics closedAt } }"
+    reopened = (await member.data(move, {"id": deal["id"], "s": stages[1]["id"]}))["moveDeal"]
+    assert reopened == {"semantics": "PROCESS", "closedAt": None}
+    again = (await member.data(move, {"id": deal["id"], "s": stages[1]["id"]}))["moveDeal"]
+    assert again == reopened
+    history = await member.data(
+        "query($id: ID!) { node(id: $id) { ... on Deal { stageHistory { to { name } } } } }",
+        {"id": deal["id"]},
+    )
+    assert [m["to"]["name"] for m in history["node"]["stageHistory"]] == ["Lost", "Preparation"]

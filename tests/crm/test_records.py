@@ -204,3 +204,12 @@ async def test_repeat_customer_flag_and_duplicates(member: GraphQLClient) -> Non
     assert both["companies"] == [{"title": "Known Co"}]
     bad = await member.request('{ duplicates(email: "nope") { leads { id } } }')
     assert (bad.code, bad.error_field) == ("BAD_USER_INPUT", "email")
+
+
+async def test_crm_needs_a_login(client: GraphQLClient) -> None:
+    for query in (
+        "{ deals { totalCount } }",
+        "{ pipelines { name } }",
+        'mutation { createLead(input: {title: "x"}) { id } }',
+    ):
+        assert (await client.request(query)).code == "UNAUTHENTICATED"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing
+
 import pytest
 from sqlalchemy.dialects import sqlite
 
@@ -75,3 +77,45 @@ def test_order_ends_with_the_primary_key() -> None:
     keys = sort_keys(DEAL_FIELDS, [("amount", True)])
     assert [key.descending for key in keys] == [True, True]
     assert keys[-1].expression is DEAL_FIELDS.pk
+
+
+def test_every_graphql_filter_and_order_field_is_declared_once_in_fields() -> None:
+    import dataclasses
+
+    from strawberry.utils.str_converters import to_camel_case
+
+    from resolvers.crm import fields
+    from schema.crm import activities, companies, contacts, deals, leads
+    from schema.crm.filters import DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter
+
+    input_kinds = {
+        IDFilter: "ID",
+        StringFilter: "TEXT",
+        DecimalFilter: "DECIMAL",
+        IntFilter: "INT",
+        DateTimeFilter: "DATETIME",
+        bool: "BOOLEAN",
+    }
+    entities = [
+        (leads.LeadFilter, leads.LeadOrderField, fields.LEAD_FIELDS),
+        (contacts.ContactFilter, contacts.ContactOrderField, fields.CONTACT_FIELDS),
+        (companies.CompanyFilter, companies.CompanyOrderField, fields.COMPANY_FIELDS),
+        (deals.DealFilter, deals.DealOrderField, fields.DEAL_FIELDS),
+        (activities.ActivityFilter, activities.ActivityOrderField, fields.ACTIVITY_FIELDS),
+    ]
+    for filter_input, order_enum, declared in entities:
+        hints = typing.get_type_hints(filter_input, localns=vars(schema_modules(filter_input)))
+        for item in dataclasses.fields(filter_input):
+            if item.name in {"and_", "or_", "not_", "search"}:
+                continue
+            spec = declared.by_name[to_camel_case(item.name)]
+            (kind,) = [k for k in typing.get_args(hints[item.name]) if k is not type(None)]
+            assert input_kinds[kind] == spec.kind.value, (filter_input, item.name)
+        for member in order_enum:
+            assert declared.by_name[member.value].orderable, (order_enum, member)
+
+
+def schema_modules(cls: type) -> object:
+    import sys
+
+    return sys.modules[cls.__module__]
