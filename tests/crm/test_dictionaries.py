@@ -102,3 +102,23 @@ async def test_statuses_in_use_or_last_of_their_kind_stay(admin: GraphQLClient) 
 async def test_dictionary_changes_are_for_admins_only(member: GraphQLClient) -> None:
     response = await member.request('mutation { createLeadSource(name: "Fair") { id } }')
     assert response.code == "FORBIDDEN"
+
+
+async def test_dictionary_entries_are_nodes(member: GraphQLClient) -> None:
+    sales = (await pipelines(member))[0]
+    status = (await member.data(LEAD_STATUSES))["leadStatuses"][0]
+    source = (await member.data("{ leadSources { id name } }"))["leadSources"][0]
+    query = "query($id: ID!) { node(id: $id) { __typename } }"
+    for global_id, type_name in (
+        (sales["id"], "Pipeline"),
+        (sales["stages"][0]["id"], "DealStage"),
+        (status["id"], "LeadStatus"),
+        (source["id"], "LeadSource"),
+    ):
+        data = await member.data(query, {"id": global_id})
+        assert data["node"] == {"__typename": type_name}
+    stage = await member.data(
+        "query($id: ID!) { node(id: $id) { ... on DealStage { pipeline { name } } } }",
+        {"id": sales["stages"][0]["id"]},
+    )
+    assert stage["node"]["pipeline"] == {"name": "Sales"}

@@ -102,3 +102,14 @@ async def test_page_100_of_10000_deals_runs_the_statements_of_page_1(
             if "OFFSET" in statement:
                 # SQLite's dialect always writes "LIMIT ? OFFSET ?"; it must skip nothing.
                 assert parameters[-1] == 0, statement
+
+
+async def test_last_page_without_a_cursor(
+    member: GraphQLClient, session_factory: SessionFactory, seed: Seed
+) -> None:
+    await crm_records(session_factory, seed, 10)
+    order = [{"field": "TITLE"}]
+    page = (await member.data(PAGE, {"last": 3, "order": order}))["deals"]
+    assert [edge["node"]["title"] for edge in page["edges"]] == ["Deal 007", "Deal 008", "Deal 009"]
+    assert page["pageInfo"]["hasPreviousPage"] is True
+    assert page["pageInfo"]["hasNextPage"] is False
