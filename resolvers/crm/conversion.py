@@ -73,7 +73,10 @@ async def convert_lead(ctx: RequestContext, lead_id: int, conversion: Conversion
     viewer = ctx.require_viewer()
     _check(conversion)
     async with ctx.db() as session:
-        lead = await session.scalar(visible_leads(ctx).where(Lead.id == lead_id))
+        # Locked (PostgreSQL), so that two simultaneous conversions cannot both pass the check.
+        lead = await session.scalar(
+            visible_leads(ctx).where(Lead.id == lead_id).with_for_update(of=Lead)
+        )
         if lead is None:
             raise NotFound(f"No lead with id {lead_id}", field="id")
         if lead.converted_at is not None:

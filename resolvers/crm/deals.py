@@ -304,7 +304,10 @@ async def move_deal(ctx: RequestContext, deal_id: int, stage_id: int) -> Deal:
     """Moves a deal to a stage of its pipeline; SUCCESS / FAILURE stages close it."""
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
-        deal = await session.scalar(visible_deals(ctx).where(Deal.id == deal_id))
+        # Locked (PostgreSQL): simultaneous moves are recorded one after the other.
+        deal = await session.scalar(
+            visible_deals(ctx).where(Deal.id == deal_id).with_for_update(of=Deal)
+        )
         if deal is None:
             raise NotFound(f"No deal with id {deal_id}", field="id")
         stage = await require_row(session, DealStage, stage_id, "stageId", "deal stage")
