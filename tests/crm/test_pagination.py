@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,11 @@ query($first: Int, $after: String, $last: Int, $before: String, $order: [DealOrd
 }"""
 
 BY_AMOUNT_DESC = [{"field": "AMOUNT", "direction": "DESC"}, {"field": "TITLE"}]
+
+
+def _without_keyset(statement: str) -> str:
+    statement = re.sub(r" AND \(crm_deals\.created_at < .*?\) ORDER BY", " ORDER BY", statement)
+    return re.sub(r"\$\d+", "?", statement)  # PostgreSQL numbers its parameters
 
 
 def _sort_key(node: dict[str, Any]) -> tuple[Decimal, str]:
@@ -95,6 +101,10 @@ async def test_page_100_of_10000_deals_runs_the_statements_of_page_1(
     assert len(page["edges"]) == 50
 
     assert first_log.count == hundredth_log.count
+    # The same statements but for the keyset condition of the page query.
+    assert [_without_keyset(s) for s in hundredth_log.statements] == [
+        _without_keyset(s) for s in first_log.statements
+    ]
     (page_select,) = [s for s in hundredth_log.statements if "ORDER BY crm_deals" in s]
     assert "crm_deals.id <" in page_select  # the keyset condition
     for log in (first_log, hundredth_log):
