@@ -20,6 +20,7 @@ from crmhub.demo_words import (
     COMPANY_WORDS,
     CURRENCIES,
     DEAL_SUBJECTS,
+    FEMININE_NAMES,
     FIRST_NAMES,
     INDUSTRIES,
     LAST_NAMES,
@@ -77,7 +78,9 @@ async def load_demo_crm(session: AsyncSession) -> bool:
         return now - timedelta(minutes=rng.randrange(days * 24 * 60))
 
     def person() -> tuple[str, str]:
-        return rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        # Russian surnames agree with the person: Ivanov, Ivanova.
+        return first, last + "a" if first in FEMININE_NAMES else last
 
     companies = await _insert(
         session,

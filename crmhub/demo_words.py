@@ -18,6 +18,7 @@ FIRST_NAMES = [
     "Vera",
     "Yuri",
 ]
+FEMININE_NAMES = {"Anna", "Daria", "Irina", "Lena", "Nina", "Polina", "Sofia", "Vera"}
 LAST_NAMES = [
     "Ivanov",
     "Smirnov",
