@@ -18,7 +18,10 @@ LISTS = {
         createdBy {{ name }} sourceLead {{ title status {{ name }} }}
         company {{ title communications {{ value }} contacts {{ name }} }}
         contacts {{ name communications {{ value }} companies {{ title }} }}
-        stageHistory {{ to {{ name }} }} }} }} }}""",
+        stageHistory {{ to {{ name }} }}
+        timeline(first: 3) {{ totalCount pageInfo {{ hasNextPage endCursor }}
+          edges {{ cursor node {{ kind author {{ name }} activity {{ subject }} }} }} }}
+        }} }} }}""",
     "leads": f"""leads(first: $n) {{ totalCount edges {{ node {{
         title status {{ name }} source {{ name }} assignedTo {USER}
         communications {{ value normalized }}
