@@ -15,7 +15,7 @@ from typing import Any
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
-from resolvers.crm.filtering import MAX_DEPTH, Condition, Fields, FieldSpec, Filter
+from resolvers.crm.filtering import MAX_DEPTH, MAX_LIST, Condition, Fields, FieldSpec, Filter
 from resolvers.errors import BadInput
 from schema.relay import OrderDirection, decode_id
 
@@ -151,6 +151,8 @@ def to_filter(value: Any, fields: Fields, path: str = "filter", depth: int = 0) 
 
 
 def _nested(values: Sequence[Any] | None, fields: Fields, path: str, depth: int) -> list[Filter]:
+    if values is not None and len(values) > MAX_LIST:
+        raise BadInput(f"At most {MAX_LIST} items", field=path)
     return [
         to_filter(item, fields, f"{path}.{i}", depth + 1) for i, item in enumerate(values or [])
     ]
