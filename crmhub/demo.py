@@ -1,4 +1,5 @@
-"""Demo data: a small company with a department tree, heads and a dozen users.
+"""Demo data: a small company with a department tree, heads and a dozen users, and its CRM
+(see ``demo_crm.py``).
 
 Every demo user's password is ``demo``. Loading is idempotent: departments are matched by
 name and parent, users by e-mail, and only what is missing is added.
@@ -18,6 +19,7 @@ from auth.passwords import hash_password
 from auth.viewer import Viewer
 from crmhub.app import auth_config
 from crmhub.database import create_engine, create_session_factory
+from crmhub.demo_crm import load_demo_crm
 from crmhub.settings import Settings
 from models import Department, User
 from resolvers import users
@@ -80,6 +82,7 @@ async def load_demo(settings: Settings, *, only_if_empty: bool = False) -> bool:
             return False
         departments = await _ensure_departments(session)
         added = await _ensure_users(session, departments)
+        added = await load_demo_crm(session) or added
         await session.commit()
         return added
 

@@ -2,6 +2,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import models.crm  # noqa: F401  (registers the CRM tables on Base.metadata)
 from models.base import Base, utcnow
 from models.identity import Department, User
 from models.sessions import AuthToken, LoginFailure

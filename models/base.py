@@ -42,6 +42,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    @property
+    def python_type(self) -> type[datetime]:
+        # Keyset cursors decode their values by this type.
+        return datetime
+
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")

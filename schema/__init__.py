@@ -17,6 +17,15 @@ from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.crm.activities import ActivityMutations, ActivityQueries
+from schema.crm.companies import CompanyMutations, CompanyQueries
+from schema.crm.contacts import ContactMutations, ContactQueries
+from schema.crm.deals import DealMutations, DealQueries
+from schema.crm.dictionaries import DictionaryQueries
+from schema.crm.dictionary_admin import DictionaryMutations
+from schema.crm.duplicates import DuplicateQueries
+from schema.crm.leads import LeadMutations, LeadQueries
+from schema.crm.timeline import TimelineMutations
 from schema.departments import Department, DepartmentMutations, DepartmentQueries
 from schema.errors import ErrorCodes, is_expected
 from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
@@ -26,8 +35,36 @@ from schema.users import User, UserMutations, UserQueries
 
 __all__ = ["ConnectionInfo", "build_schema"]
 
-Query = merge_types("Query", (NodeQueries, UserQueries, DepartmentQueries))
-Mutation = merge_types("Mutation", (SessionMutations, UserMutations, DepartmentMutations))
+Query = merge_types(
+    "Query",
+    (
+        NodeQueries,
+        UserQueries,
+        DepartmentQueries,
+        LeadQueries,
+        ContactQueries,
+        CompanyQueries,
+        DealQueries,
+        ActivityQueries,
+        DictionaryQueries,
+        DuplicateQueries,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        SessionMutations,
+        UserMutations,
+        DepartmentMutations,
+        LeadMutations,
+        ContactMutations,
+        CompanyMutations,
+        DealMutations,
+        ActivityMutations,
+        TimelineMutations,
+        DictionaryMutations,
+    ),
+)
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30

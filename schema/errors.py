@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import ArgumentNode, DocumentNode, GraphQLError, VariableNode, Visitor, visit
 from strawberry.extensions import MaskErrors
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from resolvers.errors import DomainError
 
 log = logging.getLogger("crmhub.errors")
+
+# graphql-core: "Variable '$f' has invalid value at .amount.gt: …" (list items as "[0]").
+_INVALID_VARIABLE = re.compile(r"^Variable '\$(\w+)' has invalid value at ((?:\.\w+|\[\d+\])+)")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
 # GraphQL's own errors (syntax, validation, coercion of variables) come wrapped in another.
@@ -32,8 +36,16 @@ class ErrorCodes(MaskErrors):
 
     def _coded(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
+        extensions: dict[str, Any]
+        if isinstance(original, GraphQLError):
+            # A variable that did not coerce (wrong type, bad scalar): the client's mistake.
+            extensions = {"code": "BAD_USER_INPUT"}
+            field = self._variable_field(error.message)
+            if field:
+                extensions["field"] = field
+            return self._with(error, error.message, extensions)
         if isinstance(original, DomainError):
-            extensions: dict[str, Any] = {"code": original.code}
+            extensions = {"code": original.code}
             if original.field:
                 extensions["field"] = original.field
             return self._with(error, original.message, extensions)
@@ -47,6 +59,19 @@ class ErrorCodes(MaskErrors):
             return self._with(error, error.message, extensions)
         return self._with(error, "Internal server error", {"code": INTERNAL})
 
+    def _variable_field(self, message: str) -> str | None:
+        """The offending input field of a variable that did not coerce, named from the
+        argument the variable fills: ``filter.amount.gt``, or for a mutation's ``input``
+        just ``amount``, as the resolvers name fields."""
+        match = _INVALID_VARIABLE.match(message)
+        if match is None:
+            return None
+        variable = match.group(1)
+        rest = re.sub(r"\[(\d+)\]", r".\1", match.group(2)).lstrip(".")
+        document = self.execution_context.graphql_document
+        argument = (_argument_of(document, variable) if document else None) or variable
+        return rest if argument == "input" else f"{argument}.{rest}"
+
     @staticmethod
     def _with(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
         return GraphQLError(
@@ -57,3 +82,16 @@ class ErrorCodes(MaskErrors):
             path=error.path,
             extensions=extensions,
         )
+
+
+def _argument_of(document: DocumentNode, variable: str) -> str | None:
+    """The name of the argument a variable is passed to directly, if any."""
+    found: list[str] = []
+
+    class Finder(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+            if isinstance(node.value, VariableNode) and node.value.name.value == variable:
+                found.append(node.name.value)
+
+    visit(document, Finder())
+    return found[0] if found else None

@@ -27,3 +27,17 @@ def id_or_null(value: strawberry.ID | None, type_name: str, field: str) -> int |
     if value is strawberry.UNSET:
         return MISSING
     return None if value is None else decode_id(value, type_name, field)
+
+
+def nullable(value: T | None) -> T | Missing | None:
+    """A patch field that may be left out, cleared with null, or set."""
+    return MISSING if value is strawberry.UNSET else value
+
+
+def ids_or_missing(
+    values: list[strawberry.ID] | None, type_name: str, field: str
+) -> list[int] | Missing:
+    """A patch's list of references: left out, or replaced (null or [] clears it)."""
+    if values is strawberry.UNSET:
+        return MISSING
+    return [decode_id(value, type_name, field) for value in values or []]

@@ -23,13 +23,20 @@ def encode_id(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
 
 
+# Primary keys are BIGINTs: anything outside cannot name a row and would overflow the driver.
+MAX_PK = 2**63 - 1
+
+
 def decode_any_id(global_id: str, field: str = "id") -> tuple[str, int]:
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
         type_name, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        return type_name, int(pk)
+        number = int(pk)
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise BadInput(f"'{global_id}' is not an ID", field=field) from error
+    if not 0 < number <= MAX_PK:
+        raise BadInput(f"'{global_id}' is not an ID", field=field)
+    return type_name, number
 
 
 def decode_id(global_id: str, type_name: str, field: str = "id") -> int:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from crmhub.database import create_engine
 from models import Base
+from models.crm.defaults import seed_default_dictionaries
 
 
 @asynccontextmanager
@@ -40,6 +41,7 @@ async def scratch_database(configured: str | None, folder: Path) -> AsyncIterato
 
 
 async def empty_all_tables(engine: AsyncEngine) -> None:
+    """Back to the state right after migrating: no rows but the default dictionaries."""
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -49,6 +51,7 @@ async def empty_all_tables(engine: AsyncEngine) -> None:
             await connection.execute(text("PRAGMA defer_foreign_keys=ON"))
             for name in tables:
                 await connection.execute(text(f'DELETE FROM "{name}"'))
+        await connection.run_sync(seed_default_dictionaries)
 
 
 def engine_for(url: str) -> AsyncEngine:

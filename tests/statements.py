@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 @dataclass
 class StatementLog:
     statements: list[str] = field(default_factory=list)
+    parameters: list[Any] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -25,8 +26,9 @@ def count_statements(engine: AsyncEngine) -> Iterator[StatementLog]:
     """Every statement ``engine`` runs inside the block (token lookup included)."""
     log = StatementLog()
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
         log.statements.append(statement)
+        log.parameters.append(parameters)
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:

@@ -1,0 +1,33 @@
+"""CRM: dictionaries, leads, contacts, companies, deals, activities and their timeline."""
+
+from models.crm.activities import Activity, ActivityBinding, ActivityDirection, ActivityKind
+from models.crm.common import CrmEntity, Money, Semantics
+from models.crm.communications import Communication, CommunicationKind
+from models.crm.dictionaries import DealStage, LeadSource, LeadStatus, Pipeline
+from models.crm.records import Company, Contact, ContactCompany, Deal, DealContact, Lead
+from models.crm.timeline import DealStageMove, TimelineEntry, TimelineKind
+
+__all__ = [
+    "Activity",
+    "ActivityBinding",
+    "ActivityDirection",
+    "ActivityKind",
+    "Communication",
+    "CommunicationKind",
+    "Company",
+    "Contact",
+    "ContactCompany",
+    "CrmEntity",
+    "Deal",
+    "DealContact",
+    "DealStage",
+    "DealStageMove",
+    "Lead",
+    "LeadSource",
+    "LeadStatus",
+    "Money",
+    "Pipeline",
+    "Semantics",
+    "TimelineEntry",
+    "TimelineKind",
+]

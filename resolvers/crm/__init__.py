@@ -1,0 +1,1 @@
+"""CRM operations: records, dictionaries, conversion, activities, timeline, duplicates."""

@@ -1,0 +1,105 @@
+"""What the four CRM record kinds share: listing, responsible users, money, row loading."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import User
+from resolvers.context import RequestContext
+from resolvers.crm.filtering import Fields, Filter, sort_keys, where
+from resolvers.errors import BadInput, NotFound
+from resolvers.pagination import Page, PageRequest, fetch_page
+
+T = TypeVar("T")
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+R = TypeVar("R", bound=Identified)
+
+MAX_TITLE = 255
+MAX_NAME = 100
+MAX_TEXT = 10_000
+MAX_AMOUNT = Decimal("9999999999999999.99")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+async def list_records(
+    ctx: RequestContext,
+    statement: Select[tuple[T]],
+    fields: Fields,
+    filter: Filter,
+    order: Sequence[tuple[str, bool]],
+    page: PageRequest,
+) -> Page[T]:
+    """A keyset page of a visible_x() select, filtered and ordered by the entity's fields."""
+    keys = sort_keys(fields, order)
+    return await fetch_page(ctx, statement.where(where(fields, filter)), keys, page)
+
+
+async def rows_by_id(
+    ctx: RequestContext, statement: Select[tuple[R]], pk: Any, ids: list[int]
+) -> Sequence[R | None]:
+    """Loader body: the rows of a visible_x() select with these ids, aligned to ``ids``."""
+    async with ctx.db() as session:
+        rows = (await session.execute(statement.where(pk.in_(ids)))).scalars()
+        found = {row.id: row for row in rows}
+    return [found.get(pk_value) for pk_value in ids]
+
+
+async def require_user(session: AsyncSession, user_id: int | None, field: str) -> None:
+    if user_id is None:
+        return
+    if await session.get(User, user_id) is None:
+        raise NotFound(f"No user with id {user_id}", field=field)
+
+
+async def require_all(
+    session: AsyncSession, statement: Select[Any], pk: Any, ids: Sequence[int], field: str
+) -> None:
+    """NOT_FOUND naming ``field`` unless every id is a row of ``statement``."""
+    wanted = set(ids)
+    if not wanted:
+        return
+    found = set(
+        (await session.execute(statement.with_only_columns(pk).where(pk.in_(wanted)))).scalars()
+    )
+    missing = sorted(wanted - found)
+    if missing:
+        raise NotFound(f"No record with id {missing[0]}", field=field)
+
+
+def money(value: Decimal, field: str) -> Decimal:
+    """A non-negative amount with at most two decimals, within NUMERIC(18, 2)."""
+    try:
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+            raise BadInput(f"'{field}' must be a number with at most 2 decimals", field=field)
+    except InvalidOperation as error:
+        raise BadInput(f"'{field}' is too large", field=field) from error
+    if value < 0:
+        raise BadInput(f"'{field}' must not be negative", field=field)
+    if value > MAX_AMOUNT:
+        raise BadInput(f"'{field}' must be at most {MAX_AMOUNT}", field=field)
+    return value.quantize(Decimal("0.01"))
+
+
+def currency(value: str, field: str = "currency") -> str:
+    code = value.strip().upper()
+    if not _CURRENCY.match(code):
+        raise BadInput("'currency' must be an ISO 4217 code of 3 letters", field=field)
+    return code
+
+
+def percent(value: int | None, field: str) -> int | None:
+    if value is not None and not 0 <= value <= 100:
+        raise BadInput(f"'{field}' must be between 0 and 100", field=field)
+    return value

@@ -1,0 +1,167 @@
+"""The GraphQL filter and order fields of each CRM list, and the SQL each one reads.
+
+Declared once here: filters, ordering (and a future SQL compiler) read these maps. Keys are
+the GraphQL field names of the ``XFilter`` inputs and ``XOrderField`` enums.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, or_, select
+
+from models.crm import (
+    Activity,
+    Company,
+    Contact,
+    ContactCompany,
+    CrmEntity,
+    Deal,
+    DealContact,
+    Lead,
+)
+from resolvers.crm.communications import search_communications
+from resolvers.crm.filtering import FieldKind, Fields, FieldSpec
+
+ID, TEXT, DECIMAL, INT, DATETIME, BOOLEAN = (
+    FieldKind.ID,
+    FieldKind.TEXT,
+    FieldKind.DECIMAL,
+    FieldKind.INT,
+    FieldKind.DATETIME,
+    FieldKind.BOOLEAN,
+)
+
+
+def _contains(column: SQLColumnExpression[str], term: str) -> ColumnElement[bool]:
+    return func.lower(column).contains(term.lower(), autoescape=True)
+
+
+def _search_leads(term: str) -> ColumnElement[bool]:
+    return or_(
+        *(
+            _contains(column, term)
+            for column in (Lead.title, Lead.first_name, Lead.last_name, Lead.company_title)
+        ),
+        Lead.id.in_(search_communications(CrmEntity.LEAD, term)),
+    )
+
+
+def _search_contacts(term: str) -> ColumnElement[bool]:
+    return or_(
+        _contains(Contact.first_name, term),
+        _contains(Contact.last_name, term),
+        _contains(Contact.first_name + " " + Contact.last_name, term),
+        Contact.id.in_(search_communications(CrmEntity.CONTACT, term)),
+    )
+
+
+def _search_companies(term: str) -> ColumnElement[bool]:
+    return or_(
+        _contains(Company.title, term),
+        Company.id.in_(search_communications(CrmEntity.COMPANY, term)),
+    )
+
+
+def _search_deals(term: str) -> ColumnElement[bool]:
+    return or_(
+        _contains(Deal.title, term),
+        Deal.company_id.in_(select(Company.id).where(_contains(Company.title, term))),
+    )
+
+
+def _common(model: type[Lead] | type[Contact] | type[Company] | type[Deal]) -> dict[str, FieldSpec]:
+    return {
+        "assignedToId": FieldSpec(model.assigned_to_id, ID, "User"),
+        "createdById": FieldSpec(model.created_by_id, ID, "User"),
+        "opened": FieldSpec(model.opened, BOOLEAN),
+        "createdAt": FieldSpec(model.created_at, DATETIME, orderable=True),
+        "updatedAt": FieldSpec(model.updated_at, DATETIME, orderable=True),
+    }
+
+
+LEAD_FIELDS = Fields(
+    by_name={
+        "id": FieldSpec(Lead.id, ID, "Lead", orderable=True),
+        "title": FieldSpec(Lead.title, TEXT, orderable=True),
+        "firstName": FieldSpec(Lead.first_name, TEXT, orderable=True),
+        "lastName": FieldSpec(Lead.last_name, TEXT, orderable=True),
+        "companyTitle": FieldSpec(Lead.company_title, TEXT),
+        "statusId": FieldSpec(Lead.status_id, ID, "LeadStatus"),
+        "sourceId": FieldSpec(Lead.source_id, ID, "LeadSource"),
+        "utmSource": FieldSpec(Lead.utm_source, TEXT),
+        "utmMedium": FieldSpec(Lead.utm_medium, TEXT),
+        "utmCampaign": FieldSpec(Lead.utm_campaign, TEXT),
+        "isRepeat": FieldSpec(Lead.is_repeat, BOOLEAN),
+        "convertedAt": FieldSpec(Lead.converted_at, DATETIME),
+        **_common(Lead),
+    },
+    pk=Lead.id,
+    search=_search_leads,
+    default_order=[("createdAt", True)],
+)
+
+CONTACT_FIELDS = Fields(
+    by_name={
+        "id": FieldSpec(Contact.id, ID, "Contact", orderable=True),
+        "firstName": FieldSpec(Contact.first_name, TEXT, orderable=True),
+        "lastName": FieldSpec(Contact.last_name, TEXT, orderable=True),
+        "position": FieldSpec(Contact.position, TEXT),
+        "companyId": FieldSpec(
+            ContactCompany.company_id, ID, "Company", through=ContactCompany.contact_id
+        ),
+        "sourceLeadId": FieldSpec(Contact.source_lead_id, ID, "Lead"),
+        **_common(Contact),
+    },
+    pk=Contact.id,
+    search=_search_contacts,
+    default_order=[("lastName", False), ("firstName", False)],
+)
+
+COMPANY_FIELDS = Fields(
+    by_name={
+        "id": FieldSpec(Company.id, ID, "Company", orderable=True),
+        "title": FieldSpec(Company.title, TEXT, orderable=True),
+        "industry": FieldSpec(Company.industry, TEXT),
+        "revenue": FieldSpec(Company.revenue, DECIMAL),
+        "employees": FieldSpec(Company.employees, INT),
+        "sourceLeadId": FieldSpec(Company.source_lead_id, ID, "Lead"),
+        **_common(Company),
+    },
+    pk=Company.id,
+    search=_search_companies,
+    default_order=[("title", False)],
+)
+
+DEAL_FIELDS = Fields(
+    by_name={
+        "id": FieldSpec(Deal.id, ID, "Deal", orderable=True),
+        "title": FieldSpec(Deal.title, TEXT, orderable=True),
+        "amount": FieldSpec(Deal.amount, DECIMAL, orderable=True),
+        "currency": FieldSpec(Deal.currency, TEXT),
+        "probability": FieldSpec(Deal.probability, INT),
+        "pipelineId": FieldSpec(Deal.pipeline_id, ID, "Pipeline"),
+        "stageId": FieldSpec(Deal.stage_id, ID, "DealStage"),
+        "companyId": FieldSpec(Deal.company_id, ID, "Company"),
+        "contactId": FieldSpec(DealContact.contact_id, ID, "Contact", through=DealContact.deal_id),
+        "sourceLeadId": FieldSpec(Deal.source_lead_id, ID, "Lead"),
+        "closedAt": FieldSpec(Deal.closed_at, DATETIME),
+        **_common(Deal),
+    },
+    pk=Deal.id,
+    search=_search_deals,
+    default_order=[("createdAt", True)],
+)
+
+ACTIVITY_FIELDS = Fields(
+    by_name={
+        "id": FieldSpec(Activity.id, ID, "Activity", orderable=True),
+        "subject": FieldSpec(Activity.subject, TEXT, orderable=True),
+        "assignedToId": FieldSpec(Activity.assigned_to_id, ID, "User"),
+        "completed": FieldSpec(Activity.completed, BOOLEAN),
+        "startAt": FieldSpec(Activity.start_at, DATETIME),
+        "createdAt": FieldSpec(Activity.created_at, DATETIME, orderable=True),
+        "updatedAt": FieldSpec(Activity.updated_at, DATETIME, orderable=True),
+    },
+    pk=Activity.id,
+    search=lambda term: _contains(Activity.subject, term),
+    default_order=[("createdAt", True)],
+)

@@ -1,0 +1,185 @@
+"""Typed list filters and orders, compiled to SQL from each entity's declared fields.
+
+The schema turns GraphQL inputs into these plain dataclasses; ``where`` and ``sort_keys``
+turn them into SQL through the entity's ``Fields`` (see ``fields.py``), the one place that
+maps GraphQL names to columns.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, not_, or_, select, true
+
+from resolvers.errors import BadInput
+from resolvers.pagination import SortKey
+
+MAX_DEPTH = 5
+MAX_LIST = 100
+MAX_ORDER_FIELDS = 5
+MAX_SEARCH = 200
+MAX_TEXT = 1000
+MAX_DECIMAL = Decimal("9999999999999999.99")  # NUMERIC(18, 2)
+
+
+class FieldKind(enum.Enum):
+    ID = "ID"
+    TEXT = "TEXT"
+    DECIMAL = "DECIMAL"
+    INT = "INT"
+    DATETIME = "DATETIME"
+    BOOLEAN = "BOOLEAN"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A filterable GraphQL field: its SQL expression, kind, and (IDs) the type referred to."""
+
+    column: SQLColumnExpression[Any]
+    kind: FieldKind
+    node_type: str | None = None
+    # Orderable fields must be NOT NULL (keyset pagination compares them).
+    orderable: bool = False
+    # A many-to-many field: ``column`` lives on a link table whose ``through`` column holds
+    # the filtered record's id.
+    through: SQLColumnExpression[Any] | None = None
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Everything a list of one entity can filter, search and order on."""
+
+    by_name: Mapping[str, FieldSpec]
+    pk: SQLColumnExpression[Any]
+    search: Callable[[str], ColumnElement[bool]]
+    default_order: Sequence[tuple[str, bool]]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Conditions on one field, all of which must hold."""
+
+    eq: Any = None
+    in_: Sequence[Any] | None = None
+    gt: Any = None
+    gte: Any = None
+    lt: Any = None
+    lte: Any = None
+    contains: str | None = None
+    starts_with: str | None = None
+    is_null: bool | None = None
+
+
+@dataclass(frozen=True)
+class Filter:
+    conditions: Mapping[str, Condition] = field(default_factory=dict)
+    search: str | None = None
+    all_of: Sequence[Filter] = ()
+    any_of: Sequence[Filter] = ()
+    negated: Filter | None = None
+
+
+def where(
+    fields: Fields, filter: Filter, path: str = "filter", depth: int = 0
+) -> ColumnElement[bool]:
+    """The SQL condition of a filter; BadInput names the offending field."""
+    if depth > MAX_DEPTH:
+        raise BadInput(f"Filters nest at most {MAX_DEPTH} levels deep", field=path)
+    clauses: list[ColumnElement[bool]] = []
+    for name, condition in filter.conditions.items():
+        spec = fields.by_name.get(name)
+        if spec is None:
+            raise BadInput(f"Cannot filter on '{name}'", field=f"{path}.{name}")
+        field_clauses = _field_clauses(spec, condition, f"{path}.{name}")
+        if spec.through is not None and field_clauses:
+            field_clauses = [fields.pk.in_(select(spec.through).where(*field_clauses))]
+        clauses.extend(field_clauses)
+    if filter.search is not None:
+        term = filter.search.strip()
+        if len(term) > MAX_SEARCH or "\x00" in term:
+            raise BadInput(
+                f"Search at most {MAX_SEARCH} characters, no NUL", field=f"{path}.search"
+            )
+        if term:
+            clauses.append(fields.search(term))
+    for key, nested in (("and", filter.all_of), ("or", filter.any_of)):
+        _check_size(nested, f"{path}.{key}")
+        parts = [where(fields, sub, f"{path}.{key}.{i}", depth + 1) for i, sub in enumerate(nested)]
+        if parts:
+            clauses.append(and_(*parts) if key == "and" else or_(*parts))
+    if filter.negated is not None:
+        clauses.append(not_(where(fields, filter.negated, f"{path}.not", depth + 1)))
+    return and_(true(), *clauses)
+
+
+def _check_operands(condition: Condition, path: str) -> None:
+    """Operands the database could not take (overflow, NUL) are the client's mistake."""
+    operands = [
+        condition.eq,
+        condition.gt,
+        condition.gte,
+        condition.lt,
+        condition.lte,
+        condition.contains,
+        condition.starts_with,
+        *(condition.in_ or []),
+    ]
+    for operand in operands:
+        if isinstance(operand, str) and ("\x00" in operand or len(operand) > MAX_TEXT):
+            raise BadInput(f"Text operands: no NUL, at most {MAX_TEXT} characters", field=path)
+        if isinstance(operand, Decimal) and not abs(operand) <= MAX_DECIMAL:
+            raise BadInput(f"Numbers in filters stay within ±{MAX_DECIMAL}", field=path)
+
+
+def _field_clauses(spec: FieldSpec, condition: Condition, path: str) -> list[ColumnElement[bool]]:
+    _check_operands(condition, path)
+    column = spec.column
+    clauses: list[ColumnElement[bool]] = []
+    if condition.eq is not None:
+        clauses.append(column == condition.eq)
+    if condition.in_ is not None:
+        _check_size(condition.in_, f"{path}.in")
+        clauses.append(column.in_(list(condition.in_)))
+    for bound, operator in (
+        (condition.gt, column.__gt__),
+        (condition.gte, column.__ge__),
+        (condition.lt, column.__lt__),
+        (condition.lte, column.__le__),
+    ):
+        if bound is not None:
+            clauses.append(operator(bound))
+    if condition.contains is not None:
+        clauses.append(func.lower(column).contains(condition.contains.lower(), autoescape=True))
+    if condition.starts_with is not None:
+        clauses.append(
+            func.lower(column).startswith(condition.starts_with.lower(), autoescape=True)
+        )
+    if condition.is_null is not None:
+        clauses.append(column.is_(None) if condition.is_null else column.is_not(None))
+    return clauses
+
+
+def _check_size(items: Sequence[Any], path: str) -> None:
+    if len(items) > MAX_LIST:
+        raise BadInput(f"At most {MAX_LIST} items", field=path)
+
+
+def sort_keys(fields: Fields, order: Sequence[tuple[str, bool]]) -> list[SortKey]:
+    """Sort keys for (field name, descending) pairs, with the primary key as the tie-break."""
+    if len(order) > MAX_ORDER_FIELDS:
+        raise BadInput(f"Order by at most {MAX_ORDER_FIELDS} fields", field="orderBy")
+    if len({name for name, _ in order}) != len(order):
+        raise BadInput("Each field may appear once in 'orderBy'", field="orderBy")
+    keys: list[SortKey] = []
+    for name, descending in order or fields.default_order:
+        spec = fields.by_name.get(name)
+        if spec is None or not spec.orderable:
+            raise BadInput(f"Cannot order by '{name}'", field="orderBy")
+        keys.append(SortKey(spec.column, descending))
+    if not any(key.expression is fields.pk for key in keys):
+        keys.append(SortKey(fields.pk, keys[-1].descending if keys else False))
+    return keys

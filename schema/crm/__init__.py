@@ -1,0 +1,1 @@
+"""GraphQL for the CRM: records, dictionaries, activities, timeline, duplicates."""

@@ -1,0 +1,263 @@
+"""GraphQL for companies: the type, the `companies` list, create / update / delete."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from models.crm import Company as CompanyRow
+from models.crm import CrmEntity
+from resolvers.crm import companies, deals
+from resolvers.crm.fields import COMPANY_FIELDS
+from schema.context import Info
+from schema.crm.common import (
+    Communication,
+    CommunicationInput,
+    UserRef,
+    communications_patch,
+    load_communications,
+    load_user,
+    new_communications,
+)
+from schema.crm.filters import (
+    DateTimeFilter,
+    DecimalFilter,
+    IDFilter,
+    IntFilter,
+    StringFilter,
+    to_filter,
+    to_order,
+)
+from schema.crm.timeline import TimelineConnection, timeline_of
+from schema.patch import id_or_null, ids_or_missing, nullable, required
+from schema.relay import (
+    Connection,
+    Node,
+    OrderDirection,
+    decode_id,
+    decode_optional_id,
+    node_fetcher,
+    page_request,
+)
+
+if TYPE_CHECKING:
+    from schema.crm.contacts import Contact
+    from schema.crm.deals import Deal
+    from schema.crm.leads import Lead
+
+ContactRef = Annotated["Contact", strawberry.lazy("schema.crm.contacts")]
+DealRef = Annotated["Deal", strawberry.lazy("schema.crm.deals")]
+LeadRef = Annotated["Lead", strawberry.lazy("schema.crm.leads")]
+
+
+@strawberry.type
+class Company(Node):
+    title: str
+    industry: str
+    revenue: Decimal | None
+    employees: int | None
+    address: str
+    opened: bool
+    created_at: datetime
+    updated_at: datetime
+    assigned_to_pk: strawberry.Private[int | None]
+    created_by_pk: strawberry.Private[int | None]
+    source_lead_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, row: CompanyRow) -> Company:
+        return cls(
+            pk=row.id,
+            title=row.title,
+            industry=row.industry,
+            revenue=row.revenue,
+            employees=row.employees,
+            address=row.address,
+            opened=row.opened,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            assigned_to_pk=row.assigned_to_id,
+            created_by_pk=row.created_by_id,
+            source_lead_pk=row.source_lead_id,
+        )
+
+    @strawberry.field
+    async def communications(self, info: Info) -> list[Communication]:
+        return await load_communications(info, CrmEntity.COMPANY, self.pk)
+
+    @strawberry.field
+    async def contacts(self, info: Info) -> list[ContactRef]:
+        from schema.crm.contacts import Contact
+
+        rows = await info.context.loader(companies.contacts_by_company_id).load(self.pk)
+        return [Contact.of(row) for row in rows]
+
+    @strawberry.field(description="The company's deals, newest first.")
+    async def deals(self, info: Info) -> list[DealRef]:
+        from schema.crm.deals import Deal
+
+        rows = await info.context.loader(deals.deals_by_company_id).load(self.pk)
+        return [Deal.of(row) for row in rows]
+
+    @strawberry.field
+    async def assigned_to(self, info: Info) -> UserRef | None:
+        return await load_user(info, self.assigned_to_pk)
+
+    @strawberry.field
+    async def created_by(self, info: Info) -> UserRef | None:
+        return await load_user(info, self.created_by_pk)
+
+    @strawberry.field(description="The lead this company was converted from.")
+    async def source_lead(self, info: Info) -> LeadRef | None:
+        from schema.crm.leads import load_lead
+
+        return await load_lead(info, self.source_lead_pk)
+
+    @strawberry.field(description="Activities, comments and field changes, newest first.")
+    async def timeline(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> TimelineConnection:
+        return await timeline_of(info, CrmEntity.COMPANY, self.pk, first, after, last, before)
+
+
+async def load_company(info: Info, pk: int | None) -> Company | None:
+    row = None if pk is None else await info.context.loader(companies.companies_by_id).load(pk)
+    return None if row is None else Company.of(row)
+
+
+@node_fetcher("Company")
+async def fetch_company(info: Info, pk: int) -> Company:
+    return Company.of(await companies.get_company(info.context, pk))
+
+
+@strawberry.input
+class CompanyFilter:
+    and_: list[CompanyFilter] | None = strawberry.field(default=None, name="and")
+    or_: list[CompanyFilter] | None = strawberry.field(default=None, name="or")
+    not_: CompanyFilter | None = strawberry.field(default=None, name="not")
+    search: str | None = strawberry.field(
+        default=None, description="Part of the title, a phone, an e-mail…"
+    )
+    id: IDFilter | None = None
+    title: StringFilter | None = None
+    industry: StringFilter | None = None
+    revenue: DecimalFilter | None = None
+    employees: IntFilter | None = None
+    source_lead_id: IDFilter | None = None
+    assigned_to_id: IDFilter | None = None
+    created_by_id: IDFilter | None = None
+    opened: bool | None = None
+    created_at: DateTimeFilter | None = None
+    updated_at: DateTimeFilter | None = None
+
+
+@strawberry.enum
+class CompanyOrderField(enum.Enum):
+    ID = "id"
+    TITLE = "title"
+    CREATED_AT = "createdAt"
+    UPDATED_AT = "updatedAt"
+
+
+@strawberry.input
+class CompanyOrder:
+    field: CompanyOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input
+class CompanyInput:
+    title: str
+    industry: str = ""
+    revenue: Decimal | None = None
+    employees: int | None = None
+    address: str = ""
+    contact_ids: list[strawberry.ID] | None = None
+    assigned_to_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Default: you."
+    )
+    opened: bool = True
+    communications: list[CommunicationInput] | None = None
+
+
+@strawberry.input(description="Fields left out stay as they are; lists are replaced whole.")
+class CompanyPatch:
+    title: str | None = strawberry.UNSET
+    industry: str | None = strawberry.UNSET
+    revenue: Decimal | None = strawberry.UNSET
+    employees: int | None = strawberry.UNSET
+    address: str | None = strawberry.UNSET
+    contact_ids: list[strawberry.ID] | None = strawberry.UNSET
+    assigned_to_id: strawberry.ID | None = strawberry.UNSET
+    opened: bool | None = strawberry.UNSET
+    communications: list[CommunicationInput] | None = strawberry.UNSET
+
+
+@strawberry.type
+class CompanyQueries:
+    @strawberry.field(description="Companies you may see, filtered and ordered.")
+    async def companies(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: CompanyFilter | None = None,
+        order_by: list[CompanyOrder] | None = None,
+    ) -> Connection[Company]:
+        page = await companies.list_companies(
+            info.context,
+            to_filter(filter, COMPANY_FIELDS),
+            to_order(order_by),
+            page_request(first, after, last, before),
+        )
+        return Connection.of(page, Company.of)
+
+
+@strawberry.type
+class CompanyMutations:
+    @strawberry.mutation
+    async def create_company(self, info: Info, input: CompanyInput) -> Company:
+        new = companies.NewCompany(
+            title=input.title,
+            industry=input.industry,
+            revenue=input.revenue,
+            employees=input.employees,
+            address=input.address,
+            contact_ids=[decode_id(pk, "Contact", "contactIds") for pk in input.contact_ids or []],
+            assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
+            opened=input.opened,
+            communications=new_communications(input.communications),
+        )
+        return Company.of(await companies.create_company(info.context, new))
+
+    @strawberry.mutation
+    async def update_company(self, info: Info, id: strawberry.ID, input: CompanyPatch) -> Company:
+        changes = companies.CompanyChanges(
+            title=required(input.title, "title"),
+            industry=required(input.industry, "industry"),
+            revenue=nullable(input.revenue),
+            employees=nullable(input.employees),
+            address=required(input.address, "address"),
+            contact_ids=ids_or_missing(input.contact_ids, "Contact", "contactIds"),
+            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            opened=required(input.opened, "opened"),
+            communications=communications_patch(input.communications),
+        )
+        row = await companies.update_company(info.context, decode_id(id, "Company"), changes)
+        return Company.of(row)
+
+    @strawberry.mutation(description="Deletes the company; its deals stay, without a company.")
+    async def delete_company(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        await companies.delete_company(info.context, decode_id(id, "Company"))
+        return id

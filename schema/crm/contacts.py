@@ -1,0 +1,238 @@
+"""GraphQL for contacts: the type, the `contacts` list, create / update / delete."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from models.crm import Contact as ContactRow
+from models.crm import CrmEntity
+from resolvers.crm import contacts
+from resolvers.crm.fields import CONTACT_FIELDS
+from schema.context import Info
+from schema.crm.common import (
+    Communication,
+    CommunicationInput,
+    UserRef,
+    communications_patch,
+    load_communications,
+    load_user,
+    new_communications,
+)
+from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, to_filter, to_order
+from schema.crm.timeline import TimelineConnection, timeline_of
+from schema.patch import id_or_null, ids_or_missing, required
+from schema.relay import (
+    Connection,
+    Node,
+    OrderDirection,
+    decode_id,
+    decode_optional_id,
+    node_fetcher,
+    page_request,
+)
+
+if TYPE_CHECKING:
+    from schema.crm.companies import Company
+    from schema.crm.leads import Lead
+
+CompanyRef = Annotated["Company", strawberry.lazy("schema.crm.companies")]
+LeadRef = Annotated["Lead", strawberry.lazy("schema.crm.leads")]
+
+
+@strawberry.type
+class Contact(Node):
+    first_name: str
+    last_name: str
+    position: str
+    opened: bool
+    created_at: datetime
+    updated_at: datetime
+    assigned_to_pk: strawberry.Private[int | None]
+    created_by_pk: strawberry.Private[int | None]
+    source_lead_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, row: ContactRow) -> Contact:
+        return cls(
+            pk=row.id,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            position=row.position,
+            opened=row.opened,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            assigned_to_pk=row.assigned_to_id,
+            created_by_pk=row.created_by_id,
+            source_lead_pk=row.source_lead_id,
+        )
+
+    @strawberry.field
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @strawberry.field
+    async def communications(self, info: Info) -> list[Communication]:
+        return await load_communications(info, CrmEntity.CONTACT, self.pk)
+
+    @strawberry.field
+    async def companies(self, info: Info) -> list[CompanyRef]:
+        from schema.crm.companies import Company
+
+        rows = await info.context.loader(contacts.companies_by_contact_id).load(self.pk)
+        return [Company.of(row) for row in rows]
+
+    @strawberry.field
+    async def assigned_to(self, info: Info) -> UserRef | None:
+        return await load_user(info, self.assigned_to_pk)
+
+    @strawberry.field
+    async def created_by(self, info: Info) -> UserRef | None:
+        return await load_user(info, self.created_by_pk)
+
+    @strawberry.field(description="The lead this contact was converted from.")
+    async def source_lead(self, info: Info) -> LeadRef | None:
+        from schema.crm.leads import load_lead
+
+        return await load_lead(info, self.source_lead_pk)
+
+    @strawberry.field(description="Activities, comments and field changes, newest first.")
+    async def timeline(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> TimelineConnection:
+        return await timeline_of(info, CrmEntity.CONTACT, self.pk, first, after, last, before)
+
+
+async def load_contact(info: Info, pk: int | None) -> Contact | None:
+    row = None if pk is None else await info.context.loader(contacts.contacts_by_id).load(pk)
+    return None if row is None else Contact.of(row)
+
+
+@node_fetcher("Contact")
+async def fetch_contact(info: Info, pk: int) -> Contact:
+    return Contact.of(await contacts.get_contact(info.context, pk))
+
+
+@strawberry.input
+class ContactFilter:
+    and_: list[ContactFilter] | None = strawberry.field(default=None, name="and")
+    or_: list[ContactFilter] | None = strawberry.field(default=None, name="or")
+    not_: ContactFilter | None = strawberry.field(default=None, name="not")
+    search: str | None = strawberry.field(
+        default=None, description="Part of the name, a phone, an e-mail…"
+    )
+    id: IDFilter | None = None
+    first_name: StringFilter | None = None
+    last_name: StringFilter | None = None
+    position: StringFilter | None = None
+    company_id: IDFilter | None = None
+    source_lead_id: IDFilter | None = None
+    assigned_to_id: IDFilter | None = None
+    created_by_id: IDFilter | None = None
+    opened: bool | None = None
+    created_at: DateTimeFilter | None = None
+    updated_at: DateTimeFilter | None = None
+
+
+@strawberry.enum
+class ContactOrderField(enum.Enum):
+    ID = "id"
+    FIRST_NAME = "firstName"
+    LAST_NAME = "lastName"
+    CREATED_AT = "createdAt"
+    UPDATED_AT = "updatedAt"
+
+
+@strawberry.input
+class ContactOrder:
+    field: ContactOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input(description="A first or a last name is needed.")
+class ContactInput:
+    first_name: str = ""
+    last_name: str = ""
+    position: str = ""
+    company_ids: list[strawberry.ID] | None = None
+    assigned_to_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Default: you."
+    )
+    opened: bool = True
+    communications: list[CommunicationInput] | None = None
+
+
+@strawberry.input(description="Fields left out stay as they are; lists are replaced whole.")
+class ContactPatch:
+    first_name: str | None = strawberry.UNSET
+    last_name: str | None = strawberry.UNSET
+    position: str | None = strawberry.UNSET
+    company_ids: list[strawberry.ID] | None = strawberry.UNSET
+    assigned_to_id: strawberry.ID | None = strawberry.UNSET
+    opened: bool | None = strawberry.UNSET
+    communications: list[CommunicationInput] | None = strawberry.UNSET
+
+
+@strawberry.type
+class ContactQueries:
+    @strawberry.field(description="Contacts you may see, filtered and ordered.")
+    async def contacts(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: ContactFilter | None = None,
+        order_by: list[ContactOrder] | None = None,
+    ) -> Connection[Contact]:
+        page = await contacts.list_contacts(
+            info.context,
+            to_filter(filter, CONTACT_FIELDS),
+            to_order(order_by),
+            page_request(first, after, last, before),
+        )
+        return Connection.of(page, Contact.of)
+
+
+@strawberry.type
+class ContactMutations:
+    @strawberry.mutation
+    async def create_contact(self, info: Info, input: ContactInput) -> Contact:
+        new = contacts.NewContact(
+            first_name=input.first_name,
+            last_name=input.last_name,
+            position=input.position,
+            company_ids=[decode_id(pk, "Company", "companyIds") for pk in input.company_ids or []],
+            assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
+            opened=input.opened,
+            communications=new_communications(input.communications),
+        )
+        return Contact.of(await contacts.create_contact(info.context, new))
+
+    @strawberry.mutation
+    async def update_contact(self, info: Info, id: strawberry.ID, input: ContactPatch) -> Contact:
+        changes = contacts.ContactChanges(
+            first_name=required(input.first_name, "firstName"),
+            last_name=required(input.last_name, "lastName"),
+            position=required(input.position, "position"),
+            company_ids=ids_or_missing(input.company_ids, "Company", "companyIds"),
+            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            opened=required(input.opened, "opened"),
+            communications=communications_patch(input.communications),
+        )
+        row = await contacts.update_contact(info.context, decode_id(id, "Contact"), changes)
+        return Contact.of(row)
+
+    @strawberry.mutation
+    async def delete_contact(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        await contacts.delete_contact(info.context, decode_id(id, "Contact"))
+        return id

@@ -1,0 +1,326 @@
+"""GraphQL for deals: the type, the `deals` list, create / update / move / delete."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from models.crm import CrmEntity, Semantics
+from models.crm import Deal as DealRow
+from models.crm import DealStageMove as DealStageMoveRow
+from resolvers.crm import deals
+from resolvers.crm.fields import DEAL_FIELDS
+from schema.context import Info
+from schema.crm.common import UserRef, load_user
+from schema.crm.dictionaries import DealStage, Pipeline, load_pipeline, load_stage
+from schema.crm.filters import (
+    DateTimeFilter,
+    DecimalFilter,
+    IDFilter,
+    IntFilter,
+    StringFilter,
+    to_filter,
+    to_order,
+)
+from schema.crm.timeline import TimelineConnection, timeline_of
+from schema.patch import id_or_null, ids_or_missing, nullable, required
+from schema.relay import (
+    Connection,
+    Node,
+    OrderDirection,
+    decode_id,
+    decode_optional_id,
+    node_fetcher,
+    page_request,
+)
+
+if TYPE_CHECKING:
+    from schema.crm.companies import Company
+    from schema.crm.contacts import Contact
+    from schema.crm.leads import Lead
+
+CompanyRef = Annotated["Company", strawberry.lazy("schema.crm.companies")]
+ContactRef = Annotated["Contact", strawberry.lazy("schema.crm.contacts")]
+LeadRef = Annotated["Lead", strawberry.lazy("schema.crm.leads")]
+
+
+@strawberry.type(description="A stage move: who moved the deal, when, from where, to where.")
+class DealStageMove:
+    moved_at: datetime
+    from_pk: strawberry.Private[int | None]
+    to_pk: strawberry.Private[int | None]
+    moved_by_pk: strawberry.Private[int | None]
+
+    @strawberry.field(name="from", description="Null for the stage the deal was created in.")
+    async def from_(self, info: Info) -> DealStage | None:
+        return None if self.from_pk is None else await load_stage(info, self.from_pk)
+
+    @strawberry.field
+    async def to(self, info: Info) -> DealStage | None:
+        return None if self.to_pk is None else await load_stage(info, self.to_pk)
+
+    @strawberry.field
+    async def moved_by(self, info: Info) -> UserRef | None:
+        return await load_user(info, self.moved_by_pk)
+
+    @classmethod
+    def of(cls, row: DealStageMoveRow) -> DealStageMove:
+        return cls(
+            moved_at=row.moved_at,
+            from_pk=row.from_stage_id,
+            to_pk=row.to_stage_id,
+            moved_by_pk=row.moved_by_id,
+        )
+
+
+@strawberry.type
+class Deal(Node):
+    title: str
+    amount: Decimal = strawberry.field(description="A decimal string, in `currency`.")
+    currency: str = strawberry.field(description="ISO 4217, e.g. USD.")
+    probability: int | None
+    opened: bool
+    closed_at: datetime | None = strawberry.field(description="When it was won or lost.")
+    created_at: datetime
+    updated_at: datetime
+    pipeline_pk: strawberry.Private[int]
+    stage_pk: strawberry.Private[int]
+    company_pk: strawberry.Private[int | None]
+    assigned_to_pk: strawberry.Private[int | None]
+    created_by_pk: strawberry.Private[int | None]
+    source_lead_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, row: DealRow) -> Deal:
+        return cls(
+            pk=row.id,
+            title=row.title,
+            amount=row.amount,
+            currency=row.currency,
+            probability=row.probability,
+            opened=row.opened,
+            closed_at=row.closed_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            pipeline_pk=row.pipeline_id,
+            stage_pk=row.stage_id,
+            company_pk=row.company_id,
+            assigned_to_pk=row.assigned_to_id,
+            created_by_pk=row.created_by_id,
+            source_lead_pk=row.source_lead_id,
+        )
+
+    @strawberry.field
+    async def pipeline(self, info: Info) -> Pipeline:
+        return await load_pipeline(info, self.pipeline_pk)
+
+    @strawberry.field
+    async def stage(self, info: Info) -> DealStage:
+        return await load_stage(info, self.stage_pk)
+
+    @strawberry.field(
+        description="The stage's semantics: PROCESS (open), SUCCESS (won), FAILURE (lost)."
+    )
+    async def semantics(self, info: Info) -> Semantics:
+        return (await load_stage(info, self.stage_pk)).semantics
+
+    @strawberry.field
+    async def company(self, info: Info) -> CompanyRef | None:
+        from schema.crm.companies import load_company
+
+        return await load_company(info, self.company_pk)
+
+    @strawberry.field
+    async def contacts(self, info: Info) -> list[ContactRef]:
+        from schema.crm.contacts import Contact
+
+        rows = await info.context.loader(deals.contacts_by_deal_id).load(self.pk)
+        return [Contact.of(row) for row in rows]
+
+    @strawberry.field
+    async def assigned_to(self, info: Info) -> UserRef | None:
+        return await load_user(info, self.assigned_to_pk)
+
+    @strawberry.field
+    async def created_by(self, info: Info) -> UserRef | None:
+        return await load_user(info, self.created_by_pk)
+
+    @strawberry.field(description="The lead this deal was converted from.")
+    async def source_lead(self, info: Info) -> LeadRef | None:
+        from schema.crm.leads import load_lead
+
+        return await load_lead(info, self.source_lead_pk)
+
+    @strawberry.field(description="Every stage move, oldest first.")
+    async def stage_history(self, info: Info) -> list[DealStageMove]:
+        rows = await info.context.loader(deals.stage_moves_by_deal_id).load(self.pk)
+        return [DealStageMove.of(row) for row in rows]
+
+    @strawberry.field(description="Activities, comments and field changes, newest first.")
+    async def timeline(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> TimelineConnection:
+        return await timeline_of(info, CrmEntity.DEAL, self.pk, first, after, last, before)
+
+
+async def load_deal(info: Info, pk: int | None) -> Deal | None:
+    row = None if pk is None else await info.context.loader(deals.deals_by_id).load(pk)
+    return None if row is None else Deal.of(row)
+
+
+@node_fetcher("Deal")
+async def fetch_deal(info: Info, pk: int) -> Deal:
+    return Deal.of(await deals.get_deal(info.context, pk))
+
+
+@strawberry.input
+class DealFilter:
+    and_: list[DealFilter] | None = strawberry.field(default=None, name="and")
+    or_: list[DealFilter] | None = strawberry.field(default=None, name="or")
+    not_: DealFilter | None = strawberry.field(default=None, name="not")
+    search: str | None = strawberry.field(default=None, description="Title or company title.")
+    id: IDFilter | None = None
+    title: StringFilter | None = None
+    amount: DecimalFilter | None = None
+    currency: StringFilter | None = None
+    probability: IntFilter | None = None
+    pipeline_id: IDFilter | None = None
+    stage_id: IDFilter | None = None
+    company_id: IDFilter | None = None
+    contact_id: IDFilter | None = None
+    source_lead_id: IDFilter | None = None
+    assigned_to_id: IDFilter | None = None
+    created_by_id: IDFilter | None = None
+    opened: bool | None = None
+    closed_at: DateTimeFilter | None = None
+    created_at: DateTimeFilter | None = None
+    updated_at: DateTimeFilter | None = None
+
+
+@strawberry.enum
+class DealOrderField(enum.Enum):
+    ID = "id"
+    TITLE = "title"
+    AMOUNT = "amount"
+    CREATED_AT = "createdAt"
+    UPDATED_AT = "updatedAt"
+
+
+@strawberry.input
+class DealOrder:
+    field: DealOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input
+class DealInput:
+    title: str
+    pipeline_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Default: the default pipeline."
+    )
+    stage_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Default: the pipeline's first stage."
+    )
+    amount: Decimal = Decimal("0")
+    currency: str = deals.DEFAULT_CURRENCY
+    probability: int | None = None
+    company_id: strawberry.ID | None = None
+    contact_ids: list[strawberry.ID] | None = None
+    assigned_to_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Default: you."
+    )
+    opened: bool = True
+
+
+@strawberry.input(description="Fields left out stay as they are. The stage changes by moveDeal.")
+class DealPatch:
+    title: str | None = strawberry.UNSET
+    amount: Decimal | None = strawberry.UNSET
+    currency: str | None = strawberry.UNSET
+    probability: int | None = strawberry.UNSET
+    company_id: strawberry.ID | None = strawberry.UNSET
+    contact_ids: list[strawberry.ID] | None = strawberry.UNSET
+    assigned_to_id: strawberry.ID | None = strawberry.UNSET
+    opened: bool | None = strawberry.UNSET
+
+
+def decode_ids(ids: list[strawberry.ID] | None, type_name: str, field: str) -> list[int]:
+    return [decode_id(item, type_name, field) for item in ids or []]
+
+
+@strawberry.type
+class DealQueries:
+    @strawberry.field(description="Deals you may see, filtered and ordered.")
+    async def deals(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: DealFilter | None = None,
+        order_by: list[DealOrder] | None = None,
+    ) -> Connection[Deal]:
+        page = await deals.list_deals(
+            info.context,
+            to_filter(filter, DEAL_FIELDS),
+            to_order(order_by),
+            page_request(first, after, last, before),
+        )
+        return Connection.of(page, Deal.of)
+
+
+@strawberry.type
+class DealMutations:
+    @strawberry.mutation
+    async def create_deal(self, info: Info, input: DealInput) -> Deal:
+        new = deals.NewDeal(
+            title=input.title,
+            pipeline_id=decode_optional_id(input.pipeline_id, "Pipeline", "pipelineId"),
+            stage_id=decode_optional_id(input.stage_id, "DealStage", "stageId"),
+            amount=input.amount,
+            currency=input.currency,
+            probability=input.probability,
+            company_id=decode_optional_id(input.company_id, "Company", "companyId"),
+            contact_ids=decode_ids(input.contact_ids, "Contact", "contactIds"),
+            assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
+            opened=input.opened,
+        )
+        return Deal.of(await deals.create_deal(info.context, new))
+
+    @strawberry.mutation
+    async def update_deal(self, info: Info, id: strawberry.ID, input: DealPatch) -> Deal:
+        changes = deals.DealChanges(
+            title=required(input.title, "title"),
+            amount=required(input.amount, "amount"),
+            currency=required(input.currency, "currency"),
+            probability=nullable(input.probability),
+            company_id=id_or_null(input.company_id, "Company", "companyId"),
+            contact_ids=ids_or_missing(input.contact_ids, "Contact", "contactIds"),
+            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            opened=required(input.opened, "opened"),
+        )
+        return Deal.of(await deals.update_deal(info.context, decode_id(id, "Deal"), changes))
+
+    @strawberry.mutation(
+        description="Moves a deal to a stage of its pipeline; a SUCCESS or FAILURE stage closes it."
+    )
+    async def move_deal(self, info: Info, id: strawberry.ID, stage_id: strawberry.ID) -> Deal:
+        row = await deals.move_deal(
+            info.context, decode_id(id, "Deal"), decode_id(stage_id, "DealStage", "stageId")
+        )
+        return Deal.of(row)
+
+    @strawberry.mutation
+    async def delete_deal(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        await deals.delete_deal(info.context, decode_id(id, "Deal"))
+        return id

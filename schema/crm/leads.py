@@ -1,0 +1,365 @@
+"""GraphQL for leads: the type, the `leads` list, create / update / delete / convert."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.utils.str_converters import to_camel_case
+
+from models.crm import CrmEntity
+from models.crm import Lead as LeadRow
+from resolvers.crm import conversion, leads
+from resolvers.crm.fields import LEAD_FIELDS
+from schema.context import Info
+from schema.crm.common import (
+    Communication,
+    CommunicationInput,
+    UserRef,
+    communications_patch,
+    load_communications,
+    load_user,
+    new_communications,
+)
+from schema.crm.dictionaries import LeadSource, LeadStatus, load_source, load_status
+from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, to_filter, to_order
+from schema.crm.timeline import TimelineConnection, timeline_of
+from schema.patch import id_or_null, required
+from schema.relay import (
+    Connection,
+    Node,
+    OrderDirection,
+    decode_id,
+    decode_optional_id,
+    node_fetcher,
+    page_request,
+)
+
+if TYPE_CHECKING:
+    from schema.crm.companies import Company
+    from schema.crm.contacts import Contact
+    from schema.crm.deals import Deal
+
+CompanyRef = Annotated["Company", strawberry.lazy("schema.crm.companies")]
+ContactRef = Annotated["Contact", strawberry.lazy("schema.crm.contacts")]
+DealRef = Annotated["Deal", strawberry.lazy("schema.crm.deals")]
+
+
+@strawberry.type
+class Lead(Node):
+    title: str
+    first_name: str
+    last_name: str
+    company_title: str
+    source_description: str
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    utm_content: str
+    utm_term: str
+    opened: bool
+    is_repeat: bool = strawberry.field(
+        description="A phone or e-mail matched an existing contact or company."
+    )
+    converted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    status_pk: strawberry.Private[int]
+    source_pk: strawberry.Private[int | None]
+    assigned_to_pk: strawberry.Private[int | None]
+    created_by_pk: strawberry.Private[int | None]
+    contact_pk: strawberry.Private[int | None]
+    company_pk: strawberry.Private[int | None]
+    deal_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, row: LeadRow) -> Lead:
+        return cls(
+            pk=row.id,
+            title=row.title,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            company_title=row.company_title,
+            source_description=row.source_description,
+            utm_source=row.utm_source,
+            utm_medium=row.utm_medium,
+            utm_campaign=row.utm_campaign,
+            utm_content=row.utm_content,
+            utm_term=row.utm_term,
+            opened=row.opened,
+            is_repeat=row.is_repeat,
+            converted_at=row.converted_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            status_pk=row.status_id,
+            source_pk=row.source_id,
+            assigned_to_pk=row.assigned_to_id,
+            created_by_pk=row.created_by_id,
+            contact_pk=row.contact_id,
+            company_pk=row.company_id,
+            deal_pk=row.deal_id,
+        )
+
+    @strawberry.field
+    async def status(self, info: Info) -> LeadStatus:
+        return await load_status(info, self.status_pk)
+
+    @strawberry.field
+    async def source(self, info: Info) -> LeadSource | None:
+        return await load_source(info, self.source_pk)
+
+    @strawberry.field
+    async def communications(self, info: Info) -> list[Communication]:
+        return await load_communications(info, CrmEntity.LEAD, self.pk)
+
+    @strawberry.field
+    async def assigned_to(self, info: Info) -> UserRef | None:
+        return await load_user(info, self.assigned_to_pk)
+
+    @strawberry.field
+    async def created_by(self, info: Info) -> UserRef | None:
+        return await load_user(info, self.created_by_pk)
+
+    @strawberry.field(description="The contact the lead was converted into.")
+    async def contact(self, info: Info) -> ContactRef | None:
+        from schema.crm.contacts import load_contact
+
+        return await load_contact(info, self.contact_pk)
+
+    @strawberry.field(description="The company the lead was converted into.")
+    async def company(self, info: Info) -> CompanyRef | None:
+        from schema.crm.companies import load_company
+
+        return await load_company(info, self.company_pk)
+
+    @strawberry.field(description="The deal the lead was converted into.")
+    async def deal(self, info: Info) -> DealRef | None:
+        from schema.crm.deals import load_deal
+
+        return await load_deal(info, self.deal_pk)
+
+    @strawberry.field(description="Activities, comments and field changes, newest first.")
+    async def timeline(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> TimelineConnection:
+        return await timeline_of(info, CrmEntity.LEAD, self.pk, first, after, last, before)
+
+
+async def load_lead(info: Info, pk: int | None) -> Lead | None:
+    row = None if pk is None else await info.context.loader(leads.leads_by_id).load(pk)
+    return None if row is None else Lead.of(row)
+
+
+@node_fetcher("Lead")
+async def fetch_lead(info: Info, pk: int) -> Lead:
+    return Lead.of(await leads.get_lead(info.context, pk))
+
+
+@strawberry.input
+class LeadFilter:
+    and_: list[LeadFilter] | None = strawberry.field(default=None, name="and")
+    or_: list[LeadFilter] | None = strawberry.field(default=None, name="or")
+    not_: LeadFilter | None = strawberry.field(default=None, name="not")
+    search: str | None = strawberry.field(
+        default=None, description="Part of the title, a name, a phone, an e-mail…"
+    )
+    id: IDFilter | None = None
+    title: StringFilter | None = None
+    first_name: StringFilter | None = None
+    last_name: StringFilter | None = None
+    company_title: StringFilter | None = None
+    status_id: IDFilter | None = None
+    source_id: IDFilter | None = None
+    utm_source: StringFilter | None = None
+    utm_medium: StringFilter | None = None
+    utm_campaign: StringFilter | None = None
+    is_repeat: bool | None = None
+    converted_at: DateTimeFilter | None = None
+    assigned_to_id: IDFilter | None = None
+    created_by_id: IDFilter | None = None
+    opened: bool | None = None
+    created_at: DateTimeFilter | None = None
+    updated_at: DateTimeFilter | None = None
+
+
+@strawberry.enum
+class LeadOrderField(enum.Enum):
+    ID = "id"
+    TITLE = "title"
+    FIRST_NAME = "firstName"
+    LAST_NAME = "lastName"
+    CREATED_AT = "createdAt"
+    UPDATED_AT = "updatedAt"
+
+
+@strawberry.input
+class LeadOrder:
+    field: LeadOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input(description="The title defaults to the name or company title.")
+class LeadInput:
+    title: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company_title: str = ""
+    status_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Default: the first in-progress status."
+    )
+    source_id: strawberry.ID | None = None
+    source_description: str = ""
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    utm_content: str = ""
+    utm_term: str = ""
+    assigned_to_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Default: you."
+    )
+    opened: bool = True
+    communications: list[CommunicationInput] | None = None
+
+
+@strawberry.input(description="Fields left out stay as they are; lists are replaced whole.")
+class LeadPatch:
+    title: str | None = strawberry.UNSET
+    first_name: str | None = strawberry.UNSET
+    last_name: str | None = strawberry.UNSET
+    company_title: str | None = strawberry.UNSET
+    status_id: strawberry.ID | None = strawberry.UNSET
+    source_id: strawberry.ID | None = strawberry.UNSET
+    source_description: str | None = strawberry.UNSET
+    utm_source: str | None = strawberry.UNSET
+    utm_medium: str | None = strawberry.UNSET
+    utm_campaign: str | None = strawberry.UNSET
+    utm_content: str | None = strawberry.UNSET
+    utm_term: str | None = strawberry.UNSET
+    assigned_to_id: strawberry.ID | None = strawberry.UNSET
+    opened: bool | None = strawberry.UNSET
+    communications: list[CommunicationInput] | None = strawberry.UNSET
+
+
+_TEXT_FIELDS = ("title", "first_name", "last_name", "company_title", "source_description")
+_UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+
+
+@strawberry.input(description="Into what: new records (create…) or existing ones (…Id).")
+class ConvertLeadInput:
+    create_contact: bool = False
+    create_company: bool = False
+    create_deal: bool = False
+    pipeline_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The new deal's pipeline; default: the default pipeline."
+    )
+    contact_id: strawberry.ID | None = None
+    company_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class ConvertLeadPayload:
+    lead: Lead
+    contact: ContactRef | None
+    company: CompanyRef | None
+    deal: DealRef | None
+
+
+@strawberry.type
+class LeadQueries:
+    @strawberry.field(description="Leads you may see, filtered and ordered.")
+    async def leads(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: LeadFilter | None = None,
+        order_by: list[LeadOrder] | None = None,
+    ) -> Connection[Lead]:
+        page = await leads.list_leads(
+            info.context,
+            to_filter(filter, LEAD_FIELDS),
+            to_order(order_by),
+            page_request(first, after, last, before),
+        )
+        return Connection.of(page, Lead.of)
+
+
+@strawberry.type
+class LeadMutations:
+    @strawberry.mutation
+    async def create_lead(self, info: Info, input: LeadInput) -> Lead:
+        new = leads.NewLead(
+            title=input.title,
+            first_name=input.first_name,
+            last_name=input.last_name,
+            company_title=input.company_title,
+            status_id=decode_optional_id(input.status_id, "LeadStatus", "statusId"),
+            source_id=decode_optional_id(input.source_id, "LeadSource", "sourceId"),
+            source_description=input.source_description,
+            utm={name: getattr(input, name) for name in _UTM_FIELDS},
+            assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
+            opened=input.opened,
+            communications=new_communications(input.communications),
+        )
+        return Lead.of(await leads.create_lead(info.context, new))
+
+    @strawberry.mutation
+    async def update_lead(self, info: Info, id: strawberry.ID, input: LeadPatch) -> Lead:
+        texts: dict[str, str] = {}
+        for name in (*_TEXT_FIELDS, *_UTM_FIELDS):
+            value = required(getattr(input, name), to_camel_case(name))
+            if isinstance(value, str):
+                texts[name] = value
+        status_id = required(input.status_id, "statusId")
+        changes = leads.LeadChanges(
+            texts=texts,
+            status_id=decode_id(status_id, "LeadStatus", "statusId")
+            if isinstance(status_id, str)
+            else status_id,
+            source_id=id_or_null(input.source_id, "LeadSource", "sourceId"),
+            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            opened=required(input.opened, "opened"),
+            communications=communications_patch(input.communications),
+        )
+        return Lead.of(await leads.update_lead(info.context, decode_id(id, "Lead"), changes))
+
+    @strawberry.mutation
+    async def delete_lead(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        await leads.delete_lead(info.context, decode_id(id, "Lead"))
+        return id
+
+    @strawberry.mutation(
+        description="Creates or links a contact, a company and a deal from the lead, all or "
+        "nothing; the lead gets its SUCCESS status. A converted lead cannot convert again."
+    )
+    async def convert_lead(
+        self, info: Info, id: strawberry.ID, input: ConvertLeadInput
+    ) -> ConvertLeadPayload:
+        from schema.crm.companies import Company
+        from schema.crm.contacts import Contact
+        from schema.crm.deals import Deal
+
+        request = conversion.Conversion(
+            create_contact=input.create_contact,
+            create_company=input.create_company,
+            create_deal=input.create_deal,
+            pipeline_id=decode_optional_id(input.pipeline_id, "Pipeline", "pipelineId"),
+            contact_id=decode_optional_id(input.contact_id, "Contact", "contactId"),
+            company_id=decode_optional_id(input.company_id, "Company", "companyId"),
+        )
+        done = await conversion.convert_lead(info.context, decode_id(id, "Lead"), request)
+        return ConvertLeadPayload(
+            lead=Lead.of(done.lead),
+            contact=Contact.of(done.contact) if done.contact else None,
+            company=Company.of(done.company) if done.company else None,
+            deal=Deal.of(done.deal) if done.deal else None,
+        )

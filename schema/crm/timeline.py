@@ -1,0 +1,127 @@
+"""GraphQL for timelines: one connection per CRM record, and comments added to it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from models.crm import CrmEntity, TimelineKind
+from models.crm import TimelineEntry as TimelineEntryRow
+from resolvers.crm import timeline
+from resolvers.errors import BadInput
+from schema.context import Info
+from schema.crm.common import UserRef, load_user
+from schema.relay import Connection, decode_any_id, encode_id, page_request
+
+if TYPE_CHECKING:
+    from schema.crm.activities import Activity
+
+ActivityRef = Annotated["Activity", strawberry.lazy("schema.crm.activities")]
+
+strawberry.enum(TimelineKind)
+
+RECORD_TYPES = {
+    "Lead": CrmEntity.LEAD,
+    "Contact": CrmEntity.CONTACT,
+    "Company": CrmEntity.COMPANY,
+    "Deal": CrmEntity.DEAL,
+}
+
+
+def decode_record_id(global_id: str, field: str) -> tuple[CrmEntity, int]:
+    """A lead's, contact's, company's or deal's global ID as (entity, primary key)."""
+    type_name, pk = decode_any_id(global_id, field)
+    entity = RECORD_TYPES.get(type_name)
+    if entity is None:
+        raise BadInput(f"'{field}' must be the ID of a lead, contact, company or deal", field=field)
+    return entity, pk
+
+
+@strawberry.type(description="A line of a record's timeline.")
+class TimelineEntry:
+    pk: strawberry.Private[int]
+    kind: TimelineKind
+    created_at: datetime
+    body: str = strawberry.field(description="A comment's text.")
+    field: str = strawberry.field(description="FIELD_CHANGE: the GraphQL name of the field.")
+    old_value: str | None
+    new_value: str | None
+    author_pk: strawberry.Private[int | None]
+    activity_pk: strawberry.Private[int | None]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return encode_id("TimelineEntry", self.pk)
+
+    @strawberry.field
+    async def author(self, info: Info) -> UserRef | None:
+        return await load_user(info, self.author_pk)
+
+    @strawberry.field(description="ACTIVITY: the activity.")
+    async def activity(self, info: Info) -> ActivityRef | None:
+        from schema.crm.activities import load_activity
+
+        return await load_activity(info, self.activity_pk)
+
+    @classmethod
+    def of(cls, row: TimelineEntryRow) -> TimelineEntry:
+        return cls(
+            pk=row.id,
+            kind=row.kind,
+            created_at=row.created_at,
+            body=row.body,
+            field=row.field,
+            old_value=_readable(row.field, row.old_value),
+            new_value=_readable(row.field, row.new_value),
+            author_pk=row.author_id,
+            activity_pk=row.activity_id,
+        )
+
+
+TimelineConnection = Connection[TimelineEntry]
+
+# Changed references are recorded as primary keys; clients see global IDs.
+_REFERENCE_TYPES = {
+    "assignedToId": "User",
+    "statusId": "LeadStatus",
+    "sourceId": "LeadSource",
+    "companyId": "Company",
+    "companyIds": "Company",
+    "contactIds": "Contact",
+}
+
+
+def _readable(field: str, value: str | None) -> str | None:
+    type_name = _REFERENCE_TYPES.get(field)
+    if type_name is None or not value:
+        return value
+    return ",".join(encode_id(type_name, int(pk)) for pk in value.split(","))
+
+
+async def timeline_of(
+    info: Info,
+    entity: CrmEntity,
+    pk: int,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection[TimelineEntry]:
+    page = await timeline.timeline(
+        info.context, entity, pk, page_request(first, after, last, before)
+    )
+    return Connection.of(page, TimelineEntry.of)
+
+
+@strawberry.type
+class TimelineMutations:
+    @strawberry.mutation(
+        description="Adds a comment to a lead's, contact's, company's or deal's timeline."
+    )
+    async def add_timeline_comment(
+        self, info: Info, record_id: strawberry.ID, body: str
+    ) -> TimelineEntry:
+        entity, pk = decode_record_id(record_id, "recordId")
+        return TimelineEntry.of(await timeline.add_comment(info.context, entity, pk, body))
