@@ -69,7 +69,7 @@ async def build_world(session_factory: SessionFactory, *, statuses: bool = False
             await session.execute(
                 select(DealStage.name, DealStage.id).where(DealStage.pipeline_id == pipeline_id)
             )
-        ).tuples()
+        ).tuples().all()
         stages: dict[str, int] = dict(stage_rows)
         department_of = {name: homes[name].path for name in homes}
         world = World(
