@@ -66,10 +66,14 @@ async def build_world(session_factory: SessionFactory, *, statuses: bool = False
         pipeline_id = await session.scalar(select(Pipeline.id).where(Pipeline.is_default))
         assert pipeline_id is not None
         stage_rows = (
-            await session.execute(
-                select(DealStage.name, DealStage.id).where(DealStage.pipeline_id == pipeline_id)
+            (
+                await session.execute(
+                    select(DealStage.name, DealStage.id).where(DealStage.pipeline_id == pipeline_id)
+                )
             )
-        ).tuples().all()
+            .tuples()
+            .all()
+        )
         stages: dict[str, int] = dict(stage_rows)
         department_of = {name: homes[name].path for name in homes}
         world = World(
