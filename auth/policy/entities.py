@@ -69,5 +69,15 @@ ENTITY_FIELDS: dict[CrmEntity, frozenset[str]] = {
 }
 
 
+RecordModel = type[Lead] | type[Contact] | type[Company] | type[Deal]
+
+RECORD_MODELS: dict[CrmEntity, RecordModel] = {
+    CrmEntity.LEAD: Lead,
+    CrmEntity.CONTACT: Contact,
+    CrmEntity.COMPANY: Company,
+    CrmEntity.DEAL: Deal,
+}
+
+
 def has_statuses(entity: CrmEntity) -> bool:
     return RECORD_COLUMNS[entity].status is not None

@@ -1,0 +1,65 @@
+"""Envelopes of CRM records: what the policy judges a record by, read from the database.
+
+The write paths build one before a change and one after it (``envelope_of`` on the changed
+row, before commit); events carry the same envelope for the subscriptions' checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import null, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.policy import RECORD_COLUMNS, Envelope
+from auth.policy.entities import RECORD_MODELS
+from models import Department, User
+from models.crm import CrmEntity
+
+
+async def envelopes_by_id(
+    session: AsyncSession, entity: CrmEntity, record_ids: Sequence[int]
+) -> dict[int, Envelope]:
+    """The envelopes of the records that exist among ``record_ids``, in one statement."""
+    model, columns = RECORD_MODELS[entity], RECORD_COLUMNS[entity]
+    status = columns.status if columns.status is not None else null()
+    rows = await session.execute(
+        select(model.id, columns.responsible, columns.opened, Department.path, status)
+        .outerjoin(User, User.id == columns.responsible)
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(model.id.in_(record_ids))
+    )
+    return {
+        record_id: Envelope(
+            entity=entity,
+            responsible_id=responsible_id,
+            responsible_department_path=path or "",
+            opened=opened,
+            status_id=status_id,
+        )
+        for record_id, responsible_id, opened, path, status_id in rows.tuples()
+    }
+
+
+async def envelope_of(session: AsyncSession, entity: CrmEntity, record: Any) -> Envelope:
+    """The envelope of a record row as it stands in memory (changed or not yet flushed):
+    only the responsible user's department is read."""
+    responsible_id: int | None = record.assigned_to_id
+    path = None
+    if responsible_id is not None:
+        path = await session.scalar(
+            select(Department.path)
+            .join(User, User.department_id == Department.id)
+            .where(User.id == responsible_id)
+        )
+    status_id = record.status_id if entity is CrmEntity.LEAD else None
+    if entity is CrmEntity.DEAL:
+        status_id = record.stage_id
+    return Envelope(
+        entity=entity,
+        responsible_id=responsible_id,
+        responsible_department_path=path or "",
+        opened=bool(record.opened),
+        status_id=status_id,
+    )
