@@ -17,6 +17,8 @@ from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.access import AccessQueries, Role
+from schema.access_admin import AccessMutations
 from schema.departments import Department, DepartmentMutations, DepartmentQueries
 from schema.errors import ErrorCodes, is_expected
 from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
@@ -26,8 +28,10 @@ from schema.users import User, UserMutations, UserQueries
 
 __all__ = ["ConnectionInfo", "build_schema"]
 
-Query = merge_types("Query", (NodeQueries, UserQueries, DepartmentQueries))
-Mutation = merge_types("Mutation", (SessionMutations, UserMutations, DepartmentMutations))
+Query = merge_types("Query", (NodeQueries, UserQueries, DepartmentQueries, AccessQueries))
+Mutation = merge_types(
+    "Mutation", (SessionMutations, UserMutations, DepartmentMutations, AccessMutations)
+)
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -52,7 +56,7 @@ def build_schema(**options: Any) -> strawberry.Schema:
     return CrmSchema(
         query=Query,
         mutation=Mutation,
-        types=[User, Department],
+        types=[User, Department, Role],
         extensions=[
             # Factories: Strawberry builds the extensions afresh for every operation. The
             # parser and validation caches themselves live at module level.
