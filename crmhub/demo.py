@@ -18,6 +18,7 @@ from auth.passwords import hash_password
 from auth.viewer import Viewer
 from crmhub.app import auth_config
 from crmhub.database import create_engine, create_session_factory
+from crmhub.demo_access import ensure_demo_access
 from crmhub.settings import Settings
 from models import Department, User
 from resolvers import users
@@ -80,6 +81,7 @@ async def load_demo(settings: Settings, *, only_if_empty: bool = False) -> bool:
             return False
         departments = await _ensure_departments(session)
         added = await _ensure_users(session, departments)
+        added = await ensure_demo_access(session) or added
         await session.commit()
         return added
 
