@@ -38,8 +38,12 @@ DepartmentRef = Annotated["Department", strawberry.lazy("schema.departments")]
 
 # The global-ID type of each entity's statuses.
 STATUS_TYPES = {CrmEntity.LEAD: "LeadStatus", CrmEntity.DEAL: "DealStage"}
-RECORD_TYPES = {"Lead": CrmEntity.LEAD, "Contact": CrmEntity.CONTACT}
-RECORD_TYPES |= {"Company": CrmEntity.COMPANY, "Deal": CrmEntity.DEAL}
+RECORD_TYPES = {
+    "Lead": CrmEntity.LEAD,
+    "Contact": CrmEntity.CONTACT,
+    "Company": CrmEntity.COMPANY,
+    "Deal": CrmEntity.DEAL,
+}
 
 
 @strawberry.enum(name="AccessEntity", description="The CRM records access rules apply to.")
@@ -81,8 +85,8 @@ class FieldRuleKind(enum.Enum):
 
 
 def encode_status(entity: CrmEntity, status_id: int | None) -> strawberry.ID | None:
-    """A stored status key as a global ID; None for ANY."""
-    if status_id is None or not status_id or entity not in STATUS_TYPES:
+    """A stored status key as a global ID; None for ANY (stored as 0)."""
+    if not status_id or entity not in STATUS_TYPES:
         return None
     return encode_id(STATUS_TYPES[entity], status_id)
 

@@ -316,3 +316,27 @@ async def test_explain_access_names_role_level_and_rule(
     assert (not_a_record.code, not_a_record.error_field) == ("BAD_USER_INPUT", "nodeId")
     missing = await admin.request(query, {"u": head, "n": encode_id("Lead", 999), "a": "READ"})
     assert (missing.code, missing.error_field) == ("NOT_FOUND", "nodeId")
+
+
+async def test_roles_and_user_roles_run_the_same_statements_for_1_and_many(
+    admin: GraphQLClient, seed: Seed, app: Starlette
+) -> None:
+    for index in range(3):
+        role = await create_role(admin, f"Role {index}")
+        await set_level(admin, role, "LEAD", "READ", "ALL")
+        await admin.data(SET_FIELD_RULE, {"role": role, "field": "amount", "rule": "HIDDEN"})
+        await admin.data(ASSIGN, {"role": role, "user": encode_id("User", seed.member.id)})
+        await admin.data(
+            ASSIGN, {"role": role, "department": encode_id("Department", seed.sales.id)}
+        )
+    roles_query = """query($n: Int) { roles(first: $n) { edges { node {
+        name permissions { level } fieldRules { field } stageTransitions { toStageId }
+        users { email } departments { name } } } } }"""
+    users_query = "query($n: Int) { users(first: $n) { edges { node { roles { name } } } } }"
+    for query in (roles_query, users_query):
+        counts = []
+        for size in (1, 3):
+            with count_statements(app.state.engine) as log:
+                await admin.data(query, {"n": size})
+            counts.append(log.count)
+        assert counts[0] == counts[1], query
