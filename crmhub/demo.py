@@ -1,4 +1,5 @@
-"""Demo data: a small company with a department tree, heads and a dozen users.
+"""Demo data: a small company with a department tree, heads, a dozen users and the demo
+roles they hold (``crmhub/demo_access.py``).
 
 Every demo user's password is ``demo``. Loading is idempotent: departments are matched by
 name and parent, users by e-mail, and only what is missing is added.

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from crmhub.app import create_app
+from crmhub.settings import Settings
 from models import SessionFactory
 from models.crm import Deal, DealStage, Pipeline
 from schema.relay import encode_id
@@ -340,3 +343,19 @@ async def test_roles_and_user_roles_run_the_same_statements_for_1_and_many(
                 await admin.data(query, {"n": size})
             counts.append(log.count)
         assert counts[0] == counts[1], query
+
+
+async def test_a_change_made_on_one_process_bites_on_another(
+    admin: GraphQLClient, member: GraphQLClient, seed: Seed, settings: Settings
+) -> None:
+    other_process = create_app(settings)
+    async with other_process.router.lifespan_context(other_process):
+        transport = httpx.ASGITransport(app=other_process, client=("127.0.0.1", 50001))
+        async with httpx.AsyncClient(transport=transport, base_url="http://crmhub.test") as http:
+            elsewhere = GraphQLClient(http, member.token)
+            # Compiled and cached there first.
+            assert levels(await elsewhere.data(MY_PERMISSIONS), "DEAL", "READ") == {None: "NONE"}
+            role = await create_role(admin, "Reader")
+            await set_level(admin, role, "DEAL", "READ", "ALL")
+            await admin.data(ASSIGN, {"role": role, "user": encode_id("User", seed.member.id)})
+            assert levels(await elsewhere.data(MY_PERMISSIONS), "DEAL", "READ") == {None: "ALL"}
