@@ -19,8 +19,8 @@ from models import (
     SessionFactory,
     StageTransition,
 )
-from models.crm import CrmEntity
-from resolvers.access.envelopes import envelopes_by_id
+from models.crm import CrmEntity, Deal
+from resolvers.access.envelopes import envelope_of, envelopes_by_id
 from resolvers.access.loading import compile_policy, load_role_grants
 from schema.access import RecordAccess
 from tests.access_world import World, build_world
@@ -155,3 +155,24 @@ async def test_record_access_tells_a_ui_what_it_may_do(session_factory: SessionF
     access = RecordAccess.of(policy, won)
     assert (access.can_update, access.can_delete) == (True, False)
     assert (access.hidden_fields, access.read_only_fields) == ([], ["amount"])
+
+
+async def test_the_envelope_of_a_changed_row_is_what_it_will_be(
+    session_factory: SessionFactory,
+) -> None:
+    world = await build_world(session_factory)
+    deal_id = world.records[CrmEntity.DEAL][0].id
+    async with session_factory() as session:
+        deal = await session.get(Deal, deal_id)
+        assert deal is not None
+        deal.stage_id = world.stages["Won"]
+        deal.assigned_to_id = world.users["sub"].id
+        deal.opened = True
+        envelope = await envelope_of(session, deal)
+    assert envelope == Envelope(
+        CrmEntity.DEAL,
+        world.users["sub"].id,
+        world.departments["north"].path,
+        True,
+        world.stages["Won"],
+    )

@@ -7,7 +7,6 @@ row, before commit); events carry the same envelope for the subscriptions' check
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import null, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.policy import RECORD_COLUMNS, Envelope
 from auth.policy.entities import RECORD_MODELS
 from models import Department, User
-from models.crm import CrmEntity
+from models.crm import Company, Contact, CrmEntity, Deal, Lead
+
+_ENTITIES: dict[type, CrmEntity] = {model: entity for entity, model in RECORD_MODELS.items()}
 
 
 async def envelopes_by_id(
@@ -42,10 +43,13 @@ async def envelopes_by_id(
     }
 
 
-async def envelope_of(session: AsyncSession, entity: CrmEntity, record: Any) -> Envelope:
-    """The envelope of a record row as it stands in memory (changed or not yet flushed):
+CrmRecord = Lead | Contact | Company | Deal
+
+
+async def envelope_of(session: AsyncSession, record: CrmRecord) -> Envelope:
+    """The envelope of a record row as it stands in memory (changed, or not yet flushed):
     only the responsible user's department is read."""
-    responsible_id: int | None = record.assigned_to_id
+    responsible_id = record.assigned_to_id
     path = None
     if responsible_id is not None:
         path = await session.scalar(
@@ -53,13 +57,18 @@ async def envelope_of(session: AsyncSession, entity: CrmEntity, record: Any) -> 
             .join(User, User.department_id == Department.id)
             .where(User.id == responsible_id)
         )
-    status_id = record.status_id if entity is CrmEntity.LEAD else None
-    if entity is CrmEntity.DEAL:
-        status_id = record.stage_id
     return Envelope(
-        entity=entity,
+        entity=_ENTITIES[type(record)],
         responsible_id=responsible_id,
         responsible_department_path=path or "",
-        opened=bool(record.opened),
-        status_id=status_id,
+        opened=record.opened,
+        status_id=_status_of(record),
     )
+
+
+def _status_of(record: CrmRecord) -> int | None:
+    if isinstance(record, Lead):
+        return record.status_id
+    if isinstance(record, Deal):
+        return record.stage_id
+    return None
