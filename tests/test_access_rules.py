@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import select
 
 from auth.policy import CompiledPolicy, Envelope, RoleGrants
 from models import ANY_STATUS, AccessAction, AccessLevel, FieldRuleKind, SessionFactory
 from models.crm import CrmEntity, Deal
+from resolvers.access import checks
+from resolvers.errors import Forbidden
 from tests.access_world import World, build_world
 
 READ, UPDATE = AccessAction.READ, AccessAction.UPDATE
@@ -223,3 +226,41 @@ async def test_summary_lists_defaults_and_differing_statuses(
         (world.stages["Won"], AccessLevel.NONE),
     ]
     assert len(summary) == len(CrmEntity) * len(AccessAction) + 1
+
+
+async def test_write_checks_refuse_with_forbidden_naming_the_field(
+    session_factory: SessionFactory,
+) -> None:
+    world = await build_world(session_factory)
+    stages = world.stages
+    manager = RoleGrants(
+        3,
+        "Manager",
+        {
+            (DEAL, UPDATE, ANY_STATUS): AccessLevel.OWN,
+            (DEAL, UPDATE, stages["Lost"]): AccessLevel.NONE,
+            (DEAL, AccessAction.CREATE, ANY_STATUS): AccessLevel.OWN,
+        },
+        {(DEAL, "amount", ANY_STATUS): FieldRuleKind.READ_ONLY},
+    )
+    policy = CompiledPolicy(world.viewer, [manager])
+    own, others = envelope(world, "self"), envelope(world, "other")
+
+    checks.require_create(policy, own)
+    with pytest.raises(Forbidden):
+        checks.require_create(policy, others)
+    checks.require_update(policy, own, own, ["title"])
+    with pytest.raises(Forbidden) as read_only:
+        checks.require_update(policy, own, own, ["title", "amount"])
+    assert read_only.value.field == "amount"
+    with pytest.raises(Forbidden):
+        checks.require_update(policy, own, replace(own, responsible_id=world.users["other"].id), [])
+    with pytest.raises(Forbidden):
+        checks.require_update(policy, others, others, ["title"])
+    order = list(stages.values())
+    checks.require_move(policy, world.pipeline_id, order, stages["Won"], own)
+    with pytest.raises(Forbidden) as refused_move:
+        checks.require_move(policy, world.pipeline_id, order, stages["Lost"], own)
+    assert refused_move.value.field == "stageId"
+    with pytest.raises(Forbidden):
+        checks.require_delete(policy, own)
