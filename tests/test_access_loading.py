@@ -3,7 +3,9 @@ and envelopes read from the database agree with the in-memory checks."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from auth.policy import CompiledPolicy, Envelope, RoleGrants
 from auth.policy.epoch import bump_policy_epoch
@@ -20,8 +22,14 @@ from models import (
     StageTransition,
 )
 from models.crm import CrmEntity, Deal
-from resolvers.access.envelopes import envelope_of, envelopes_by_id
+from resolvers.access.envelopes import (
+    department_paths_by_user_id,
+    envelope_from,
+    envelope_of,
+    envelopes_by_id,
+)
 from resolvers.access.loading import compile_policy, load_role_grants
+from resolvers.context import RequestContext
 from schema.access import RecordAccess
 from tests.access_world import World, build_world
 from tests.statements import count_statements
@@ -176,3 +184,22 @@ async def test_the_envelope_of_a_changed_row_is_what_it_will_be(
         True,
         world.stages["Won"],
     )
+
+
+async def test_a_page_of_records_gets_its_envelopes_in_one_statement(
+    session_factory: SessionFactory, app: Starlette
+) -> None:
+    world = await build_world(session_factory)
+    async with session_factory() as session:
+        deals = list(await session.scalars(select(Deal).order_by(Deal.id)))
+    ctx = RequestContext(services=app.state.services, viewer=world.viewer)
+    try:
+        with count_statements(app.state.engine) as log:
+            paths = await ctx.loader(department_paths_by_user_id).load_many(
+                [deal.assigned_to_id for deal in deals]
+            )
+    finally:
+        await ctx.close()
+    assert log.count == 1
+    envelopes = [envelope_from(deal, path) for deal, path in zip(deals, paths, strict=True)]
+    assert envelopes == [record.envelope for record in world.records[CrmEntity.DEAL]]

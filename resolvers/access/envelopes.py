@@ -15,6 +15,7 @@ from auth.policy import RECORD_COLUMNS, Envelope
 from auth.policy.entities import RECORD_MODELS
 from models import Department, User
 from models.crm import Company, Contact, CrmEntity, Deal, Lead
+from resolvers.context import RequestContext
 
 _ENTITIES: dict[type, CrmEntity] = {model: entity for entity, model in RECORD_MODELS.items()}
 
@@ -49,21 +50,42 @@ CrmRecord = Lead | Contact | Company | Deal
 async def envelope_of(session: AsyncSession, record: CrmRecord) -> Envelope:
     """The envelope of a record row as it stands in memory (changed, or not yet flushed):
     only the responsible user's department is read."""
-    responsible_id = record.assigned_to_id
     path = None
-    if responsible_id is not None:
+    if record.assigned_to_id is not None:
         path = await session.scalar(
             select(Department.path)
             .join(User, User.department_id == Department.id)
-            .where(User.id == responsible_id)
+            .where(User.id == record.assigned_to_id)
         )
+    return envelope_from(record, path or "")
+
+
+def envelope_from(record: CrmRecord, responsible_department_path: str) -> Envelope:
+    """The envelope of a loaded row, given its responsible user's department path (from
+    ``department_paths_by_user_id``): how a CRM type resolves its ``access`` field."""
     return Envelope(
         entity=_ENTITIES[type(record)],
-        responsible_id=responsible_id,
-        responsible_department_path=path or "",
+        responsible_id=record.assigned_to_id,
+        responsible_department_path=responsible_department_path,
         opened=record.opened,
         status_id=_status_of(record),
     )
+
+
+async def department_paths_by_user_id(
+    ctx: RequestContext, user_ids: list[int | None]
+) -> Sequence[str]:
+    """Loader batch: each user's department path ("" for none), for envelopes of a page of
+    records in one statement."""
+    known = [user_id for user_id in user_ids if user_id is not None]
+    async with ctx.db() as session:
+        rows = await session.execute(
+            select(User.id, Department.path)
+            .join(Department, Department.id == User.department_id)
+            .where(User.id.in_(known))
+        )
+        paths = dict(rows.tuples().all())
+    return [paths.get(user_id, "") if user_id is not None else "" for user_id in user_ids]
 
 
 def _status_of(record: CrmRecord) -> int | None:
