@@ -27,9 +27,7 @@ class PolicyCache:
         self._policies: OrderedDict[Hashable, CompiledPolicy] = OrderedDict()
 
     def get(self, viewer: Viewer) -> CompiledPolicy | None:
-        if viewer.policy_epoch > self._epoch:
-            self._policies.clear()
-            self._epoch = viewer.policy_epoch
+        self._advance(viewer.policy_epoch)
         key = cache_key(viewer)
         policy = self._policies.get(key)
         if policy is not None:
@@ -37,11 +35,17 @@ class PolicyCache:
         return policy
 
     def put(self, viewer: Viewer, policy: CompiledPolicy) -> None:
+        self._advance(viewer.policy_epoch)
         if viewer.policy_epoch < self._epoch:
             return
         self._policies[cache_key(viewer)] = policy
         if len(self._policies) > self._capacity:
             self._policies.popitem(last=False)
+
+    def _advance(self, epoch: int) -> None:
+        if epoch > self._epoch:
+            self._policies.clear()
+            self._epoch = epoch
 
     def __len__(self) -> int:
         return len(self._policies)
