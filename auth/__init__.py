@@ -1,1 +1,1 @@
-"""Identity (passwords, tokens, the viewer) and, later, the access policy."""
+"""Identity (passwords, tokens, the viewer) and the access policy (``auth.policy``)."""

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
-from models import AuthToken, Department, User, utcnow
+from models import POLICY_EPOCH_ID, AuthToken, Department, PolicyEpoch, User, utcnow
 
 BEARER_PREFIX = "bearer "
 
@@ -37,7 +37,9 @@ async def issue_token(session: AsyncSession, user_id: int, secret: bytes, ttl: t
 
 
 async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> Viewer | None:
-    """The viewer a token belongs to, if it is live and its user active; one statement."""
+    """The viewer a token belongs to, if it is live and its user active; one statement,
+    which also reads the policy epoch so that policy changes cost no extra statement."""
+    epoch = select(PolicyEpoch.epoch).where(PolicyEpoch.id == POLICY_EPOCH_ID).scalar_subquery()
     row = (
         await session.execute(
             select(
@@ -46,6 +48,7 @@ async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> 
                 User.is_admin,
                 User.department_id,
                 Department.path,
+                epoch,
             )
             .join(User, User.id == AuthToken.user_id)
             .outerjoin(Department, Department.id == User.department_id)
@@ -59,13 +62,15 @@ async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> 
     ).one_or_none()
     if row is None:
         return None
-    token_id, user_id, is_admin, department_id, path = row
+    token_id, user_id, is_admin, department_id, path, policy_epoch = row
     return Viewer(
         user_id=user_id,
         is_admin=is_admin,
         department_id=department_id,
         department_path=path or "",
         token_id=token_id,
+        # No epoch row yet (a database emptied by hand): nothing has changed since epoch 0.
+        policy_epoch=policy_epoch or 0,
     )
 
 

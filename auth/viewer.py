@@ -14,3 +14,6 @@ class Viewer:
     department_path: str
     # The token this request came with: logout revokes exactly this one.
     token_id: int
+    # The policy epoch when the token was checked: with the user id, the key of the cached
+    # compiled policy (see resolvers/access/loading.py).
+    policy_epoch: int = 0

@@ -1,5 +1,5 @@
-"""Demo data: a small company with a department tree, heads and a dozen users, and its CRM
-(see ``demo_crm.py``).
+"""Demo data: a small company with a department tree, heads, a dozen users, the demo roles
+they hold (``demo_access.py``) and its CRM (``demo_crm.py``).
 
 Every demo user's password is ``demo``. Loading is idempotent: departments are matched by
 name and parent, users by e-mail, and only what is missing is added.
@@ -19,6 +19,7 @@ from auth.passwords import hash_password
 from auth.viewer import Viewer
 from crmhub.app import auth_config
 from crmhub.database import create_engine, create_session_factory
+from crmhub.demo_access import ensure_demo_access
 from crmhub.demo_crm import load_demo_crm
 from crmhub.settings import Settings
 from models import Department, User
@@ -82,6 +83,7 @@ async def load_demo(settings: Settings, *, only_if_empty: bool = False) -> bool:
             return False
         departments = await _ensure_departments(session)
         added = await _ensure_users(session, departments)
+        added = await ensure_demo_access(session) or added
         added = await load_demo_crm(session) or added
         await session.commit()
         return added

@@ -18,8 +18,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth.policy import CompiledPolicy
 from auth.viewer import Viewer
 from models import SessionFactory
+from resolvers.access.cache import PolicyCache
 from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.loading import Loader
 
@@ -42,6 +44,7 @@ class Services:
 
     session_factory: SessionFactory
     auth: AuthConfig
+    policies: PolicyCache = field(default_factory=PolicyCache)
 
 
 @dataclass
@@ -49,6 +52,8 @@ class RequestContext:
     services: Services
     viewer: Viewer | None
     client_address: str = "unknown"
+    # Attached per operation by schema/extensions.py, from the process's policy cache.
+    policy: CompiledPolicy | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _loaders: dict[Callable[..., Any], Loader[Any, Any]] = field(default_factory=dict, repr=False)
@@ -89,6 +94,16 @@ class RequestContext:
         if not viewer.is_admin:
             raise Forbidden("Only an administrator may do this")
         return viewer
+
+    def require_policy(self) -> CompiledPolicy:
+        """The viewer's compiled access policy; every CRM read and write consults it."""
+        viewer = self.require_viewer()
+        if self.policy is None:
+            if not viewer.is_admin:
+                raise RuntimeError("no policy attached to this context")
+            # Contexts made outside a GraphQL operation (the CLI) act as an administrator.
+            self.policy = CompiledPolicy(viewer, [])
+        return self.policy
 
     async def close(self) -> None:
         if self._session is not None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, String, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth.policy.epoch import bump_policy_epoch
 from models import Department, User
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, Conflict, NotFound
@@ -183,3 +184,6 @@ async def _move(session: AsyncSession, department: Department, parent: Departmen
         .execution_options(synchronize_session="fetch")
     )
     department.path = new_path
+    # Roles held by the subtree's new ancestors now apply to its members, and the old ones
+    # no longer do.
+    await bump_policy_epoch(session)

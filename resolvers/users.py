@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import hash_password
+from auth.policy.epoch import bump_policy_epoch
 from auth.tokens import revoke_user_tokens
 from models import Department, User
 from resolvers.context import RequestContext
@@ -151,6 +152,9 @@ async def update_user(ctx: RequestContext, user_id: int, changes: UserChanges) -
             if not changes.active:
                 # Deactivation must bite on the very next request.
                 await revoke_user_tokens(session, user.id)
+        if _changes_standing(changes):
+            # Department and admin right decide which roles apply and how far they reach.
+            await bump_policy_epoch(session)
         await _commit_unique_email(session, user.email)
     ctx.forget_loaded()
     return user
@@ -158,6 +162,10 @@ async def update_user(ctx: RequestContext, user_id: int, changes: UserChanges) -
 
 async def deactivate_user(ctx: RequestContext, user_id: int) -> User:
     return await update_user(ctx, user_id, UserChanges(active=False))
+
+
+def _changes_standing(changes: UserChanges) -> bool:
+    return given(changes.department_id) or given(changes.is_admin)
 
 
 def _touches_admin_fields(changes: UserChanges) -> bool:

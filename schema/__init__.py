@@ -17,6 +17,8 @@ from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.access import AccessQueries, Role
+from schema.access_admin import AccessMutations
 from schema.crm.activities import ActivityMutations, ActivityQueries
 from schema.crm.companies import CompanyMutations, CompanyQueries
 from schema.crm.contacts import ContactMutations, ContactQueries
@@ -48,6 +50,7 @@ Query = merge_types(
         ActivityQueries,
         DictionaryQueries,
         DuplicateQueries,
+        AccessQueries,
     ),
 )
 Mutation = merge_types(
@@ -63,6 +66,7 @@ Mutation = merge_types(
         ActivityMutations,
         TimelineMutations,
         DictionaryMutations,
+        AccessMutations,
     ),
 )
 
@@ -94,7 +98,7 @@ def build_schema(**options: Any) -> strawberry.Schema:
     return CrmSchema(
         query=Query,
         mutation=Mutation,
-        types=[User, Department],
+        types=[User, Department, Role],
         extensions=[
             # Factories: Strawberry builds the extensions afresh for every operation. The
             # parser and validation caches themselves live at module level.

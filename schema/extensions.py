@@ -27,6 +27,7 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from auth.tokens import parse_authorization
+from resolvers.access.loading import policy_for
 from resolvers.context import RequestContext, Services
 from resolvers.sessions import viewer_for_token
 
@@ -57,10 +58,13 @@ class OperationScope(SchemaExtension):
         connection = self.execution_context.context
         assert isinstance(connection, ConnectionInfo)
         token = connection.raw_token
+        services = connection.services
+        viewer = await viewer_for_token(services, token) if token else None
         ctx = RequestContext(
-            services=connection.services,
-            viewer=await viewer_for_token(connection.services, token) if token else None,
+            services=services,
+            viewer=viewer,
             client_address=connection.client_address,
+            policy=await policy_for(services, viewer) if viewer else None,
         )
         self.execution_context.context = ctx
         try:

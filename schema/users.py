@@ -23,9 +23,12 @@ from schema.relay import (
 )
 
 if TYPE_CHECKING:
+    from schema.access import Permission, Role
     from schema.departments import Department
 
 DepartmentRef = Annotated["Department", strawberry.lazy("schema.departments")]
+RoleRef = Annotated["Role", strawberry.lazy("schema.access")]
+PermissionRef = Annotated["Permission", strawberry.lazy("schema.access")]
 
 
 @strawberry.type
@@ -59,6 +62,20 @@ class User(Node):
             return None
         row = await load_department(info, self.department_pk)
         return Department.of(row) if row else None
+
+    @strawberry.field(description="Roles held directly or through the user's departments.")
+    async def roles(self, info: Info) -> list[RoleRef]:
+        from schema.access import user_roles
+
+        return await user_roles(info, self.pk)
+
+    @strawberry.field(
+        description="Effective levels: for the viewer themselves, or anyone for an admin."
+    )
+    async def permissions(self, info: Info) -> list[PermissionRef]:
+        from schema.access import user_permissions
+
+        return await user_permissions(info, self.pk)
 
 
 @node_fetcher("User")

@@ -1,0 +1,234 @@
+"""A viewer's policy compiled once (per user and policy epoch) from the roles they hold.
+
+Effective level for (entity, action, status): per role, the status's own row or else the
+role's ANY row; then the highest over the viewer's roles. Administrators bypass everything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from auth.policy.entities import ENTITY_FIELDS, RECORD_COLUMNS, RecordColumns
+from auth.policy.grants import RoleGrants
+from auth.policy.levels import Envelope, admits, highest, predicate, rank
+from auth.viewer import Viewer
+from models import ANY_STATUS, AccessAction, AccessLevel, FieldRuleKind
+from models.crm import CrmEntity
+
+HIDING = frozenset({FieldRuleKind.HIDDEN})
+LOCKING = frozenset({FieldRuleKind.HIDDEN, FieldRuleKind.READ_ONLY})
+
+
+@dataclass(frozen=True)
+class StatusLevels:
+    """The effective levels of one (entity, action): a default, and the statuses that differ."""
+
+    default: AccessLevel
+    by_status: dict[int, AccessLevel]
+
+    def at(self, status_id: int | None) -> AccessLevel:
+        if status_id is None:
+            return self.default
+        return self.by_status.get(status_id, self.default)
+
+
+@dataclass(frozen=True)
+class PermissionSummary:
+    entity: CrmEntity
+    action: AccessAction
+    # None: every status without a row of its own (and the only row of contacts, companies).
+    status_id: int | None
+    level: AccessLevel
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    # The role whose grant decided, None for administrators and when no role grants anything.
+    role: str | None
+    level: AccessLevel
+    # The grant that decided, e.g. "DEAL READ in status 7" or "administrator".
+    rule: str
+    reason: str
+
+
+class CompiledPolicy:
+    def __init__(self, viewer: Viewer, roles: Sequence[RoleGrants]) -> None:
+        self.viewer = viewer
+        self.roles = tuple(roles)
+        self._levels = {
+            (entity, action): self._compile(entity, action)
+            for entity in CrmEntity
+            for action in AccessAction
+        }
+
+    def _compile(self, entity: CrmEntity, action: AccessAction) -> StatusLevels:
+        if self.viewer.is_admin:
+            return StatusLevels(AccessLevel.ALL, {})
+        default = highest([role.level(entity, action, None) for role in self.roles])
+        statuses = set().union(*(role.explicit_statuses(entity, action) for role in self.roles))
+        by_status = {}
+        for status_id in statuses:
+            level = highest([role.level(entity, action, status_id) for role in self.roles])
+            if level is not default:
+                by_status[status_id] = level
+        return StatusLevels(default, by_status)
+
+    # Levels -------------------------------------------------------------------------------
+
+    def level(self, entity: CrmEntity, action: AccessAction, status_id: int | None) -> AccessLevel:
+        return self._levels[(entity, action)].at(status_id)
+
+    def filter(
+        self, entity: CrmEntity, action: AccessAction, columns: RecordColumns | None = None
+    ) -> ColumnElement[bool]:
+        """The rows of ``entity`` that ``action`` reaches, as a WHERE clause: a small OR of
+        (status IN (...) AND level predicate), one term per distinct level."""
+        columns = columns or RECORD_COLUMNS[entity]
+        levels = self._levels[(entity, action)]
+        if self.viewer.is_admin:
+            return true()
+        status = columns.status
+        if status is None or not levels.by_status:
+            return predicate(levels.default, self.viewer, columns)
+        grouped: dict[AccessLevel, list[int]] = defaultdict(list)
+        for status_id, level in sorted(levels.by_status.items()):
+            grouped[level].append(status_id)
+        terms = [
+            and_(status.in_(status_ids), predicate(level, self.viewer, columns))
+            for level, status_ids in grouped.items()
+            if level is not AccessLevel.NONE
+        ]
+        if levels.default is not AccessLevel.NONE:
+            terms.append(
+                and_(
+                    status.not_in(sorted(levels.by_status)),
+                    predicate(levels.default, self.viewer, columns),
+                )
+            )
+        return or_(false(), *terms)
+
+    def read_filter(
+        self, entity: CrmEntity, columns: RecordColumns | None = None
+    ) -> ColumnElement[bool]:
+        return self.filter(entity, AccessAction.READ, columns)
+
+    def allows(self, action: AccessAction, envelope: Envelope) -> bool:
+        """The in-memory twin of ``filter``: whether ``action`` reaches the record."""
+        level = self.level(envelope.entity, action, envelope.status_id)
+        return admits(level, self.viewer, envelope)
+
+    def summary(self) -> list[PermissionSummary]:
+        """The effective levels, for ``viewer { permissions }``: a row per (entity, action)
+        with ``status_id`` None, and one per status whose level differs from it."""
+        rows = []
+        for (entity, action), levels in self._levels.items():
+            rows.append(PermissionSummary(entity, action, None, levels.default))
+            rows.extend(
+                PermissionSummary(entity, action, status_id, level)
+                for status_id, level in sorted(levels.by_status.items())
+            )
+        return rows
+
+    # Fields -------------------------------------------------------------------------------
+
+    def hidden_fields(self, envelope: Envelope) -> frozenset[str]:
+        """Fields hidden by every role that grants READ on the record (all of them when none
+        does: such a record should not have been shown at all)."""
+        return self._masked(AccessAction.READ, envelope, HIDING)
+
+    def read_only_fields(self, envelope: Envelope) -> frozenset[str]:
+        """Fields no role granting UPDATE on the record lets the viewer change: every role
+        that could marks them READ_ONLY or HIDDEN (all fields when no role grants UPDATE)."""
+        return self._masked(AccessAction.UPDATE, envelope, LOCKING)
+
+    def _masked(
+        self, action: AccessAction, envelope: Envelope, kinds: frozenset[FieldRuleKind]
+    ) -> frozenset[str]:
+        if self.viewer.is_admin:
+            return frozenset()
+        granting = self._granting_roles(action, envelope)
+        if not granting:
+            return ENTITY_FIELDS[envelope.entity]
+        masks = [role.ruled_fields(envelope.entity, envelope.status_id, kinds) for role in granting]
+        return frozenset.intersection(*masks)
+
+    def _granting_roles(self, action: AccessAction, envelope: Envelope) -> list[RoleGrants]:
+        entity, status_id = envelope.entity, envelope.status_id
+        return [
+            role
+            for role in self.roles
+            if admits(role.level(entity, action, status_id), self.viewer, envelope)
+        ]
+
+    # Deal stages --------------------------------------------------------------------------
+
+    def allowed_stages(
+        self, pipeline_id: int, stage_ids: Sequence[int], envelope: Envelope
+    ) -> list[int]:
+        """The stages of ``stage_ids`` (the deal's pipeline, in order) a deal may move to:
+        UPDATE before and after the move, and the move allowed by a role that grants UPDATE
+        on the deal as it is now."""
+        from_stage_id = envelope.status_id
+        if from_stage_id is None or not self.allows(AccessAction.UPDATE, envelope):
+            return []
+        movers = self._granting_roles(AccessAction.UPDATE, envelope)
+        return [
+            to_stage_id
+            for to_stage_id in stage_ids
+            if to_stage_id != from_stage_id
+            and self.allows(AccessAction.UPDATE, replace(envelope, status_id=to_stage_id))
+            and (
+                self.viewer.is_admin
+                or any(role.may_move(pipeline_id, from_stage_id, to_stage_id) for role in movers)
+            )
+        ]
+
+    def may_move(self, pipeline_id: int, to_stage_id: int, envelope: Envelope) -> bool:
+        return self.allowed_stages(pipeline_id, [to_stage_id], envelope) == [to_stage_id]
+
+    # Explanations -------------------------------------------------------------------------
+
+    def explain(self, action: AccessAction, envelope: Envelope) -> Decision:
+        """Whether ``action`` reaches the record, and which role and grant decided it."""
+        entity, status_id = envelope.entity, envelope.status_id
+        if self.viewer.is_admin:
+            return Decision(True, None, AccessLevel.ALL, "administrator", "Administrators bypass")
+        ranked = sorted(
+            self.roles, key=lambda role: rank(role.level(entity, action, status_id)), reverse=True
+        )
+        for role in ranked:
+            level = role.level(entity, action, status_id)
+            if admits(level, self.viewer, envelope):
+                rule = _describe(role, entity, action, status_id)
+                return Decision(True, role.name, level, rule, f"{level.value} reaches the record")
+        if ranked and ranked[0].level(entity, action, status_id) is not AccessLevel.NONE:
+            best = ranked[0]
+            level = best.level(entity, action, status_id)
+            return Decision(
+                False,
+                best.name,
+                level,
+                _describe(best, entity, action, status_id),
+                f"{level.value} does not reach this record",
+            )
+        return Decision(
+            False,
+            None,
+            AccessLevel.NONE,
+            "none",
+            f"No role grants {action.value} on {entity.value}"
+            + (f" in status {status_id}" if status_id is not None else ""),
+        )
+
+
+def _describe(
+    role: RoleGrants, entity: CrmEntity, action: AccessAction, status_id: int | None
+) -> str:
+    _entity, _action, key = role.permission_key(entity, action, status_id)
+    where = "any status" if key == ANY_STATUS else f"status {key}"
+    return f"{entity.value} {action.value} in {where}"

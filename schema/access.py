@@ -1,0 +1,300 @@
+"""GraphQL for access control: roles and what they grant, a record's `access`, a user's
+effective permissions, and explanations of decisions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from auth.policy import CompiledPolicy, Decision, Envelope, PermissionSummary
+from models import AccessAction as AccessActionValue
+from models import AccessLevel as AccessLevelValue
+from models import FieldRuleKind as FieldRuleKindValue
+from models import Role as RoleRow
+from models.crm import CrmEntity
+from resolvers import departments, users
+from resolvers.access import assignments, explain, grants, roles
+from resolvers.errors import BadInput
+from schema.context import Info
+from schema.relay import (
+    Connection,
+    Node,
+    decode_any_id,
+    decode_id,
+    encode_id,
+    node_fetcher,
+    page_request,
+)
+
+if TYPE_CHECKING:
+    from schema.departments import Department
+    from schema.users import User
+
+UserRef = Annotated["User", strawberry.lazy("schema.users")]
+DepartmentRef = Annotated["Department", strawberry.lazy("schema.departments")]
+
+# The global-ID type of each entity's statuses.
+STATUS_TYPES = {CrmEntity.LEAD: "LeadStatus", CrmEntity.DEAL: "DealStage"}
+RECORD_TYPES = {
+    "Lead": CrmEntity.LEAD,
+    "Contact": CrmEntity.CONTACT,
+    "Company": CrmEntity.COMPANY,
+    "Deal": CrmEntity.DEAL,
+}
+
+
+@strawberry.enum(name="AccessEntity", description="The CRM records access rules apply to.")
+class AccessEntity(enum.Enum):
+    LEAD = CrmEntity.LEAD
+    CONTACT = CrmEntity.CONTACT
+    COMPANY = CrmEntity.COMPANY
+    DEAL = CrmEntity.DEAL
+
+
+@strawberry.enum(name="Action")
+class AccessAction(enum.Enum):
+    READ = AccessActionValue.READ
+    CREATE = AccessActionValue.CREATE
+    UPDATE = AccessActionValue.UPDATE
+    DELETE = AccessActionValue.DELETE
+    EXPORT = AccessActionValue.EXPORT
+    IMPORT = AccessActionValue.IMPORT
+
+
+@strawberry.enum(
+    description="Whose records an action reaches: NONE < OWN (the viewer is responsible) < "
+    "DEPARTMENT (the responsible user is in the viewer's department) < SUBDEPARTMENTS (… or "
+    "below it) < OPEN (… or the record is opened) < ALL."
+)
+class AccessLevel(enum.Enum):
+    NONE = AccessLevelValue.NONE
+    OWN = AccessLevelValue.OWN
+    DEPARTMENT = AccessLevelValue.DEPARTMENT
+    SUBDEPARTMENTS = AccessLevelValue.SUBDEPARTMENTS
+    OPEN = AccessLevelValue.OPEN
+    ALL = AccessLevelValue.ALL
+
+
+@strawberry.enum
+class FieldRuleKind(enum.Enum):
+    HIDDEN = FieldRuleKindValue.HIDDEN
+    READ_ONLY = FieldRuleKindValue.READ_ONLY
+
+
+def encode_status(entity: CrmEntity, status_id: int | None) -> strawberry.ID | None:
+    """A stored status key as a global ID; None for ANY (stored as 0)."""
+    if not status_id or entity not in STATUS_TYPES:
+        return None
+    return encode_id(STATUS_TYPES[entity], status_id)
+
+
+def decode_status(entity: CrmEntity, status_id: strawberry.ID | None) -> int | None:
+    if status_id is None:
+        return None
+    if entity not in STATUS_TYPES:
+        raise BadInput(f"{entity.value} has no statuses: leave statusId out", field="statusId")
+    return decode_id(status_id, STATUS_TYPES[entity], "statusId")
+
+
+def decode_record(node_id: strawberry.ID) -> tuple[CrmEntity, int]:
+    type_name, pk = decode_any_id(node_id, "nodeId")
+    if type_name not in RECORD_TYPES:
+        raise BadInput("nodeId must be the ID of a lead, contact, company or deal", field="nodeId")
+    return RECORD_TYPES[type_name], pk
+
+
+@strawberry.type(description="A level granted for an action on an entity, in one status.")
+class Permission:
+    entity: AccessEntity
+    action: AccessAction
+    status_id: strawberry.ID | None = strawberry.field(
+        description="A lead status or deal stage; null for every other status (ANY)."
+    )
+    level: AccessLevel
+
+    @classmethod
+    def of(
+        cls,
+        entity: CrmEntity,
+        action: AccessActionValue,
+        status: int | None,
+        level: AccessLevelValue,
+    ) -> Permission:
+        return cls(
+            entity=AccessEntity(entity),
+            action=AccessAction(action),
+            status_id=encode_status(entity, status),
+            level=AccessLevel(level),
+        )
+
+    @classmethod
+    def summarised(cls, summary: PermissionSummary) -> Permission:
+        return cls.of(summary.entity, summary.action, summary.status_id, summary.level)
+
+
+@strawberry.type(description="A field a role hides or keeps read-only, in one status or all.")
+class FieldRule:
+    entity: AccessEntity
+    field: str
+    status_id: strawberry.ID | None
+    rule: FieldRuleKind
+
+
+@strawberry.type(description="A stage move a role may make.")
+class StageMove:
+    pipeline_id: strawberry.ID
+    from_stage_id: strawberry.ID
+    to_stage_id: strawberry.ID
+
+
+@strawberry.type
+class Role(Node):
+    name: str
+    description: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: RoleRow) -> Role:
+        return cls(pk=row.id, name=row.name, description=row.description, created_at=row.created_at)
+
+    @strawberry.field(description="Levels by entity, action and status.")
+    async def permissions(self, info: Info) -> list[Permission]:
+        rows = await info.context.loader(grants.permissions_by_role_id).load(self.pk)
+        return [Permission.of(row.entity, row.action, row.status_id, row.level) for row in rows]
+
+    @strawberry.field
+    async def field_rules(self, info: Info) -> list[FieldRule]:
+        rows = await info.context.loader(grants.field_rules_by_role_id).load(self.pk)
+        return [
+            FieldRule(
+                entity=AccessEntity(row.entity),
+                field=row.field,
+                status_id=encode_status(row.entity, row.status_id),
+                rule=FieldRuleKind(row.rule),
+            )
+            for row in rows
+        ]
+
+    @strawberry.field(
+        description="Allowed moves; a pipeline without any is unrestricted for this role."
+    )
+    async def stage_transitions(self, info: Info) -> list[StageMove]:
+        rows = await info.context.loader(grants.transitions_by_role_id).load(self.pk)
+        return [
+            StageMove(
+                pipeline_id=encode_id("Pipeline", row.pipeline_id),
+                from_stage_id=encode_id("DealStage", row.from_stage_id),
+                to_stage_id=encode_id("DealStage", row.to_stage_id),
+            )
+            for row in rows
+        ]
+
+    @strawberry.field(description="Users holding the role directly.")
+    async def users(self, info: Info) -> list[UserRef]:
+        from schema.users import User
+
+        holders = await info.context.loader(assignments.holders_by_role_id).load(self.pk)
+        ids = [row.user_id for row in holders if row.user_id is not None]
+        rows = await info.context.loader(users.users_by_id).load_many(ids)
+        return [User.of(row) for row in rows if row is not None]
+
+    @strawberry.field(description="Departments holding the role, for all their members.")
+    async def departments(self, info: Info) -> list[DepartmentRef]:
+        from schema.departments import Department
+
+        holders = await info.context.loader(assignments.holders_by_role_id).load(self.pk)
+        ids = [row.department_id for row in holders if row.department_id is not None]
+        rows = await info.context.loader(departments.departments_by_id).load_many(ids)
+        return [Department.of(row) for row in rows if row is not None]
+
+
+@node_fetcher("Role")
+async def fetch_role(info: Info, pk: int) -> Role:
+    return Role.of(await roles.get_role(info.context, pk))
+
+
+@strawberry.type(description="What the viewer may do with one record, for a UI to adapt.")
+class RecordAccess:
+    can_update: bool
+    can_delete: bool
+    hidden_fields: list[str]
+    read_only_fields: list[str]
+
+    @classmethod
+    def of(cls, policy: CompiledPolicy, envelope: Envelope) -> RecordAccess:
+        return cls(
+            can_update=policy.allows(AccessActionValue.UPDATE, envelope),
+            can_delete=policy.allows(AccessActionValue.DELETE, envelope),
+            hidden_fields=sorted(policy.hidden_fields(envelope)),
+            read_only_fields=sorted(policy.read_only_fields(envelope)),
+        )
+
+
+@strawberry.type
+class DecidingRule:
+    role: str | None = strawberry.field(description="The role's name; null for administrators.")
+    level: AccessLevel
+    rule: str
+
+
+@strawberry.type
+class AccessDecision:
+    allowed: bool
+    decided_by: DecidingRule | None = strawberry.field(
+        description="Null when no role grants the action at all."
+    )
+    reason: str
+
+    @classmethod
+    def of(cls, decision: Decision) -> AccessDecision:
+        decided = decision.role is not None or decision.allowed
+        return cls(
+            allowed=decision.allowed,
+            decided_by=DecidingRule(
+                role=decision.role, level=AccessLevel(decision.level), rule=decision.rule
+            )
+            if decided
+            else None,
+            reason=decision.reason,
+        )
+
+
+async def user_roles(info: Info, user_pk: int) -> list[Role]:
+    rows = await info.context.loader(assignments.roles_by_user_id).load(user_pk)
+    return [Role.of(row) for row in rows]
+
+
+async def user_permissions(info: Info, user_pk: int) -> list[Permission]:
+    summary = await explain.effective_permissions(info.context, user_pk)
+    return [Permission.summarised(row) for row in summary]
+
+
+@strawberry.type
+class AccessQueries:
+    @strawberry.field(description="Admin only. Roles by name.")
+    async def roles(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Role]:
+        page = await roles.list_roles(info.context, page_request(first, after, last, before))
+        return Connection.of(page, Role.of)
+
+    @strawberry.field(
+        description="Admin only. Whether a user may act on a lead, contact, company or deal, "
+        "and which role, level and grant decided it."
+    )
+    async def explain_access(
+        self, info: Info, user_id: strawberry.ID, node_id: strawberry.ID, action: AccessAction
+    ) -> AccessDecision:
+        entity, pk = decode_record(node_id)
+        decision = await explain.explain_access(
+            info.context, decode_id(user_id, "User", "userId"), entity, pk, action.value
+        )
+        return AccessDecision.of(decision)

@@ -1,0 +1,121 @@
+"""Every level, action and entity, judged in SQL and in memory, which must agree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select
+
+from auth.policy import CompiledPolicy, RoleGrants
+from auth.viewer import Viewer
+from models import ANY_STATUS, AccessAction, AccessLevel, SessionFactory
+from models.crm import CrmEntity
+from tests.access_world import MODELS, OWNERS, Record, World, build_world
+
+# The owners whose records each level reaches, for a viewer in Sales (Root ⊃ Sales ⊃ North,
+# Root ⊃ Other); OPEN adds every opened record.
+REACHED_OWNERS: dict[AccessLevel, set[str]] = {
+    AccessLevel.NONE: set(),
+    AccessLevel.OWN: {"self"},
+    AccessLevel.DEPARTMENT: {"self", "colleague"},
+    AccessLevel.SUBDEPARTMENTS: {"self", "colleague", "sub"},
+    AccessLevel.OPEN: {"self", "colleague", "sub"},
+    AccessLevel.ALL: set(OWNERS),
+}
+
+
+def expected(world: World, entity: CrmEntity, level: AccessLevel) -> set[int]:
+    return {
+        record.id
+        for record in world.records[entity]
+        if record.owner in REACHED_OWNERS[level] or (level is AccessLevel.OPEN and record.opened)
+    }
+
+
+async def sql_ids(
+    session_factory: SessionFactory,
+    policy: CompiledPolicy,
+    entity: CrmEntity,
+    action: AccessAction,
+) -> set[int]:
+    model = MODELS[entity]
+    async with session_factory() as session:
+        rows = await session.scalars(select(model.id).where(policy.filter(entity, action)))
+        return set(rows)
+
+
+def memory_ids(
+    world: World, policy: CompiledPolicy, entity: CrmEntity, action: AccessAction
+) -> set[int]:
+    return {record.id for record in world.records[entity] if policy.allows(action, record.envelope)}
+
+
+@pytest.mark.parametrize("level", list(AccessLevel), ids=lambda level: level.value)
+@pytest.mark.parametrize("action", list(AccessAction), ids=lambda action: action.value)
+@pytest.mark.parametrize("entity", list(CrmEntity), ids=lambda entity: entity.value)
+async def test_level_reaches_the_same_records_in_sql_and_in_memory(
+    session_factory: SessionFactory,
+    entity: CrmEntity,
+    action: AccessAction,
+    level: AccessLevel,
+) -> None:
+    world = await build_world(session_factory)
+    role = RoleGrants(1, "role", {(entity, action, ANY_STATUS): level})
+    policy = CompiledPolicy(world.viewer, [role])
+
+    reached = await sql_ids(session_factory, policy, entity, action)
+
+    assert reached == expected(world, entity, level)
+    assert memory_ids(world, policy, entity, action) == reached
+    for other_action in AccessAction:
+        if other_action is not action:
+            assert not await sql_ids(session_factory, policy, entity, other_action)
+            assert not memory_ids(world, policy, entity, other_action)
+
+
+async def test_a_viewer_without_department_reaches_only_own_and_opened_records(
+    session_factory: SessionFactory,
+) -> None:
+    world = await build_world(session_factory)
+    homeless = Viewer(
+        user_id=world.viewer.user_id,
+        is_admin=False,
+        department_id=None,
+        department_path="",
+        token_id=0,
+    )
+    # Without a department, DEPARTMENT and SUBDEPARTMENTS shrink to OWN, OPEN to own or opened.
+    reaches: dict[AccessLevel, Callable[[Record], bool]] = {
+        AccessLevel.NONE: lambda record: False,
+        AccessLevel.OWN: lambda record: record.owner == "self",
+        AccessLevel.DEPARTMENT: lambda record: record.owner == "self",
+        AccessLevel.SUBDEPARTMENTS: lambda record: record.owner == "self",
+        AccessLevel.OPEN: lambda record: record.owner == "self" or record.opened,
+        AccessLevel.ALL: lambda record: True,
+    }
+    for level, reached_by_level in reaches.items():
+        role = RoleGrants(1, "role", {(CrmEntity.DEAL, AccessAction.READ, ANY_STATUS): level})
+        policy = CompiledPolicy(homeless, [role])
+        reached = await sql_ids(session_factory, policy, CrmEntity.DEAL, AccessAction.READ)
+        assert reached == {
+            record.id for record in world.records[CrmEntity.DEAL] if reached_by_level(record)
+        }
+        assert memory_ids(world, policy, CrmEntity.DEAL, AccessAction.READ) == reached
+
+
+async def test_administrators_bypass_every_rule(session_factory: SessionFactory) -> None:
+    world = await build_world(session_factory)
+    admin = Viewer(
+        user_id=world.viewer.user_id,
+        is_admin=True,
+        department_id=None,
+        department_path="",
+        token_id=0,
+    )
+    policy = CompiledPolicy(admin, [])
+    for entity in CrmEntity:
+        for action in AccessAction:
+            everything = {record.id for record in world.records[entity]}
+            assert await sql_ids(session_factory, policy, entity, action) == everything
+            assert memory_ids(world, policy, entity, action) == everything
