@@ -17,17 +17,45 @@ from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.comments import Comment, CommentMutations
 from schema.departments import Department, DepartmentMutations, DepartmentQueries
 from schema.errors import ErrorCodes, is_expected
 from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
+from schema.feed import FeedEvent, FeedQueries
 from schema.node import NodeQueries
+from schema.notifications import Notification, NotificationMutations, NotificationQueries
+from schema.posts import Post, PostMutations, PostQueries
 from schema.sessions import SessionMutations
+from schema.task_mutations import TaskMutations
+from schema.tasks import ChecklistItem, Task, TaskQueries
 from schema.users import User, UserMutations, UserQueries
 
 __all__ = ["ConnectionInfo", "build_schema"]
 
-Query = merge_types("Query", (NodeQueries, UserQueries, DepartmentQueries))
-Mutation = merge_types("Mutation", (SessionMutations, UserMutations, DepartmentMutations))
+Query = merge_types(
+    "Query",
+    (
+        NodeQueries,
+        UserQueries,
+        DepartmentQueries,
+        TaskQueries,
+        PostQueries,
+        NotificationQueries,
+        FeedQueries,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        SessionMutations,
+        UserMutations,
+        DepartmentMutations,
+        TaskMutations,
+        CommentMutations,
+        PostMutations,
+        NotificationMutations,
+    ),
+)
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -52,7 +80,7 @@ def build_schema(**options: Any) -> strawberry.Schema:
     return CrmSchema(
         query=Query,
         mutation=Mutation,
-        types=[User, Department],
+        types=[User, Department, Task, ChecklistItem, Post, Comment, Notification, FeedEvent],
         extensions=[
             # Factories: Strawberry builds the extensions afresh for every operation. The
             # parser and validation caches themselves live at module level.

@@ -27,3 +27,8 @@ def id_or_null(value: strawberry.ID | None, type_name: str, field: str) -> int |
     if value is strawberry.UNSET:
         return MISSING
     return None if value is None else decode_id(value, type_name, field)
+
+
+def nullable(value: T | None) -> T | Missing | None:
+    """A patch field that may be left out, cleared with null, or set."""
+    return MISSING if value is strawberry.UNSET else value

@@ -15,6 +15,7 @@ from crmhub.migrate import upgrade
 from crmhub.settings import Settings
 from models import SessionFactory
 from tests.client import GraphQLClient
+from tests.collab_factories import Company, Users, seed_larger_company
 from tests.database import empty_all_tables, engine_for, scratch_database
 from tests.factories import Seed, seed_company
 
@@ -94,3 +95,13 @@ async def admin(client: GraphQLClient, seed: Seed) -> GraphQLClient:
 async def member(client: GraphQLClient, seed: Seed) -> GraphQLClient:
     """An ordinary user (no admin right) in a sub-department."""
     return client.as_user(await client.login(seed.member.email))
+
+
+@pytest.fixture
+async def company(session_factory: SessionFactory, seed: Seed) -> Company:
+    return await seed_larger_company(session_factory, seed)
+
+
+@pytest.fixture
+def users(client: GraphQLClient) -> Users:
+    return Users(client)

@@ -1,0 +1,144 @@
+"""Who sees a task and what they are to it, as SQL predicates and one-task checks.
+
+Visible to its creator, responsible, accomplices and auditors, to the heads of their
+departments and of every department above those, and to admins. The predicate goes into the
+WHERE of every query that reaches tasks (lists, node, subtasks, comments, feed), so counts
+and pages only ever include visible tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from auth.viewer import Viewer
+from models import Department, Task, TaskMember, User
+from resolvers.errors import NotFound
+from resolvers.tasks.rules import Part
+
+HeadedDepartment = aliased(Department)
+HomeDepartment = aliased(Department)
+
+
+def _headed_by(viewer_id: int) -> Select[tuple[int]]:
+    """Users in a department the viewer heads, or below one."""
+    return (
+        select(User.id)
+        .join(HomeDepartment, User.department_id == HomeDepartment.id)
+        .join(
+            HeadedDepartment,
+            and_(
+                HeadedDepartment.head_id == viewer_id,
+                HomeDepartment.path.startswith(HeadedDepartment.path),
+            ),
+        )
+    )
+
+
+def visible_task(viewer: Viewer) -> ColumnElement[bool]:
+    """True for the rows of ``tasks`` the viewer may see (correlates with ``Task``)."""
+    if viewer.is_admin:
+        return true()
+    me = viewer.user_id
+    member_ids = select(TaskMember.user_id).where(TaskMember.task_id == Task.id)
+    under_me = _headed_by(me).subquery()
+    return or_(
+        Task.creator_id == me,
+        Task.responsible_id == me,
+        exists().where(TaskMember.task_id == Task.id, TaskMember.user_id == me),
+        exists()
+        .select_from(under_me)
+        .where(
+            or_(
+                under_me.c.id == Task.creator_id,
+                under_me.c.id == Task.responsible_id,
+                under_me.c.id.in_(member_ids),
+            )
+        ),
+    )
+
+
+def visible_task_ids(viewer: Viewer) -> Select[tuple[int]]:
+    return select(Task.id).where(visible_task(viewer))
+
+
+async def load_visible_task(
+    session: AsyncSession, viewer: Viewer, task_id: int, field: str = "id"
+) -> Task:
+    """The task, or NOT_FOUND if it does not exist or the viewer may not see it."""
+    task = (
+        await session.execute(select(Task).where(Task.id == task_id, visible_task(viewer)))
+    ).scalar_one_or_none()
+    if task is None:
+        raise NotFound(f"No task with id {task_id}", field=field)
+    return task
+
+
+async def members_of(session: AsyncSession, task_id: int) -> dict[str, list[int]]:
+    """{"ACCOMPLICE": [user ids], "AUDITOR": [user ids]}, each sorted."""
+    rows = await session.execute(
+        select(TaskMember.role, TaskMember.user_id)
+        .where(TaskMember.task_id == task_id)
+        .order_by(TaskMember.user_id)
+    )
+    members: dict[str, list[int]] = {Part.ACCOMPLICE.value: [], Part.AUDITOR.value: []}
+    for role, user_id in rows:
+        members[role].append(user_id)
+    return members
+
+
+async def parts_in(
+    session: AsyncSession, viewer: Viewer, task: Task, members: dict[str, list[int]]
+) -> frozenset[Part]:
+    parts: set[Part] = set()
+    me = viewer.user_id
+    if viewer.is_admin:
+        parts.add(Part.ADMIN)
+    if task.creator_id == me:
+        parts.add(Part.CREATOR)
+    if task.responsible_id == me:
+        parts.add(Part.RESPONSIBLE)
+    for role in (Part.ACCOMPLICE, Part.AUDITOR):
+        if me in members[role.value]:
+            parts.add(role)
+    if await _heads_any(session, me, (task.creator_id, task.responsible_id)):
+        parts.add(Part.HEAD)
+    return frozenset(parts)
+
+
+async def _heads_any(session: AsyncSession, viewer_id: int, user_ids: Iterable[int]) -> bool:
+    found = await session.scalar(
+        select(exists(_headed_by(viewer_id).where(User.id.in_(list(user_ids)))))
+    )
+    return bool(found)
+
+
+def participant_ids(task: Task, members: dict[str, list[int]]) -> list[int]:
+    ids = {task.creator_id, task.responsible_id}
+    for users in members.values():
+        ids.update(users)
+    return sorted(ids)
+
+
+async def task_envelope(
+    session: AsyncSession, task: Task, members: dict[str, list[int]]
+) -> dict[str, Any]:
+    """Enough for a subscriber to decide in memory who may see an event of this task."""
+    participants = participant_ids(task, members)
+    paths = await session.execute(
+        select(Department.path)
+        .join(User, User.department_id == Department.id)
+        .where(User.id.in_(participants))
+        .distinct()
+    )
+    return {
+        "entity": "TASK",
+        "status": task.status,
+        "responsible": task.responsible_id,
+        "participants": participants,
+        "departmentPaths": sorted(paths.scalars()),
+    }

@@ -1,0 +1,203 @@
+"""Reading tasks: the filtered list, one task, and the batch loaders of their relations."""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
+
+from models import ChecklistItem, Task, TaskMember, TaskTag, utcnow
+from resolvers.context import RequestContext
+from resolvers.errors import BadInput, NotFound
+from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
+from resolvers.tasks.access import visible_task
+from resolvers.tasks.rules import FINISHED, Part, TaskStatus
+
+# Tasks without a deadline sort after every task with one.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class TaskOrderField(enum.Enum):
+    CREATED_AT = "CREATED_AT"
+    DEADLINE = "DEADLINE"
+    TITLE = "TITLE"
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    parts: frozenset[Part] = frozenset()
+    statuses: frozenset[TaskStatus] = frozenset()
+    overdue: bool | None = None
+    deadline_from: datetime | None = None
+    deadline_to: datetime | None = None
+    tag: str | None = None
+    parent_id: int | None = None
+    search: str | None = None
+
+
+def is_overdue(task: Task) -> bool:
+    return (
+        task.deadline is not None
+        and task.deadline < utcnow()
+        and TaskStatus(task.status) not in FINISHED
+    )
+
+
+def _overdue_condition() -> ColumnElement[bool]:
+    return and_(
+        Task.deadline.is_not(None),
+        Task.deadline < utcnow(),
+        Task.status.not_in([status.value for status in FINISHED]),
+    )
+
+
+def _part_condition(part: Part, user_id: int) -> ColumnElement[bool]:
+    if part is Part.CREATOR:
+        return Task.creator_id == user_id
+    if part is Part.RESPONSIBLE:
+        return Task.responsible_id == user_id
+    if part in (Part.ACCOMPLICE, Part.AUDITOR):
+        return exists().where(
+            TaskMember.task_id == Task.id,
+            TaskMember.user_id == user_id,
+            TaskMember.role == part.value,
+        )
+    raise BadInput(f"Cannot filter by the part {part.value}", field="role")
+
+
+def _conditions(filter: TaskFilter, user_id: int) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filter.parts:
+        conditions.append(or_(*(_part_condition(part, user_id) for part in filter.parts)))
+    if filter.statuses:
+        conditions.append(Task.status.in_([status.value for status in filter.statuses]))
+    if filter.overdue is not None:
+        overdue = _overdue_condition()
+        conditions.append(overdue if filter.overdue else ~overdue)
+    for bound, name in ((filter.deadline_from, "deadlineFrom"), (filter.deadline_to, "deadlineTo")):
+        if bound is not None and bound.tzinfo is None:
+            raise BadInput(f"'{name}' needs a time zone", field=name)
+    if filter.deadline_from is not None:
+        conditions.append(Task.deadline >= filter.deadline_from)
+    if filter.deadline_to is not None:
+        conditions.append(Task.deadline < filter.deadline_to)
+    if filter.tag:
+        tag = filter.tag.strip().lower()
+        conditions.append(exists().where(TaskTag.task_id == Task.id, TaskTag.tag == tag))
+    if filter.parent_id is not None:
+        conditions.append(Task.parent_id == filter.parent_id)
+    if filter.search:
+        pattern = f"%{filter.search.strip().lower()}%"
+        conditions.append(func.lower(Task.title).like(pattern))
+    return conditions
+
+
+async def list_tasks(
+    ctx: RequestContext,
+    filter: TaskFilter,
+    order: Sequence[tuple[TaskOrderField, bool]],
+    page: PageRequest,
+) -> Page[Task]:
+    viewer = ctx.require_viewer()
+    statement: Select[tuple[Task]] = select(Task).where(visible_task(viewer))
+    for condition in _conditions(filter, viewer.user_id):
+        statement = statement.where(condition)
+    keys = [SortKey(_order_expression(field), descending) for field, descending in order]
+    keys.append(SortKey(Task.id, keys[-1].descending if keys else True))
+    return await fetch_page(ctx, statement, keys, page)
+
+
+def _order_expression(field: TaskOrderField) -> ColumnElement[object]:
+    if field is TaskOrderField.DEADLINE:
+        return func.coalesce(Task.deadline, literal(NO_DEADLINE, Task.deadline.type))
+    if field is TaskOrderField.TITLE:
+        return Task.title  # type: ignore[return-value]
+    return Task.created_at  # type: ignore[return-value]
+
+
+async def get_task(ctx: RequestContext, task_id: int) -> Task:
+    ctx.require_viewer()
+    task = await ctx.loader(tasks_by_id).load(task_id)
+    if task is None:
+        raise NotFound(f"No task with id {task_id}", field="id")
+    return task
+
+
+async def tasks_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Task | None]:
+    """Tasks the viewer may see; None for the others and for unknown ids."""
+    viewer = ctx.require_viewer()
+    async with ctx.db() as session:
+        rows = (
+            await session.execute(select(Task).where(Task.id.in_(ids), visible_task(viewer)))
+        ).scalars()
+        found = {task.id: task for task in rows}
+    return [found.get(task_id) for task_id in ids]
+
+
+async def subtasks_by_parent_id(ctx: RequestContext, parent_ids: list[int]) -> Sequence[list[Task]]:
+    viewer = ctx.require_viewer()
+    async with ctx.db() as session:
+        rows = (
+            await session.execute(
+                select(Task)
+                .where(Task.parent_id.in_(parent_ids), visible_task(viewer))
+                .order_by(Task.id)
+            )
+        ).scalars()
+        children: dict[int, list[Task]] = defaultdict(list)
+        for task in rows:
+            assert task.parent_id is not None
+            children[task.parent_id].append(task)
+    return [children[parent_id] for parent_id in parent_ids]
+
+
+async def members_by_task_id(
+    ctx: RequestContext, task_ids: list[int]
+) -> Sequence[dict[str, list[int]]]:
+    """Per task: {"ACCOMPLICE": [user ids], "AUDITOR": [user ids]}."""
+    async with ctx.db() as session:
+        rows = await session.execute(
+            select(TaskMember.task_id, TaskMember.role, TaskMember.user_id)
+            .where(TaskMember.task_id.in_(task_ids))
+            .order_by(TaskMember.user_id)
+        )
+        members: dict[int, dict[str, list[int]]] = defaultdict(
+            lambda: {Part.ACCOMPLICE.value: [], Part.AUDITOR.value: []}
+        )
+        for task_id, role, user_id in rows:
+            members[task_id][role].append(user_id)
+    return [members[task_id] for task_id in task_ids]
+
+
+async def tags_by_task_id(ctx: RequestContext, task_ids: list[int]) -> Sequence[list[str]]:
+    async with ctx.db() as session:
+        rows = await session.execute(
+            select(TaskTag.task_id, TaskTag.tag)
+            .where(TaskTag.task_id.in_(task_ids))
+            .order_by(TaskTag.tag)
+        )
+        tags: dict[int, list[str]] = defaultdict(list)
+        for task_id, tag in rows:
+            tags[task_id].append(tag)
+    return [tags[task_id] for task_id in task_ids]
+
+
+async def checklist_by_task_id(
+    ctx: RequestContext, task_ids: list[int]
+) -> Sequence[list[ChecklistItem]]:
+    async with ctx.db() as session:
+        rows = (
+            await session.execute(
+                select(ChecklistItem)
+                .where(ChecklistItem.task_id.in_(task_ids))
+                .order_by(ChecklistItem.position, ChecklistItem.id)
+            )
+        ).scalars()
+        items: dict[int, list[ChecklistItem]] = defaultdict(list)
+        for item in rows:
+            items[item.task_id].append(item)
+    return [items[task_id] for task_id in task_ids]
