@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -101,9 +102,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 
 async def _database_reachable(services: Services) -> bool:
-    try:
+    async def ping() -> None:
         async with services.session_factory() as session:
             await session.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(ping(), READINESS_TIMEOUT_SECONDS)
         return True
     except Exception as error:
         log.warning("database unreachable: %s", error)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Department, User
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, Conflict, NotFound
+from resolvers.loading import aligned, grouped
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.patch import MISSING, Missing
 from resolvers.validation import text
@@ -43,8 +43,7 @@ class DepartmentChanges:
 async def departments_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Department | None]:
     async with ctx.db() as session:
         rows = (await session.execute(select(Department).where(Department.id.in_(ids)))).scalars()
-        found = {department.id: department for department in rows}
-    return [found.get(department_id) for department_id in ids]
+        return aligned(ids, rows, lambda department: department.id)
 
 
 async def children_by_parent_id(
@@ -58,11 +57,7 @@ async def children_by_parent_id(
                 .order_by(Department.name, Department.id)
             )
         ).scalars()
-        children: dict[int, list[Department]] = defaultdict(list)
-        for department in rows:
-            assert department.parent_id is not None
-            children[department.parent_id].append(department)
-    return [children[parent_id] for parent_id in parent_ids]
+        return grouped(parent_ids, rows, lambda department: department.parent_id)
 
 
 async def members_by_department_id(
@@ -76,11 +71,7 @@ async def members_by_department_id(
                 .order_by(User.name, User.id)
             )
         ).scalars()
-        members: dict[int, list[User]] = defaultdict(list)
-        for user in rows:
-            assert user.department_id is not None
-            members[user.department_id].append(user)
-    return [members[department_id] for department_id in department_ids]
+        return grouped(department_ids, rows, lambda user: user.department_id)
 
 
 async def get_department(ctx: RequestContext, department_id: int) -> Department:

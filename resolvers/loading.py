@@ -67,3 +67,17 @@ class Loader(Generic[K, V]):
         for future, value in zip(futures, values, strict=True):
             if not future.done():
                 future.set_result(value)
+
+
+def aligned(keys: Sequence[K], rows: Iterable[V], key_of: Callable[[V], K]) -> list[V | None]:
+    """Batch results in the order of ``keys``, None where no row matched."""
+    found = {key_of(row): row for row in rows}
+    return [found.get(key) for key in keys]
+
+
+def grouped(keys: Sequence[K], rows: Iterable[V], key_of: Callable[[V], K | None]) -> list[list[V]]:
+    """Rows grouped under each of ``keys`` (in the rows' order), [] where none matched."""
+    groups: dict[K | None, list[V]] = {key: [] for key in keys}
+    for row in rows:
+        groups[key_of(row)].append(row)
+    return [groups[key] for key in keys]

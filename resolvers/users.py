@@ -16,6 +16,7 @@ from auth.tokens import revoke_user_tokens
 from models import Department, User
 from resolvers.context import RequestContext
 from resolvers.errors import Conflict, Forbidden, NotFound
+from resolvers.loading import aligned
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.patch import MISSING, Missing, given
 from resolvers.validation import email as valid_email
@@ -61,8 +62,7 @@ class UserChanges:
 async def users_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[User | None]:
     async with ctx.db() as session:
         rows = (await session.execute(select(User).where(User.id.in_(ids)))).scalars()
-        found = {user.id: user for user in rows}
-    return [found.get(user_id) for user_id in ids]
+        return aligned(ids, rows, lambda user: user.id)
 
 
 async def get_user(ctx: RequestContext, user_id: int) -> User:

@@ -70,6 +70,11 @@ class CrmSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        # Some errors (syntax errors, say) leave before the ErrorCodes extension sees them:
+        # code them here, where every error passes.
+        for error in errors:
+            if error.original_error is None and not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
         # Refusals and client mistakes are answers, not incidents: log only the unexpected.
         unexpected = [error for error in errors if not is_expected(error)]
         if unexpected:

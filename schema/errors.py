@@ -7,17 +7,20 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from resolvers.errors import DomainError
 
 log = logging.getLogger("crmhub.errors")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
+# GraphQL's own errors (syntax, validation, coercion of variables) come wrapped in another.
+CLIENT_ERRORS = (DomainError, GraphQLError, InvalidOperationTypeError)
 
 
 def is_expected(error: GraphQLError) -> bool:
     """Client mistakes and domain refusals; anything else is a bug worth a log line."""
-    return error.original_error is None or isinstance(error.original_error, DomainError)
+    return error.original_error is None or isinstance(error.original_error, CLIENT_ERRORS)
 
 
 class ErrorCodes(MaskErrors):
@@ -34,7 +37,11 @@ class ErrorCodes(MaskErrors):
             if original.field:
                 extensions["field"] = original.field
             return self._with(error, original.message, extensions)
-        if original is None:
+        if isinstance(original, InvalidOperationTypeError):
+            operation = original.operation_type.value
+            message = f"A {operation} is not allowed here (legacy graphql-ws runs subscriptions)"
+            return self._with(error, message, {"code": "BAD_USER_INPUT"})
+        if original is None or isinstance(original, GraphQLError):
             extensions = dict(error.extensions or {})
             extensions.setdefault("code", "BAD_USER_INPUT")
             return self._with(error, error.message, extensions)
