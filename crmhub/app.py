@@ -25,6 +25,7 @@ from resolvers.context import AuthConfig, Services
 from resolvers.sessions import viewer_for_token
 from schema import ConnectionInfo, build_schema
 from subscriptions.bus import Bus
+from subscriptions.realtime import Realtime
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +64,21 @@ def auth_config(settings: Settings) -> AuthConfig:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(settings.database_url)
-    services = Services(session_factory=create_session_factory(engine), auth=auth_config(settings))
     bus = Bus(settings.broadcast_url)
+    session_factory = create_session_factory(engine, bus)
+    realtime = Realtime(session_factory, bus)
+    services = Services(
+        session_factory=session_factory, auth=auth_config(settings), realtime=realtime
+    )
     graphql = CrmGraphQL(services, connection_init_wait_timeout=timedelta(seconds=10))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await bus.start()
+        await realtime.start()
         try:
             yield
         finally:
-            await bus.stop()
+            await realtime.stop()
             await engine.dispose()
 
     async def healthz(_request: Request) -> JSONResponse:
@@ -98,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.engine = engine
     app.state.services = services
     app.state.bus = bus
+    app.state.realtime = realtime
     return app
 
 

@@ -22,6 +22,7 @@ from auth.viewer import Viewer
 from models import SessionFactory
 from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.loading import Loader
+from subscriptions.realtime import Realtime
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -42,6 +43,8 @@ class Services:
 
     session_factory: SessionFactory
     auth: AuthConfig
+    # The live-event machinery; None where nothing subscribes (the CLI, say).
+    realtime: Realtime | None = None
 
 
 @dataclass

@@ -23,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Event
+from subscriptions.publisher import note_event_written
 
 # Any constant works as long as every event writer uses the same one ("crm events").
 EVENT_LOG_LOCK_KEY = 0x63726D_6576
@@ -67,16 +68,16 @@ async def record_event(
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK_KEY}
         )
-    session.add(
-        Event(
-            kind=kind.value,
-            actor_id=actor_id,
-            subject_type=subject[0],
-            subject_id=subject[1],
-            scope_type=scope[0],
-            scope_id=scope[1],
-            changes=changes,
-            envelope=envelope,
-        )
+    event = Event(
+        kind=kind.value,
+        actor_id=actor_id,
+        subject_type=subject[0],
+        subject_id=subject[1],
+        scope_type=scope[0],
+        scope_id=scope[1],
+        changes=changes,
+        envelope=envelope,
     )
+    session.add(event)
     await session.flush()
+    note_event_written(session.sync_session, event.seq)
