@@ -7,7 +7,7 @@ arrive out of order, since the pump dispatches in seq order and replay reads in 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from subscriptions.hub import Hub, Wants
 from subscriptions.pump import EventPump
@@ -16,7 +16,7 @@ from subscriptions.records import EventRecord
 
 async def follow(
     pump: EventPump, hub: Hub, wants: Wants, user_id: int, after_seq: int | None = None
-) -> AsyncIterator[EventRecord]:
+) -> AsyncGenerator[EventRecord, None]:
     subscriber = hub.register(wants, user_id)
     try:
         last = (pump.last_seq or 0) if after_seq is None else after_seq

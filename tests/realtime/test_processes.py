@@ -75,10 +75,13 @@ async def test_redis_outage_loses_no_committed_event(
             await asyncio.sleep(0.1)
             stream = follow(reader.pump, reader.hub, lambda _e: True, seed.member.id)
             received: list[int] = []
+            all_six = asyncio.Event()
 
             async def consume() -> None:
                 async for event in stream:
                     received.append(event.subject_id)
+                    if len(received) == 6:
+                        all_six.set()
 
             consumer = asyncio.ensure_future(consume())
             await asyncio.sleep(0.05)
@@ -90,9 +93,7 @@ async def test_redis_outage_loses_no_committed_event(
                 assert time.monotonic() - started < 1
             redis_server.start()
             await _post_event(writer, seed, 6)
-            deadline = time.monotonic() + 15
-            while received != [1, 2, 3, 4, 5, 6] and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
+            await asyncio.wait_for(all_six.wait(), 15)
             assert received == [1, 2, 3, 4, 5, 6]
             consumer.cancel()
         finally:
