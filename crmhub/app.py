@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +30,8 @@ from subscriptions.realtime import Realtime
 log = logging.getLogger(__name__)
 
 READINESS_TIMEOUT_SECONDS = 2.0
+CONNECTION_INIT_TIMEOUT_SECONDS = 10
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 
 
 class CrmGraphQL(GraphQL[ConnectionInfo, None]):
@@ -42,6 +44,7 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
             services=self.services,
             authorization=request.headers.get("authorization"),
             client_address=request.client.host if request.client else "unknown",
+            close=_closer(request) if isinstance(request, WebSocket) else None,
         )
 
     async def on_ws_connect(self, context: ConnectionInfo) -> UnsetType | dict[str, object] | None:
@@ -49,6 +52,14 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
         if token is None or await viewer_for_token(self.services, token) is None:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         return await super().on_ws_connect(context)
+
+
+def _closer(websocket: WebSocket) -> Callable[[int, str], Awaitable[None]]:
+    async def close(code: int, reason: str) -> None:
+        with contextlib.suppress(RuntimeError):  # already closed
+            await websocket.close(code=code, reason=reason)
+
+    return close
 
 
 def auth_config(settings: Settings) -> AuthConfig:
@@ -70,7 +81,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     services = Services(
         session_factory=session_factory, auth=auth_config(settings), realtime=realtime
     )
-    graphql = CrmGraphQL(services, connection_init_wait_timeout=timedelta(seconds=10))
+    graphql = CrmGraphQL(
+        services,
+        connection_init_wait_timeout=timedelta(seconds=CONNECTION_INIT_TIMEOUT_SECONDS),
+        max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

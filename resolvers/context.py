@@ -52,6 +52,8 @@ class RequestContext:
     services: Services
     viewer: Viewer | None
     client_address: str = "unknown"
+    # Ends the websocket this operation came on (code, reason); None over HTTP.
+    close_connection: Callable[[int, str], Awaitable[None]] | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _loaders: dict[Callable[..., Any], Loader[Any, Any]] = field(default_factory=dict, repr=False)
@@ -92,6 +94,12 @@ class RequestContext:
         if not viewer.is_admin:
             raise Forbidden("Only an administrator may do this")
         return viewer
+
+    async def release(self) -> None:
+        """Between two events of a subscription: drop the session and every cached load, so
+        nothing is held for the life of a socket and each event sees fresh data."""
+        await self.close()
+        self.forget_loaded()
 
     async def close(self) -> None:
         if self._session is not None:

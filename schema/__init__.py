@@ -22,6 +22,7 @@ from schema.departments import Department, DepartmentMutations, DepartmentQuerie
 from schema.errors import ErrorCodes, is_expected
 from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
 from schema.feed import FeedEvent, FeedQueries
+from schema.live import Subscription
 from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
 from schema.posts import Post, PostMutations, PostQueries
@@ -85,6 +86,7 @@ def build_schema(**options: Any) -> strawberry.Schema:
     return CrmSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[User, Department, Task, ChecklistItem, Post, Comment, Notification, FeedEvent],
         extensions=[
             # Factories: Strawberry builds the extensions afresh for every operation. The

@@ -8,7 +8,7 @@ closes them when the operation ends.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,8 @@ class ConnectionInfo:
     client_address: str
     # Filled by Strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = field(default=None)
+    # Closes the websocket (code, reason); None over HTTP.
+    close: Callable[[int, str], Awaitable[None]] | None = None
 
     @property
     def raw_token(self) -> str | None:
@@ -61,6 +63,7 @@ class OperationScope(SchemaExtension):
             services=connection.services,
             viewer=await viewer_for_token(connection.services, token) if token else None,
             client_address=connection.client_address,
+            close_connection=connection.close,
         )
         self.execution_context.context = ctx
         try:

@@ -14,6 +14,7 @@ from schema.relay import Connection, Node, page_request
 from schema.subjects import Subject, load_subject
 from schema.users import User, load_user
 from subscriptions.events import EventKind
+from subscriptions.records import EventRecord
 
 strawberry.enum(EventKind, name="FeedEventKind")
 
@@ -31,7 +32,7 @@ class FeedEvent(Node):
     subject_pk: strawberry.Private[int]
 
     @classmethod
-    def of(cls, row: Event) -> FeedEvent:
+    def of(cls, row: Event | EventRecord) -> FeedEvent:
         return cls(
             pk=row.seq,
             kind=EventKind(row.kind),

@@ -64,12 +64,34 @@ async def record_event(
     ``subject`` is what changed, ``scope`` the record whose visibility decides who may see
     the event (a comment's post or task; the subject itself otherwise).
     """
+    await append_event(
+        session,
+        kind.value,
+        actor_id=actor_id,
+        subject=subject,
+        scope=scope,
+        changes=changes,
+        envelope=envelope,
+    )
+
+
+async def append_event(
+    session: AsyncSession,
+    kind: str,
+    *,
+    actor_id: int | None,
+    subject: tuple[str, int],
+    scope: tuple[str, int],
+    changes: Changes,
+    envelope: dict[str, Any],
+) -> int:
+    """Appends any event, feed or control (see subscriptions/control.py); returns its seq."""
     if session.bind.dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK_KEY}
         )
     event = Event(
-        kind=kind.value,
+        kind=kind,
         actor_id=actor_id,
         subject_type=subject[0],
         subject_id=subject[1],
@@ -81,3 +103,4 @@ async def record_event(
     session.add(event)
     await session.flush()
     note_event_written(session.sync_session, event.seq)
+    return event.seq

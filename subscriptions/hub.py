@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from subscriptions.control import ACCESS_REVOKED
 from subscriptions.records import EventRecord
 
 DEFAULT_QUEUE_SIZE = 1000
@@ -30,6 +31,7 @@ class Closed(Exception):
 class Subscriber:
     wants: Wants
     user_id: int
+    token_id: int = 0
     queue: asyncio.Queue[EventRecord | Exception] = field(
         default_factory=lambda: asyncio.Queue(maxsize=DEFAULT_QUEUE_SIZE)
     )
@@ -49,10 +51,18 @@ class Hub:
         return len(self._subscribers)
 
     def register(
-        self, wants: Wants, user_id: int, queue_size: int = DEFAULT_QUEUE_SIZE
+        self,
+        wants: Wants,
+        user_id: int,
+        token_id: int = 0,
+        *,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
     ) -> Subscriber:
         subscriber = Subscriber(
-            wants=wants, user_id=user_id, queue=asyncio.Queue(maxsize=queue_size)
+            wants=wants,
+            user_id=user_id,
+            token_id=token_id,
+            queue=asyncio.Queue(maxsize=queue_size),
         )
         self._subscribers.add(subscriber)
         return subscriber
@@ -62,19 +72,19 @@ class Hub:
 
     def dispatch(self, events: Iterable[EventRecord]) -> None:
         for event in events:
+            if event.kind == ACCESS_REVOKED:
+                self._revoke(event)
+                continue
             for subscriber in list(self._subscribers):
                 if subscriber.wants(event):
                     self._offer(subscriber, event)
 
-    def close_for_users(self, user_ids: Iterable[int] | None, reason: Exception) -> int:
-        """End the streams of these users (all, with None); returns how many were closed."""
-        targets = set(user_ids) if user_ids is not None else None
-        closed = 0
+    def _revoke(self, event: EventRecord) -> None:
+        tokens = set(event.envelope.get("tokenIds", ()))
+        users = set(event.envelope.get("userIds", ()))
         for subscriber in list(self._subscribers):
-            if targets is None or subscriber.user_id in targets:
-                self._end(subscriber, reason)
-                closed += 1
-        return closed
+            if subscriber.token_id in tokens or subscriber.user_id in users:
+                self._end(subscriber, Closed("access revoked; log in again"))
 
     def _offer(self, subscriber: Subscriber, event: EventRecord) -> None:
         # Keep one slot for the end marker, so an overflowed stream can always be told.

@@ -15,9 +15,14 @@ from subscriptions.records import EventRecord
 
 
 async def follow(
-    pump: EventPump, hub: Hub, wants: Wants, user_id: int, after_seq: int | None = None
+    pump: EventPump,
+    hub: Hub,
+    wants: Wants,
+    user_id: int,
+    after_seq: int | None = None,
+    token_id: int = 0,
 ) -> AsyncGenerator[EventRecord, None]:
-    subscriber = hub.register(wants, user_id)
+    subscriber = hub.register(wants, user_id, token_id)
     try:
         last = (pump.last_seq or 0) if after_seq is None else after_seq
         if after_seq is not None:
