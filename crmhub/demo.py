@@ -18,6 +18,7 @@ from auth.passwords import hash_password
 from auth.viewer import Viewer
 from crmhub.app import auth_config
 from crmhub.database import create_engine, create_session_factory
+from crmhub.demo_collaboration import load_collaboration_demo
 from crmhub.settings import Settings
 from models import Department, User
 from resolvers import users
@@ -81,7 +82,13 @@ async def load_demo(settings: Settings, *, only_if_empty: bool = False) -> bool:
         departments = await _ensure_departments(session)
         added = await _ensure_users(session, departments)
         await session.commit()
-        return added
+    engine = create_engine(settings.database_url)
+    services = Services(session_factory=create_session_factory(engine), auth=auth_config(settings))
+    try:
+        added_collaboration = await load_collaboration_demo(services)
+    finally:
+        await engine.dispose()
+    return added or added_collaboration
 
 
 async def _ensure_departments(session: AsyncSession) -> dict[str, Department]:

@@ -60,7 +60,10 @@ async def actor_name(session: AsyncSession, user_id: int) -> str:
 
 
 async def list_notifications(
-    ctx: RequestContext, unread_only: bool, page: PageRequest
+    ctx: RequestContext,
+    unread_only: bool,
+    kinds: frozenset[NotificationKind],
+    page: PageRequest,
 ) -> Page[Notification]:
     viewer = ctx.require_viewer()
     statement: Select[tuple[Notification]] = select(Notification).where(
@@ -68,6 +71,8 @@ async def list_notifications(
     )
     if unread_only:
         statement = statement.where(Notification.read.is_(False))
+    if kinds:
+        statement = statement.where(Notification.kind.in_([kind.value for kind in kinds]))
     # Unread first, then newest. The flag is ordered as 0/1 so that the cursor is an integer.
     read_rank = case((Notification.read.is_(True), 1), else_=0)
     keys = [

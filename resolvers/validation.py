@@ -14,6 +14,9 @@ MAX_EMAIL_LENGTH = 254
 def text(value: str, field: str, *, max_length: int, required: bool = True) -> str:
     """The value stripped; refused when empty (if required) or longer than ``max_length``."""
     cleaned = value.strip()
+    if "\x00" in cleaned:
+        # PostgreSQL cannot store NUL in text; refuse it alike on every database.
+        raise BadInput(f"'{field}' must not contain NUL characters", field=field)
     if required and not cleaned:
         raise BadInput(f"'{field}' must not be empty", field=field)
     if len(cleaned) > max_length:

@@ -59,9 +59,13 @@ class NotificationQueries:
         last: int | None = None,
         before: str | None = None,
         unread_only: bool = False,
+        kinds: list[notifications.NotificationKind] | None = None,
     ) -> Connection[Notification]:
         page = await notifications.list_notifications(
-            info.context, unread_only, page_request(first, after, last, before)
+            info.context,
+            unread_only,
+            frozenset(kinds or []),
+            page_request(first, after, last, before),
         )
         return Connection.of(page, Notification.of)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from auth.viewer import Viewer
 from models import Department, Post, PostRecipient, User
@@ -101,13 +102,13 @@ async def reached_users(session: AsyncSession, recipients: Sequence[Recipient]) 
     if user_ids:
         conditions.append(User.id.in_(user_ids))
     if department_ids:
-        paths = select(Department.path).where(Department.id.in_(department_ids)).subquery()
-        conditions.append(
-            exists()
-            .select_from(Department)
-            .join(paths, Department.path.startswith(paths.c.path))
-            .where(Department.id == User.department_id)
+        addressed = aliased(Department)
+        subtree = (
+            select(Department.id)
+            .join(addressed, Department.path.startswith(addressed.path))
+            .where(addressed.id.in_(department_ids))
         )
+        conditions.append(User.department_id.in_(subtree))
     if not conditions:
         return set()
     found = await session.execute(select(User.id).where(User.active.is_(True), or_(*conditions)))

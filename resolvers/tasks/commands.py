@@ -22,6 +22,7 @@ from resolvers.tasks.access import (
     parts_in,
     task_envelope,
 )
+from resolvers.tasks.dates import aware_utc
 from resolvers.tasks.rules import (
     TRANSITIONS,
     Part,
@@ -79,7 +80,7 @@ async def create_task(ctx: RequestContext, new: NewTask) -> Task:
         ),
         status=TaskStatus.NEW.value,
         priority=new.priority.value,
-        deadline=_aware(new.deadline),
+        deadline=aware_utc(new.deadline, "deadline"),
         require_approval=new.require_approval,
         creator_id=viewer.user_id,
         responsible_id=responsible_id,
@@ -255,7 +256,7 @@ def _apply_fields(task: Task, changes: TaskChanges) -> Changes:
     if isinstance(changes.require_approval, bool):
         wanted["requireApproval"] = ("require_approval", changes.require_approval)
     if changes.deadline is not MISSING:
-        wanted["deadline"] = ("deadline", _aware(changes.deadline))
+        wanted["deadline"] = ("deadline", aware_utc(changes.deadline, "deadline"))
     changed: Changes = {}
     for name, (attribute, value) in wanted.items():
         old = getattr(task, attribute)
@@ -267,12 +268,6 @@ def _apply_fields(task: Task, changes: TaskChanges) -> Changes:
 
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _aware(deadline: datetime | None) -> datetime | None:
-    if deadline is not None and deadline.tzinfo is None:
-        raise BadInput("'deadline' needs a time zone (e.g. 2026-12-01T18:00:00Z)", field="deadline")
-    return deadline
 
 
 def _tags(tags: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import BadInput, NotFound
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.tasks.access import visible_task
+from resolvers.tasks.dates import aware_utc
 from resolvers.tasks.rules import FINISHED, Part, TaskStatus
 
 # Tasks without a deadline sort after every task with one.
@@ -78,13 +79,12 @@ def _conditions(filter: TaskFilter, user_id: int) -> list[ColumnElement[bool]]:
     if filter.overdue is not None:
         overdue = _overdue_condition()
         conditions.append(overdue if filter.overdue else ~overdue)
-    for bound, name in ((filter.deadline_from, "deadlineFrom"), (filter.deadline_to, "deadlineTo")):
-        if bound is not None and bound.tzinfo is None:
-            raise BadInput(f"'{name}' needs a time zone", field=name)
-    if filter.deadline_from is not None:
-        conditions.append(Task.deadline >= filter.deadline_from)
-    if filter.deadline_to is not None:
-        conditions.append(Task.deadline < filter.deadline_to)
+    deadline_from = aware_utc(filter.deadline_from, "deadlineFrom")
+    if deadline_from is not None:
+        conditions.append(Task.deadline >= deadline_from)
+    deadline_to = aware_utc(filter.deadline_to, "deadlineTo")
+    if deadline_to is not None:
+        conditions.append(Task.deadline < deadline_to)
     if filter.tag:
         tag = filter.tag.strip().lower()
         conditions.append(exists().where(TaskTag.task_id == Task.id, TaskTag.tag == tag))
