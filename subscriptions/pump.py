@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 POLL_INTERVAL_SECONDS = 1.0
+# Marks the pump's statements, which belong to no request (statement counters skip them).
+BACKGROUND = {"crmhub_background": True}
 
 
 class EventPump:
@@ -62,7 +64,10 @@ class EventPump:
 
     async def max_seq(self) -> int:
         async with self.session_factory() as session:
-            return int(await session.scalar(select(func.coalesce(func.max(Event.seq), 0))) or 0)
+            statement = select(func.coalesce(func.max(Event.seq), 0)).execution_options(
+                **BACKGROUND
+            )
+            return int(await session.scalar(statement) or 0)
 
     async def drain(self) -> None:
         """Dispatch every committed event after ``last_seq``."""
@@ -95,7 +100,11 @@ class EventPump:
         # A short-lived session per batch: nothing is held between wake-ups.
         async with self.session_factory() as session:
             rows = await session.scalars(
-                select(Event).where(Event.seq > seq).order_by(Event.seq).limit(BATCH_SIZE)
+                select(Event)
+                .where(Event.seq > seq)
+                .order_by(Event.seq)
+                .limit(BATCH_SIZE)
+                .execution_options(**BACKGROUND)
             )
             return [EventRecord.of(row) for row in rows]
 

@@ -130,7 +130,7 @@ async def test_fan_out_costs_the_same_statements_for_1_and_200_subscribers(
     for count in (1, 200):
         subscribers = [realtime.hub.register(_everything, seed.member.id) for _ in range(count)]
         await _write(app, seed, 3)
-        with count_statements(app.state.engine) as log:
+        with count_statements(app.state.engine, background=True) as log:
             await realtime.pump.drain()
         costs.append(log.count)
         assert all(subscriber.queue.qsize() == 3 for subscriber in subscribers)
