@@ -103,10 +103,10 @@ async def delete_comment(ctx: RequestContext, comment_id: int) -> int:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
         comment = await _own_comment(session, viewer, comment_id, allow_admin=True)
+        await session.delete(comment)
         await _record(
             session, viewer, comment, EventKind.COMMENT_DELETED, {"body": [comment.body, None]}
         )
-        await session.delete(comment)
         await session.commit()
     ctx.forget_loaded()
     return comment_id

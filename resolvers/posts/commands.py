@@ -111,7 +111,6 @@ async def update_post(ctx: RequestContext, post_id: int, changes: PostChanges) -
             post.important = changes.important
         if changed:
             post.updated_at = utcnow()
-            await session.flush()
             await record_event(
                 session,
                 EventKind.POST_UPDATED,
@@ -134,7 +133,6 @@ async def delete_post(ctx: RequestContext, post_id: int) -> int:
             raise Forbidden("Only the author or an admin may delete a post")
         envelope = post_envelope(post, await recipients_of(session, post.id))
         await session.delete(post)
-        await session.flush()
         await record_event(
             session,
             EventKind.POST_DELETED,
@@ -185,7 +183,6 @@ async def unlike_post(ctx: RequestContext, post_id: int) -> Post:
 
 
 async def _record_like(session: AsyncSession, viewer: Viewer, post: Post, kind: EventKind) -> None:
-    await session.flush()
     await record_event(
         session,
         kind,

@@ -34,7 +34,6 @@ async def add_checklist_item(ctx: RequestContext, task_id: int, title: str) -> C
             raise BadInput(f"A checklist holds at most {MAX_ITEMS} items", field="taskId")
         item = ChecklistItem(task_id=task_id, title=title, done=False, position=(last or 0) + 1)
         session.add(item)
-        await session.flush()
         await _record(session, viewer, task, {"checklist": [None, title]})
         await session.commit()
     ctx.forget_loaded()
@@ -106,7 +105,6 @@ async def _editable_task(session: AsyncSession, viewer: Viewer, task_id: int, fi
 
 
 async def _record(session: AsyncSession, viewer: Viewer, task: Task, changes: Changes) -> None:
-    await session.flush()
     await record_event(
         session,
         EventKind.TASK_CHECKLIST_CHANGED,

@@ -157,7 +157,6 @@ async def update_task(ctx: RequestContext, task_id: int, changes: TaskChanges) -
                 changed["tags"] = [old_tags, _tags(changes.tags)]
         if changed:
             task.updated_at = utcnow()
-            await session.flush()
             await record_event(
                 session,
                 EventKind.TASK_UPDATED,
@@ -182,7 +181,6 @@ async def delete_task(ctx: RequestContext, task_id: int) -> int:
             raise Forbidden("Only the creator and admins may delete a task")
         envelope = await task_envelope(session, task, members)
         await session.delete(task)
-        await session.flush()
         await record_event(
             session,
             EventKind.TASK_DELETED,
@@ -216,7 +214,6 @@ async def change_status(ctx: RequestContext, task_id: int, action: TaskAction) -
         task.status = new.value
         task.closed_at = utcnow() if new is TaskStatus.COMPLETED else None
         task.updated_at = utcnow()
-        await session.flush()
         await record_event(
             session,
             EventKind.TASK_COMPLETED
