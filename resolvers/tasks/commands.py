@@ -130,31 +130,12 @@ async def update_task(ctx: RequestContext, task_id: int, changes: TaskChanges) -
             await _check_parent(session, viewer, task, changes.parent_id)
             changed["parentId"] = [task.parent_id, changes.parent_id]
             task.parent_id = changes.parent_id
-        added: dict[str, list[int]] = {}
-        if (
-            isinstance(changes.responsible_id, int)
-            and changes.responsible_id != task.responsible_id
-        ):
-            await _require_users(session, [changes.responsible_id], "responsibleId")
-            changed["responsibleId"] = [task.responsible_id, changes.responsible_id]
-            task.responsible_id = changes.responsible_id
-            added[Part.RESPONSIBLE.value] = [changes.responsible_id]
-        for role, ids, name in (
-            (Part.ACCOMPLICE.value, changes.accomplice_ids, "accomplicesIds"),
-            (Part.AUDITOR.value, changes.auditor_ids, "auditorIds"),
-        ):
-            if isinstance(ids, list):
-                wanted = _member_ids(ids, name)
-                if wanted != members[role]:
-                    await _require_users(session, wanted, name)
-                    await _replace_members(session, task.id, role, wanted)
-                    changed[name] = [members[role], wanted]
-                    added[role] = sorted(set(wanted) - set(members[role]))
-                    members[role] = wanted
+        added = await _apply_people(session, task, changes, members, changed)
         if isinstance(changes.tags, list):
-            old_tags = await _replace_tags(session, task.id, _tags(changes.tags))
-            if old_tags != _tags(changes.tags):
-                changed["tags"] = [old_tags, _tags(changes.tags)]
+            tags = _tags(changes.tags)
+            old_tags = await _replace_tags(session, task.id, tags)
+            if old_tags != tags:
+                changed["tags"] = [old_tags, tags]
         if changed:
             task.updated_at = utcnow()
             await record_event(
@@ -170,6 +151,38 @@ async def update_task(ctx: RequestContext, task_id: int, changes: TaskChanges) -
         await session.commit()
     ctx.forget_loaded()
     return task
+
+
+async def _apply_people(
+    session: AsyncSession,
+    task: Task,
+    changes: TaskChanges,
+    members: dict[str, list[int]],
+    changed: Changes,
+) -> dict[str, list[int]]:
+    """Sets the responsible and replaces accomplices and auditors as asked; records what
+    changed in ``changed`` and ``members``, and returns who was newly added, by part."""
+    added: dict[str, list[int]] = {}
+    responsible_id = changes.responsible_id
+    if isinstance(responsible_id, int) and responsible_id != task.responsible_id:
+        await _require_users(session, [responsible_id], "responsibleId")
+        changed["responsibleId"] = [task.responsible_id, responsible_id]
+        task.responsible_id = responsible_id
+        added[Part.RESPONSIBLE.value] = [responsible_id]
+    for role, ids, name in (
+        (Part.ACCOMPLICE.value, changes.accomplice_ids, "accomplicesIds"),
+        (Part.AUDITOR.value, changes.auditor_ids, "auditorIds"),
+    ):
+        if not isinstance(ids, list):
+            continue
+        wanted = _member_ids(ids, name)
+        if wanted != members[role]:
+            await _require_users(session, wanted, name)
+            await _replace_members(session, task.id, role, wanted)
+            changed[name] = [members[role], wanted]
+            added[role] = sorted(set(wanted) - set(members[role]))
+            members[role] = wanted
+    return added
 
 
 async def delete_task(ctx: RequestContext, task_id: int) -> int:
