@@ -106,7 +106,8 @@ class Task(Node):
 
     async def _members(self, info: Info, part: rules.Part) -> list[User]:
         members = await info.context.loader(queries.members_by_task_id).load(self.pk)
-        rows = await info.context.loader(users.users_by_id).load_many(members[part.value])
+        user_ids = [user_id for role, user_id in members if role == part.value]
+        rows = await info.context.loader(users.users_by_id).load_many(user_ids)
         return [User.of(row) for row in rows if row is not None]
 
     @strawberry.field
