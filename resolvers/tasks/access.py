@@ -19,6 +19,7 @@ from auth.viewer import Viewer
 from models import Department, Task, TaskMember, User
 from resolvers.errors import NotFound
 from resolvers.tasks.rules import Part
+from subscriptions.events import Changes, EventKind, record_event
 
 HeadedDepartment = aliased(Department)
 HomeDepartment = aliased(Department)
@@ -142,3 +143,23 @@ async def task_envelope(
         "participants": participants,
         "departmentPaths": sorted(paths.scalars()),
     }
+
+
+async def record_task_event(
+    session: AsyncSession,
+    kind: EventKind,
+    actor_id: int,
+    task: Task,
+    members: dict[str, list[int]],
+    changes: Changes,
+) -> None:
+    """An event about the task itself, visible as the task is."""
+    await record_event(
+        session,
+        kind,
+        actor_id=actor_id,
+        subject=("TASK", task.id),
+        scope=("TASK", task.id),
+        changes=changes,
+        envelope=await task_envelope(session, task, members),
+    )

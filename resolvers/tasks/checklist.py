@@ -9,10 +9,10 @@ from auth.viewer import Viewer
 from models import ChecklistItem, Task
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, Forbidden, NotFound
-from resolvers.tasks.access import load_visible_task, members_of, parts_in, task_envelope
+from resolvers.tasks.access import load_visible_task, members_of, parts_in, record_task_event
 from resolvers.tasks.rules import TaskAction, may
 from resolvers.validation import text
-from subscriptions.events import Changes, EventKind, record_event
+from subscriptions.events import Changes, EventKind
 
 MAX_ITEM_TITLE = 255
 MAX_ITEMS = 200
@@ -105,12 +105,7 @@ async def _editable_task(session: AsyncSession, viewer: Viewer, task_id: int, fi
 
 
 async def _record(session: AsyncSession, viewer: Viewer, task: Task, changes: Changes) -> None:
-    await record_event(
-        session,
-        EventKind.TASK_CHECKLIST_CHANGED,
-        actor_id=viewer.user_id,
-        subject=("TASK", task.id),
-        scope=("TASK", task.id),
-        changes=changes,
-        envelope=await task_envelope(session, task, await members_of(session, task.id)),
+    members = await members_of(session, task.id)
+    await record_task_event(
+        session, EventKind.TASK_CHECKLIST_CHANGED, viewer.user_id, task, members, changes
     )

@@ -20,7 +20,7 @@ from resolvers.tasks.access import (
     members_of,
     participant_ids,
     parts_in,
-    task_envelope,
+    record_task_event,
 )
 from resolvers.tasks.dates import aware_utc
 from resolvers.tasks.rules import (
@@ -33,7 +33,7 @@ from resolvers.tasks.rules import (
     may,
 )
 from resolvers.validation import text
-from subscriptions.events import Changes, EventKind, record_event
+from subscriptions.events import Changes, EventKind
 
 MAX_TITLE = 255
 MAX_DESCRIPTION = 20_000
@@ -101,14 +101,9 @@ async def create_task(ctx: RequestContext, new: NewTask) -> Task:
         await session.flush()
         _add_members(session, task.id, members)
         session.add_all(TaskTag(task_id=task.id, tag=tag) for tag in tags)
-        await record_event(
-            session,
-            EventKind.TASK_CREATED,
-            actor_id=viewer.user_id,
-            subject=("TASK", task.id),
-            scope=("TASK", task.id),
-            changes={"title": [None, task.title], "status": [None, task.status]},
-            envelope=await task_envelope(session, task, members),
+        created: Changes = {"title": [None, task.title], "status": [None, task.status]}
+        await record_task_event(
+            session, EventKind.TASK_CREATED, viewer.user_id, task, members, created
         )
         await _notify_assigned(
             session, task, {Part.RESPONSIBLE.value: [responsible_id], **members}, viewer
@@ -138,14 +133,8 @@ async def update_task(ctx: RequestContext, task_id: int, changes: TaskChanges) -
                 changed["tags"] = [old_tags, tags]
         if changed:
             task.updated_at = utcnow()
-            await record_event(
-                session,
-                EventKind.TASK_UPDATED,
-                actor_id=viewer.user_id,
-                subject=("TASK", task.id),
-                scope=("TASK", task.id),
-                changes=changed,
-                envelope=await task_envelope(session, task, members),
+            await record_task_event(
+                session, EventKind.TASK_UPDATED, viewer.user_id, task, members, changed
             )
             await _notify_assigned(session, task, added, viewer)
         await session.commit()
@@ -192,16 +181,11 @@ async def delete_task(ctx: RequestContext, task_id: int) -> int:
         members = await members_of(session, task_id)
         if not may(await parts_in(session, viewer, task, members), TaskAction.DELETE):
             raise Forbidden("Only the creator and admins may delete a task")
-        envelope = await task_envelope(session, task, members)
         await session.delete(task)
-        await record_event(
-            session,
-            EventKind.TASK_DELETED,
-            actor_id=viewer.user_id,
-            subject=("TASK", task_id),
-            scope=("TASK", task_id),
-            changes={"title": [task.title, None]},
-            envelope=envelope,
+        # The envelope is made from the task object and its members, both still in hand.
+        deleted: Changes = {"title": [task.title, None]}
+        await record_task_event(
+            session, EventKind.TASK_DELETED, viewer.user_id, task, members, deleted
         )
         await session.commit()
     ctx.forget_loaded()
@@ -227,17 +211,13 @@ async def change_status(ctx: RequestContext, task_id: int, action: TaskAction) -
         task.status = new.value
         task.closed_at = utcnow() if new is TaskStatus.COMPLETED else None
         task.updated_at = utcnow()
-        await record_event(
-            session,
+        kind = (
             EventKind.TASK_COMPLETED
             if new is TaskStatus.COMPLETED
-            else EventKind.TASK_STATUS_CHANGED,
-            actor_id=viewer.user_id,
-            subject=("TASK", task.id),
-            scope=("TASK", task.id),
-            changes={"status": [old.value, new.value]},
-            envelope=await task_envelope(session, task, members),
+            else EventKind.TASK_STATUS_CHANGED
         )
+        moved: Changes = {"status": [old.value, new.value]}
+        await record_task_event(session, kind, viewer.user_id, task, members, moved)
         await notify(
             session,
             participant_ids(task, members),
