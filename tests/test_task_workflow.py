@@ -121,3 +121,37 @@ async def test_a_transition_from_the_wrong_status_is_a_conflict(
     )
     assert response.code == "CONFLICT"
     assert response.error_field == "status"
+
+
+# The other rights of the rule table, part by part: (the parts allowed, the mutation).
+RIGHTS = {
+    "edit": (
+        {"CREATOR", "HEAD", "ADMIN"},
+        'mutation($id: ID!) { updateTask(id: $id, input: {title: "New title"}) { id } }',
+    ),
+    "checklist": (
+        {"CREATOR", "RESPONSIBLE", "ACCOMPLICE", "HEAD", "ADMIN"},
+        'mutation($id: ID!) { addChecklistItem(taskId: $id, title: "Step") { id } }',
+    ),
+    "delete": ({"CREATOR", "ADMIN"}, "mutation($id: ID!) { deleteTask(id: $id) }"),
+    "comment": (
+        {"CREATOR", "RESPONSIBLE", "ACCOMPLICE", "AUDITOR", "HEAD", "ADMIN"},
+        'mutation($id: ID!) { addTaskComment(taskId: $id, body: "Noted") { id } }',
+    ),
+}
+
+
+@pytest.mark.parametrize("right", sorted(RIGHTS))
+async def test_every_part_against_a_right(right: str, company: Company, users: Users) -> None:
+    allowed, mutation = RIGHTS[right]
+    for part, user in _parts(company).items():
+        task_id = await _task(users, company)
+        response = await (await users(user)).request(mutation, {"id": task_id})
+        if part in allowed:
+            assert response.errors == [], (part, response.errors)
+        else:
+            assert response.code == "FORBIDDEN", part
+    outsider = await (await users(company.owen)).request(
+        mutation, {"id": await _task(users, company)}
+    )
+    assert outsider.code == "NOT_FOUND"
