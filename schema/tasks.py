@@ -139,6 +139,11 @@ class Task(Node):
         return [Comment.of(row) for row in rows]
 
 
+@node_fetcher("ChecklistItem")
+async def fetch_checklist_item(info: Info, pk: int) -> ChecklistItem:
+    return ChecklistItem.of(await queries.get_checklist_item(info.context, pk))
+
+
 @node_fetcher("Task")
 async def fetch_task(info: Info, pk: int) -> Task:
     return Task.of(await queries.get_task(info.context, pk))

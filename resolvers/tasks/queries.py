@@ -127,6 +127,21 @@ async def get_task(ctx: RequestContext, task_id: int) -> Task:
     return task
 
 
+async def get_checklist_item(ctx: RequestContext, item_id: int) -> ChecklistItem:
+    """An item of a task the viewer may see."""
+    viewer = ctx.require_viewer()
+    statement = (
+        select(ChecklistItem)
+        .join(Task, ChecklistItem.task_id == Task.id)
+        .where(ChecklistItem.id == item_id, visible_task(viewer))
+    )
+    async with ctx.db() as session:
+        item = (await session.execute(statement)).scalar_one_or_none()
+    if item is None:
+        raise NotFound(f"No checklist item with id {item_id}", field="id")
+    return item
+
+
 async def tasks_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Task | None]:
     """Tasks the viewer may see; None for the others and for unknown ids."""
     viewer = ctx.require_viewer()
