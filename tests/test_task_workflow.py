@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from models import SessionFactory, Task, User
-from tests.collab_factories import Company, Users, gid
+from tests.collab_factories import Company, Users, events, gid
 
 TASK = """mutation($input: TaskInput!) { createTask(input: $input) { id status } }"""
 
@@ -155,3 +155,36 @@ async def test_every_part_against_a_right(right: str, company: Company, users: U
         mutation, {"id": await _task(users, company)}
     )
     assert outsider.code == "NOT_FOUND"
+
+
+async def test_a_task_lives_its_whole_life(
+    company: Company, users: Users, session_factory: SessionFactory
+) -> None:
+    """From NEW to COMPLETED and back, each step by someone whose part allows it."""
+    task_id = await _task(users, company, require_approval=True)
+    steps = [
+        (company.nina, "startTask", "IN_PROGRESS"),
+        (company.sam, "completeTask", "SUPPOSEDLY_COMPLETED"),
+        (company.mia, "returnTask", "PENDING"),
+        (company.nina, "deferTask", "DEFERRED"),
+        (company.sam, "startTask", "IN_PROGRESS"),
+        (company.nina, "completeTask", "SUPPOSEDLY_COMPLETED"),
+        (company.hugo, "approveTask", "COMPLETED"),
+        (company.nina, "renewTask", "PENDING"),
+        (company.nina, "declineTask", "DECLINED"),
+        (company.ada, "renewTask", "PENDING"),
+        (company.mia, "completeTask", "COMPLETED"),
+    ]
+    for user, mutation, status in steps:
+        data = await (await users(user)).data(
+            f"mutation($id: ID!) {{ {mutation}(id: $id) {{ status }} }}", {"id": task_id}
+        )
+        assert data[mutation]["status"] == status, (user.name, mutation)
+        watched = await (await users(company.max)).data(
+            "query($id: ID!) { node(id: $id) { ... on Task { status } } }", {"id": task_id}
+        )
+        assert watched["node"]["status"] == status
+    logged = [(event.kind, event.changes) for event in await events(session_factory)]
+    assert logged[0][0] == "TASK_CREATED"
+    assert [changes["status"][1] for _, changes in logged[1:]] == [s for *_, s in steps]
+    assert [kind for kind, _ in logged].count("TASK_COMPLETED") == 2
