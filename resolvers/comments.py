@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
-from models import Comment, Task, utcnow
+from models import Comment, Post, Task, utcnow
 from resolvers.batches import many_per_key, one_per_key
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, NotFound
@@ -161,9 +161,12 @@ async def _own_comment(
 async def _record(
     session: AsyncSession, viewer: Viewer, comment: Comment, kind: EventKind, changes: Changes
 ) -> None:
-    await session.flush()
+    """The event of a comment whose post or task the caller has already found visible."""
+    await session.flush()  # gives a new comment its id
+    # session.get answers from the identity map: the caller loaded the post or task already.
     if comment.post_id is not None:
-        post = await load_visible_post(session, viewer, comment.post_id, "postId")
+        post = await session.get(Post, comment.post_id)
+        assert post is not None
         scope = ("POST", post.id)
         envelope = post_envelope(post, await recipients_of(session, post.id))
     else:
