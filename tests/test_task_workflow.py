@@ -188,3 +188,25 @@ async def test_a_task_lives_its_whole_life(
     assert logged[0][0] == "TASK_CREATED"
     assert [changes["status"][1] for _, changes in logged[1:]] == [s for *_, s in steps]
     assert [kind for kind, _ in logged].count("TASK_COMPLETED") == 2
+
+
+async def test_viewer_actions_tell_each_part_what_it_may_do_now(
+    company: Company, users: Users, session_factory: SessionFactory
+) -> None:
+    task_id = await _task(users, company)
+    await _set_status(session_factory, "PENDING")
+    expected = {
+        "CREATOR": ["DEFER", "COMPLETE", "EDIT", "DELETE", "EDIT_CHECKLIST"],
+        "RESPONSIBLE": ["START", "DEFER", "COMPLETE", "DECLINE", "EDIT_CHECKLIST"],
+        "ACCOMPLICE": ["START", "COMPLETE", "EDIT_CHECKLIST"],
+        "AUDITOR": [],
+        "HEAD": ["DEFER", "COMPLETE", "EDIT", "EDIT_CHECKLIST"],
+        "ADMIN": ["START", "DEFER", "COMPLETE", "EDIT", "DELETE", "EDIT_CHECKLIST"],
+    }
+    query = "query($id: ID!) { node(id: $id) { ... on Task { viewerActions } } }"
+    for part, user in _parts(company).items():
+        data = await (await users(user)).data(query, {"id": task_id})
+        assert data["node"]["viewerActions"] == expected[part], part
+    # Mara sees the task as the head of the auditor's department only: she may just read.
+    data = await (await users(company.mara)).data(query, {"id": task_id})
+    assert data["node"]["viewerActions"] == []
