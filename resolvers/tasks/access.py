@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from auth.viewer import Viewer
-from models import Department, Task, TaskMember, User
+from models import ChecklistItem, Department, Task, TaskMember, User
 from resolvers.errors import NotFound
 from resolvers.tasks.rules import Part
 from subscriptions.events import Changes, EventKind, record_event
@@ -77,6 +77,23 @@ async def load_visible_task(
     if task is None:
         raise NotFound(f"No task with id {task_id}", field=field)
     return task
+
+
+async def load_visible_item(
+    session: AsyncSession, viewer: Viewer, item_id: int, field: str = "id"
+) -> ChecklistItem:
+    """A checklist item, if the viewer sees its task: an item of an invisible task is as
+    unknown as the task itself, and the answer must not tell which task that is."""
+    item = (
+        await session.execute(
+            select(ChecklistItem)
+            .join(Task, ChecklistItem.task_id == Task.id)
+            .where(ChecklistItem.id == item_id, visible_task(viewer))
+        )
+    ).scalar_one_or_none()
+    if item is None:
+        raise NotFound(f"No checklist item with id {item_id}", field=field)
+    return item
 
 
 async def members_of(session: AsyncSession, task_id: int) -> dict[str, list[int]]:

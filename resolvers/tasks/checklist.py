@@ -8,8 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.viewer import Viewer
 from models import ChecklistItem, Task
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput, Forbidden, NotFound
-from resolvers.tasks.access import load_visible_task, members_of, parts_in, record_task_event
+from resolvers.errors import BadInput, Forbidden
+from resolvers.tasks.access import (
+    load_visible_item,
+    load_visible_task,
+    members_of,
+    parts_in,
+    record_task_event,
+)
 from resolvers.tasks.rules import TaskAction, may
 from resolvers.validation import text
 from subscriptions.events import Changes, EventKind
@@ -43,7 +49,7 @@ async def add_checklist_item(ctx: RequestContext, task_id: int, title: str) -> C
 async def toggle_checklist_item(ctx: RequestContext, item_id: int) -> ChecklistItem:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
-        item = await _item(session, item_id)
+        item = await load_visible_item(session, viewer, item_id)
         task = await _editable_task(session, viewer, item.task_id, "id")
         item.done = not item.done
         await _record(
@@ -79,7 +85,7 @@ async def reorder_checklist(ctx: RequestContext, task_id: int, item_ids: list[in
 async def remove_checklist_item(ctx: RequestContext, item_id: int) -> int:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
-        item = await _item(session, item_id)
+        item = await load_visible_item(session, viewer, item_id)
         task = await _editable_task(session, viewer, item.task_id, "id")
         await session.delete(item)
         await _record(session, viewer, task, {"checklist": [item.title, None]})
@@ -88,15 +94,7 @@ async def remove_checklist_item(ctx: RequestContext, item_id: int) -> int:
     return item_id
 
 
-async def _item(session: AsyncSession, item_id: int) -> ChecklistItem:
-    item = await session.get(ChecklistItem, item_id)
-    if item is None:
-        raise NotFound(f"No checklist item with id {item_id}", field="id")
-    return item
-
-
 async def _editable_task(session: AsyncSession, viewer: Viewer, task_id: int, field: str) -> Task:
-    # An item of an invisible task is as unknown as the task itself.
     task = await load_visible_task(session, viewer, task_id, field)
     members = await members_of(session, task_id)
     if not may(await parts_in(session, viewer, task, members), TaskAction.EDIT_CHECKLIST):

@@ -14,7 +14,7 @@ from resolvers.batches import many_per_key, one_per_key
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, NotFound
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
-from resolvers.tasks.access import headed_among, parts_of, visible_task
+from resolvers.tasks.access import headed_among, load_visible_item, parts_of, visible_task
 from resolvers.tasks.dates import aware_utc
 from resolvers.tasks.rules import FINISHED, Part, TaskStatus
 
@@ -128,18 +128,9 @@ async def get_task(ctx: RequestContext, task_id: int) -> Task:
 
 
 async def get_checklist_item(ctx: RequestContext, item_id: int) -> ChecklistItem:
-    """An item of a task the viewer may see."""
     viewer = ctx.require_viewer()
-    statement = (
-        select(ChecklistItem)
-        .join(Task, ChecklistItem.task_id == Task.id)
-        .where(ChecklistItem.id == item_id, visible_task(viewer))
-    )
     async with ctx.db() as session:
-        item = (await session.execute(statement)).scalar_one_or_none()
-    if item is None:
-        raise NotFound(f"No checklist item with id {item_id}", field="id")
-    return item
+        return await load_visible_item(session, viewer, item_id)
 
 
 async def tasks_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Task | None]:
