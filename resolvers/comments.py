@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
-from models import Comment, Task, utcnow
+from models import Comment, Post, Task, utcnow
+from resolvers.batches import many_per_key, one_per_key
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, NotFound
 from resolvers.notifications import NotificationKind, actor_name, notify
@@ -103,10 +102,10 @@ async def delete_comment(ctx: RequestContext, comment_id: int) -> int:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
         comment = await _own_comment(session, viewer, comment_id, allow_admin=True)
+        await session.delete(comment)
         await _record(
             session, viewer, comment, EventKind.COMMENT_DELETED, {"body": [comment.body, None]}
         )
-        await session.delete(comment)
         await session.commit()
     ctx.forget_loaded()
     return comment_id
@@ -114,14 +113,10 @@ async def delete_comment(ctx: RequestContext, comment_id: int) -> int:
 
 async def comments_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Comment | None]:
     viewer = ctx.require_viewer()
+    statement = select(Comment).where(Comment.id.in_(ids), visible_comment(viewer))
     async with ctx.db() as session:
-        rows = (
-            await session.execute(
-                select(Comment).where(Comment.id.in_(ids), visible_comment(viewer))
-            )
-        ).scalars()
-        found = {comment.id: comment for comment in rows}
-    return [found.get(comment_id) for comment_id in ids]
+        rows = (await session.execute(statement)).scalars().all()
+    return one_per_key(rows, lambda comment: comment.id, ids)
 
 
 async def get_comment(ctx: RequestContext, comment_id: int) -> Comment:
@@ -134,27 +129,18 @@ async def get_comment(ctx: RequestContext, comment_id: int) -> Comment:
 
 async def comments_by_post_id(ctx: RequestContext, post_ids: list[int]) -> Sequence[list[Comment]]:
     """Oldest first. Only called for posts already loaded as visible."""
-    return await _comments_by(ctx, Comment.post_id, post_ids)
+    statement = select(Comment).where(Comment.post_id.in_(post_ids)).order_by(Comment.id)
+    async with ctx.db() as session:
+        rows = (await session.execute(statement)).scalars().all()
+    return many_per_key(((comment.post_id, comment) for comment in rows), post_ids)
 
 
 async def comments_by_task_id(ctx: RequestContext, task_ids: list[int]) -> Sequence[list[Comment]]:
     """Oldest first. Only called for tasks already loaded as visible."""
-    return await _comments_by(ctx, Comment.task_id, task_ids)
-
-
-async def _comments_by(
-    ctx: RequestContext, column: Any, parent_ids: list[int]
-) -> list[list[Comment]]:
+    statement = select(Comment).where(Comment.task_id.in_(task_ids)).order_by(Comment.id)
     async with ctx.db() as session:
-        rows = (
-            await session.execute(
-                select(Comment).where(column.in_(parent_ids)).order_by(Comment.id)
-            )
-        ).scalars()
-        grouped: dict[int, list[Comment]] = defaultdict(list)
-        for comment in rows:
-            grouped[comment.post_id or comment.task_id or 0].append(comment)
-    return [grouped[parent_id] for parent_id in parent_ids]
+        rows = (await session.execute(statement)).scalars().all()
+    return many_per_key(((comment.task_id, comment) for comment in rows), task_ids)
 
 
 async def _own_comment(
@@ -175,9 +161,12 @@ async def _own_comment(
 async def _record(
     session: AsyncSession, viewer: Viewer, comment: Comment, kind: EventKind, changes: Changes
 ) -> None:
-    await session.flush()
+    """The event of a comment whose post or task the caller has already found visible."""
+    await session.flush()  # gives a new comment its id
+    # session.get answers from the identity map: the caller loaded the post or task already.
     if comment.post_id is not None:
-        post = await load_visible_post(session, viewer, comment.post_id, "postId")
+        post = await session.get(Post, comment.post_id)
+        assert post is not None
         scope = ("POST", post.id)
         envelope = post_envelope(post, await recipients_of(session, post.id))
     else:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Notification, User
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput
+from resolvers.errors import BadInput, NotFound
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 
 MAX_TEXT = 500
@@ -81,6 +81,22 @@ async def list_notifications(
         SortKey(Notification.id, descending=True),
     ]
     return await fetch_page(ctx, statement, keys, page)
+
+
+async def get_notification(ctx: RequestContext, notification_id: int) -> Notification:
+    """One of the viewer's own notifications; nobody else's exist for them."""
+    viewer = ctx.require_viewer()
+    async with ctx.db() as session:
+        notification = (
+            await session.execute(
+                select(Notification).where(
+                    Notification.id == notification_id, Notification.user_id == viewer.user_id
+                )
+            )
+        ).scalar_one_or_none()
+    if notification is None:
+        raise NotFound(f"No notification with id {notification_id}", field="id")
+    return notification
 
 
 async def unread_count(ctx: RequestContext) -> int:

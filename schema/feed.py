@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 from models import Event
 from resolvers import feed
 from schema.context import Info
-from schema.relay import Connection, Node, page_request
+from schema.relay import Connection, Node, node_fetcher, page_request
 from schema.subjects import Subject, load_subject
 from schema.users import User, load_user
 from subscriptions.events import EventKind
@@ -51,6 +51,11 @@ class FeedEvent(Node):
     @strawberry.field(description="Null once it is gone or no longer visible to the viewer.")
     async def subject(self, info: Info) -> Subject | None:
         return await load_subject(info, self.subject_type, self.subject_pk)
+
+
+@node_fetcher("FeedEvent")
+async def fetch_feed_event(info: Info, pk: int) -> FeedEvent:
+    return FeedEvent.of(await feed.get_event(info.context, pk))
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ import strawberry
 from models import Notification as NotificationRow
 from resolvers import notifications
 from schema.context import Info
-from schema.relay import Connection, Node, decode_id, page_request
+from schema.relay import Connection, Node, decode_id, node_fetcher, page_request
 from schema.subjects import Subject, load_subject
 from schema.users import User, load_user
 
@@ -46,6 +46,11 @@ class Notification(Node):
     @strawberry.field(description="Null once it is gone or no longer visible to the viewer.")
     async def subject(self, info: Info) -> Subject | None:
         return await load_subject(info, self.subject_type, self.subject_pk)
+
+
+@node_fetcher("Notification")
+async def fetch_notification(info: Info, pk: int) -> Notification:
+    return Notification.of(await notifications.get_notification(info.context, pk))
 
 
 @strawberry.type

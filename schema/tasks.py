@@ -32,6 +32,7 @@ CommentRef = Annotated["Comment", strawberry.lazy("schema.comments")]
 strawberry.enum(rules.TaskStatus, description="Where a task is in its workflow.")
 strawberry.enum(rules.TaskPriority)
 strawberry.enum(queries.TaskOrderField)
+strawberry.enum(rules.TaskAction, description="What can be done to a task; see `viewerActions`.")
 
 
 @strawberry.enum(description="The viewer's part in a task, for filtering.")
@@ -106,12 +107,22 @@ class Task(Node):
 
     async def _members(self, info: Info, part: rules.Part) -> list[User]:
         members = await info.context.loader(queries.members_by_task_id).load(self.pk)
-        rows = await info.context.loader(users.users_by_id).load_many(members[part.value])
+        user_ids = [user_id for role, user_id in members if role == part.value]
+        rows = await info.context.loader(users.users_by_id).load_many(user_ids)
         return [User.of(row) for row in rows if row is not None]
 
     @strawberry.field
     async def tags(self, info: Info) -> list[str]:
         return await info.context.loader(queries.tags_by_task_id).load(self.pk)
+
+    @strawberry.field(
+        description="What the viewer may do to the task now: the workflow moves its status "
+        "allows and their part permits, and EDIT, DELETE, EDIT_CHECKLIST if permitted."
+    )
+    async def viewer_actions(self, info: Info) -> list[rules.TaskAction]:
+        task = (self.pk, self.creator_pk, self.responsible_pk)
+        parts = await info.context.loader(queries.viewer_parts_by_task).load(task)
+        return rules.available_actions(parts, self.status)
 
     @strawberry.field(description="In the order set by reorderChecklist.")
     async def checklist(self, info: Info) -> list[ChecklistItem]:
@@ -136,6 +147,11 @@ class Task(Node):
 
         rows = await info.context.loader(comments.comments_by_task_id).load(self.pk)
         return [Comment.of(row) for row in rows]
+
+
+@node_fetcher("ChecklistItem")
+async def fetch_checklist_item(info: Info, pk: int) -> ChecklistItem:
+    return ChecklistItem.of(await queries.get_checklist_item(info.context, pk))
 
 
 @node_fetcher("Task")

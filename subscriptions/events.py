@@ -11,7 +11,10 @@ transaction-level advisory lock shared by every event writer (``pg_advisory_xact
 Writers are serialised from that point to their commit (the lock is released by COMMIT or
 ROLLBACK), and since the identity value is drawn inside the lock, seq order is commit order.
 The lock is taken as late as possible, right before the insert, so only the tail of a write
-transaction is serialised. SQLite needs nothing: it has a single writer at a time anyway.
+transaction is serialised. For the same reason, and to rule out deadlocks between the advisory
+lock and row locks, callers make their updates and deletes before recording the event (what
+the session still holds is flushed before the lock is taken); only inserts of new rows, such
+as notifications, may follow it. SQLite needs nothing: it has a single writer at a time anyway.
 """
 
 from __future__ import annotations
@@ -86,6 +89,9 @@ async def append_event(
     envelope: dict[str, Any],
 ) -> int:
     """Appends any event, feed or control (see subscriptions/control.py); returns its seq."""
+    # The caller's own row changes go to the database before the log lock is taken, so the
+    # lock is never held while waiting for a row lock (no deadlock between the two).
+    await session.flush()
     if session.bind.dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK_KEY}

@@ -103,5 +103,5 @@ async def company(session_factory: SessionFactory, seed: Seed) -> Company:
 
 
 @pytest.fixture
-def users(client: GraphQLClient) -> Users:
-    return Users(client)
+def users(client: GraphQLClient, session_factory: SessionFactory, settings: Settings) -> Users:
+    return Users(client, session_factory, settings)

@@ -1,11 +1,12 @@
-"""Hostile input never reaches the database as a crash: out-of-range ids, NUL bytes, cursors."""
+"""Bad and hostile input: an error naming the field, never a driver crash, nothing written."""
 
 from __future__ import annotations
 
 import base64
 import json
 
-from tests.collab_factories import Company, Users, gid
+from models import SessionFactory
+from tests.collab_factories import Company, Users, events, gid
 
 HUGE = 2**70
 
@@ -58,3 +59,41 @@ async def test_deadlines_beyond_the_calendar_are_bad_input(company: Company, use
         '{ tasks(filter: {deadlineFrom: "0001-01-01T00:00:00+05:00"}) { totalCount } }'
     )
     assert (listed.code, listed.error_field) == ("BAD_USER_INPUT", "deadlineFrom")
+
+
+async def test_bad_comment_checklist_and_inbox_input_names_the_field_and_writes_nothing(
+    company: Company, users: Users, session_factory: SessionFactory
+) -> None:
+    mia = await users(company.mia)
+    post = await mia.data(
+        'mutation { createPost(input: {body: "p", recipients: [{kind: ALL}]}) { id } }'
+    )
+    task = await mia.data('mutation { createTask(input: {title: "t"}) { id } }')
+    before = len(await events(session_factory))
+    post_id, task_id = post["createPost"]["id"], task["createTask"]["id"]
+    cases = [
+        ('mutation($p: ID!) { addComment(postId: $p, body: "  ") { id } }', {"p": post_id}, "body"),
+        (
+            "mutation($t: ID!, $b: String!) { addTaskComment(taskId: $t, body: $b) { id } }",
+            {"t": task_id, "b": "b" * 10_001},
+            "body",
+        ),
+        (
+            'mutation($t: ID!) { addTaskComment(taskId: $t, body: "x") { id } }',
+            {"t": post_id},
+            "taskId",
+        ),
+        (
+            'mutation($t: ID!) { addChecklistItem(taskId: $t, title: "") { id } }',
+            {"t": task_id},
+            "title",
+        ),
+        ("mutation($id: ID!) { toggleChecklistItem(id: $id) { id } }", {"id": task_id}, "id"),
+        ("mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) }", {"ids": [post_id]}, "ids"),
+        ("mutation($id: ID!) { startTask(id: $id) { id } }", {"id": gid("Task", 999_999)}, "id"),
+    ]
+    for query, variables, field in cases:
+        response = await mia.request(query, variables)
+        assert response.code in {"BAD_USER_INPUT", "NOT_FOUND"}, query
+        assert response.error_field == field, query
+    assert len(await events(session_factory)) == before

@@ -12,7 +12,7 @@ from tests.statements import count_statements
 ROWS = 4
 
 TASKS = """query($n: Int) { tasks(first: $n) { totalCount edges { node {
-  title overdue tags creator { name department { name } } responsible { name }
+  title overdue tags viewerActions creator { name department { name } } responsible { name }
   accomplices { name } auditors { name } checklist { title done }
   parent { title } subtasks { title responsible { name } }
   comments { body author { name } }

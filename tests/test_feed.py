@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -158,3 +160,18 @@ async def test_event_writers_hold_the_log_lock_until_commit_on_postgresql(
         await writer.commit()
         assert await other.scalar(try_lock, {"key": EVENT_LOG_LOCK_KEY}) is True
         await other.rollback()
+
+
+async def test_concurrent_event_writers_all_commit_each_with_its_own_seq(
+    company: Company, users: Users, session_factory: SessionFactory
+) -> None:
+    clients = [await users(user) for user in (company.mia, company.nina, company.sam, company.max)]
+    create = (
+        "mutation($b: String!) { createPost(input: {body: $b, recipients: [{kind: ALL}]}) { id } }"
+    )
+    await asyncio.gather(
+        *(client.data(create, {"b": f"post {index}"}) for index, client in enumerate(clients * 3))
+    )
+    logged = await events(session_factory)
+    assert len(logged) == 12
+    assert len({event.seq for event in logged}) == 12

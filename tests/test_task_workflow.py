@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from models import SessionFactory, Task, User
-from tests.collab_factories import Company, Users, gid
+from tests.collab_factories import Company, Users, events, gid
 
 TASK = """mutation($input: TaskInput!) { createTask(input: $input) { id status } }"""
 
@@ -121,3 +121,92 @@ async def test_a_transition_from_the_wrong_status_is_a_conflict(
     )
     assert response.code == "CONFLICT"
     assert response.error_field == "status"
+
+
+# The other rights of the rule table, part by part: (the parts allowed, the mutation).
+RIGHTS = {
+    "edit": (
+        {"CREATOR", "HEAD", "ADMIN"},
+        'mutation($id: ID!) { updateTask(id: $id, input: {title: "New title"}) { id } }',
+    ),
+    "checklist": (
+        {"CREATOR", "RESPONSIBLE", "ACCOMPLICE", "HEAD", "ADMIN"},
+        'mutation($id: ID!) { addChecklistItem(taskId: $id, title: "Step") { id } }',
+    ),
+    "delete": ({"CREATOR", "ADMIN"}, "mutation($id: ID!) { deleteTask(id: $id) }"),
+    "comment": (
+        {"CREATOR", "RESPONSIBLE", "ACCOMPLICE", "AUDITOR", "HEAD", "ADMIN"},
+        'mutation($id: ID!) { addTaskComment(taskId: $id, body: "Noted") { id } }',
+    ),
+}
+
+
+@pytest.mark.parametrize("right", sorted(RIGHTS))
+async def test_every_part_against_a_right(right: str, company: Company, users: Users) -> None:
+    allowed, mutation = RIGHTS[right]
+    for part, user in _parts(company).items():
+        task_id = await _task(users, company)
+        response = await (await users(user)).request(mutation, {"id": task_id})
+        if part in allowed:
+            assert response.errors == [], (part, response.errors)
+        else:
+            assert response.code == "FORBIDDEN", part
+    outsider = await (await users(company.owen)).request(
+        mutation, {"id": await _task(users, company)}
+    )
+    assert outsider.code == "NOT_FOUND"
+
+
+async def test_a_task_lives_its_whole_life(
+    company: Company, users: Users, session_factory: SessionFactory
+) -> None:
+    """From NEW to COMPLETED and back, each step by someone whose part allows it."""
+    task_id = await _task(users, company, require_approval=True)
+    steps = [
+        (company.nina, "startTask", "IN_PROGRESS"),
+        (company.sam, "completeTask", "SUPPOSEDLY_COMPLETED"),
+        (company.mia, "returnTask", "PENDING"),
+        (company.nina, "deferTask", "DEFERRED"),
+        (company.sam, "startTask", "IN_PROGRESS"),
+        (company.nina, "completeTask", "SUPPOSEDLY_COMPLETED"),
+        (company.hugo, "approveTask", "COMPLETED"),
+        (company.nina, "renewTask", "PENDING"),
+        (company.nina, "declineTask", "DECLINED"),
+        (company.ada, "renewTask", "PENDING"),
+        (company.mia, "completeTask", "COMPLETED"),
+    ]
+    for user, mutation, status in steps:
+        data = await (await users(user)).data(
+            f"mutation($id: ID!) {{ {mutation}(id: $id) {{ status }} }}", {"id": task_id}
+        )
+        assert data[mutation]["status"] == status, (user.name, mutation)
+        watched = await (await users(company.max)).data(
+            "query($id: ID!) { node(id: $id) { ... on Task { status } } }", {"id": task_id}
+        )
+        assert watched["node"]["status"] == status
+    logged = [(event.kind, event.changes) for event in await events(session_factory)]
+    assert logged[0][0] == "TASK_CREATED"
+    assert [changes["status"][1] for _, changes in logged[1:]] == [s for *_, s in steps]
+    assert [kind for kind, _ in logged].count("TASK_COMPLETED") == 2
+
+
+async def test_viewer_actions_tell_each_part_what_it_may_do_now(
+    company: Company, users: Users, session_factory: SessionFactory
+) -> None:
+    task_id = await _task(users, company)
+    await _set_status(session_factory, "PENDING")
+    expected = {
+        "CREATOR": ["DEFER", "COMPLETE", "EDIT", "DELETE", "EDIT_CHECKLIST"],
+        "RESPONSIBLE": ["START", "DEFER", "COMPLETE", "DECLINE", "EDIT_CHECKLIST"],
+        "ACCOMPLICE": ["START", "COMPLETE", "EDIT_CHECKLIST"],
+        "AUDITOR": [],
+        "HEAD": ["DEFER", "COMPLETE", "EDIT", "EDIT_CHECKLIST"],
+        "ADMIN": ["START", "DEFER", "COMPLETE", "EDIT", "DELETE", "EDIT_CHECKLIST"],
+    }
+    query = "query($id: ID!) { node(id: $id) { ... on Task { viewerActions } } }"
+    for part, user in _parts(company).items():
+        data = await (await users(user)).data(query, {"id": task_id})
+        assert data["node"]["viewerActions"] == expected[part], part
+    # Mara sees the task as the head of the auditor's department only: she may just read.
+    data = await (await users(company.mara)).data(query, {"id": task_id})
+    assert data["node"]["viewerActions"] == []

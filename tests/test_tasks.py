@@ -168,6 +168,12 @@ async def test_auditors_may_not_touch_the_checklist_and_outsiders_see_nothing(
     add = 'mutation($t: ID!) { addChecklistItem(taskId: $t, title: "x") { id } }'
     assert (await (await users(company.max)).request(add, {"t": task["id"]})).code == "FORBIDDEN"
     assert (await (await users(company.owen)).request(add, {"t": task["id"]})).code == "NOT_FOUND"
+    item = (await (await users(company.mia)).data(add, {"t": task["id"]}))["addChecklistItem"]
+    toggle = "mutation($id: ID!) { toggleChecklistItem(id: $id) { done } }"
+    assert (await (await users(company.max)).request(toggle, item)).code == "FORBIDDEN"
+    hidden = await (await users(company.owen)).request(toggle, item)
+    assert (hidden.code, hidden.error_field) == ("NOT_FOUND", "id")
+    assert "task" not in hidden.errors[0]["message"].lower()
 
 
 async def test_only_creator_heads_and_admins_edit(company: Company, users: Users) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from auth.viewer import Viewer
 from models import Department, Post, PostRecipient, User
 from resolvers.errors import NotFound
+from subscriptions.events import Changes, EventKind, record_event
 
 
 class RecipientKind(enum.Enum):
@@ -128,3 +129,23 @@ def post_envelope(post: Post, recipients: Sequence[Recipient]) -> dict[str, Any]
             r.target_id for r in recipients if r.kind is RecipientKind.USER and r.target_id
         ),
     }
+
+
+async def record_post_event(
+    session: AsyncSession,
+    kind: EventKind,
+    actor_id: int,
+    post: Post,
+    recipients: Sequence[Recipient],
+    changes: Changes,
+) -> None:
+    """An event about the post itself, visible as the post is."""
+    await record_event(
+        session,
+        kind,
+        actor_id=actor_id,
+        subject=("POST", post.id),
+        scope=("POST", post.id),
+        changes=changes,
+        envelope=post_envelope(post, recipients),
+    )

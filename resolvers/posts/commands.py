@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
@@ -18,12 +19,12 @@ from resolvers.posts.access import (
     Recipient,
     RecipientKind,
     load_visible_post,
-    post_envelope,
     reached_users,
     recipients_of,
+    record_post_event,
 )
 from resolvers.validation import text
-from subscriptions.events import Changes, EventKind, record_event
+from subscriptions.events import Changes, EventKind
 
 MAX_TITLE = 255
 MAX_BODY = 20_000
@@ -67,14 +68,9 @@ async def create_post(ctx: RequestContext, new: NewPost) -> Post:
             )
             for r in recipients
         )
-        await record_event(
-            session,
-            EventKind.POST_CREATED,
-            actor_id=viewer.user_id,
-            subject=("POST", post.id),
-            scope=("POST", post.id),
-            changes={"title": [None, post.title], "important": [None, post.important]},
-            envelope=post_envelope(post, recipients),
+        created: Changes = {"title": [None, post.title], "important": [None, post.important]}
+        await record_post_event(
+            session, EventKind.POST_CREATED, viewer.user_id, post, recipients, created
         )
         await notify(
             session,
@@ -111,15 +107,9 @@ async def update_post(ctx: RequestContext, post_id: int, changes: PostChanges) -
             post.important = changes.important
         if changed:
             post.updated_at = utcnow()
-            await session.flush()
-            await record_event(
-                session,
-                EventKind.POST_UPDATED,
-                actor_id=viewer.user_id,
-                subject=("POST", post.id),
-                scope=("POST", post.id),
-                changes=changed,
-                envelope=post_envelope(post, await recipients_of(session, post.id)),
+            recipients = await recipients_of(session, post.id)
+            await record_post_event(
+                session, EventKind.POST_UPDATED, viewer.user_id, post, recipients, changed
             )
         await session.commit()
     ctx.forget_loaded()
@@ -132,17 +122,12 @@ async def delete_post(ctx: RequestContext, post_id: int) -> int:
         post = await load_visible_post(session, viewer, post_id)
         if post.author_id != viewer.user_id and not viewer.is_admin:
             raise Forbidden("Only the author or an admin may delete a post")
-        envelope = post_envelope(post, await recipients_of(session, post.id))
+        # Read before the delete, which takes the recipients with it.
+        recipients = await recipients_of(session, post.id)
         await session.delete(post)
-        await session.flush()
-        await record_event(
-            session,
-            EventKind.POST_DELETED,
-            actor_id=viewer.user_id,
-            subject=("POST", post_id),
-            scope=("POST", post_id),
-            changes={"title": [post.title, None]},
-            envelope=envelope,
+        deleted: Changes = {"title": [post.title, None]}
+        await record_post_event(
+            session, EventKind.POST_DELETED, viewer.user_id, post, recipients, deleted
         )
         await session.commit()
     ctx.forget_loaded()
@@ -154,18 +139,26 @@ async def like_post(ctx: RequestContext, post_id: int) -> Post:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
         post = await load_visible_post(session, viewer, post_id, "postId")
-        if await session.get(PostLike, (post_id, viewer.user_id)) is None:
-            session.add(PostLike(post_id=post_id, user_id=viewer.user_id))
-            await _record_like(session, viewer, post, EventKind.POST_LIKED)
-            await notify(
-                session,
-                [post.author_id],
-                NotificationKind.POST_LIKED,
-                ("POST", post.id),
-                viewer.user_id,
-                f"{await actor_name(session, viewer.user_id)} likes your post",
-            )
-            await session.commit()
+        if await session.get(PostLike, (post_id, viewer.user_id)) is not None:
+            return post
+        session.add(PostLike(post_id=post_id, user_id=viewer.user_id))
+        try:
+            await session.flush()
+        except IntegrityError:
+            # The same user's like, committed by a concurrent request a moment ago. The
+            # rollback expired the post: read it afresh.
+            await session.rollback()
+            return await load_visible_post(session, viewer, post_id, "postId")
+        await _record_like(session, viewer, post, liked=True)
+        await notify(
+            session,
+            [post.author_id],
+            NotificationKind.POST_LIKED,
+            ("POST", post.id),
+            viewer.user_id,
+            f"{await actor_name(session, viewer.user_id)} likes your post",
+        )
+        await session.commit()
     ctx.forget_loaded()
     return post
 
@@ -178,27 +171,17 @@ async def unlike_post(ctx: RequestContext, post_id: int) -> Post:
             delete(PostLike).where(PostLike.post_id == post_id, PostLike.user_id == viewer.user_id)
         )
         if getattr(removed, "rowcount", 0):
-            await _record_like(session, viewer, post, EventKind.POST_UNLIKED)
+            await _record_like(session, viewer, post, liked=False)
             await session.commit()
     ctx.forget_loaded()
     return post
 
 
-async def _record_like(session: AsyncSession, viewer: Viewer, post: Post, kind: EventKind) -> None:
-    await session.flush()
-    await record_event(
-        session,
-        kind,
-        actor_id=viewer.user_id,
-        subject=("POST", post.id),
-        scope=("POST", post.id),
-        changes={
-            "likedBy": [None, viewer.user_id]
-            if kind is EventKind.POST_LIKED
-            else [viewer.user_id, None]
-        },
-        envelope=post_envelope(post, await recipients_of(session, post.id)),
-    )
+async def _record_like(session: AsyncSession, viewer: Viewer, post: Post, *, liked: bool) -> None:
+    kind = EventKind.POST_LIKED if liked else EventKind.POST_UNLIKED
+    changes: Changes = {"likedBy": [None, viewer.user_id] if liked else [viewer.user_id, None]}
+    recipients = await recipients_of(session, post.id)
+    await record_post_event(session, kind, viewer.user_id, post, recipients, changes)
 
 
 def _distinct(recipients: Sequence[Recipient]) -> list[Recipient]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from models import Post, PostLike, PostRecipient
+from resolvers.batches import many_per_key, one_per_key
 from resolvers.context import RequestContext
 from resolvers.errors import NotFound
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
@@ -55,40 +55,30 @@ async def get_post(ctx: RequestContext, post_id: int) -> Post:
 async def posts_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Post | None]:
     """Posts the viewer may see; None for the others and for unknown ids."""
     viewer = ctx.require_viewer()
+    statement = select(Post).where(Post.id.in_(ids), visible_post(viewer))
     async with ctx.db() as session:
-        rows = (
-            await session.execute(select(Post).where(Post.id.in_(ids), visible_post(viewer)))
-        ).scalars()
-        found = {post.id: post for post in rows}
-    return [found.get(post_id) for post_id in ids]
+        rows = (await session.execute(statement)).scalars().all()
+    return one_per_key(rows, lambda post: post.id, ids)
 
 
 async def recipients_by_post_id(
     ctx: RequestContext, post_ids: list[int]
 ) -> Sequence[list[Recipient]]:
+    statement = (
+        select(PostRecipient).where(PostRecipient.post_id.in_(post_ids)).order_by(PostRecipient.id)
+    )
     async with ctx.db() as session:
-        rows = (
-            await session.execute(
-                select(PostRecipient)
-                .where(PostRecipient.post_id.in_(post_ids))
-                .order_by(PostRecipient.id)
-            )
-        ).scalars()
-        recipients: dict[int, list[Recipient]] = defaultdict(list)
-        for row in rows:
-            recipients[row.post_id].append(as_recipient(row))
-    return [recipients[post_id] for post_id in post_ids]
+        rows = (await session.execute(statement)).scalars().all()
+    return many_per_key(((row.post_id, as_recipient(row)) for row in rows), post_ids)
 
 
 async def likers_by_post_id(ctx: RequestContext, post_ids: list[int]) -> Sequence[list[int]]:
     """Per post, the ids of the users who like it, earliest first."""
+    statement = (
+        select(PostLike.post_id, PostLike.user_id)
+        .where(PostLike.post_id.in_(post_ids))
+        .order_by(PostLike.created_at, PostLike.user_id)
+    )
     async with ctx.db() as session:
-        rows = await session.execute(
-            select(PostLike.post_id, PostLike.user_id)
-            .where(PostLike.post_id.in_(post_ids))
-            .order_by(PostLike.created_at, PostLike.user_id)
-        )
-        likers: dict[int, list[int]] = defaultdict(list)
-        for post_id, user_id in rows:
-            likers[post_id].append(user_id)
-    return [likers[post_id] for post_id in post_ids]
+        rows = (await session.execute(statement)).tuples().all()
+    return many_per_key(rows, post_ids)

@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from auth.viewer import Viewer
-from models import Department, Task, TaskMember, User
+from models import ChecklistItem, Department, Task, TaskMember, User
 from resolvers.errors import NotFound
 from resolvers.tasks.rules import Part
+from subscriptions.events import Changes, EventKind, record_event
 
 HeadedDepartment = aliased(Department)
 HomeDepartment = aliased(Department)
@@ -78,6 +79,23 @@ async def load_visible_task(
     return task
 
 
+async def load_visible_item(
+    session: AsyncSession, viewer: Viewer, item_id: int, field: str = "id"
+) -> ChecklistItem:
+    """A checklist item, if the viewer sees its task: an item of an invisible task is as
+    unknown as the task itself, and the answer must not tell which task that is."""
+    item = (
+        await session.execute(
+            select(ChecklistItem)
+            .join(Task, ChecklistItem.task_id == Task.id)
+            .where(ChecklistItem.id == item_id, visible_task(viewer))
+        )
+    ).scalar_one_or_none()
+    if item is None:
+        raise NotFound(f"No checklist item with id {item_id}", field=field)
+    return item
+
+
 async def members_of(session: AsyncSession, task_id: int) -> dict[str, list[int]]:
     """{"ACCOMPLICE": [user ids], "AUDITOR": [user ids]}, each sorted."""
     rows = await session.execute(
@@ -91,30 +109,36 @@ async def members_of(session: AsyncSession, task_id: int) -> dict[str, list[int]
     return members
 
 
-async def parts_in(
-    session: AsyncSession, viewer: Viewer, task: Task, members: dict[str, list[int]]
+def parts_of(
+    viewer: Viewer, task_people: tuple[int, int], member_roles: Iterable[str], heads_them: bool
 ) -> frozenset[Part]:
-    parts: set[Part] = set()
-    me = viewer.user_id
+    """The viewer's parts in a task with this (creator, responsible), in which the viewer has
+    ``member_roles``; ``heads_them`` when the viewer heads the creator or the responsible."""
+    creator_id, responsible_id = task_people
+    parts = {Part(role) for role in member_roles}
     if viewer.is_admin:
         parts.add(Part.ADMIN)
-    if task.creator_id == me:
+    if creator_id == viewer.user_id:
         parts.add(Part.CREATOR)
-    if task.responsible_id == me:
+    if responsible_id == viewer.user_id:
         parts.add(Part.RESPONSIBLE)
-    for role in (Part.ACCOMPLICE, Part.AUDITOR):
-        if me in members[role.value]:
-            parts.add(role)
-    if await _heads_any(session, me, (task.creator_id, task.responsible_id)):
+    if heads_them:
         parts.add(Part.HEAD)
     return frozenset(parts)
 
 
-async def _heads_any(session: AsyncSession, viewer_id: int, user_ids: Iterable[int]) -> bool:
-    found = await session.scalar(
-        select(exists(_headed_by(viewer_id).where(User.id.in_(list(user_ids)))))
-    )
-    return bool(found)
+async def parts_in(
+    session: AsyncSession, viewer: Viewer, task: Task, members: dict[str, list[int]]
+) -> frozenset[Part]:
+    people = (task.creator_id, task.responsible_id)
+    roles = [role for role, user_ids in members.items() if viewer.user_id in user_ids]
+    return parts_of(viewer, people, roles, bool(await headed_among(session, viewer, people)))
+
+
+async def headed_among(session: AsyncSession, viewer: Viewer, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` in a department the viewer heads, or below one."""
+    found = await session.execute(_headed_by(viewer.user_id).where(User.id.in_(list(user_ids))))
+    return set(found.scalars())
 
 
 def participant_ids(task: Task, members: dict[str, list[int]]) -> list[int]:
@@ -142,3 +166,23 @@ async def task_envelope(
         "participants": participants,
         "departmentPaths": sorted(paths.scalars()),
     }
+
+
+async def record_task_event(
+    session: AsyncSession,
+    kind: EventKind,
+    actor_id: int,
+    task: Task,
+    members: dict[str, list[int]],
+    changes: Changes,
+) -> None:
+    """An event about the task itself, visible as the task is."""
+    await record_event(
+        session,
+        kind,
+        actor_id=actor_id,
+        subject=("TASK", task.id),
+        scope=("TASK", task.id),
+        changes=changes,
+        envelope=await task_envelope(session, task, members),
+    )

@@ -8,11 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.viewer import Viewer
 from models import ChecklistItem, Task
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput, Forbidden, NotFound
-from resolvers.tasks.access import load_visible_task, members_of, parts_in, task_envelope
+from resolvers.errors import BadInput, Forbidden
+from resolvers.tasks.access import (
+    load_visible_item,
+    load_visible_task,
+    members_of,
+    parts_in,
+    record_task_event,
+)
 from resolvers.tasks.rules import TaskAction, may
 from resolvers.validation import text
-from subscriptions.events import Changes, EventKind, record_event
+from subscriptions.events import Changes, EventKind
 
 MAX_ITEM_TITLE = 255
 MAX_ITEMS = 200
@@ -34,7 +40,6 @@ async def add_checklist_item(ctx: RequestContext, task_id: int, title: str) -> C
             raise BadInput(f"A checklist holds at most {MAX_ITEMS} items", field="taskId")
         item = ChecklistItem(task_id=task_id, title=title, done=False, position=(last or 0) + 1)
         session.add(item)
-        await session.flush()
         await _record(session, viewer, task, {"checklist": [None, title]})
         await session.commit()
     ctx.forget_loaded()
@@ -44,7 +49,7 @@ async def add_checklist_item(ctx: RequestContext, task_id: int, title: str) -> C
 async def toggle_checklist_item(ctx: RequestContext, item_id: int) -> ChecklistItem:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
-        item = await _item(session, item_id)
+        item = await load_visible_item(session, viewer, item_id)
         task = await _editable_task(session, viewer, item.task_id, "id")
         item.done = not item.done
         await _record(
@@ -80,7 +85,7 @@ async def reorder_checklist(ctx: RequestContext, task_id: int, item_ids: list[in
 async def remove_checklist_item(ctx: RequestContext, item_id: int) -> int:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
-        item = await _item(session, item_id)
+        item = await load_visible_item(session, viewer, item_id)
         task = await _editable_task(session, viewer, item.task_id, "id")
         await session.delete(item)
         await _record(session, viewer, task, {"checklist": [item.title, None]})
@@ -89,15 +94,7 @@ async def remove_checklist_item(ctx: RequestContext, item_id: int) -> int:
     return item_id
 
 
-async def _item(session: AsyncSession, item_id: int) -> ChecklistItem:
-    item = await session.get(ChecklistItem, item_id)
-    if item is None:
-        raise NotFound(f"No checklist item with id {item_id}", field="id")
-    return item
-
-
 async def _editable_task(session: AsyncSession, viewer: Viewer, task_id: int, field: str) -> Task:
-    # An item of an invisible task is as unknown as the task itself.
     task = await load_visible_task(session, viewer, task_id, field)
     members = await members_of(session, task_id)
     if not may(await parts_in(session, viewer, task, members), TaskAction.EDIT_CHECKLIST):
@@ -106,13 +103,7 @@ async def _editable_task(session: AsyncSession, viewer: Viewer, task_id: int, fi
 
 
 async def _record(session: AsyncSession, viewer: Viewer, task: Task, changes: Changes) -> None:
-    await session.flush()
-    await record_event(
-        session,
-        EventKind.TASK_CHECKLIST_CHANGED,
-        actor_id=viewer.user_id,
-        subject=("TASK", task.id),
-        scope=("TASK", task.id),
-        changes=changes,
-        envelope=await task_envelope(session, task, await members_of(session, task.id)),
+    members = await members_of(session, task.id)
+    await record_task_event(
+        session, EventKind.TASK_CHECKLIST_CHANGED, viewer.user_id, task, members, changes
     )

@@ -20,7 +20,7 @@ from resolvers.tasks.access import (
     members_of,
     participant_ids,
     parts_in,
-    task_envelope,
+    record_task_event,
 )
 from resolvers.tasks.dates import aware_utc
 from resolvers.tasks.rules import (
@@ -33,7 +33,7 @@ from resolvers.tasks.rules import (
     may,
 )
 from resolvers.validation import text
-from subscriptions.events import Changes, EventKind, record_event
+from subscriptions.events import Changes, EventKind
 
 MAX_TITLE = 255
 MAX_DESCRIPTION = 20_000
@@ -101,14 +101,9 @@ async def create_task(ctx: RequestContext, new: NewTask) -> Task:
         await session.flush()
         _add_members(session, task.id, members)
         session.add_all(TaskTag(task_id=task.id, tag=tag) for tag in tags)
-        await record_event(
-            session,
-            EventKind.TASK_CREATED,
-            actor_id=viewer.user_id,
-            subject=("TASK", task.id),
-            scope=("TASK", task.id),
-            changes={"title": [None, task.title], "status": [None, task.status]},
-            envelope=await task_envelope(session, task, members),
+        created: Changes = {"title": [None, task.title], "status": [None, task.status]}
+        await record_task_event(
+            session, EventKind.TASK_CREATED, viewer.user_id, task, members, created
         )
         await _notify_assigned(
             session, task, {Part.RESPONSIBLE.value: [responsible_id], **members}, viewer
@@ -130,47 +125,53 @@ async def update_task(ctx: RequestContext, task_id: int, changes: TaskChanges) -
             await _check_parent(session, viewer, task, changes.parent_id)
             changed["parentId"] = [task.parent_id, changes.parent_id]
             task.parent_id = changes.parent_id
-        added: dict[str, list[int]] = {}
-        if (
-            isinstance(changes.responsible_id, int)
-            and changes.responsible_id != task.responsible_id
-        ):
-            await _require_users(session, [changes.responsible_id], "responsibleId")
-            changed["responsibleId"] = [task.responsible_id, changes.responsible_id]
-            task.responsible_id = changes.responsible_id
-            added[Part.RESPONSIBLE.value] = [changes.responsible_id]
-        for role, ids, name in (
-            (Part.ACCOMPLICE.value, changes.accomplice_ids, "accomplicesIds"),
-            (Part.AUDITOR.value, changes.auditor_ids, "auditorIds"),
-        ):
-            if isinstance(ids, list):
-                wanted = _member_ids(ids, name)
-                if wanted != members[role]:
-                    await _require_users(session, wanted, name)
-                    await _replace_members(session, task.id, role, wanted)
-                    changed[name] = [members[role], wanted]
-                    added[role] = sorted(set(wanted) - set(members[role]))
-                    members[role] = wanted
+        added = await _apply_people(session, task, changes, members, changed)
         if isinstance(changes.tags, list):
-            old_tags = await _replace_tags(session, task.id, _tags(changes.tags))
-            if old_tags != _tags(changes.tags):
-                changed["tags"] = [old_tags, _tags(changes.tags)]
+            tags = _tags(changes.tags)
+            old_tags = await _replace_tags(session, task.id, tags)
+            if old_tags != tags:
+                changed["tags"] = [old_tags, tags]
         if changed:
             task.updated_at = utcnow()
-            await session.flush()
-            await record_event(
-                session,
-                EventKind.TASK_UPDATED,
-                actor_id=viewer.user_id,
-                subject=("TASK", task.id),
-                scope=("TASK", task.id),
-                changes=changed,
-                envelope=await task_envelope(session, task, members),
+            await record_task_event(
+                session, EventKind.TASK_UPDATED, viewer.user_id, task, members, changed
             )
             await _notify_assigned(session, task, added, viewer)
         await session.commit()
     ctx.forget_loaded()
     return task
+
+
+async def _apply_people(
+    session: AsyncSession,
+    task: Task,
+    changes: TaskChanges,
+    members: dict[str, list[int]],
+    changed: Changes,
+) -> dict[str, list[int]]:
+    """Sets the responsible and replaces accomplices and auditors as asked; records what
+    changed in ``changed`` and ``members``, and returns who was newly added, by part."""
+    added: dict[str, list[int]] = {}
+    responsible_id = changes.responsible_id
+    if isinstance(responsible_id, int) and responsible_id != task.responsible_id:
+        await _require_users(session, [responsible_id], "responsibleId")
+        changed["responsibleId"] = [task.responsible_id, responsible_id]
+        task.responsible_id = responsible_id
+        added[Part.RESPONSIBLE.value] = [responsible_id]
+    for role, ids, name in (
+        (Part.ACCOMPLICE.value, changes.accomplice_ids, "accomplicesIds"),
+        (Part.AUDITOR.value, changes.auditor_ids, "auditorIds"),
+    ):
+        if not isinstance(ids, list):
+            continue
+        wanted = _member_ids(ids, name)
+        if wanted != members[role]:
+            await _require_users(session, wanted, name)
+            await _replace_members(session, task.id, role, wanted)
+            changed[name] = [members[role], wanted]
+            added[role] = sorted(set(wanted) - set(members[role]))
+            members[role] = wanted
+    return added
 
 
 async def delete_task(ctx: RequestContext, task_id: int) -> int:
@@ -180,17 +181,11 @@ async def delete_task(ctx: RequestContext, task_id: int) -> int:
         members = await members_of(session, task_id)
         if not may(await parts_in(session, viewer, task, members), TaskAction.DELETE):
             raise Forbidden("Only the creator and admins may delete a task")
-        envelope = await task_envelope(session, task, members)
         await session.delete(task)
-        await session.flush()
-        await record_event(
-            session,
-            EventKind.TASK_DELETED,
-            actor_id=viewer.user_id,
-            subject=("TASK", task_id),
-            scope=("TASK", task_id),
-            changes={"title": [task.title, None]},
-            envelope=envelope,
+        # The envelope is made from the task object and its members, both still in hand.
+        deleted: Changes = {"title": [task.title, None]}
+        await record_task_event(
+            session, EventKind.TASK_DELETED, viewer.user_id, task, members, deleted
         )
         await session.commit()
     ctx.forget_loaded()
@@ -216,18 +211,13 @@ async def change_status(ctx: RequestContext, task_id: int, action: TaskAction) -
         task.status = new.value
         task.closed_at = utcnow() if new is TaskStatus.COMPLETED else None
         task.updated_at = utcnow()
-        await session.flush()
-        await record_event(
-            session,
+        kind = (
             EventKind.TASK_COMPLETED
             if new is TaskStatus.COMPLETED
-            else EventKind.TASK_STATUS_CHANGED,
-            actor_id=viewer.user_id,
-            subject=("TASK", task.id),
-            scope=("TASK", task.id),
-            changes={"status": [old.value, new.value]},
-            envelope=await task_envelope(session, task, members),
+            else EventKind.TASK_STATUS_CHANGED
         )
+        moved: Changes = {"status": [old.value, new.value]}
+        await record_task_event(session, kind, viewer.user_id, task, members, moved)
         await notify(
             session,
             participant_ids(task, members),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,10 +10,11 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 
 from models import ChecklistItem, Task, TaskMember, TaskTag, utcnow
+from resolvers.batches import many_per_key, one_per_key
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, NotFound
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
-from resolvers.tasks.access import visible_task
+from resolvers.tasks.access import headed_among, load_visible_item, parts_of, visible_task
 from resolvers.tasks.dates import aware_utc
 from resolvers.tasks.rules import FINISHED, Part, TaskStatus
 
@@ -127,77 +127,89 @@ async def get_task(ctx: RequestContext, task_id: int) -> Task:
     return task
 
 
+async def get_checklist_item(ctx: RequestContext, item_id: int) -> ChecklistItem:
+    viewer = ctx.require_viewer()
+    async with ctx.db() as session:
+        return await load_visible_item(session, viewer, item_id)
+
+
 async def tasks_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Task | None]:
     """Tasks the viewer may see; None for the others and for unknown ids."""
     viewer = ctx.require_viewer()
+    statement = select(Task).where(Task.id.in_(ids), visible_task(viewer))
     async with ctx.db() as session:
-        rows = (
-            await session.execute(select(Task).where(Task.id.in_(ids), visible_task(viewer)))
-        ).scalars()
-        found = {task.id: task for task in rows}
-    return [found.get(task_id) for task_id in ids]
+        rows = (await session.execute(statement)).scalars().all()
+    return one_per_key(rows, lambda task: task.id, ids)
 
 
 async def subtasks_by_parent_id(ctx: RequestContext, parent_ids: list[int]) -> Sequence[list[Task]]:
+    """The visible subtasks of each task, oldest first."""
     viewer = ctx.require_viewer()
+    statement = (
+        select(Task).where(Task.parent_id.in_(parent_ids), visible_task(viewer)).order_by(Task.id)
+    )
     async with ctx.db() as session:
-        rows = (
-            await session.execute(
-                select(Task)
-                .where(Task.parent_id.in_(parent_ids), visible_task(viewer))
-                .order_by(Task.id)
-            )
-        ).scalars()
-        children: dict[int, list[Task]] = defaultdict(list)
-        for task in rows:
-            assert task.parent_id is not None
-            children[task.parent_id].append(task)
-    return [children[parent_id] for parent_id in parent_ids]
+        rows = (await session.execute(statement)).scalars().all()
+    return many_per_key(((task.parent_id, task) for task in rows), parent_ids)
 
 
 async def members_by_task_id(
     ctx: RequestContext, task_ids: list[int]
-) -> Sequence[dict[str, list[int]]]:
-    """Per task: {"ACCOMPLICE": [user ids], "AUDITOR": [user ids]}."""
+) -> Sequence[list[tuple[str, int]]]:
+    """Per task: (ACCOMPLICE or AUDITOR, user id) pairs, by user id."""
+    statement = (
+        select(TaskMember.task_id, TaskMember.role, TaskMember.user_id)
+        .where(TaskMember.task_id.in_(task_ids))
+        .order_by(TaskMember.user_id)
+    )
     async with ctx.db() as session:
-        rows = await session.execute(
-            select(TaskMember.task_id, TaskMember.role, TaskMember.user_id)
-            .where(TaskMember.task_id.in_(task_ids))
-            .order_by(TaskMember.user_id)
-        )
-        members: dict[int, dict[str, list[int]]] = defaultdict(
-            lambda: {Part.ACCOMPLICE.value: [], Part.AUDITOR.value: []}
-        )
-        for task_id, role, user_id in rows:
-            members[task_id][role].append(user_id)
-    return [members[task_id] for task_id in task_ids]
+        rows = (await session.execute(statement)).tuples().all()
+    return many_per_key(((task_id, (role, user_id)) for task_id, role, user_id in rows), task_ids)
 
 
 async def tags_by_task_id(ctx: RequestContext, task_ids: list[int]) -> Sequence[list[str]]:
+    statement = (
+        select(TaskTag.task_id, TaskTag.tag)
+        .where(TaskTag.task_id.in_(task_ids))
+        .order_by(TaskTag.tag)
+    )
     async with ctx.db() as session:
-        rows = await session.execute(
-            select(TaskTag.task_id, TaskTag.tag)
-            .where(TaskTag.task_id.in_(task_ids))
-            .order_by(TaskTag.tag)
-        )
-        tags: dict[int, list[str]] = defaultdict(list)
-        for task_id, tag in rows:
-            tags[task_id].append(tag)
-    return [tags[task_id] for task_id in task_ids]
+        rows = (await session.execute(statement)).tuples().all()
+    return many_per_key(rows, task_ids)
 
 
 async def checklist_by_task_id(
     ctx: RequestContext, task_ids: list[int]
 ) -> Sequence[list[ChecklistItem]]:
+    statement = (
+        select(ChecklistItem)
+        .where(ChecklistItem.task_id.in_(task_ids))
+        .order_by(ChecklistItem.position, ChecklistItem.id)
+    )
     async with ctx.db() as session:
-        rows = (
-            await session.execute(
-                select(ChecklistItem)
-                .where(ChecklistItem.task_id.in_(task_ids))
-                .order_by(ChecklistItem.position, ChecklistItem.id)
-            )
-        ).scalars()
-        items: dict[int, list[ChecklistItem]] = defaultdict(list)
-        for item in rows:
-            items[item.task_id].append(item)
-    return [items[task_id] for task_id in task_ids]
+        rows = (await session.execute(statement)).scalars().all()
+    return many_per_key(((item.task_id, item) for item in rows), task_ids)
+
+
+# A task as the parts loader needs it: (id, creator id, responsible id), all in hand already.
+TaskPeople = tuple[int, int, int]
+
+
+async def viewer_parts_by_task(
+    ctx: RequestContext, tasks: list[TaskPeople]
+) -> Sequence[frozenset[Part]]:
+    """The viewer's parts in each task: two statements for any number of tasks."""
+    viewer = ctx.require_viewer()
+    task_ids = [task_id for task_id, _, _ in tasks]
+    people = {user_id for _, creator, responsible in tasks for user_id in (creator, responsible)}
+    statement = select(TaskMember.task_id, TaskMember.role).where(
+        TaskMember.task_id.in_(task_ids), TaskMember.user_id == viewer.user_id
+    )
+    async with ctx.db() as session:
+        roles = (await session.execute(statement)).tuples().all()
+        headed = await headed_among(session, viewer, people)
+    roles_by_task = many_per_key(roles, task_ids)
+    return [
+        parts_of(viewer, (creator, responsible), task_roles, bool({creator, responsible} & headed))
+        for (_, creator, responsible), task_roles in zip(tasks, roles_by_task, strict=True)
+    ]

@@ -99,3 +99,13 @@ def completion_target(require_approval: bool, parts: frozenset[Part]) -> TaskSta
     if require_approval and not may(parts, TaskAction.APPROVE):
         return TaskStatus.SUPPOSEDLY_COMPLETED
     return TaskStatus.COMPLETED
+
+
+def available_actions(parts: frozenset[Part], status: TaskStatus) -> list[TaskAction]:
+    """What these parts may do to a task in this status, in the order of ``TaskAction``."""
+    return [action for action in TaskAction if may(parts, action) and _applies(action, status)]
+
+
+def _applies(action: TaskAction, status: TaskStatus) -> bool:
+    transition = TRANSITIONS.get(action)
+    return transition is None or status in transition.sources
