@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -25,10 +25,13 @@ from resolvers.context import AuthConfig, Services
 from resolvers.sessions import viewer_for_token
 from schema import ConnectionInfo, build_schema
 from subscriptions.bus import Bus
+from subscriptions.realtime import Realtime
 
 log = logging.getLogger(__name__)
 
 READINESS_TIMEOUT_SECONDS = 2.0
+CONNECTION_INIT_TIMEOUT_SECONDS = 10
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 
 
 class CrmGraphQL(GraphQL[ConnectionInfo, None]):
@@ -41,6 +44,7 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
             services=self.services,
             authorization=request.headers.get("authorization"),
             client_address=request.client.host if request.client else "unknown",
+            close=_closer(request) if isinstance(request, WebSocket) else None,
         )
 
     async def on_ws_connect(self, context: ConnectionInfo) -> UnsetType | dict[str, object] | None:
@@ -48,6 +52,14 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
         if token is None or await viewer_for_token(self.services, token) is None:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         return await super().on_ws_connect(context)
+
+
+def _closer(websocket: WebSocket) -> Callable[[int, str], Awaitable[None]]:
+    async def close(code: int, reason: str) -> None:
+        with contextlib.suppress(RuntimeError):  # already closed
+            await websocket.close(code=code, reason=reason)
+
+    return close
 
 
 def auth_config(settings: Settings) -> AuthConfig:
@@ -63,17 +75,25 @@ def auth_config(settings: Settings) -> AuthConfig:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(settings.database_url)
-    services = Services(session_factory=create_session_factory(engine), auth=auth_config(settings))
     bus = Bus(settings.broadcast_url)
-    graphql = CrmGraphQL(services, connection_init_wait_timeout=timedelta(seconds=10))
+    session_factory = create_session_factory(engine, bus)
+    realtime = Realtime(session_factory, bus)
+    services = Services(
+        session_factory=session_factory, auth=auth_config(settings), realtime=realtime
+    )
+    graphql = CrmGraphQL(
+        services,
+        connection_init_wait_timeout=timedelta(seconds=CONNECTION_INIT_TIMEOUT_SECONDS),
+        max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await bus.start()
+        await realtime.start()
         try:
             yield
         finally:
-            await bus.stop()
+            await realtime.stop()
             await engine.dispose()
 
     async def healthz(_request: Request) -> JSONResponse:
@@ -98,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.engine = engine
     app.state.services = services
     app.state.bus = bus
+    app.state.realtime = realtime
     return app
 
 

@@ -8,6 +8,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from models import SessionFactory
+from subscriptions.bus import Bus
+from subscriptions.publisher import BUS_INFO_KEY
 
 
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -20,8 +22,10 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     )
 
 
-def create_session_factory(engine: AsyncEngine) -> SessionFactory:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_session_factory(engine: AsyncEngine, bus: Bus | None = None) -> SessionFactory:
+    """Sessions that, given the bus, announce the events they commit (subscriptions.publisher)."""
+    info = {BUS_INFO_KEY: bus} if bus is not None else {}
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -20,6 +20,7 @@ from auth.viewer import Viewer
 from crmhub.app import auth_config
 from crmhub.database import create_engine, create_session_factory
 from crmhub.demo_access import ensure_demo_access
+from crmhub.demo_collaboration import load_collaboration_demo
 from crmhub.demo_crm import load_demo_crm
 from crmhub.settings import Settings
 from models import Department, User
@@ -86,7 +87,13 @@ async def load_demo(settings: Settings, *, only_if_empty: bool = False) -> bool:
         added = await ensure_demo_access(session) or added
         added = await load_demo_crm(session) or added
         await session.commit()
-        return added
+    engine = create_engine(settings.database_url)
+    services = Services(session_factory=create_session_factory(engine), auth=auth_config(settings))
+    try:
+        added_collaboration = await load_collaboration_demo(services)
+    finally:
+        await engine.dispose()
+    return added or added_collaboration
 
 
 async def _ensure_departments(session: AsyncSession) -> dict[str, Department]:

@@ -17,8 +17,13 @@ from models.access import (
     StageTransition,
 )
 from models.base import Base, utcnow
+from models.comments import Comment
+from models.events import Event
 from models.identity import Department, User
+from models.notifications import Notification
+from models.posts import Post, PostLike, PostRecipient
 from models.sessions import AuthToken, LoginFailure
+from models.tasks import ChecklistItem, Task, TaskCrmLink, TaskMember, TaskTag
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -29,16 +34,27 @@ __all__ = [
     "AccessLevel",
     "AuthToken",
     "Base",
+    "ChecklistItem",
+    "Comment",
     "Department",
+    "Event",
     "FieldRule",
     "FieldRuleKind",
     "LoginFailure",
+    "Notification",
     "PolicyEpoch",
+    "Post",
+    "PostLike",
+    "PostRecipient",
     "Role",
     "RoleAssignment",
     "RolePermission",
     "SessionFactory",
     "StageTransition",
+    "Task",
+    "TaskCrmLink",
+    "TaskMember",
+    "TaskTag",
     "User",
     "utcnow",
 ]

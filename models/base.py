@@ -29,6 +29,11 @@ class UtcDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[datetime]:
+        # TypeDecorator does not pass this through; keyset cursors need it to decode values.
+        return datetime
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
@@ -41,11 +46,6 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-    @property
-    def python_type(self) -> type[datetime]:
-        # Keyset cursors decode their values by this type.
-        return datetime
 
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.

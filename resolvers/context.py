@@ -24,6 +24,7 @@ from models import SessionFactory
 from resolvers.access.cache import PolicyCache
 from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.loading import Loader
+from subscriptions.realtime import Realtime
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -45,6 +46,8 @@ class Services:
     session_factory: SessionFactory
     auth: AuthConfig
     policies: PolicyCache = field(default_factory=PolicyCache)
+    # The live-event machinery; None where nothing subscribes (the CLI, say).
+    realtime: Realtime | None = None
 
 
 @dataclass
@@ -54,6 +57,8 @@ class RequestContext:
     client_address: str = "unknown"
     # Attached per operation by schema/extensions.py, from the process's policy cache.
     policy: CompiledPolicy | None = None
+    # Ends the websocket this operation came on (code, reason); None over HTTP.
+    close_connection: Callable[[int, str], Awaitable[None]] | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _loaders: dict[Callable[..., Any], Loader[Any, Any]] = field(default_factory=dict, repr=False)
@@ -104,6 +109,12 @@ class RequestContext:
             # Contexts made outside a GraphQL operation (the CLI) act as an administrator.
             self.policy = CompiledPolicy(viewer, [])
         return self.policy
+
+    async def release(self) -> None:
+        """Between two events of a subscription: drop the session and every cached load, so
+        nothing is held for the life of a socket and each event sees fresh data."""
+        await self.close()
+        self.forget_loaded()
 
     async def close(self) -> None:
         if self._session is not None:

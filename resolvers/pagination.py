@@ -100,6 +100,9 @@ def _from_json(value: Any, key: SortKey) -> Any:
         return Decimal(value)
     if not isinstance(value, python_type):
         raise TypeError(f"expected {python_type.__name__}")
+    if python_type is int and not -(2**63) <= value < 2**63:
+        # Beyond a 64-bit column the driver would fail instead of finding nothing.
+        raise ValueError("integer out of range")
     return value
 
 

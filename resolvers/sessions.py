@@ -15,6 +15,7 @@ from models import LoginFailure, User, utcnow
 from resolvers.context import AuthConfig, RequestContext, Services
 from resolvers.errors import RateLimited, Unauthenticated
 from resolvers.validation import MAX_EMAIL_LENGTH
+from subscriptions.control import record_revocation
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ async def logout(ctx: RequestContext) -> bool:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
         await revoke_token(session, viewer.token_id)
+        await record_revocation(session, actor_id=viewer.user_id, token_ids=[viewer.token_id])
         await session.commit()
     return True
 

@@ -22,6 +22,7 @@ from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.patch import MISSING, Missing, given
 from resolvers.validation import email as valid_email
 from resolvers.validation import new_password, text
+from subscriptions.control import record_revocation
 
 MAX_NAME = 200
 
@@ -150,8 +151,9 @@ async def update_user(ctx: RequestContext, user_id: int, changes: UserChanges) -
         if isinstance(changes.active, bool):
             user.active = changes.active
             if not changes.active:
-                # Deactivation must bite on the very next request.
+                # Deactivation must bite on the very next request, open sockets included.
                 await revoke_user_tokens(session, user.id)
+                await record_revocation(session, actor_id=viewer.user_id, user_ids=[user.id])
         if _changes_standing(changes):
             # Department and admin right decide which roles apply and how far they reach.
             await bump_policy_epoch(session)

@@ -15,6 +15,7 @@ def text(value: str, field: str, *, max_length: int, required: bool = True) -> s
     """The value stripped; refused when empty (if required) or longer than ``max_length``."""
     cleaned = value.strip()
     if "\x00" in cleaned:
+        # PostgreSQL cannot store NUL in text; refuse it alike on every database.
         raise BadInput(f"'{field}' must not contain NUL characters", field=field)
     if required and not cleaned:
         raise BadInput(f"'{field}' must not be empty", field=field)

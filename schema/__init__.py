@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 
 from schema.access import AccessQueries, Role
 from schema.access_admin import AccessMutations
+from schema.comments import Comment, CommentMutations
 from schema.crm.activities import ActivityMutations, ActivityQueries
 from schema.crm.companies import CompanyMutations, CompanyQueries
 from schema.crm.contacts import ContactMutations, ContactQueries
@@ -31,8 +32,14 @@ from schema.crm.timeline import TimelineMutations
 from schema.departments import Department, DepartmentMutations, DepartmentQueries
 from schema.errors import ErrorCodes, is_expected
 from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
+from schema.feed import FeedEvent, FeedQueries
+from schema.live import Subscription
 from schema.node import NodeQueries
+from schema.notifications import Notification, NotificationMutations, NotificationQueries
+from schema.posts import Post, PostMutations, PostQueries
 from schema.sessions import SessionMutations
+from schema.task_mutations import TaskMutations
+from schema.tasks import ChecklistItem, Task, TaskQueries
 from schema.users import User, UserMutations, UserQueries
 
 __all__ = ["ConnectionInfo", "build_schema"]
@@ -51,6 +58,10 @@ Query = merge_types(
         DictionaryQueries,
         DuplicateQueries,
         AccessQueries,
+        TaskQueries,
+        PostQueries,
+        NotificationQueries,
+        FeedQueries,
     ),
 )
 Mutation = merge_types(
@@ -67,6 +78,10 @@ Mutation = merge_types(
         TimelineMutations,
         DictionaryMutations,
         AccessMutations,
+        TaskMutations,
+        CommentMutations,
+        PostMutations,
+        NotificationMutations,
     ),
 )
 
@@ -98,7 +113,18 @@ def build_schema(**options: Any) -> strawberry.Schema:
     return CrmSchema(
         query=Query,
         mutation=Mutation,
-        types=[User, Department, Role],
+        subscription=Subscription,
+        types=[
+            User,
+            Department,
+            Role,
+            Task,
+            ChecklistItem,
+            Post,
+            Comment,
+            Notification,
+            FeedEvent,
+        ],
         extensions=[
             # Factories: Strawberry builds the extensions afresh for every operation. The
             # parser and validation caches themselves live at module level.

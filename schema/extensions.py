@@ -8,7 +8,7 @@ closes them when the operation ends.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,8 @@ class ConnectionInfo:
     client_address: str
     # Filled by Strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = field(default=None)
+    # Closes the websocket (code, reason); None over HTTP.
+    close: Callable[[int, str], Awaitable[None]] | None = None
 
     @property
     def raw_token(self) -> str | None:
@@ -65,6 +67,7 @@ class OperationScope(SchemaExtension):
             viewer=viewer,
             client_address=connection.client_address,
             policy=await policy_for(services, viewer) if viewer else None,
+            close_connection=connection.close,
         )
         self.execution_context.context = ctx
         try:

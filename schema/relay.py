@@ -18,6 +18,9 @@ NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
 
 
+MAX_PK = 2**63 - 1
+
+
 def encode_id(type_name: str, pk: int) -> strawberry.ID:
     raw = f"{type_name}:{pk}".encode()
     return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
@@ -30,13 +33,14 @@ MAX_PK = 2**63 - 1
 def decode_any_id(global_id: str, field: str = "id") -> tuple[str, int]:
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
-        type_name, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        number = int(pk)
+        type_name, _, raw_pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        pk = int(raw_pk)
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise BadInput(f"'{global_id}' is not an ID", field=field) from error
-    if not 0 < number <= MAX_PK:
+    # Out of the database's key range, it would fail in the driver instead of finding nothing.
+    if not 0 < pk <= MAX_PK:
         raise BadInput(f"'{global_id}' is not an ID", field=field)
-    return type_name, number
+    return type_name, pk
 
 
 def decode_id(global_id: str, type_name: str, field: str = "id") -> int:

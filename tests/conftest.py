@@ -15,6 +15,7 @@ from crmhub.migrate import upgrade
 from crmhub.settings import Settings
 from models import SessionFactory
 from tests.client import GraphQLClient
+from tests.collab_factories import Company, Users, seed_larger_company
 from tests.database import empty_all_tables, engine_for, scratch_database
 from tests.factories import Seed, seed_company
 
@@ -102,3 +103,13 @@ async def _logged_in(client: GraphQLClient, email: str) -> GraphQLClient:
     # statement counts in tests measure steady state, not the one-off compilation.
     await user.data("{ viewer { id } }")
     return user
+
+
+@pytest.fixture
+async def company(session_factory: SessionFactory, seed: Seed) -> Company:
+    return await seed_larger_company(session_factory, seed)
+
+
+@pytest.fixture
+def users(client: GraphQLClient, session_factory: SessionFactory, settings: Settings) -> Users:
+    return Users(client, session_factory, settings)

@@ -2,7 +2,7 @@
 policy epoch (seeded with its one row).
 
 Revision ID: 0004_access
-Revises: 0002_crm
+Revises: 0003_collaboration
 Create Date: 2026-11-26
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from models.base import BigId, UtcDateTime
 
 revision: str = "0004_access"
-down_revision: str | Sequence[str] | None = "0002_crm"
+down_revision: str | Sequence[str] | None = "0003_collaboration"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

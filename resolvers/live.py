@@ -1,0 +1,111 @@
+"""Live streams for GraphQL subscriptions: who may see which event, decided in memory.
+
+A subscriber's facts (its departments, the departments it heads) are read once when it
+subscribes; every event is then checked against the envelope stored with it, without a
+query, so one event reaching N subscribers costs the pump's one read, not N. The checks
+mirror the SQL predicates of resolvers/posts/access.py and resolvers/tasks/access.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from auth.viewer import Viewer
+from models import Department
+from resolvers.context import RequestContext
+from resolvers.errors import Forbidden, RateLimited, Unauthenticated
+from resolvers.feed import FEED_KEYS
+from resolvers.pagination import decode_cursor
+from subscriptions.hub import Closed, Overflowed
+from subscriptions.records import EventRecord
+from subscriptions.streams import follow
+
+# Websocket close codes, as graphql-transport-ws uses them.
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_SLOW = 4429
+
+
+@dataclass(frozen=True)
+class Audience:
+    user_id: int
+    is_admin: bool
+    # The viewer's department and every one above it.
+    ancestry: frozenset[int]
+    # Paths of the departments the viewer heads: it sees tasks of people in them and below.
+    headed_paths: tuple[str, ...]
+
+    def sees(self, envelope: dict[str, Any]) -> bool:
+        if self.is_admin:
+            return True
+        entity = envelope.get("entity")
+        if entity == "POST":
+            return self._sees_post(envelope)
+        if entity == "TASK":
+            return self._sees_task(envelope)
+        return False  # unknown kinds of record stay private by default
+
+    def _sees_post(self, envelope: dict[str, Any]) -> bool:
+        return bool(
+            envelope.get("author") == self.user_id
+            or envelope.get("all")
+            or self.user_id in envelope.get("userIds", ())
+            or self.ancestry.intersection(envelope.get("departmentIds", ()))
+        )
+
+    def _sees_task(self, envelope: dict[str, Any]) -> bool:
+        if self.user_id in envelope.get("participants", ()):
+            return True
+        paths: list[str] = envelope.get("departmentPaths", [])
+        return any(path.startswith(head) for head in self.headed_paths for path in paths)
+
+
+async def audience_of(ctx: RequestContext, viewer: Viewer) -> Audience:
+    async with ctx.db() as session:
+        headed = await session.scalars(
+            select(Department.path).where(Department.head_id == viewer.user_id)
+        )
+        paths = tuple(headed)
+    ancestry = frozenset(int(part) for part in viewer.department_path.split("/") if part)
+    return Audience(viewer.user_id, viewer.is_admin, ancestry, paths)
+
+
+async def feed_stream(
+    ctx: RequestContext, after: str | None, kinds: Collection[str]
+) -> AsyncGenerator[EventRecord, None]:
+    """The viewer's feed events in seq order: replayed after ``after``, then live."""
+    viewer = ctx.require_viewer()
+    realtime = ctx.services.realtime
+    if realtime is None:
+        raise Forbidden("Subscriptions are not served by this process")
+    after_seq = None if after is None else int(decode_cursor(after, FEED_KEYS, "after")[0])
+    audience = await audience_of(ctx, viewer)
+    await ctx.release()
+    wanted = frozenset(kinds)
+
+    def wants(event: EventRecord) -> bool:
+        return (not wanted or event.kind in wanted) and audience.sees(event.envelope)
+
+    stream = follow(
+        realtime.pump, realtime.hub, wants, viewer.user_id, after_seq, token_id=viewer.token_id
+    )
+    try:
+        async for record in stream:
+            yield record
+            await ctx.release()
+    except Closed as closed:
+        await _close(ctx, CLOSE_UNAUTHORIZED, str(closed))
+        raise Unauthenticated(str(closed)) from closed
+    except Overflowed as overflowed:
+        await _close(ctx, CLOSE_TOO_SLOW, str(overflowed))
+        raise RateLimited(str(overflowed)) from overflowed
+    finally:
+        await stream.aclose()
+
+
+async def _close(ctx: RequestContext, code: int, reason: str) -> None:
+    if ctx.close_connection is not None:
+        await ctx.close_connection(code, reason)

@@ -1,0 +1,129 @@
+"""Notifications: written by the commands that cause them, read and marked by their user."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Select, case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Notification, User
+from resolvers.context import RequestContext
+from resolvers.errors import BadInput, NotFound
+from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
+
+MAX_TEXT = 500
+
+
+class NotificationKind(enum.Enum):
+    TASK_ASSIGNED = "TASK_ASSIGNED"
+    TASK_STATUS_CHANGED = "TASK_STATUS_CHANGED"
+    TASK_COMMENTED = "TASK_COMMENTED"
+    POST_ADDRESSED = "POST_ADDRESSED"
+    POST_COMMENTED = "POST_COMMENTED"
+    POST_LIKED = "POST_LIKED"
+
+
+async def notify(
+    session: AsyncSession,
+    user_ids: Iterable[int],
+    kind: NotificationKind,
+    subject: tuple[str, int],
+    actor_id: int | None,
+    text: str,
+) -> set[int]:
+    """One notification per user (never the actor), in the caller's transaction.
+
+    Returns who was notified, so that a caller with several causes for one change can leave
+    those out of the next call: a user hears about one change once.
+    """
+    recipients = set(user_ids) - {actor_id}
+    session.add_all(
+        Notification(
+            user_id=user_id,
+            kind=kind.value,
+            actor_id=actor_id,
+            subject_type=subject[0],
+            subject_id=subject[1],
+            text=text[:MAX_TEXT],
+            read=False,
+        )
+        for user_id in sorted(recipients)
+    )
+    return recipients
+
+
+async def actor_name(session: AsyncSession, user_id: int) -> str:
+    """How a notification's text names the one who acted."""
+    return await session.scalar(select(User.name).where(User.id == user_id)) or "Someone"
+
+
+async def list_notifications(
+    ctx: RequestContext,
+    unread_only: bool,
+    kinds: frozenset[NotificationKind],
+    page: PageRequest,
+) -> Page[Notification]:
+    viewer = ctx.require_viewer()
+    statement: Select[tuple[Notification]] = select(Notification).where(
+        Notification.user_id == viewer.user_id
+    )
+    if unread_only:
+        statement = statement.where(Notification.read.is_(False))
+    if kinds:
+        statement = statement.where(Notification.kind.in_([kind.value for kind in kinds]))
+    # Unread first, then newest. The flag is ordered as 0/1 so that the cursor is an integer.
+    read_rank = case((Notification.read.is_(True), 1), else_=0)
+    keys = [
+        SortKey(read_rank),
+        SortKey(Notification.created_at, descending=True),
+        SortKey(Notification.id, descending=True),
+    ]
+    return await fetch_page(ctx, statement, keys, page)
+
+
+async def get_notification(ctx: RequestContext, notification_id: int) -> Notification:
+    """One of the viewer's own notifications; nobody else's exist for them."""
+    viewer = ctx.require_viewer()
+    async with ctx.db() as session:
+        notification = (
+            await session.execute(
+                select(Notification).where(
+                    Notification.id == notification_id, Notification.user_id == viewer.user_id
+                )
+            )
+        ).scalar_one_or_none()
+    if notification is None:
+        raise NotFound(f"No notification with id {notification_id}", field="id")
+    return notification
+
+
+async def unread_count(ctx: RequestContext) -> int:
+    viewer = ctx.require_viewer()
+    async with ctx.db() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == viewer.user_id, Notification.read.is_(False))
+        )
+    return int(count or 0)
+
+
+async def mark_read(ctx: RequestContext, ids: Sequence[int] | None, everything: bool) -> int:
+    """Marks the viewer's notifications read (the given ones, or all); returns how many."""
+    viewer = ctx.require_viewer()
+    if ids is None and not everything:
+        raise BadInput("Pass 'ids' or 'all: true'", field="ids")
+    statement = (
+        update(Notification)
+        .where(Notification.user_id == viewer.user_id, Notification.read.is_(False))
+        .values(read=True)
+    )
+    if not everything:
+        statement = statement.where(Notification.id.in_(list(ids or [])))
+    async with ctx.db() as session:
+        result = await session.execute(statement)
+        await session.commit()
+    ctx.forget_loaded()
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,1 @@
+"""Live-feed posts: who they reach, the commands on them, and reading them."""

@@ -1,0 +1,1 @@
+"""Tasks: the workflow rules, visibility, commands, checklist and queries."""

@@ -1,0 +1,347 @@
+"""Creating, changing, deleting tasks and moving them through the workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.viewer import Viewer
+from models import Task, TaskMember, TaskTag, User, utcnow
+from resolvers.context import RequestContext
+from resolvers.errors import BadInput, Conflict, Forbidden, NotFound
+from resolvers.notifications import NotificationKind, actor_name, notify
+from resolvers.patch import MISSING, Missing
+from resolvers.tasks.access import (
+    load_visible_task,
+    members_of,
+    participant_ids,
+    parts_in,
+    record_task_event,
+)
+from resolvers.tasks.dates import aware_utc
+from resolvers.tasks.rules import (
+    TRANSITIONS,
+    Part,
+    TaskAction,
+    TaskPriority,
+    TaskStatus,
+    completion_target,
+    may,
+)
+from resolvers.validation import text
+from subscriptions.events import Changes, EventKind
+
+MAX_TITLE = 255
+MAX_DESCRIPTION = 20_000
+MAX_TAG = 100
+MAX_TAGS = 20
+MAX_MEMBERS = 50
+
+
+@dataclass(frozen=True)
+class NewTask:
+    title: str
+    description: str = ""
+    responsible_id: int | None = None
+    accomplice_ids: list[int] = field(default_factory=list)
+    auditor_ids: list[int] = field(default_factory=list)
+    deadline: datetime | None = None
+    priority: TaskPriority = TaskPriority.NORMAL
+    tags: list[str] = field(default_factory=list)
+    require_approval: bool = False
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskChanges:
+    title: str | Missing = MISSING
+    description: str | Missing = MISSING
+    responsible_id: int | Missing = MISSING
+    accomplice_ids: list[int] | Missing = MISSING
+    auditor_ids: list[int] | Missing = MISSING
+    deadline: datetime | Missing | None = MISSING
+    priority: TaskPriority | Missing = MISSING
+    tags: list[str] | Missing = MISSING
+    require_approval: bool | Missing = MISSING
+    parent_id: int | Missing | None = MISSING
+
+
+async def create_task(ctx: RequestContext, new: NewTask) -> Task:
+    viewer = ctx.require_viewer()
+    responsible_id = new.responsible_id or viewer.user_id
+    task = Task(
+        title=text(new.title, "title", max_length=MAX_TITLE),
+        description=text(
+            new.description, "description", max_length=MAX_DESCRIPTION, required=False
+        ),
+        status=TaskStatus.NEW.value,
+        priority=new.priority.value,
+        deadline=aware_utc(new.deadline, "deadline"),
+        require_approval=new.require_approval,
+        creator_id=viewer.user_id,
+        responsible_id=responsible_id,
+    )
+    tags = _tags(new.tags)
+    members = {
+        Part.ACCOMPLICE.value: _member_ids(new.accomplice_ids, "accomplicesIds"),
+        Part.AUDITOR.value: _member_ids(new.auditor_ids, "auditorIds"),
+    }
+    async with ctx.db() as session:
+        await _require_users(session, [responsible_id], "responsibleId")
+        await _require_users(session, members[Part.ACCOMPLICE.value], "accomplicesIds")
+        await _require_users(session, members[Part.AUDITOR.value], "auditorIds")
+        if new.parent_id is not None:
+            await load_visible_task(session, viewer, new.parent_id, "parentId")
+            task.parent_id = new.parent_id
+        session.add(task)
+        await session.flush()
+        _add_members(session, task.id, members)
+        session.add_all(TaskTag(task_id=task.id, tag=tag) for tag in tags)
+        created: Changes = {"title": [None, task.title], "status": [None, task.status]}
+        await record_task_event(
+            session, EventKind.TASK_CREATED, viewer.user_id, task, members, created
+        )
+        await _notify_assigned(
+            session, task, {Part.RESPONSIBLE.value: [responsible_id], **members}, viewer
+        )
+        await session.commit()
+    ctx.forget_loaded()
+    return task
+
+
+async def update_task(ctx: RequestContext, task_id: int, changes: TaskChanges) -> Task:
+    viewer = ctx.require_viewer()
+    async with ctx.db() as session:
+        task = await load_visible_task(session, viewer, task_id)
+        members = await members_of(session, task_id)
+        if not may(await parts_in(session, viewer, task, members), TaskAction.EDIT):
+            raise Forbidden("Only the creator, their heads and admins may edit a task")
+        changed = _apply_fields(task, changes)
+        if changes.parent_id is not MISSING and changes.parent_id != task.parent_id:
+            await _check_parent(session, viewer, task, changes.parent_id)
+            changed["parentId"] = [task.parent_id, changes.parent_id]
+            task.parent_id = changes.parent_id
+        added = await _apply_people(session, task, changes, members, changed)
+        if isinstance(changes.tags, list):
+            tags = _tags(changes.tags)
+            old_tags = await _replace_tags(session, task.id, tags)
+            if old_tags != tags:
+                changed["tags"] = [old_tags, tags]
+        if changed:
+            task.updated_at = utcnow()
+            await record_task_event(
+                session, EventKind.TASK_UPDATED, viewer.user_id, task, members, changed
+            )
+            await _notify_assigned(session, task, added, viewer)
+        await session.commit()
+    ctx.forget_loaded()
+    return task
+
+
+async def _apply_people(
+    session: AsyncSession,
+    task: Task,
+    changes: TaskChanges,
+    members: dict[str, list[int]],
+    changed: Changes,
+) -> dict[str, list[int]]:
+    """Sets the responsible and replaces accomplices and auditors as asked; records what
+    changed in ``changed`` and ``members``, and returns who was newly added, by part."""
+    added: dict[str, list[int]] = {}
+    responsible_id = changes.responsible_id
+    if isinstance(responsible_id, int) and responsible_id != task.responsible_id:
+        await _require_users(session, [responsible_id], "responsibleId")
+        changed["responsibleId"] = [task.responsible_id, responsible_id]
+        task.responsible_id = responsible_id
+        added[Part.RESPONSIBLE.value] = [responsible_id]
+    for role, ids, name in (
+        (Part.ACCOMPLICE.value, changes.accomplice_ids, "accomplicesIds"),
+        (Part.AUDITOR.value, changes.auditor_ids, "auditorIds"),
+    ):
+        if not isinstance(ids, list):
+            continue
+        wanted = _member_ids(ids, name)
+        if wanted != members[role]:
+            await _require_users(session, wanted, name)
+            await _replace_members(session, task.id, role, wanted)
+            changed[name] = [members[role], wanted]
+            added[role] = sorted(set(wanted) - set(members[role]))
+            members[role] = wanted
+    return added
+
+
+async def delete_task(ctx: RequestContext, task_id: int) -> int:
+    viewer = ctx.require_viewer()
+    async with ctx.db() as session:
+        task = await load_visible_task(session, viewer, task_id)
+        members = await members_of(session, task_id)
+        if not may(await parts_in(session, viewer, task, members), TaskAction.DELETE):
+            raise Forbidden("Only the creator and admins may delete a task")
+        await session.delete(task)
+        # The envelope is made from the task object and its members, both still in hand.
+        deleted: Changes = {"title": [task.title, None]}
+        await record_task_event(
+            session, EventKind.TASK_DELETED, viewer.user_id, task, members, deleted
+        )
+        await session.commit()
+    ctx.forget_loaded()
+    return task_id
+
+
+async def change_status(ctx: RequestContext, task_id: int, action: TaskAction) -> Task:
+    """START, DEFER, COMPLETE, APPROVE, RETURN, DECLINE or RENEW, if the viewer's part allows."""
+    viewer = ctx.require_viewer()
+    transition = TRANSITIONS[action]
+    async with ctx.db() as session:
+        task = await load_visible_task(session, viewer, task_id)
+        members = await members_of(session, task_id)
+        parts = await parts_in(session, viewer, task, members)
+        if not may(parts, action):
+            raise Forbidden(f"Your part in this task does not allow {action.value}")
+        old = TaskStatus(task.status)
+        if old not in transition.sources:
+            raise Conflict(f"A {old.value} task cannot {action.value}", field="status")
+        new = transition.target
+        if action is TaskAction.COMPLETE:
+            new = completion_target(task.require_approval, parts)
+        task.status = new.value
+        task.closed_at = utcnow() if new is TaskStatus.COMPLETED else None
+        task.updated_at = utcnow()
+        kind = (
+            EventKind.TASK_COMPLETED
+            if new is TaskStatus.COMPLETED
+            else EventKind.TASK_STATUS_CHANGED
+        )
+        moved: Changes = {"status": [old.value, new.value]}
+        await record_task_event(session, kind, viewer.user_id, task, members, moved)
+        await notify(
+            session,
+            participant_ids(task, members),
+            NotificationKind.TASK_STATUS_CHANGED,
+            ("TASK", task.id),
+            viewer.user_id,
+            f"Task “{task.title}” is now {new.value.replace('_', ' ').lower()}",
+        )
+        await session.commit()
+    ctx.forget_loaded()
+    return task
+
+
+def _apply_fields(task: Task, changes: TaskChanges) -> Changes:
+    """Sets the plain fields that differ; returns them as {field: [old, new]}."""
+    wanted: dict[str, tuple[str, Any]] = {}
+    if isinstance(changes.title, str):
+        wanted["title"] = ("title", text(changes.title, "title", max_length=MAX_TITLE))
+    if isinstance(changes.description, str):
+        description = text(
+            changes.description, "description", max_length=MAX_DESCRIPTION, required=False
+        )
+        wanted["description"] = ("description", description)
+    if isinstance(changes.priority, TaskPriority):
+        wanted["priority"] = ("priority", changes.priority.value)
+    if isinstance(changes.require_approval, bool):
+        wanted["requireApproval"] = ("require_approval", changes.require_approval)
+    if changes.deadline is not MISSING:
+        wanted["deadline"] = ("deadline", aware_utc(changes.deadline, "deadline"))
+    changed: Changes = {}
+    for name, (attribute, value) in wanted.items():
+        old = getattr(task, attribute)
+        if old != value:
+            changed[name] = [_jsonable(old), _jsonable(value)]
+            setattr(task, attribute, value)
+    return changed
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _tags(tags: list[str]) -> list[str]:
+    if len(tags) > MAX_TAGS:
+        raise BadInput(f"At most {MAX_TAGS} tags", field="tags")
+    return sorted({text(tag, "tags", max_length=MAX_TAG).lower() for tag in tags})
+
+
+def _member_ids(ids: list[int], name: str) -> list[int]:
+    if len(ids) > MAX_MEMBERS:
+        raise BadInput(f"At most {MAX_MEMBERS} users in '{name}'", field=name)
+    return sorted(set(ids))
+
+
+async def _require_users(session: AsyncSession, ids: list[int], name: str) -> None:
+    if not ids:
+        return
+    found = set(
+        (
+            await session.execute(select(User.id).where(User.id.in_(ids), User.active.is_(True)))
+        ).scalars()
+    )
+    missing = sorted(set(ids) - found)
+    if missing:
+        raise NotFound(f"No active user with id {missing[0]}", field=name)
+
+
+def _add_members(session: AsyncSession, task_id: int, members: dict[str, list[int]]) -> None:
+    session.add_all(
+        TaskMember(task_id=task_id, user_id=user_id, role=role)
+        for role, user_ids in members.items()
+        for user_id in user_ids
+    )
+
+
+async def _replace_members(session: AsyncSession, task_id: int, role: str, ids: list[int]) -> None:
+    await session.execute(
+        delete(TaskMember).where(TaskMember.task_id == task_id, TaskMember.role == role)
+    )
+    _add_members(session, task_id, {role: ids})
+
+
+async def _replace_tags(session: AsyncSession, task_id: int, tags: list[str]) -> list[str]:
+    old = sorted(
+        (await session.execute(select(TaskTag.tag).where(TaskTag.task_id == task_id))).scalars()
+    )
+    if old != tags:
+        await session.execute(delete(TaskTag).where(TaskTag.task_id == task_id))
+        session.add_all(TaskTag(task_id=task_id, tag=tag) for tag in tags)
+    return old
+
+
+async def _check_parent(
+    session: AsyncSession, viewer: Viewer, task: Task, parent_id: int | None
+) -> None:
+    """The new parent is visible and not the task itself or one of its subtasks."""
+    ancestor_id = parent_id
+    while ancestor_id is not None:
+        if ancestor_id == task.id:
+            raise BadInput("A task cannot be below itself", field="parentId")
+        ancestor = await load_visible_task(session, viewer, ancestor_id, "parentId")
+        ancestor_id = ancestor.parent_id
+
+
+_ASSIGNMENT_TEXT = {
+    Part.RESPONSIBLE.value: "made you responsible for",
+    Part.ACCOMPLICE.value: "added you as an accomplice to",
+    Part.AUDITOR.value: "added you as an auditor of",
+}
+
+
+async def _notify_assigned(
+    session: AsyncSession, task: Task, added: dict[str, list[int]], viewer: Viewer
+) -> None:
+    """One TASK_ASSIGNED per newly added user, naming their most active part."""
+    name = await actor_name(session, viewer.user_id)
+    told: set[int] = set()
+    for role, phrase in _ASSIGNMENT_TEXT.items():
+        ids = set(added.get(role, [])) - told
+        told |= await notify(
+            session,
+            ids,
+            NotificationKind.TASK_ASSIGNED,
+            ("TASK", task.id),
+            viewer.user_id,
+            f"{name} {phrase} “{task.title}”",
+        )

@@ -1,0 +1,31 @@
+"""What a notification or a feed event is about: a post, a comment or a task."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from resolvers import comments
+from resolvers.posts import queries as posts
+from resolvers.tasks import queries as tasks
+from schema.comments import Comment
+from schema.context import Info
+from schema.posts import Post
+from schema.tasks import Task
+
+Subject = Annotated[Post | Comment | Task, strawberry.union("Subject")]
+
+
+async def load_subject(info: Info, subject_type: str, pk: int) -> Subject | None:
+    """The subject if it still exists and the viewer may see it, else None (batched)."""
+    if subject_type == "POST":
+        post = await info.context.loader(posts.posts_by_id).load(pk)
+        return Post.of(post) if post else None
+    if subject_type == "COMMENT":
+        comment = await info.context.loader(comments.comments_by_id).load(pk)
+        return Comment.of(comment) if comment else None
+    if subject_type == "TASK":
+        task = await info.context.loader(tasks.tasks_by_id).load(pk)
+        return Task.of(task) if task else None
+    return None

@@ -1,0 +1,165 @@
+"""GraphQL mutations on tasks: create, edit, delete, the workflow verbs, the checklist."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from resolvers.tasks import checklist, commands, rules
+from schema.context import Info
+from schema.patch import id_or_null, nullable, required
+from schema.relay import decode_id, decode_optional_id
+from schema.tasks import ChecklistItem, Task
+
+
+@strawberry.input
+class TaskInput:
+    title: str
+    description: str = ""
+    responsible_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Defaults to the viewer."
+    )
+    accomplices_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    auditor_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    deadline: datetime | None = None
+    priority: rules.TaskPriority = rules.TaskPriority.NORMAL
+    tags: list[str] = strawberry.field(default_factory=list)
+    require_approval: bool = strawberry.field(
+        default=False, description="The responsible's completion waits for the creator's approval."
+    )
+    parent_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class TaskPatch:
+    title: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    responsible_id: strawberry.ID | None = strawberry.UNSET
+    accomplices_ids: list[strawberry.ID] | None = strawberry.UNSET
+    auditor_ids: list[strawberry.ID] | None = strawberry.UNSET
+    deadline: datetime | None = strawberry.UNSET
+    priority: rules.TaskPriority | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    require_approval: bool | None = strawberry.UNSET
+    parent_id: strawberry.ID | None = strawberry.UNSET
+
+
+def _user_ids(ids: list[strawberry.ID], field: str) -> list[int]:
+    return [decode_id(global_id, "User", field) for global_id in ids]
+
+
+def _patch(input: TaskPatch) -> commands.TaskChanges:
+    accomplices = required(input.accomplices_ids, "accomplicesIds")
+    auditors = required(input.auditor_ids, "auditorIds")
+    responsible = required(input.responsible_id, "responsibleId")
+    priority = required(input.priority, "priority")
+    return commands.TaskChanges(
+        title=required(input.title, "title"),
+        description=required(input.description, "description"),
+        responsible_id=(
+            decode_id(responsible, "User", "responsibleId")
+            if isinstance(responsible, str)
+            else responsible
+        ),
+        accomplice_ids=(
+            _user_ids(accomplices, "accomplicesIds")
+            if isinstance(accomplices, list)
+            else accomplices
+        ),
+        auditor_ids=_user_ids(auditors, "auditorIds") if isinstance(auditors, list) else auditors,
+        deadline=nullable(input.deadline),
+        priority=priority,
+        tags=required(input.tags, "tags"),
+        require_approval=required(input.require_approval, "requireApproval"),
+        parent_id=id_or_null(input.parent_id, "Task", "parentId"),
+    )
+
+
+async def _move(info: Info, id: strawberry.ID, action: rules.TaskAction) -> Task:
+    return Task.of(await commands.change_status(info.context, decode_id(id, "Task"), action))
+
+
+@strawberry.type
+class TaskMutations:
+    @strawberry.mutation
+    async def create_task(self, info: Info, input: TaskInput) -> Task:
+        new = commands.NewTask(
+            title=input.title,
+            description=input.description,
+            responsible_id=decode_optional_id(input.responsible_id, "User", "responsibleId"),
+            accomplice_ids=_user_ids(input.accomplices_ids, "accomplicesIds"),
+            auditor_ids=_user_ids(input.auditor_ids, "auditorIds"),
+            deadline=input.deadline,
+            priority=input.priority,
+            tags=input.tags,
+            require_approval=input.require_approval,
+            parent_id=decode_optional_id(input.parent_id, "Task", "parentId"),
+        )
+        return Task.of(await commands.create_task(info.context, new))
+
+    @strawberry.mutation(description="The creator, their heads and admins.")
+    async def update_task(self, info: Info, id: strawberry.ID, input: TaskPatch) -> Task:
+        changes = _patch(input)
+        return Task.of(await commands.update_task(info.context, decode_id(id, "Task"), changes))
+
+    @strawberry.mutation(description="The creator and admins.")
+    async def delete_task(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        await commands.delete_task(info.context, decode_id(id, "Task"))
+        return id
+
+    @strawberry.mutation(description="NEW, PENDING or DEFERRED → IN_PROGRESS.")
+    async def start_task(self, info: Info, id: strawberry.ID) -> Task:
+        return await _move(info, id, rules.TaskAction.START)
+
+    @strawberry.mutation(description="NEW, PENDING or IN_PROGRESS → DEFERRED.")
+    async def defer_task(self, info: Info, id: strawberry.ID) -> Task:
+        return await _move(info, id, rules.TaskAction.DEFER)
+
+    @strawberry.mutation(
+        description="→ COMPLETED, or SUPPOSEDLY_COMPLETED when the task requires approval "
+        "and the viewer may not approve it."
+    )
+    async def complete_task(self, info: Info, id: strawberry.ID) -> Task:
+        return await _move(info, id, rules.TaskAction.COMPLETE)
+
+    @strawberry.mutation(description="SUPPOSEDLY_COMPLETED → COMPLETED.")
+    async def approve_task(self, info: Info, id: strawberry.ID) -> Task:
+        return await _move(info, id, rules.TaskAction.APPROVE)
+
+    @strawberry.mutation(description="SUPPOSEDLY_COMPLETED → PENDING: back to work.")
+    async def return_task(self, info: Info, id: strawberry.ID) -> Task:
+        return await _move(info, id, rules.TaskAction.RETURN)
+
+    @strawberry.mutation(description="The responsible refuses: NEW or PENDING → DECLINED.")
+    async def decline_task(self, info: Info, id: strawberry.ID) -> Task:
+        return await _move(info, id, rules.TaskAction.DECLINE)
+
+    @strawberry.mutation(description="COMPLETED, DEFERRED or DECLINED → PENDING.")
+    async def renew_task(self, info: Info, id: strawberry.ID) -> Task:
+        return await _move(info, id, rules.TaskAction.RENEW)
+
+    @strawberry.mutation
+    async def add_checklist_item(
+        self, info: Info, task_id: strawberry.ID, title: str
+    ) -> ChecklistItem:
+        task_pk = decode_id(task_id, "Task", "taskId")
+        return ChecklistItem.of(await checklist.add_checklist_item(info.context, task_pk, title))
+
+    @strawberry.mutation(description="Ticks an open item, reopens a ticked one.")
+    async def toggle_checklist_item(self, info: Info, id: strawberry.ID) -> ChecklistItem:
+        item_pk = decode_id(id, "ChecklistItem")
+        return ChecklistItem.of(await checklist.toggle_checklist_item(info.context, item_pk))
+
+    @strawberry.mutation(description="`itemIds` must name every item of the checklist once.")
+    async def reorder_checklist(
+        self, info: Info, task_id: strawberry.ID, item_ids: list[strawberry.ID]
+    ) -> Task:
+        task_pk = decode_id(task_id, "Task", "taskId")
+        item_pks = [decode_id(item, "ChecklistItem", "itemIds") for item in item_ids]
+        return Task.of(await checklist.reorder_checklist(info.context, task_pk, item_pks))
+
+    @strawberry.mutation
+    async def remove_checklist_item(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        await checklist.remove_checklist_item(info.context, decode_id(id, "ChecklistItem"))
+        return id

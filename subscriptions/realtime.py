@@ -1,0 +1,27 @@
+"""The process's real-time machinery, started and stopped with the app."""
+
+from __future__ import annotations
+
+from models import SessionFactory
+from subscriptions.bus import Bus
+from subscriptions.hub import Hub
+from subscriptions.pump import EventPump
+
+
+class Realtime:
+    def __init__(self, session_factory: SessionFactory, bus: Bus) -> None:
+        self.hub = Hub()
+        self.pump = EventPump(session_factory, self.hub)
+        self.bus = bus
+
+    async def start(self) -> None:
+        await self.pump.start()
+        # Every (re)connect wakes the pump: it catches up on what the bus could not carry.
+        await self.bus.start(self.pump.on_bus_message, self._caught_up)
+
+    async def stop(self) -> None:
+        await self.bus.stop()
+        await self.pump.stop()
+
+    async def _caught_up(self) -> None:
+        self.pump.wake()

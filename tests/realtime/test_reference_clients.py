@@ -1,0 +1,105 @@
+"""Both websocket protocols, spoken by clients that are not ours.
+
+graphql-transport-ws by the `graphql-ws` npm package (its reference client) in Node; the
+legacy graphql-ws protocol by the Python `gql` client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from gql import Client, gql
+from gql.transport.websockets import WebsocketsTransport
+from starlette.applications import Starlette
+
+from tests.factories import Seed
+from tests.live_server import LiveServer, serve
+
+NODE_CLIENTS = Path(__file__).resolve().parent.parent / "clients" / "node"
+POST = "mutation($b: String!) { createPost(input: {body: $b, recipients: [{kind: ALL}]}) { id } }"
+
+
+@pytest.fixture
+async def server(app: Starlette, seed: Seed) -> AsyncIterator[LiveServer]:
+    async with serve(app) as live:
+        yield live
+
+
+def _require(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{tool} is not installed")
+        pytest.skip(f"{tool} is not installed")
+    return path
+
+
+@pytest.fixture(scope="session")
+def node_client() -> Path:
+    node, npm = _require("node"), _require("npm")
+    if not (NODE_CLIENTS / "node_modules" / "graphql-ws").exists():
+        import subprocess
+
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_CLIENTS, check=True, timeout=300
+        )
+    assert node
+    return NODE_CLIENTS / "feed_client.mjs"
+
+
+async def test_the_graphql_ws_npm_client_follows_and_resumes_the_feed(
+    server: LiveServer, node_client: Path
+) -> None:
+    admin = await server.login("admin@example.com")
+    member = await server.login("member@example.com")
+
+    async def run_client(count: int, after: str | None = None) -> list[dict[str, str]]:
+        args = [str(node_client), server.ws_url, member, str(count)] + ([after] if after else [])
+        process = await asyncio.create_subprocess_exec(
+            "node", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        await asyncio.sleep(1.0)  # let it connect and subscribe
+        if after is None:
+            for index in range(3):
+                await server.graphql(POST, {"b": f"live {index}"}, token=admin)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, stderr.decode()
+        return [json.loads(line) for line in stdout.decode().splitlines()]
+
+    live = await run_client(3)
+    assert [event["kind"] for event in live] == ["POST_CREATED"] * 3
+    for index in range(4):
+        await server.graphql(POST, {"b": f"missed {index}"}, token=admin)
+    resumed = await run_client(4, after=live[-1]["cursor"])
+    assert len({event["cursor"] for event in live + resumed}) == 7
+
+
+async def test_the_gql_client_speaks_the_legacy_graphql_ws_protocol(server: LiveServer) -> None:
+    admin = await server.login("admin@example.com")
+    member = await server.login("member@example.com")
+    transport = WebsocketsTransport(
+        url=server.ws_url,
+        init_payload={"authorization": f"Bearer {member}"},
+        subprotocols=[WebsocketsTransport.APOLLO_SUBPROTOCOL],
+    )
+    subscription = gql("subscription { feed { kind actor { email } } }")
+    async with Client(transport=transport) as session:
+        events = session.subscribe(subscription)
+
+        async def first() -> dict[str, object]:
+            async for event in events:
+                return dict(event)
+            raise AssertionError("stream ended")
+
+        pending = asyncio.ensure_future(asyncio.wait_for(first(), 10))
+        await asyncio.sleep(0.5)
+        await server.graphql(POST, {"b": "to the legacy client"}, token=admin)
+        event = await pending
+        assert transport.subprotocol == "graphql-ws"
+    assert event["feed"] == {"kind": "POST_CREATED", "actor": {"email": "admin@example.com"}}
