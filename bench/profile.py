@@ -22,6 +22,21 @@ from bench.report import RESULTS_DIR
 from bench.server import Server
 
 PROFILE_CONNECTIONS = 32
+# Where a request's time goes: the samples whose stack has a frame starting with one of the
+# prefixes. SQLAlchemy's sync half runs in greenlets, whose stacks py-spy shows without the
+# request's outer frames: hence the second prefix of the SQL bucket.
+BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("GraphQL parse", ("ParserCache.on_parse",)),
+    ("GraphQL validation", ("ValidationCache.on_validate",)),
+    ("token check (OperationScope)", ("OperationScope.on_operation",)),
+    ("GraphQL execution (resolvers and their SQL included)", ("Schema._execute_operation",)),
+    ("SQL: SQLAlchemy + asyncpg, all", ("greenlet_spawn (sqlalchemy", "Session.execute (sql")),
+    ("SQL: pool pre-ping", ("AsyncAdapt_asyncpg_connection._async_ping",)),
+    ("SQL: BEGIN", ("AsyncAdapt_asyncpg_connection._start_transaction",)),
+    ("SQL: ROLLBACK at session close", ("AsyncAdapt_asyncpg_connection._rollback_and_discard",)),
+    ("SQL: ORM rows to objects", ("ORMCompileState.orm_setup_cursor_result",)),
+    ("response JSON (stdlib json)", ("JSONEncoder.encode",)),
+)
 SAMPLES_PER_SECOND = 200
 TOP = 20
 
@@ -63,6 +78,7 @@ def summarise(collapsed: Path) -> str:
     """Top frames by inclusive and by self share of all samples."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    buckets: Counter[str] = Counter()
     total = 0
     for line in collapsed.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -74,7 +90,12 @@ def summarise(collapsed: Path) -> str:
         own[frames[-1]] += count
         for frame in set(frames):
             inclusive[frame] += count
-    lines = [f"profile: {total} samples, {collapsed}", "inclusive:"]
+        for label, prefixes in BUCKETS:
+            if any(frame.startswith(prefixes) for frame in frames):
+                buckets[label] += count
+    lines = [f"profile: {total} samples, {collapsed}", "where the time goes:"]
+    lines += [f"  {100 * buckets[label] / total:5.1f}%  {label}" for label, _ in BUCKETS]
+    lines.append("inclusive:")
     lines += [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in inclusive.most_common(TOP)]
     lines.append("self:")
     lines += [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in own.most_common(TOP)]
