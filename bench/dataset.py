@@ -109,8 +109,15 @@ async def load_dataset(dsn: str, scale: Scale) -> LoadReport:
             ("crm_activity_bindings", BINDING_COLUMNS, _bindings(scale)),
         ]
         async with connection.transaction():
+            # Bulk-load order: no per-row foreign-key triggers (the generator makes every
+            # reference valid), secondary indexes built once at the end by a sort instead of
+            # row by row. Both are what makes 1M deals take minutes, not a quarter of an hour.
+            await connection.execute("SET LOCAL session_replication_role = replica")
+            indexes = await _drop_secondary_indexes(connection, [table for table, *_ in tables])
             for table, columns, records in tables:
                 report.rows[table] = await _copy(connection, table, columns, records)
+            for definition in indexes:
+                await connection.execute(definition)
             await _set_department_heads(connection)
             for table in ("departments", "users", "crm_companies", "crm_contacts", "crm_deals"):
                 await _move_sequence_past_rows(connection, table)
@@ -143,6 +150,21 @@ def _chunks(records: Iterable[tuple[object, ...]], size: int) -> Iterator[list[t
             chunk = []
     if chunk:
         yield chunk
+
+
+async def _drop_secondary_indexes(connection: asyncpg.Connection, tables: list[str]) -> list[str]:
+    """Drop the plain (non-constraint) indexes of ``tables``; returns how to recreate them."""
+    rows = await connection.fetch(
+        """
+        SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.schemaname = 'public' AND i.tablename = ANY($1::text[])
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+        """,
+        tables,
+    )
+    for row in rows:
+        await connection.execute(f'DROP INDEX "{row["indexname"]}"')
+    return [row["indexdef"] for row in rows]
 
 
 async def _set_department_heads(connection: asyncpg.Connection) -> None:
