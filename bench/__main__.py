@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
 import sys
 import tempfile
@@ -170,6 +171,7 @@ async def _serve_and_measure(
         )
         try:
             passed, tokens = await _gate(settings, hub, floor, scale, result)
+            load_before = os.getloadavg()[0]
             for query in passed:
                 statements = next(g for g in result.gates if g["query"] == query.name)
                 for connections in options.connections:
@@ -178,6 +180,7 @@ async def _serve_and_measure(
                         _measure, wrk, query, tokens[query.login_email], hub, floor, row, options
                     )
                     result.measurements.append(row)
+            result.load_average = (load_before, os.getloadavg()[0])
             profiled = [query for query in passed if query.name == options.profile]
             if profiled:
                 await asyncio.to_thread(

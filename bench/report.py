@@ -15,6 +15,7 @@ import orjson
 from bench.load import LoadResult, Spread
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+BUSY_LOAD_PER_CPU = 0.5
 
 
 @dataclass
@@ -54,6 +55,11 @@ class Measurement:
     floor: TargetRuns = field(default_factory=TargetRuns)
 
     @property
+    def cpu_ratio(self) -> float:
+        """Hub CPU per request over the floor's: the gap least disturbed by a busy machine."""
+        return self.hub.cpu_ms.median / self.floor.cpu_ms.median
+
+    @property
     def slowdown(self) -> float:
         """How many times the floor's throughput exceeds the hub's (DESIGN §7 target: 1.5)."""
         return self.floor.requests_per_second.median / self.hub.requests_per_second.median
@@ -66,6 +72,9 @@ class ScaleResult:
     gates: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
+    # 1-minute load averages when the timed runs started and ended: other work on the
+    # machine shows here, and throughput figures are only as good as these are low.
+    load_average: tuple[float, float] = (0.0, 0.0)
 
 
 def machine() -> dict[str, Any]:
@@ -91,7 +100,7 @@ def _spread(spread: Spread, digits: int = 0) -> str:
 HEADER = (
     f"{'query':<12} {'conns':>5}  {'hub req/s [range]':>26}  {'floor req/s [range]':>26}"
     f"  {'x floor':>7}  {'hub p50/p99 ms':>15}  {'floor p50/p99':>14}"
-    f"  {'CPU-ms/req hub/floor':>20}  {'SQL/req':>7}"
+    f"  {'CPU-ms/req hub/floor':>20}  {'CPU x':>6}  {'SQL/req':>7}"
 )
 
 
@@ -104,9 +113,15 @@ def table(scale: ScaleResult) -> str:
             f"  {_spread(floor.requests_per_second):>26}  {row.slowdown:>6.1f}x"
             f"  {hub.p50_ms.median:>7.2f}/{hub.p99_ms.median:<7.2f}"
             f"  {floor.p50_ms.median:>6.2f}/{floor.p99_ms.median:<7.2f}"
-            f"  {hub.cpu_ms.median:>9.2f}/{floor.cpu_ms.median:<10.2f}"
+            f"  {hub.cpu_ms.median:>9.2f}/{floor.cpu_ms.median:<10.2f}  {row.cpu_ratio:>5.1f}x"
             f"  {row.statements_per_request:>7}"
         )
+    before, after = scale.load_average
+    lines.append(
+        f"load average (1 min) at start / end of the timed runs: {before:.2f} / {after:.2f}"
+    )
+    if max(before, after) > BUSY_LOAD_PER_CPU * (os.cpu_count() or 1):
+        lines.append("WARNING: the machine was busy with other work; throughput is unreliable")
     lines.extend(f"skipped {item['query']}: {item['reason']}" for item in scale.skipped)
     return "\n".join(lines)
 
@@ -127,9 +142,11 @@ def scale_ratios(scales: list[ScaleResult]) -> list[str]:
             None,
         )
         if base is not None and row.connections == 1:
-            ratio = row.hub.p50_ms.median / base.hub.p50_ms.median
+            latency = row.hub.p50_ms.median / base.hub.p50_ms.median
+            cpu = row.hub.cpu_ms.median / base.hub.cpu_ms.median
             lines.append(
-                f"scale {row.query}: hub p50({large.deals:,}) / p50({small.deals:,}) = {ratio:.2f}"
+                f"scale {row.query}: hub p50({large.deals:,}) / p50({small.deals:,}) = "
+                f"{latency:.2f}; CPU-ms/req ratio {cpu:.2f}"
             )
     return lines
 
@@ -151,6 +168,7 @@ def write_results(started: datetime, options: dict[str, Any], scales: list[Scale
             "hub_rps": row.hub.requests_per_second,
             "floor_rps": row.floor.requests_per_second,
             "floor_over_hub": row.slowdown,
+            "hub_cpu_over_floor_cpu": row.cpu_ratio,
             "hub_p50_ms": row.hub.p50_ms,
             "hub_p99_ms": row.hub.p99_ms,
             "floor_p50_ms": row.floor.p50_ms,
