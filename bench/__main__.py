@@ -163,7 +163,9 @@ async def _serve_and_measure(
         secret=secret,
         _env_file=None,  # type: ignore[call-arg]
     )
+    # Kept after the run: the servers' logs are where a failed gate's traceback is.
     log_dir = Path(tempfile.mkdtemp(prefix="crmhub-bench-logs-"))
+    print(f"  server logs: {log_dir}", flush=True)
     hub = start_server("hub", "crmhub.asgi:app", environment, log_dir)
     try:
         floor = start_server(
@@ -172,14 +174,7 @@ async def _serve_and_measure(
         try:
             passed, tokens = await _gate(settings, hub, floor, scale, result)
             load_before = os.getloadavg()[0]
-            for query in passed:
-                statements = next(g for g in result.gates if g["query"] == query.name)
-                for connections in options.connections:
-                    row = Measurement(query.name, connections, len(statements["statements"]))
-                    await asyncio.to_thread(
-                        _measure, wrk, query, tokens[query.login_email], hub, floor, row, options
-                    )
-                    result.measurements.append(row)
+            await asyncio.to_thread(_measure_all, wrk, passed, tokens, hub, floor, result, options)
             result.load_average = (load_before, os.getloadavg()[0])
             profiled = [query for query in passed if query.name == options.profile]
             if profiled:
@@ -216,6 +211,23 @@ async def _gate(
     ]
     passed_names = {gate.query for gate in gates if gate.passed}
     return [query for query in ready if query.name in passed_names], tokens
+
+
+def _measure_all(
+    wrk: str,
+    queries: list[BenchQuery],
+    tokens: dict[str, str],
+    hub: Server,
+    floor: Server,
+    result: ScaleResult,
+    options: Options,
+) -> None:
+    statement_counts = {gate["query"]: len(gate["statements"]) for gate in result.gates}
+    for query in queries:
+        for connections in options.connections:
+            row = Measurement(query.name, connections, statement_counts[query.name])
+            _measure(wrk, query, tokens[query.login_email], hub, floor, row, options)
+            result.measurements.append(row)
 
 
 def _measure(
