@@ -29,7 +29,7 @@ lint: $(STAMP)
 	../shared/tools/check-layers . 2>/dev/null || true
 
 bench: $(STAMP)
-	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+	$(BIN)/python -m bench $(if $(QUICK),--quick,) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,159 @@
+"""Correctness gates, checked before anything is timed.
+
+For each query: the hub answers without ``errors``, with the expected number of items, with
+exactly the floor's data, and within its SQL statement budget. A fast wrong answer is worth
+nothing, so a failed gate fails the run (and its query is not timed).
+
+Statements are counted in-process: the hub app made by ``crmhub.app.create_app`` on the
+bench database, driven through httpx's ASGITransport, with a ``before_cursor_execute``
+listener on ``app.state.engine``. The data compared are the real servers' answers over HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import event
+from starlette.applications import Starlette
+
+from bench.dataset import PASSWORD, Scale
+from bench.queries import QUERIES, BenchQuery, dig
+from crmhub.app import create_app
+from crmhub.settings import Settings
+
+LOGIN = "mutation Login($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
+ROOT_FIELDS = "{ __schema { queryType { fields { name } } mutationType { fields { name } } } }"
+
+
+@dataclass
+class GateResult:
+    query: str
+    statements: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def request_body(query: BenchQuery) -> bytes:
+    return orjson.dumps({"query": query.document, "variables": dict(query.variables)})
+
+
+@asynccontextmanager
+async def in_process_hub(settings: Settings) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.bench") as http:
+            yield app, http
+
+
+async def login(http: httpx.AsyncClient, email: str) -> str:
+    answer = await http.post(
+        "/graphql", json={"query": LOGIN, "variables": {"e": email, "p": PASSWORD}}
+    )
+    body = answer.json()
+    if body.get("errors"):
+        raise RuntimeError(f"login as {email} failed: {body['errors']}")
+    token: str = body["data"]["login"]["token"]
+    return token
+
+
+async def root_fields(http: httpx.AsyncClient, token: str) -> set[str]:
+    """The hub's query and mutation root fields, by introspection."""
+    answer = await http.post(
+        "/graphql", json={"query": ROOT_FIELDS}, headers={"Authorization": f"Bearer {token}"}
+    )
+    schema = answer.json()["data"]["__schema"]
+    types = [schema["queryType"], schema["mutationType"] or {"fields": []}]
+    return {item["name"] for kind in types for item in kind["fields"]}
+
+
+async def count_statements(
+    app: Starlette, http: httpx.AsyncClient, query: BenchQuery, token: str
+) -> list[str]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        await http.post("/graphql", content=request_body(query), headers=_headers(token))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return statements
+
+
+def check(
+    query: BenchQuery,
+    scale: Scale,
+    hub: dict[str, Any],
+    floor: dict[str, Any],
+    statements: list[str],
+) -> GateResult:
+    result = GateResult(query.name, statements=statements)
+    if hub.get("errors"):
+        result.failures.append(f"errors: {hub['errors']}")
+    data = hub.get("data") or {}
+    expected = query.expected_items(scale)
+    items = dig(data, query.items_path)
+    found = (len(items) if isinstance(items, list) else 0) if query.items_path else int(bool(data))
+    if found != expected:
+        result.failures.append(f"{found} items, expected {expected}")
+    if data != floor.get("data"):
+        result.failures.append("hub data differ from the floor's")
+    if len(statements) > query.statement_budget:
+        result.failures.append(f"{len(statements)} SQL statements, budget {query.statement_budget}")
+    return result
+
+
+async def run_gates(
+    app: Starlette,
+    http: httpx.AsyncClient,
+    hub_url: str,
+    floor_url: str,
+    queries: list[BenchQuery],
+    tokens: dict[str, str],
+    scale: Scale,
+) -> list[GateResult]:
+    results = []
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        for query in queries:
+            token = tokens[query.login_email]
+            statements = await count_statements(app, http, query, token)
+            hub = await _post(client, f"{hub_url}/graphql", query, token)
+            floor = await _post(client, f"{floor_url}/q/{query.name}", query, token)
+            results.append(check(query, scale, hub, floor, statements))
+    return results
+
+
+async def _post(
+    client: httpx.AsyncClient, url: str, query: BenchQuery, token: str
+) -> dict[str, Any]:
+    answer = await client.post(url, content=request_body(query), headers=_headers(token))
+    if answer.status_code != 200:
+        return {"errors": [f"HTTP {answer.status_code}: {answer.text[:500]}"]}
+    body: dict[str, Any] = orjson.loads(answer.content)
+    return body
+
+
+def _headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def runnable(available_fields: set[str]) -> tuple[list[BenchQuery], list[BenchQuery]]:
+    """The queries the hub can answer now, and those waiting for API still to come."""
+    ready = [
+        query
+        for query in QUERIES
+        if query.floor is not None and set(query.root_fields) <= available_fields
+    ]
+    return ready, [query for query in QUERIES if query not in ready]
