@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, String, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.policy.epoch import bump_policy_epoch
 from models import Department, User
+from resolvers.access.freshness import access_changed
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, Conflict, NotFound
 from resolvers.loading import aligned, grouped
@@ -186,4 +186,4 @@ async def _move(session: AsyncSession, department: Department, parent: Departmen
     department.path = new_path
     # Roles held by the subtree's new ancestors now apply to its members, and the old ones
     # no longer do.
-    await bump_policy_epoch(session)
+    await access_changed(session, actor_id=None)

@@ -17,16 +17,17 @@ from sqlalchemy import select
 from auth.viewer import Viewer
 from models import Department
 from resolvers.context import RequestContext
-from resolvers.errors import Forbidden, RateLimited, Unauthenticated
+from resolvers.errors import Conflict, Forbidden, RateLimited, Unauthenticated
 from resolvers.feed import FEED_KEYS
 from resolvers.pagination import decode_cursor
 from subscriptions.hub import Closed, Overflowed
 from subscriptions.records import EventRecord
 from subscriptions.streams import follow
 
-# Websocket close codes, as graphql-transport-ws uses them.
+# Websocket close codes: 4401 as graphql-transport-ws uses it (log in again); 4410 (ours,
+# outside the protocol's own codes) asks the client to subscribe again from its last cursor.
 CLOSE_UNAUTHORIZED = 4401
-CLOSE_TOO_SLOW = 4429
+CLOSE_RESUBSCRIBE = 4410
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,13 @@ async def feed_stream(
             yield record
             await ctx.release()
     except Closed as closed:
+        if closed.resubscribe:
+            await _close(ctx, CLOSE_RESUBSCRIBE, str(closed))
+            raise Conflict(str(closed)) from closed
         await _close(ctx, CLOSE_UNAUTHORIZED, str(closed))
         raise Unauthenticated(str(closed)) from closed
     except Overflowed as overflowed:
-        await _close(ctx, CLOSE_TOO_SLOW, str(overflowed))
+        await _close(ctx, CLOSE_RESUBSCRIBE, str(overflowed))
         raise RateLimited(str(overflowed)) from overflowed
     finally:
         await stream.aclose()

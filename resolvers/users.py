@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import hash_password
-from auth.policy.epoch import bump_policy_epoch
 from auth.tokens import revoke_user_tokens
 from models import Department, User
+from resolvers.access.freshness import access_changed
 from resolvers.context import RequestContext
 from resolvers.errors import Conflict, Forbidden, NotFound
 from resolvers.loading import aligned
@@ -156,7 +156,7 @@ async def update_user(ctx: RequestContext, user_id: int, changes: UserChanges) -
                 await record_revocation(session, actor_id=viewer.user_id, user_ids=[user.id])
         if _changes_standing(changes):
             # Department and admin right decide which roles apply and how far they reach.
-            await bump_policy_epoch(session)
+            await access_changed(session, actor_id=viewer.user_id, user_ids=[user.id])
         await _commit_unique_email(session, user.email)
     ctx.forget_loaded()
     return user

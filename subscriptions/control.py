@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subscriptions.events import append_event
 
 ACCESS_REVOKED = "ACCESS_REVOKED"
+ACCESS_CHANGED = "ACCESS_CHANGED"
+CONTROL_KINDS = frozenset({ACCESS_REVOKED, ACCESS_CHANGED})
 CONTROL_SCOPE = "ACCESS"
 
 
@@ -34,4 +36,23 @@ async def record_revocation(
         scope=(CONTROL_SCOPE, 0),
         changes={},
         envelope={"tokenIds": tokens, "userIds": users},
+    )
+
+
+async def record_access_change(
+    session: AsyncSession, *, actor_id: int | None, user_ids: Iterable[int] | None = None
+) -> None:
+    """Rights changed for these users (everyone, with None): their open subscriptions end and
+    are resubscribed from their cursors under the new rules; the caller commits."""
+    envelope: dict[str, object] = (
+        {"all": True} if user_ids is None else {"userIds": sorted(set(user_ids))}
+    )
+    await append_event(
+        session,
+        ACCESS_CHANGED,
+        actor_id=actor_id,
+        subject=(CONTROL_SCOPE, 0),
+        scope=(CONTROL_SCOPE, 0),
+        changes={},
+        envelope=envelope,
     )

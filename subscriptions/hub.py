@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from subscriptions.control import ACCESS_REVOKED
+from subscriptions.control import ACCESS_CHANGED, ACCESS_REVOKED
 from subscriptions.records import EventRecord
 
 DEFAULT_QUEUE_SIZE = 1000
@@ -24,7 +24,12 @@ class Overflowed(Exception):
 
 
 class Closed(Exception):
-    """The subscription was closed by the server (revocation, shutdown)."""
+    """The server ended the subscription: its access was revoked (log in again) or its
+    rights changed (``resubscribe``: subscribe again from the last cursor)."""
+
+    def __init__(self, reason: str, *, resubscribe: bool = False) -> None:
+        super().__init__(reason)
+        self.resubscribe = resubscribe
 
 
 @dataclass(eq=False)
@@ -75,6 +80,9 @@ class Hub:
             if event.kind == ACCESS_REVOKED:
                 self._revoke(event)
                 continue
+            if event.kind == ACCESS_CHANGED:
+                self._rights_changed(event)
+                continue
             for subscriber in list(self._subscribers):
                 if subscriber.wants(event):
                     self._offer(subscriber, event)
@@ -85,6 +93,16 @@ class Hub:
         for subscriber in list(self._subscribers):
             if subscriber.token_id in tokens or subscriber.user_id in users:
                 self._end(subscriber, Closed("access revoked; log in again"))
+
+    def _rights_changed(self, event: EventRecord) -> None:
+        everyone = bool(event.envelope.get("all"))
+        users = set(event.envelope.get("userIds", ()))
+        reason = Closed(
+            "access rules changed; subscribe again from your last cursor", resubscribe=True
+        )
+        for subscriber in list(self._subscribers):
+            if everyone or subscriber.user_id in users:
+                self._end(subscriber, reason)
 
     def _offer(self, subscriber: Subscriber, event: EventRecord) -> None:
         # Keep one slot for the end marker, so an overflowed stream can always be told.

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.policy.epoch import bump_policy_epoch
 from models import Department, Role, RoleAssignment, User
+from resolvers.access.freshness import access_changed
 from resolvers.access.loading import ancestor_ids
 from resolvers.access.roles import require_role
 from resolvers.context import RequestContext
@@ -37,7 +37,7 @@ class Holder:
 
 async def assign_role(ctx: RequestContext, role_id: int, holder: Holder) -> Role:
     """Idempotent: assigning a role already held changes nothing."""
-    ctx.require_admin()
+    admin = ctx.require_admin()
     holder = holder.validated()
     async with ctx.db() as session:
         role = await require_role(session, role_id, "roleId")
@@ -51,7 +51,7 @@ async def assign_role(ctx: RequestContext, role_id: int, holder: Holder) -> Role
                     role_id=role_id, user_id=holder.user_id, department_id=holder.department_id
                 )
             )
-            await bump_policy_epoch(session)
+            await access_changed(session, actor_id=admin.user_id)
             await session.commit()
     ctx.forget_loaded()
     return role
@@ -59,7 +59,7 @@ async def assign_role(ctx: RequestContext, role_id: int, holder: Holder) -> Role
 
 async def unassign_role(ctx: RequestContext, role_id: int, holder: Holder) -> Role:
     """Idempotent too; a role inherited from a department is unassigned from the department."""
-    ctx.require_admin()
+    admin = ctx.require_admin()
     holder = holder.validated()
     async with ctx.db() as session:
         role = await require_role(session, role_id, "roleId")
@@ -69,7 +69,7 @@ async def unassign_role(ctx: RequestContext, role_id: int, holder: Holder) -> Ro
         )
         if assignment is not None:
             await session.delete(assignment)
-            await bump_policy_epoch(session)
+            await access_changed(session, actor_id=admin.user_id)
             await session.commit()
     ctx.forget_loaded()
     return role

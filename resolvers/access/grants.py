@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.policy import ENTITY_FIELDS
 from auth.policy.entities import has_statuses
-from auth.policy.epoch import bump_policy_epoch
 from models import (
     ANY_STATUS,
     AccessAction,
@@ -28,6 +27,7 @@ from models import (
     StageTransition,
 )
 from models.crm import CrmEntity, DealStage, LeadStatus, Pipeline
+from resolvers.access.freshness import access_changed
 from resolvers.access.roles import require_role
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, NotFound
@@ -103,7 +103,7 @@ def _grouped(rows: Iterable[RowT], role_ids: list[int]) -> list[list[RowT]]:
 
 
 async def set_role_permission(ctx: RequestContext, role_id: int, change: PermissionChange) -> Role:
-    ctx.require_admin()
+    admin = ctx.require_admin()
     async with ctx.db() as session:
         role = await require_role(session, role_id, "roleId")
         status_key = await _status_key(session, change.entity, change.status_id)
@@ -130,14 +130,14 @@ async def set_role_permission(ctx: RequestContext, role_id: int, change: Permiss
                     level=change.level,
                 )
             )
-        await bump_policy_epoch(session)
+        await access_changed(session, actor_id=admin.user_id)
         await session.commit()
     ctx.forget_loaded()
     return role
 
 
 async def set_field_rule(ctx: RequestContext, role_id: int, change: FieldRuleChange) -> Role:
-    ctx.require_admin()
+    admin = ctx.require_admin()
     known = ENTITY_FIELDS[change.entity]
     if change.field not in known:
         raise BadInput(
@@ -171,7 +171,7 @@ async def set_field_rule(ctx: RequestContext, role_id: int, change: FieldRuleCha
                     rule=change.rule,
                 )
             )
-        await bump_policy_epoch(session)
+        await access_changed(session, actor_id=admin.user_id)
         await session.commit()
     ctx.forget_loaded()
     return role
@@ -183,7 +183,7 @@ async def set_stage_transitions(
     """Replaces the role's moves in a pipeline. An empty list lifts the restriction: a role
     without moves for a pipeline may move deals between any of its stages (to forbid moves
     altogether, grant no UPDATE)."""
-    ctx.require_admin()
+    admin = ctx.require_admin()
     async with ctx.db() as session:
         role = await require_role(session, role_id, "roleId")
         if await session.get(Pipeline, pipeline_id) is None:
@@ -210,7 +210,7 @@ async def set_stage_transitions(
             )
             for from_stage_id, to_stage_id in sorted(set(moves))
         )
-        await bump_policy_epoch(session)
+        await access_changed(session, actor_id=admin.user_id)
         await session.commit()
     ctx.forget_loaded()
     return role

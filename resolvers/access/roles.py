@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.policy.epoch import bump_policy_epoch
 from models import FieldRule, Role, RoleAssignment, RolePermission, StageTransition
+from resolvers.access.freshness import access_changed
 from resolvers.context import RequestContext
 from resolvers.errors import Conflict, NotFound
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
@@ -91,14 +92,14 @@ async def update_role(ctx: RequestContext, role_id: int, changes: RoleChanges) -
 
 
 async def delete_role(ctx: RequestContext, role_id: int) -> int:
-    ctx.require_admin()
+    admin = ctx.require_admin()
     async with ctx.db() as session:
         role = await require_role(session, role_id, "id")
         # Explicit, not left to ON DELETE CASCADE, which SQLite applies only when enabled.
         for dependent in (RolePermission, FieldRule, StageTransition, RoleAssignment):
             await session.execute(delete(dependent).where(dependent.role_id == role_id))
         await session.delete(role)
-        await bump_policy_epoch(session)
+        await access_changed(session, actor_id=admin.user_id)
         await session.commit()
     ctx.forget_loaded()
     return role_id
