@@ -8,7 +8,8 @@ mirror the SQL predicates of resolvers/posts/access.py and resolvers/tasks/acces
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Collection
+from collections.abc import AsyncGenerator, AsyncIterator, Collection
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from models import Department
 from resolvers.context import RequestContext
 from resolvers.errors import Conflict, Forbidden, RateLimited, Unauthenticated
 from resolvers.feed import FEED_KEYS
+from resolvers.notifications import LiveNotification
 from resolvers.pagination import decode_cursor
 from subscriptions.hub import Closed, Overflowed
 from subscriptions.records import EventRecord
@@ -93,10 +95,18 @@ async def feed_stream(
     stream = follow(
         realtime.pump, realtime.hub, wants, viewer.user_id, after_seq, token_id=viewer.token_id
     )
-    try:
+    async with _ended_on_close(ctx), aclosing(stream):
         async for record in stream:
             yield record
             await ctx.release()
+
+
+@asynccontextmanager
+async def _ended_on_close(ctx: RequestContext) -> AsyncIterator[None]:
+    """When the server ends a stream, close the socket with a code that tells the client
+    what to do, and answer with the matching error."""
+    try:
+        yield
     except Closed as closed:
         if closed.resubscribe:
             await _close(ctx, CLOSE_RESUBSCRIBE, str(closed))
@@ -106,10 +116,28 @@ async def feed_stream(
     except Overflowed as overflowed:
         await _close(ctx, CLOSE_RESUBSCRIBE, str(overflowed))
         raise RateLimited(str(overflowed)) from overflowed
-    finally:
-        await stream.aclose()
 
 
 async def _close(ctx: RequestContext, code: int, reason: str) -> None:
     if ctx.close_connection is not None:
         await ctx.close_connection(code, reason)
+
+
+async def notification_stream(ctx: RequestContext) -> AsyncGenerator[LiveNotification, None]:
+    """The viewer's new notifications, live, as they are committed."""
+    viewer = ctx.require_viewer()
+    realtime = ctx.services.realtime
+    if realtime is None:
+        raise Forbidden("Subscriptions are not served by this process")
+    await ctx.release()
+
+    def wants(event: EventRecord) -> bool:
+        return LiveNotification.for_user(event, viewer.user_id) is not None
+
+    stream = follow(realtime.pump, realtime.hub, wants, viewer.user_id, token_id=viewer.token_id)
+    async with _ended_on_close(ctx), aclosing(stream):
+        async for record in stream:
+            notification = LiveNotification.for_user(record, viewer.user_id)
+            assert notification is not None
+            yield notification
+            await ctx.release()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,8 +14,15 @@ from models import Notification, User
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, NotFound
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
+from subscriptions.events import append_event
+from subscriptions.records import EventRecord
 
 MAX_TEXT = 500
+
+
+# The event that tells open `notifications` subscriptions; never part of the feed.
+NOTIFIED = "NOTIFIED"
+NOTIFIED_SCOPE = "NOTIFICATION"
 
 
 class NotificationKind(enum.Enum):
@@ -36,10 +45,13 @@ async def notify(
     """One notification per user (never the actor), in the caller's transaction.
 
     Returns who was notified, so that a caller with several causes for one change can leave
-    those out of the next call: a user hears about one change once.
+    those out of the next call: a user hears about one change once. Call it after the
+    change's own updates: it logs an event, which takes the event log's lock.
     """
     recipients = set(user_ids) - {actor_id}
-    session.add_all(
+    if not recipients:
+        return recipients
+    rows = [
         Notification(
             user_id=user_id,
             kind=kind.value,
@@ -50,8 +62,35 @@ async def notify(
             read=False,
         )
         for user_id in sorted(recipients)
-    )
+    ]
+    session.add_all(rows)
+    await session.flush()
+    await _log_for_subscribers(session, rows, actor_id, subject)
     return recipients
+
+
+async def _log_for_subscribers(
+    session: AsyncSession,
+    rows: list[Notification],
+    actor_id: int | None,
+    subject: tuple[str, int],
+) -> None:
+    """One event for every recipient, carrying all a live subscriber shows, so that pushing
+    it to N open subscriptions needs no query at all."""
+    first = rows[0]
+    await append_event(
+        session,
+        NOTIFIED,
+        actor_id=actor_id,
+        subject=subject,
+        scope=(NOTIFIED_SCOPE, 0),
+        changes={},
+        envelope={
+            "kind": first.kind,
+            "text": first.text,
+            "byUser": {str(row.user_id): row.id for row in rows},
+        },
+    )
 
 
 async def actor_name(session: AsyncSession, user_id: int) -> str:
@@ -127,3 +166,33 @@ async def mark_read(ctx: RequestContext, ids: Sequence[int] | None, everything: 
         await session.commit()
     ctx.forget_loaded()
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class LiveNotification:
+    """A notification as a live subscriber receives it, read from its event, not its row."""
+
+    id: int
+    kind: str
+    read: bool
+    created_at: datetime
+    text: str
+    actor_id: int | None
+    subject_type: str
+    subject_id: int
+
+    @classmethod
+    def for_user(cls, event: EventRecord, user_id: int) -> LiveNotification | None:
+        notification_id = event.envelope.get("byUser", {}).get(str(user_id))
+        if event.kind != NOTIFIED or notification_id is None:
+            return None
+        return cls(
+            id=int(notification_id),
+            kind=str(event.envelope["kind"]),
+            read=False,
+            created_at=event.occurred_at,
+            text=str(event.envelope["text"]),
+            actor_id=event.actor_id,
+            subject_type=event.subject_type,
+            subject_id=event.subject_id,
+        )

@@ -9,6 +9,7 @@ import strawberry
 from resolvers import live
 from schema.context import Info
 from schema.feed import FeedEvent
+from schema.notifications import Notification
 from subscriptions.events import EventKind
 
 
@@ -25,3 +26,8 @@ class Subscription:
         wanted = [kind.value for kind in kinds or []]
         async for record in live.feed_stream(info.context, after, wanted):
             yield FeedEvent.of(record)
+
+    @strawberry.subscription(description="The viewer's new notifications, as they happen.")
+    async def notifications(self, info: Info) -> AsyncGenerator[Notification, None]:
+        async for notification in live.notification_stream(info.context):
+            yield Notification.of(notification)

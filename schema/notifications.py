@@ -27,7 +27,7 @@ class Notification(Node):
     subject_pk: strawberry.Private[int]
 
     @classmethod
-    def of(cls, row: NotificationRow) -> Notification:
+    def of(cls, row: NotificationRow | notifications.LiveNotification) -> Notification:
         return cls(
             pk=row.id,
             kind=notifications.NotificationKind(row.kind),

@@ -19,6 +19,9 @@ from schema.relay import encode_id
 from tests.client import GraphQLClient
 from tests.factories import Seed, _department, _user
 
+# The scopes of feed events; notification and access events have others.
+FEED_SCOPES = ("POST", "TASK")
+
 
 @dataclass(frozen=True)
 class Company:
@@ -109,8 +112,10 @@ async def all_notifications(session_factory: SessionFactory) -> list[tuple[int, 
 
 
 async def events(session_factory: SessionFactory) -> list[Event]:
+    """The feed's events, in log order (not the notification and access events)."""
+    statement = select(Event).where(Event.scope_type.in_(FEED_SCOPES)).order_by(Event.seq)
     async with session_factory() as session:
-        return list((await session.execute(select(Event).order_by(Event.seq))).scalars())
+        return list((await session.execute(statement)).scalars())
 
 
 async def gql(client: GraphQLClient, query: str, **variables: Any) -> dict[str, Any]:
