@@ -95,14 +95,14 @@ async def feed_stream(
     stream = follow(
         realtime.pump, realtime.hub, wants, viewer.user_id, after_seq, token_id=viewer.token_id
     )
-    async with _ended_on_close(ctx), aclosing(stream):
+    async with ended_on_close(ctx), aclosing(stream):
         async for record in stream:
             yield record
             await ctx.release()
 
 
 @asynccontextmanager
-async def _ended_on_close(ctx: RequestContext) -> AsyncIterator[None]:
+async def ended_on_close(ctx: RequestContext) -> AsyncIterator[None]:
     """When the server ends a stream, close the socket with a code that tells the client
     what to do, and answer with the matching error."""
     try:
@@ -135,7 +135,7 @@ async def notification_stream(ctx: RequestContext) -> AsyncGenerator[LiveNotific
         return LiveNotification.for_user(event, viewer.user_id) is not None
 
     stream = follow(realtime.pump, realtime.hub, wants, viewer.user_id, token_id=viewer.token_id)
-    async with _ended_on_close(ctx), aclosing(stream):
+    async with ended_on_close(ctx), aclosing(stream):
         async for record in stream:
             notification = LiveNotification.for_user(record, viewer.user_id)
             assert notification is not None

@@ -6,10 +6,12 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from resolvers import live
+from resolvers import live, live_deals
 from schema.context import Info
+from schema.deal_events import DealEvent
 from schema.feed import FeedEvent
 from schema.notifications import Notification
+from schema.relay import decode_optional_id
 from subscriptions.events import EventKind
 
 
@@ -31,3 +33,21 @@ class Subscription:
     async def notifications(self, info: Info) -> AsyncGenerator[Notification, None]:
         async for notification in live.notification_stream(info.context):
             yield Notification.of(notification)
+
+    @strawberry.subscription(
+        description="Created, updated, stage-moved and deleted deals the viewer may see, with "
+        "the fields that changed; a deal that leaves the viewer's sight yields one HIDDEN event."
+    )
+    async def deal_changed(
+        self,
+        info: Info,
+        pipeline_id: strawberry.ID | None = None,
+        deal_id: strawberry.ID | None = None,
+    ) -> AsyncGenerator[DealEvent, None]:
+        changes = live_deals.deal_changes(
+            info.context,
+            decode_optional_id(pipeline_id, "Pipeline", "pipelineId"),
+            decode_optional_id(deal_id, "Deal", "dealId"),
+        )
+        async for change in changes:
+            yield DealEvent.of(change)

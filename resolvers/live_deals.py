@@ -1,0 +1,121 @@
+"""`dealChanged`: deal events judged per subscriber, in memory, against its compiled policy.
+
+Every deal event carries the deal's access envelope after the change and, when the change
+could move the deal in or out of someone's sight (a new responsible, stage or `opened`),
+the envelope before it as ``previous``. A subscriber who could see the deal before and no
+longer can gets one HIDDEN event with only the id; fields hidden from it are left out of
+``changedFields``. No query is made to decide any of this.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+from auth.policy.compiled import CompiledPolicy
+from auth.policy.levels import Envelope
+from models import AccessAction
+from models.crm import CrmEntity
+from resolvers.context import RequestContext
+from resolvers.errors import Forbidden
+from resolvers.live import ended_on_close
+from subscriptions.records import EventRecord
+from subscriptions.streams import follow
+
+
+class DealChangeKind(enum.Enum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    STAGE_MOVED = "STAGE_MOVED"
+    DELETED = "DELETED"
+    HIDDEN = "HIDDEN"
+
+
+EVENT_KINDS = {
+    "DEAL_CREATED": DealChangeKind.CREATED,
+    "DEAL_UPDATED": DealChangeKind.UPDATED,
+    "DEAL_STAGE_MOVED": DealChangeKind.STAGE_MOVED,
+    "DEAL_DELETED": DealChangeKind.DELETED,
+}
+
+
+@dataclass(frozen=True)
+class DealChange:
+    kind: DealChangeKind
+    deal_id: int
+    changed_fields: tuple[str, ...]
+    seq: int
+
+
+@dataclass(frozen=True)
+class DealWatch:
+    """What one subscriber asked for: all deals, one pipeline, or one deal."""
+
+    policy: CompiledPolicy
+    pipeline_id: int | None = None
+    deal_id: int | None = None
+
+    def judge(self, event: EventRecord) -> DealChange | None:
+        kind = EVENT_KINDS.get(event.kind)
+        if kind is None or not self._concerns(event):
+            return None
+        now = envelope_of(event.envelope)
+        before = envelope_of(event.envelope.get("previous") or event.envelope)
+        saw_it = self.policy.allows(AccessAction.READ, before)
+        sees_it = kind is not DealChangeKind.DELETED and self.policy.allows(AccessAction.READ, now)
+        if sees_it:
+            hidden = self.policy.hidden_fields(now)
+            changed = tuple(field for field in event.changes if field not in hidden)
+            return DealChange(kind, event.subject_id, changed, event.seq)
+        if saw_it:
+            gone = (
+                DealChangeKind.DELETED if kind is DealChangeKind.DELETED else DealChangeKind.HIDDEN
+            )
+            return DealChange(gone, event.subject_id, (), event.seq)
+        return None
+
+    def _concerns(self, event: EventRecord) -> bool:
+        if self.deal_id is not None and event.subject_id != self.deal_id:
+            return False
+        if self.pipeline_id is None:
+            return True
+        pipelines = {event.envelope.get("pipelineId")}
+        if isinstance(event.envelope.get("previous"), dict):
+            pipelines.add(event.envelope["previous"].get("pipelineId"))
+        return self.pipeline_id in pipelines
+
+
+def envelope_of(data: dict[str, Any]) -> Envelope:
+    """The access envelope stored (as JSON) with a CRM event."""
+    return Envelope(
+        entity=CrmEntity(data.get("entity", CrmEntity.DEAL.value)),
+        responsible_id=data.get("responsibleId"),
+        responsible_department_path=data.get("responsibleDepartmentPath") or "",
+        opened=bool(data.get("opened")),
+        status_id=data.get("statusId"),
+    )
+
+
+async def deal_changes(
+    ctx: RequestContext, pipeline_id: int | None, deal_id: int | None
+) -> AsyncGenerator[DealChange, None]:
+    viewer = ctx.require_viewer()
+    realtime = ctx.services.realtime
+    if realtime is None:
+        raise Forbidden("Subscriptions are not served by this process")
+    watch = DealWatch(ctx.require_policy(), pipeline_id, deal_id)
+    await ctx.release()
+
+    def wants(event: EventRecord) -> bool:
+        return watch.judge(event) is not None
+
+    stream = follow(realtime.pump, realtime.hub, wants, viewer.user_id, token_id=viewer.token_id)
+    async with ended_on_close(ctx), aclosing(stream):
+        async for record in stream:
+            change = watch.judge(record)
+            assert change is not None
+            yield change
+            await ctx.release()

@@ -1,0 +1,46 @@
+"""GraphQL for `dealChanged` events."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import live_deals
+from resolvers.crm import deals
+from resolvers.errors import NotFound
+from resolvers.feed import feed_cursor
+from schema.context import Info
+from schema.crm.deals import Deal
+from schema.relay import encode_id
+
+DealEventKind = strawberry.enum(live_deals.DealChangeKind, name="DealEventKind")
+
+
+@strawberry.type(description="A change to a deal the subscriber may see.")
+class DealEvent:
+    kind: live_deals.DealChangeKind
+    deal_id: strawberry.ID
+    changed_fields: list[str] = strawberry.field(
+        description="The fields the change touched, leaving out those hidden from the viewer."
+    )
+    cursor: str = strawberry.field(description="Where the event sits in the log.")
+    deal_pk: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, change: live_deals.DealChange) -> DealEvent:
+        return cls(
+            kind=change.kind,
+            deal_id=encode_id("Deal", change.deal_id),
+            changed_fields=list(change.changed_fields),
+            cursor=feed_cursor(change.seq),
+            deal_pk=change.deal_id,
+        )
+
+    @strawberry.field(description="The deal as it is now; null once deleted or hidden.")
+    async def deal(self, info: Info) -> Deal | None:
+        gone = (live_deals.DealChangeKind.DELETED, live_deals.DealChangeKind.HIDDEN)
+        if self.kind in gone:
+            return None
+        try:
+            return Deal.of(await deals.get_deal(info.context, self.deal_pk))
+        except NotFound:
+            return None
