@@ -65,6 +65,12 @@ class CompiledPolicy:
             for entity in CrmEntity
             for action in AccessAction
         }
+        self._hiding = frozenset(
+            entity
+            for role in self.roles
+            for (entity, _field, _status), kind in role.field_rules.items()
+            if kind is FieldRuleKind.HIDDEN and not viewer.is_admin
+        )
 
     def _compile(self, entity: CrmEntity, action: AccessAction) -> StatusLevels:
         if self.viewer.is_admin:
@@ -135,6 +141,12 @@ class CompiledPolicy:
         return rows
 
     # Fields -------------------------------------------------------------------------------
+
+    def may_hide(self, entity: CrmEntity) -> bool:
+        """Whether some field of ``entity`` can be hidden from the viewer at all: when no role
+        has a HIDDEN rule for it, no readable record has hidden fields, and field masks need
+        not load envelopes."""
+        return entity in self._hiding
 
     def hidden_fields(self, envelope: Envelope) -> frozenset[str]:
         """Fields hidden by every role that grants READ on the record (all of them when none
