@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auth.policy import Envelope
-from models.crm import CrmEntity
+from models.crm import CrmEntity, DealStage
 from resolvers.access.envelopes import department_paths_by_user_id
 from resolvers.context import RequestContext
 from resolvers.crm.dictionaries import stages_by_pipeline_id
@@ -53,13 +53,16 @@ async def hidden_fields(ctx: RequestContext, facts: RecordFacts) -> frozenset[st
     return ctx.require_policy().hidden_fields(await envelope_of_record(ctx, facts))
 
 
-async def allowed_stage_ids(ctx: RequestContext, pipeline_id: int, facts: RecordFacts) -> list[int]:
-    """The stages of the deal's pipeline it may be moved to by the viewer, in order."""
+async def allowed_stages(
+    ctx: RequestContext, pipeline_id: int, facts: RecordFacts
+) -> list[DealStage]:
+    """The stages of the deal's pipeline the viewer may move it to, in order."""
     stages = await ctx.loader(stages_by_pipeline_id).load(pipeline_id)
     envelope = await envelope_of_record(ctx, facts)
-    return ctx.require_policy().allowed_stages(
-        pipeline_id, [stage.id for stage in stages], envelope
+    allowed = set(
+        ctx.require_policy().allowed_stages(pipeline_id, [stage.id for stage in stages], envelope)
     )
+    return [stage for stage in stages if stage.id in allowed]
 
 
 def hide_values(hidden: frozenset[str], field: str) -> bool:

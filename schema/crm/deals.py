@@ -13,6 +13,7 @@ from models.crm import CrmEntity, Semantics
 from models.crm import Deal as DealRow
 from models.crm import DealStageMove as DealStageMoveRow
 from resolvers.crm import deals
+from resolvers.crm import record_access as record_access_rules
 from resolvers.crm.fields import DEAL_FIELDS
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
@@ -28,7 +29,7 @@ from schema.crm.filters import (
     to_filter,
     to_order,
 )
-from schema.crm.masking import Masked, allowed_stages, masked, record_access, record_hidden_fields
+from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
 from schema.patch import id_or_null, ids_or_missing, nullable, required
 from schema.relay import (
@@ -135,8 +136,10 @@ class Deal(Node):
         "empty when you may not move it."
     )
     async def allowed_stages(self, info: Info) -> list[DealStage]:
-        stage_ids = await allowed_stages(info, self.pipeline_pk, self.facts())
-        return [await load_stage(info, pk) for pk in stage_ids]
+        rows = await record_access_rules.allowed_stages(
+            info.context, self.pipeline_pk, self.facts()
+        )
+        return [DealStage.of(row) for row in rows]
 
     @strawberry.field(extensions=[Masked()])
     async def stage(self, info: Info) -> DealStage | None:

@@ -17,7 +17,6 @@ from strawberry.extensions import FieldExtension
 
 from resolvers.crm.record_access import (
     RecordFacts,
-    allowed_stage_ids,
     envelope_of_record,
     hidden_fields,
     may_hide,
@@ -82,7 +81,3 @@ async def record_access(info: Info, facts: RecordFacts) -> RecordAccess:
 
 async def record_hidden_fields(info: Info, facts: RecordFacts) -> frozenset[str]:
     return await hidden_fields(info.context, facts)
-
-
-async def allowed_stages(info: Info, pipeline_id: int, facts: RecordFacts) -> list[int]:
-    return await allowed_stage_ids(info.context, pipeline_id, facts)
