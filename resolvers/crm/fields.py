@@ -97,6 +97,8 @@ LEAD_FIELDS = Fields(
     pk=Lead.id,
     search=_search_leads,
     default_order=[("createdAt", True)],
+    entity=CrmEntity.LEAD,
+    searched=frozenset(("title", "firstName", "lastName", "companyTitle", "communications")),
 )
 
 CONTACT_FIELDS = Fields(
@@ -114,6 +116,8 @@ CONTACT_FIELDS = Fields(
     pk=Contact.id,
     search=_search_contacts,
     default_order=[("lastName", False), ("firstName", False)],
+    entity=CrmEntity.CONTACT,
+    searched=frozenset(("firstName", "lastName", "communications")),
 )
 
 COMPANY_FIELDS = Fields(
@@ -129,6 +133,8 @@ COMPANY_FIELDS = Fields(
     pk=Company.id,
     search=_search_companies,
     default_order=[("title", False)],
+    entity=CrmEntity.COMPANY,
+    searched=frozenset(("title", "communications")),
 )
 
 DEAL_FIELDS = Fields(
@@ -149,6 +155,8 @@ DEAL_FIELDS = Fields(
     pk=Deal.id,
     search=_search_deals,
     default_order=[("createdAt", True)],
+    entity=CrmEntity.DEAL,
+    searched=frozenset("title"),
 )
 
 ACTIVITY_FIELDS = Fields(

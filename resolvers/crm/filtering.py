@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, not_, or_, select, true
 
+from models.crm import CrmEntity
 from resolvers.errors import BadInput
 from resolvers.pagination import SortKey
 
@@ -57,6 +58,25 @@ class Fields:
     pk: SQLColumnExpression[Any]
     search: Callable[[str], ColumnElement[bool]]
     default_order: Sequence[tuple[str, bool]]
+    # The CRM entity whose field rules apply, and the fields (field-rule names) ``search``
+    # reads: filters, searches and orders on fields hidden from the viewer are refused.
+    entity: CrmEntity | None = None
+    searched: frozenset[str] = frozenset()
+
+
+def filtered_fields(filter: Filter) -> set[str]:
+    """Every field name a filter tests, nested filters included."""
+    names = set(filter.conditions)
+    for nested in (*filter.all_of, *filter.any_of):
+        names |= filtered_fields(nested)
+    if filter.negated is not None:
+        names |= filtered_fields(filter.negated)
+    return names
+
+
+def searches(filter: Filter) -> bool:
+    nested = (*filter.all_of, *filter.any_of, *([filter.negated] if filter.negated else []))
+    return bool(filter.search and filter.search.strip()) or any(searches(sub) for sub in nested)
 
 
 @dataclass(frozen=True)

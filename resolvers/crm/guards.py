@@ -29,6 +29,8 @@ _RULE_FIELDS = {
     "companyId": "company",
     "companyIds": "companies",
     "contactIds": "contacts",
+    "contactId": "contacts",
+    "createdById": "createdBy",
 }
 
 
