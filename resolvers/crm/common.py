@@ -45,7 +45,9 @@ async def list_records(
     """A keyset page of a visible_x() select, filtered and ordered by the entity's fields."""
     refuse_hidden_fields(ctx, fields, filter, order)
     keys = sort_keys(fields, order)
-    return await fetch_page(ctx, statement.where(where(fields, filter)), keys, page)
+    readable = ctx.require_policy().read_filter
+    condition = where(fields, filter, readable=readable)
+    return await fetch_page(ctx, statement.where(condition), keys, page)
 
 
 def refuse_hidden_fields(

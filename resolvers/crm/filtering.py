@@ -50,13 +50,22 @@ class FieldSpec:
     through: SQLColumnExpression[Any] | None = None
 
 
+# The rows of an entity the viewer may read, as a WHERE clause: what a search that looks
+# into related records (a deal's company) may match on.
+Readable = Callable[[CrmEntity], ColumnElement[bool]]
+
+
+def _all_readable(entity: CrmEntity) -> ColumnElement[bool]:
+    return true()
+
+
 @dataclass(frozen=True)
 class Fields:
     """Everything a list of one entity can filter, search and order on."""
 
     by_name: Mapping[str, FieldSpec]
     pk: SQLColumnExpression[Any]
-    search: Callable[[str], ColumnElement[bool]]
+    search: Callable[[str, Readable], ColumnElement[bool]]
     default_order: Sequence[tuple[str, bool]]
     # The CRM entity whose field rules apply, and the fields (field-rule names) ``search``
     # reads: filters, searches and orders on fields hidden from the viewer are refused.
@@ -104,7 +113,11 @@ class Filter:
 
 
 def where(
-    fields: Fields, filter: Filter, path: str = "filter", depth: int = 0
+    fields: Fields,
+    filter: Filter,
+    path: str = "filter",
+    depth: int = 0,
+    readable: Readable = _all_readable,
 ) -> ColumnElement[bool]:
     """The SQL condition of a filter; BadInput names the offending field."""
     if depth > MAX_DEPTH:
@@ -125,14 +138,17 @@ def where(
                 f"Search at most {MAX_SEARCH} characters, no NUL", field=f"{path}.search"
             )
         if term:
-            clauses.append(fields.search(term))
+            clauses.append(fields.search(term, readable))
     for key, nested in (("and", filter.all_of), ("or", filter.any_of)):
         _check_size(nested, f"{path}.{key}")
-        parts = [where(fields, sub, f"{path}.{key}.{i}", depth + 1) for i, sub in enumerate(nested)]
+        parts = [
+            where(fields, sub, f"{path}.{key}.{i}", depth + 1, readable)
+            for i, sub in enumerate(nested)
+        ]
         if parts:
             clauses.append(and_(*parts) if key == "and" else or_(*parts))
     if filter.negated is not None:
-        clauses.append(not_(where(fields, filter.negated, f"{path}.not", depth + 1)))
+        clauses.append(not_(where(fields, filter.negated, f"{path}.not", depth + 1, readable)))
     return and_(true(), *clauses)
 
 

@@ -126,6 +126,13 @@ async def test_an_intern_sees_no_amounts_and_no_won_deals_by_any_path(
     )
     assert data["node"]["company"] is None
 
+    # The search looks into the deal's company only when the company is readable.
+    search = '{ deals(filter: {search: "SEARCH"}) { edges { node { id } } } }'
+    data = await viewer.data(search.replace("SEARCH", "Intern's"))
+    assert data["deals"]["edges"] == [{"node": {"id": global_id("Deal", open_deal)}}]
+    data = await viewer.data(search.replace("SEARCH", "Someone else"))
+    assert data["deals"]["edges"] == []
+
     # Filtering or ordering on the hidden amount would reveal it.
     for arguments, field in (
         ('filter: {amount: {gt: "500"}}', "filter.amount"),
