@@ -102,7 +102,7 @@ async def build_table(session_factory: SessionFactory, seed: Seed, entity: CrmEn
                 await session.flush()
                 hub = await _hub(session, entity, record, found)
                 if entity is not CrmEntity.DEAL:
-                    session.add(_phone(entity, record.id))
+                    session.add(phone_of(entity, record.id))
                 targets.append(Target(owner, opened, record.id, hub))
         await session.commit()
     return Table(entity, owners, targets)
@@ -178,7 +178,7 @@ async def _hub(session: Any, entity: CrmEntity, record: Any, found: Any) -> int:
     return int(hub.id)
 
 
-def _phone(entity: CrmEntity, record_id: int) -> Communication:
+def phone_of(entity: CrmEntity, record_id: int) -> Communication:
     return Communication(
         entity_type=entity,
         entity_id=record_id,

@@ -13,6 +13,7 @@ from models.crm import (
     ActivityDirection,
     ActivityKind,
     Company,
+    Contact,
     CrmEntity,
     Deal,
     Lead,
@@ -21,6 +22,7 @@ from models.crm import (
 )
 from tests.client import GraphQLClient
 from tests.conftest import logged_in
+from tests.crm.access_table import PHONE, phone_of
 from tests.crm.api import global_id
 from tests.crm.factories import Dictionaries, dictionaries
 from tests.factories import Seed, grant_role
@@ -307,3 +309,30 @@ async def test_an_activity_is_visible_through_a_visible_record_and_lists_only_th
         "query($id: ID!) { node(id: $id) { id } }", {"id": global_id("Activity", hidden)}
     )
     assert refused.code == "NOT_FOUND"
+
+
+async def test_duplicates_do_not_match_on_hidden_communications(
+    client: GraphQLClient, session_factory: SessionFactory, seed: Seed
+) -> None:
+    await grant_role(
+        session_factory,
+        "Contacts without phones",
+        {(entity, AccessAction.READ): AccessLevel.ALL for entity in CrmEntity},
+        user=seed.head,
+        field_rules={(CrmEntity.CONTACT, "communications"): FieldRuleKind.HIDDEN},
+    )
+    contact, company = await _rows(
+        session_factory, Contact(first_name="Kim", last_name="Lee"), Company(title="Acme")
+    )
+    await _rows(
+        session_factory, phone_of(CrmEntity.CONTACT, contact), phone_of(CrmEntity.COMPANY, company)
+    )
+    viewer = await logged_in(client, seed.head.email)
+    data = await viewer.data(
+        "query($phone: String) { duplicates(phone: $phone) { contacts { id } companies { id } } }",
+        {"phone": PHONE},
+    )
+    assert data["duplicates"] == {
+        "contacts": [],
+        "companies": [{"id": global_id("Company", company)}],
+    }
