@@ -69,7 +69,7 @@ def refuse_hidden_fields(
     if searches(filter) and any(
         policy.may_hide_field(fields.entity, name) for name in fields.searched
     ):
-        raise Forbidden("A field search reads is hidden from you", field="filter.search")
+        raise Forbidden("The search reads a field hidden from you", field="filter.search")
 
 
 async def rows_by_id(

@@ -336,3 +336,6 @@ async def test_duplicates_do_not_match_on_hidden_communications(
         "contacts": [],
         "companies": [{"id": global_id("Company", company)}],
     }
+    # The contacts' search reads their communications too: refused, not answered.
+    refused = await viewer.request('{ contacts(filter: {search: "555"}) { totalCount } }')
+    assert (refused.code, refused.error_field) == ("FORBIDDEN", "filter.search")
