@@ -88,16 +88,16 @@ async def seed(session_factory: SessionFactory) -> Seed:
 
 @pytest.fixture
 async def admin(client: GraphQLClient, seed: Seed) -> GraphQLClient:
-    return await _logged_in(client, seed.admin.email)
+    return await logged_in(client, seed.admin.email)
 
 
 @pytest.fixture
 async def member(client: GraphQLClient, seed: Seed) -> GraphQLClient:
     """An ordinary user (no admin right) in a sub-department."""
-    return await _logged_in(client, seed.member.email)
+    return await logged_in(client, seed.member.email)
 
 
-async def _logged_in(client: GraphQLClient, email: str) -> GraphQLClient:
+async def logged_in(client: GraphQLClient, email: str) -> GraphQLClient:
     user = client.as_user(await client.login(email))
     # The first operation compiles and caches the viewer's policy: do it here, so that
     # statement counts in tests measure steady state, not the one-off compilation.

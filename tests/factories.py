@@ -8,7 +8,20 @@ from functools import cache
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import hash_password
-from models import Department, SessionFactory, User
+from auth.policy.epoch import bump_policy_epoch
+from models import (
+    AccessAction,
+    AccessLevel,
+    Department,
+    FieldRule,
+    FieldRuleKind,
+    Role,
+    RoleAssignment,
+    RolePermission,
+    SessionFactory,
+    User,
+)
+from models.crm import CrmEntity
 
 PASSWORD = "demo"
 
@@ -62,3 +75,49 @@ def _user(email: str, name: str, department: Department, *, is_admin: bool = Fal
         active=True,
         password_hash=password_hash(),
     )
+
+
+async def grant_role(
+    session_factory: SessionFactory,
+    name: str,
+    levels: dict[tuple[CrmEntity, AccessAction], AccessLevel],
+    *,
+    user: User | None = None,
+    department: Department | None = None,
+    statuses: dict[tuple[CrmEntity, AccessAction, int], AccessLevel] | None = None,
+    field_rules: dict[tuple[CrmEntity, str], FieldRuleKind] | None = None,
+) -> int:
+    """A role with these ANY-status levels (and per-status ones, and field rules), held by
+    ``user`` or ``department``; the policy epoch is bumped, as the admin API would."""
+    async with session_factory() as session:
+        role = Role(name=name, description="")
+        session.add(role)
+        await session.flush()
+        session.add_all(
+            RolePermission(role_id=role.id, entity=entity, action=action, level=level)
+            for (entity, action), level in levels.items()
+        )
+        session.add_all(
+            RolePermission(
+                role_id=role.id, entity=entity, action=action, status_id=status, level=level
+            )
+            for (entity, action, status), level in (statuses or {}).items()
+        )
+        session.add_all(
+            FieldRule(role_id=role.id, entity=entity, field=field, rule=rule)
+            for (entity, field), rule in (field_rules or {}).items()
+        )
+        session.add(
+            RoleAssignment(
+                role_id=role.id,
+                user_id=user.id if user else None,
+                department_id=department.id if department else None,
+            )
+        )
+        await bump_policy_epoch(session)
+        await session.commit()
+        return role.id
+
+
+def every_action(level: AccessLevel) -> dict[tuple[CrmEntity, AccessAction], AccessLevel]:
+    return {(entity, action): level for entity in CrmEntity for action in AccessAction}

@@ -65,6 +65,13 @@ class CompiledPolicy:
             for entity in CrmEntity
             for action in AccessAction
         }
+        self._hiding_fields = frozenset(
+            (entity, field_name)
+            for role in self.roles
+            for (entity, field_name, _status), kind in role.field_rules.items()
+            if kind is FieldRuleKind.HIDDEN and not viewer.is_admin
+        )
+        self._hiding = frozenset(entity for entity, _field in self._hiding_fields)
 
     def _compile(self, entity: CrmEntity, action: AccessAction) -> StatusLevels:
         if self.viewer.is_admin:
@@ -135,6 +142,17 @@ class CompiledPolicy:
         return rows
 
     # Fields -------------------------------------------------------------------------------
+
+    def may_hide(self, entity: CrmEntity) -> bool:
+        """Whether some field of ``entity`` can be hidden from the viewer at all: when no role
+        has a HIDDEN rule for it, no readable record has hidden fields, and field masks need
+        not load envelopes."""
+        return entity in self._hiding
+
+    def may_hide_field(self, entity: CrmEntity, field_name: str) -> bool:
+        """Whether some role of the viewer hides ``field_name`` in some status. Lists refuse
+        to filter, search or order on such a field: the answer would reveal its values."""
+        return (entity, field_name) in self._hiding_fields
 
     def hidden_fields(self, envelope: Envelope) -> frozenset[str]:
         """Fields hidden by every role that grants READ on the record (all of them when none

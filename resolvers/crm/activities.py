@@ -24,7 +24,7 @@ from resolvers.context import RequestContext
 from resolvers.crm.common import MAX_TEXT, MAX_TITLE, list_records, require_user, rows_by_id
 from resolvers.crm.fields import ACTIVITY_FIELDS
 from resolvers.crm.filtering import Filter
-from resolvers.crm.visibility import require_visible
+from resolvers.crm.visibility import require_visible, visible_binding
 from resolvers.errors import BadInput, NotFound
 from resolvers.pagination import Page, PageRequest
 from resolvers.patch import MISSING, Missing
@@ -59,9 +59,11 @@ class ActivityChanges:
 
 
 def visible_activities(ctx: RequestContext) -> Select[tuple[Activity]]:
-    """Activities the viewer may read (issue #4: those bound to a visible record)."""
-    ctx.require_viewer()
-    return select(Activity)
+    """Activities the viewer may read: those bound to at least one readable record."""
+    ctx.require_policy()
+    return select(Activity).where(
+        Activity.id.in_(select(ActivityBinding.activity_id).where(visible_binding(ctx)))
+    )
 
 
 async def activities_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Activity | None]:
@@ -74,7 +76,7 @@ async def owners_by_activity_id(
     found: dict[int, list[RecordKey]] = defaultdict(list)
     statement = (
         select(ActivityBinding)
-        .where(ActivityBinding.activity_id.in_(activity_ids))
+        .where(ActivityBinding.activity_id.in_(activity_ids), visible_binding(ctx))
         .order_by(ActivityBinding.entity_type, ActivityBinding.entity_id)
     )
     async with ctx.db() as session:

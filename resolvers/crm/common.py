@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import User
 from resolvers.context import RequestContext
-from resolvers.crm.filtering import Fields, Filter, sort_keys, where
-from resolvers.errors import BadInput, NotFound
+from resolvers.crm.filtering import Fields, Filter, filtered_fields, searches, sort_keys, where
+from resolvers.crm.guards import rule_field
+from resolvers.errors import BadInput, Forbidden, NotFound
 from resolvers.pagination import Page, PageRequest, fetch_page
 
 T = TypeVar("T")
@@ -42,8 +43,33 @@ async def list_records(
     page: PageRequest,
 ) -> Page[T]:
     """A keyset page of a visible_x() select, filtered and ordered by the entity's fields."""
+    refuse_hidden_fields(ctx, fields, filter, order)
     keys = sort_keys(fields, order)
-    return await fetch_page(ctx, statement.where(where(fields, filter)), keys, page)
+    readable = ctx.require_policy().read_filter
+    condition = where(fields, filter, readable=readable)
+    return await fetch_page(ctx, statement.where(condition), keys, page)
+
+
+def refuse_hidden_fields(
+    ctx: RequestContext, fields: Fields, filter: Filter, order: Sequence[tuple[str, bool]]
+) -> None:
+    """FORBIDDEN for a filter, search or order on a field some role of the viewer hides:
+    the rows it selects, or their order, would reveal the hidden values."""
+    if fields.entity is None:
+        return
+    policy = ctx.require_policy()
+    for name, path in [
+        *((name, f"filter.{name}") for name in sorted(filtered_fields(filter))),
+        *((name, "orderBy") for name, _descending in order),
+    ]:
+        if policy.may_hide_field(fields.entity, rule_field(name)):
+            raise Forbidden(
+                f"'{name}' is hidden from you: you cannot filter or order on it", field=path
+            )
+    if searches(filter) and any(
+        policy.may_hide_field(fields.entity, name) for name in fields.searched
+    ):
+        raise Forbidden("The search reads a field hidden from you", field="filter.search")
 
 
 async def rows_by_id(

@@ -31,6 +31,7 @@ from resolvers.crm.communications import (
 )
 from resolvers.crm.fields import COMPANY_FIELDS
 from resolvers.crm.filtering import Filter
+from resolvers.crm.guards import guard_create, guard_delete, guard_update, guard_update_allowed
 from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies, visible_contacts
@@ -163,6 +164,7 @@ async def insert_company(
         opened=new.opened,
         source_lead_id=new.source_lead_id,
     )
+    await guard_create(ctx, session, company)
     session.add(company)
     await session.flush()
     session.add_all(
@@ -188,6 +190,7 @@ async def update_company(ctx: RequestContext, company_id: int, changes: CompanyC
         company = await session.scalar(visible_companies(ctx).where(Company.id == company_id))
         if company is None:
             raise NotFound(f"No company with id {company_id}", field="id")
+        before = await guard_update_allowed(ctx, session, company)
         log = Changes()
         if isinstance(changes.title, str):
             log.set(company, "title", text(changes.title, "title", max_length=MAX_TITLE), "title")
@@ -214,6 +217,7 @@ async def update_company(ctx: RequestContext, company_id: int, changes: CompanyC
             items = clean(changes.communications)
             old = await replace_communications(session, CrmEntity.COMPANY, company.id, items)
             log.note("communications", old, summary(items))
+        await guard_update(ctx, session, company, before, log)
         write_changes(session, CrmEntity.COMPANY, company.id, viewer.user_id, log)
         await session.commit()
     ctx.forget_loaded()
@@ -247,6 +251,7 @@ async def delete_company(ctx: RequestContext, company_id: int) -> int:
         company = await session.scalar(visible_companies(ctx).where(Company.id == company_id))
         if company is None:
             raise NotFound(f"No company with id {company_id}", field="id")
+        await guard_delete(ctx, session, company)
         await forget_record(session, CrmEntity.COMPANY, company.id)
         await session.delete(company)
         await session.commit()

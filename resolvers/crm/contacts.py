@@ -28,6 +28,7 @@ from resolvers.crm.communications import (
 )
 from resolvers.crm.fields import CONTACT_FIELDS
 from resolvers.crm.filtering import Filter
+from resolvers.crm.guards import guard_create, guard_delete, guard_update, guard_update_allowed
 from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies, visible_contacts
@@ -152,6 +153,7 @@ async def insert_contact(
         opened=new.opened,
         source_lead_id=new.source_lead_id,
     )
+    await guard_create(ctx, session, contact)
     session.add(contact)
     await session.flush()
     session.add_all(
@@ -177,6 +179,7 @@ async def update_contact(ctx: RequestContext, contact_id: int, changes: ContactC
         contact = await session.scalar(visible_contacts(ctx).where(Contact.id == contact_id))
         if contact is None:
             raise NotFound(f"No contact with id {contact_id}", field="id")
+        before = await guard_update_allowed(ctx, session, contact)
         log = Changes()
         first = changes.first_name if isinstance(changes.first_name, str) else contact.first_name
         last = changes.last_name if isinstance(changes.last_name, str) else contact.last_name
@@ -199,6 +202,7 @@ async def update_contact(ctx: RequestContext, contact_id: int, changes: ContactC
             items = clean(changes.communications)
             old = await replace_communications(session, CrmEntity.CONTACT, contact.id, items)
             log.note("communications", old, summary(items))
+        await guard_update(ctx, session, contact, before, log)
         write_changes(session, CrmEntity.CONTACT, contact.id, viewer.user_id, log)
         await session.commit()
     ctx.forget_loaded()
@@ -232,6 +236,7 @@ async def delete_contact(ctx: RequestContext, contact_id: int) -> int:
         contact = await session.scalar(visible_contacts(ctx).where(Contact.id == contact_id))
         if contact is None:
             raise NotFound(f"No contact with id {contact_id}", field="id")
+        await guard_delete(ctx, session, contact)
         await forget_record(session, CrmEntity.CONTACT, contact.id)
         await session.delete(contact)
         await session.commit()

@@ -36,6 +36,13 @@ from resolvers.crm.common import (
 from resolvers.crm.dictionaries import default_pipeline, first_stage, require_row
 from resolvers.crm.fields import DEAL_FIELDS
 from resolvers.crm.filtering import Filter
+from resolvers.crm.guards import (
+    guard_create,
+    guard_delete,
+    guard_move,
+    guard_update,
+    guard_update_allowed,
+)
 from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies, visible_contacts, visible_deals
@@ -189,6 +196,7 @@ async def insert_deal(
         source_lead_id=new.source_lead_id,
         closed_at=None if stage.semantics is Semantics.PROCESS else utcnow(),
     )
+    await guard_create(ctx, session, deal)
     session.add(deal)
     await session.flush()
     session.add_all(DealContact(deal_id=deal.id, contact_id=pk) for pk in checked.contact_ids)
@@ -252,6 +260,7 @@ async def update_deal(ctx: RequestContext, deal_id: int, changes: DealChanges) -
         deal = await session.scalar(visible_deals(ctx).where(Deal.id == deal_id))
         if deal is None:
             raise NotFound(f"No deal with id {deal_id}", field="id")
+        before = await guard_update_allowed(ctx, session, deal)
         log = Changes()
         if isinstance(changes.title, str):
             log.set(deal, "title", text(changes.title, "title", max_length=MAX_TITLE), "title")
@@ -273,6 +282,7 @@ async def update_deal(ctx: RequestContext, deal_id: int, changes: DealChanges) -
             log.set(deal, "opened", changes.opened, "opened")
         if not isinstance(changes.contact_ids, Missing):
             await _replace_contacts(ctx, session, deal.id, changes.contact_ids, log)
+        await guard_update(ctx, session, deal, before, log)
         write_changes(session, CrmEntity.DEAL, deal.id, viewer.user_id, log)
         await session.commit()
     ctx.forget_loaded()
@@ -315,6 +325,7 @@ async def move_deal(ctx: RequestContext, deal_id: int, stage_id: int) -> Deal:
             raise BadInput("The stage belongs to another pipeline", field="stageId")
         if stage.id == deal.stage_id:
             return deal
+        await guard_move(ctx, session, deal, await _stage_ids(session, deal.pipeline_id), stage.id)
         old_stage = await require_row(session, DealStage, deal.stage_id, "stageId", "deal stage")
         log = Changes()
         log.note("stage", old_stage.name, stage.name)
@@ -337,12 +348,23 @@ async def move_deal(ctx: RequestContext, deal_id: int, stage_id: int) -> Deal:
     return deal
 
 
+async def _stage_ids(session: AsyncSession, pipeline_id: int) -> list[int]:
+    """The pipeline's stages in order, for the transition check."""
+    rows = await session.scalars(
+        select(DealStage.id)
+        .where(DealStage.pipeline_id == pipeline_id)
+        .order_by(DealStage.sort, DealStage.id)
+    )
+    return list(rows)
+
+
 async def delete_deal(ctx: RequestContext, deal_id: int) -> int:
     ctx.require_viewer()
     async with ctx.db() as session:
         deal = await session.scalar(visible_deals(ctx).where(Deal.id == deal_id))
         if deal is None:
             raise NotFound(f"No deal with id {deal_id}", field="id")
+        await guard_delete(ctx, session, deal)
         await forget_record(session, CrmEntity.DEAL, deal.id)
         await session.delete(deal)
         await session.commit()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crm import Communication, CommunicationKind, Company, Contact, CrmEntity, Lead
+from resolvers.access.envelopes import envelopes_by_id
 from resolvers.context import RequestContext
 from resolvers.crm.communications import normalized_for_lookup
 from resolvers.crm.visibility import visible_companies, visible_contacts, visible_leads
 from resolvers.errors import BadInput
 
 MAX_MATCHES = 100
+R = TypeVar("R", Lead, Contact, Company)
 
 
 @dataclass(frozen=True)
@@ -75,4 +79,20 @@ async def find_duplicates(ctx: RequestContext, phone: str | None, email: str | N
             .limit(MAX_MATCHES)
         )
         found_companies = list(companies)
-    return Duplicates(leads=found_leads, contacts=found_contacts, companies=found_companies)
+        return Duplicates(
+            leads=await _communications_shown(ctx, session, CrmEntity.LEAD, found_leads),
+            contacts=await _communications_shown(ctx, session, CrmEntity.CONTACT, found_contacts),
+            companies=await _communications_shown(ctx, session, CrmEntity.COMPANY, found_companies),
+        )
+
+
+async def _communications_shown(
+    ctx: RequestContext, session: AsyncSession, entity: CrmEntity, rows: list[R]
+) -> list[R]:
+    """The rows whose communications the viewer may see: a match on a hidden phone or
+    e-mail would reveal it. One statement, and only when a role hides communications."""
+    policy = ctx.require_policy()
+    if not rows or not policy.may_hide_field(entity, "communications"):
+        return rows
+    envelopes = await envelopes_by_id(session, entity, [row.id for row in rows])
+    return [row for row in rows if "communications" not in policy.hidden_fields(envelopes[row.id])]

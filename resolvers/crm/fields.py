@@ -19,7 +19,7 @@ from models.crm import (
     Lead,
 )
 from resolvers.crm.communications import search_communications
-from resolvers.crm.filtering import FieldKind, Fields, FieldSpec
+from resolvers.crm.filtering import FieldKind, Fields, FieldSpec, Readable
 
 ID, TEXT, DECIMAL, INT, DATETIME, BOOLEAN = (
     FieldKind.ID,
@@ -35,7 +35,7 @@ def _contains(column: SQLColumnExpression[str], term: str) -> ColumnElement[bool
     return func.lower(column).contains(term.lower(), autoescape=True)
 
 
-def _search_leads(term: str) -> ColumnElement[bool]:
+def _search_leads(term: str, readable: Readable) -> ColumnElement[bool]:
     return or_(
         *(
             _contains(column, term)
@@ -45,7 +45,7 @@ def _search_leads(term: str) -> ColumnElement[bool]:
     )
 
 
-def _search_contacts(term: str) -> ColumnElement[bool]:
+def _search_contacts(term: str, readable: Readable) -> ColumnElement[bool]:
     return or_(
         _contains(Contact.first_name, term),
         _contains(Contact.last_name, term),
@@ -54,18 +54,19 @@ def _search_contacts(term: str) -> ColumnElement[bool]:
     )
 
 
-def _search_companies(term: str) -> ColumnElement[bool]:
+def _search_companies(term: str, readable: Readable) -> ColumnElement[bool]:
     return or_(
         _contains(Company.title, term),
         Company.id.in_(search_communications(CrmEntity.COMPANY, term)),
     )
 
 
-def _search_deals(term: str) -> ColumnElement[bool]:
-    return or_(
-        _contains(Deal.title, term),
-        Deal.company_id.in_(select(Company.id).where(_contains(Company.title, term))),
+def _search_deals(term: str, readable: Readable) -> ColumnElement[bool]:
+    """The deal's title, or its company's title when the viewer may read that company."""
+    companies = select(Company.id).where(
+        _contains(Company.title, term), readable(CrmEntity.COMPANY)
     )
+    return or_(_contains(Deal.title, term), Deal.company_id.in_(companies))
 
 
 def _common(model: type[Lead] | type[Contact] | type[Company] | type[Deal]) -> dict[str, FieldSpec]:
@@ -97,6 +98,8 @@ LEAD_FIELDS = Fields(
     pk=Lead.id,
     search=_search_leads,
     default_order=[("createdAt", True)],
+    entity=CrmEntity.LEAD,
+    searched=frozenset(("title", "firstName", "lastName", "companyTitle", "communications")),
 )
 
 CONTACT_FIELDS = Fields(
@@ -114,6 +117,8 @@ CONTACT_FIELDS = Fields(
     pk=Contact.id,
     search=_search_contacts,
     default_order=[("lastName", False), ("firstName", False)],
+    entity=CrmEntity.CONTACT,
+    searched=frozenset(("firstName", "lastName", "communications")),
 )
 
 COMPANY_FIELDS = Fields(
@@ -129,6 +134,8 @@ COMPANY_FIELDS = Fields(
     pk=Company.id,
     search=_search_companies,
     default_order=[("title", False)],
+    entity=CrmEntity.COMPANY,
+    searched=frozenset(("title", "communications")),
 )
 
 DEAL_FIELDS = Fields(
@@ -149,6 +156,8 @@ DEAL_FIELDS = Fields(
     pk=Deal.id,
     search=_search_deals,
     default_order=[("createdAt", True)],
+    entity=CrmEntity.DEAL,
+    searched=frozenset("title"),
 )
 
 ACTIVITY_FIELDS = Fields(
@@ -162,6 +171,6 @@ ACTIVITY_FIELDS = Fields(
         "updatedAt": FieldSpec(Activity.updated_at, DATETIME, orderable=True),
     },
     pk=Activity.id,
-    search=lambda term: _contains(Activity.subject, term),
+    search=lambda term, _readable: _contains(Activity.subject, term),
     default_order=[("createdAt", True)],
 )

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, not_, or_, select, true
 
+from models.crm import CrmEntity
 from resolvers.errors import BadInput
 from resolvers.pagination import SortKey
 
@@ -49,14 +50,42 @@ class FieldSpec:
     through: SQLColumnExpression[Any] | None = None
 
 
+# The rows of an entity the viewer may read, as a WHERE clause: what a search that looks
+# into related records (a deal's company) may match on.
+Readable = Callable[[CrmEntity], ColumnElement[bool]]
+
+
+def _all_readable(entity: CrmEntity) -> ColumnElement[bool]:
+    return true()
+
+
 @dataclass(frozen=True)
 class Fields:
     """Everything a list of one entity can filter, search and order on."""
 
     by_name: Mapping[str, FieldSpec]
     pk: SQLColumnExpression[Any]
-    search: Callable[[str], ColumnElement[bool]]
+    search: Callable[[str, Readable], ColumnElement[bool]]
     default_order: Sequence[tuple[str, bool]]
+    # The CRM entity whose field rules apply, and the fields (field-rule names) ``search``
+    # reads: filters, searches and orders on fields hidden from the viewer are refused.
+    entity: CrmEntity | None = None
+    searched: frozenset[str] = frozenset()
+
+
+def filtered_fields(filter: Filter) -> set[str]:
+    """Every field name a filter tests, nested filters included."""
+    names = set(filter.conditions)
+    for nested in (*filter.all_of, *filter.any_of):
+        names |= filtered_fields(nested)
+    if filter.negated is not None:
+        names |= filtered_fields(filter.negated)
+    return names
+
+
+def searches(filter: Filter) -> bool:
+    nested = (*filter.all_of, *filter.any_of, *([filter.negated] if filter.negated else []))
+    return bool(filter.search and filter.search.strip()) or any(searches(sub) for sub in nested)
 
 
 @dataclass(frozen=True)
@@ -84,7 +113,11 @@ class Filter:
 
 
 def where(
-    fields: Fields, filter: Filter, path: str = "filter", depth: int = 0
+    fields: Fields,
+    filter: Filter,
+    path: str = "filter",
+    depth: int = 0,
+    readable: Readable = _all_readable,
 ) -> ColumnElement[bool]:
     """The SQL condition of a filter; BadInput names the offending field."""
     if depth > MAX_DEPTH:
@@ -105,14 +138,17 @@ def where(
                 f"Search at most {MAX_SEARCH} characters, no NUL", field=f"{path}.search"
             )
         if term:
-            clauses.append(fields.search(term))
+            clauses.append(fields.search(term, readable))
     for key, nested in (("and", filter.all_of), ("or", filter.any_of)):
         _check_size(nested, f"{path}.{key}")
-        parts = [where(fields, sub, f"{path}.{key}.{i}", depth + 1) for i, sub in enumerate(nested)]
+        parts = [
+            where(fields, sub, f"{path}.{key}.{i}", depth + 1, readable)
+            for i, sub in enumerate(nested)
+        ]
         if parts:
             clauses.append(and_(*parts) if key == "and" else or_(*parts))
     if filter.negated is not None:
-        clauses.append(not_(where(fields, filter.negated, f"{path}.not", depth + 1)))
+        clauses.append(not_(where(fields, filter.negated, f"{path}.not", depth + 1, readable)))
     return and_(true(), *clauses)
 
 

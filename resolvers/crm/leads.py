@@ -27,6 +27,7 @@ from resolvers.crm.communications import (
 from resolvers.crm.dictionaries import first_status, require_row
 from resolvers.crm.fields import LEAD_FIELDS
 from resolvers.crm.filtering import Filter
+from resolvers.crm.guards import guard_create, guard_delete, guard_update, guard_update_allowed
 from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_leads
@@ -151,6 +152,7 @@ async def create_lead(ctx: RequestContext, new: NewLead) -> Lead:
             opened=new.opened,
             is_repeat=await matches_existing_customer(session, communications),
         )
+        await guard_create(ctx, session, lead)
         session.add(lead)
         await session.flush()
         await replace_communications(session, CrmEntity.LEAD, lead.id, communications)
@@ -168,6 +170,7 @@ async def update_lead(ctx: RequestContext, lead_id: int, changes: LeadChanges) -
         lead = await session.scalar(visible_leads(ctx).where(Lead.id == lead_id))
         if lead is None:
             raise NotFound(f"No lead with id {lead_id}", field="id")
+        before = await guard_update_allowed(ctx, session, lead)
         log = Changes()
         for attribute, value in texts.items():
             log.set(lead, attribute, value, _GRAPHQL_NAMES[attribute])
@@ -192,6 +195,7 @@ async def update_lead(ctx: RequestContext, lead_id: int, changes: LeadChanges) -
             old = await replace_communications(session, CrmEntity.LEAD, lead.id, items)
             log.note("communications", old, summary(items))
             lead.is_repeat = await matches_existing_customer(session, items)
+        await guard_update(ctx, session, lead, before, log)
         write_changes(session, CrmEntity.LEAD, lead.id, viewer.user_id, log)
         await session.commit()
     ctx.forget_loaded()
@@ -204,6 +208,7 @@ async def delete_lead(ctx: RequestContext, lead_id: int) -> int:
         lead = await session.scalar(visible_leads(ctx).where(Lead.id == lead_id))
         if lead is None:
             raise NotFound(f"No lead with id {lead_id}", field="id")
+        await guard_delete(ctx, session, lead)
         await forget_record(session, CrmEntity.LEAD, lead.id)
         await session.delete(lead)
         await session.commit()

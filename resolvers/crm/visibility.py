@@ -1,17 +1,19 @@
-"""Which CRM records a viewer may read: the one place issue #4's access rules plug into.
+"""Which CRM records a viewer may read: the one place issue #4's READ rule plugs into.
 
 Every read of a lead, contact, company or deal — lists, ``node(id)``, nested loaders, search,
-duplicates, timelines — starts from the select returned here. For now any logged-in user
-sees every record.
+duplicates, timelines, activities — starts from the select returned here, which carries the
+viewer's compiled READ filter in its WHERE clause. So counts and pages only ever see readable
+rows, and a record the viewer may not read answers NOT_FOUND, exactly like one that does not
+exist (its existence is not revealed).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, or_, select, true
 
-from models.crm import Company, Contact, CrmEntity, Deal, Lead
+from models.crm import ActivityBinding, Company, Contact, CrmEntity, Deal, Lead
 from resolvers.context import RequestContext
 from resolvers.errors import NotFound
 
@@ -24,23 +26,19 @@ MODELS: dict[CrmEntity, type[Lead] | type[Contact] | type[Company] | type[Deal]]
 
 
 def visible_leads(ctx: RequestContext) -> Select[tuple[Lead]]:
-    ctx.require_viewer()
-    return select(Lead)
+    return select(Lead).where(ctx.require_policy().read_filter(CrmEntity.LEAD))
 
 
 def visible_contacts(ctx: RequestContext) -> Select[tuple[Contact]]:
-    ctx.require_viewer()
-    return select(Contact)
+    return select(Contact).where(ctx.require_policy().read_filter(CrmEntity.CONTACT))
 
 
 def visible_companies(ctx: RequestContext) -> Select[tuple[Company]]:
-    ctx.require_viewer()
-    return select(Company)
+    return select(Company).where(ctx.require_policy().read_filter(CrmEntity.COMPANY))
 
 
 def visible_deals(ctx: RequestContext) -> Select[tuple[Deal]]:
-    ctx.require_viewer()
-    return select(Deal)
+    return select(Deal).where(ctx.require_policy().read_filter(CrmEntity.DEAL))
 
 
 def visible(ctx: RequestContext, entity: CrmEntity) -> Select[Any]:
@@ -51,6 +49,25 @@ def visible(ctx: RequestContext, entity: CrmEntity) -> Select[Any]:
     if entity is CrmEntity.COMPANY:
         return visible_companies(ctx)
     return visible_deals(ctx)
+
+
+def visible_ids(ctx: RequestContext, entity: CrmEntity) -> Select[tuple[int]]:
+    """The ids of the readable records of ``entity``: an uncorrelated subquery for IN."""
+    return visible(ctx, entity).with_only_columns(MODELS[entity].id)
+
+
+def visible_binding(ctx: RequestContext) -> ColumnElement[bool]:
+    """Activity bindings to records the viewer may read. An activity is readable when at
+    least one of its bindings is, and lists only those bindings."""
+    if ctx.require_policy().viewer.is_admin:
+        return true()
+    return or_(
+        *(
+            (ActivityBinding.entity_type == entity)
+            & ActivityBinding.entity_id.in_(visible_ids(ctx, entity))
+            for entity in CrmEntity
+        )
+    )
 
 
 async def require_visible(ctx: RequestContext, entity: CrmEntity, pk: int, field: str) -> Any:

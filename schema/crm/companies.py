@@ -13,6 +13,8 @@ from models.crm import Company as CompanyRow
 from models.crm import CrmEntity
 from resolvers.crm import companies, deals
 from resolvers.crm.fields import COMPANY_FIELDS
+from resolvers.crm.record_access import RecordFacts
+from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
     Communication,
@@ -32,6 +34,7 @@ from schema.crm.filters import (
     to_filter,
     to_order,
 )
+from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
 from schema.patch import id_or_null, ids_or_missing, nullable, required
 from schema.relay import (
@@ -56,14 +59,14 @@ LeadRef = Annotated["Lead", strawberry.lazy("schema.crm.leads")]
 
 @strawberry.type
 class Company(Node):
-    title: str
-    industry: str
-    revenue: Decimal | None
-    employees: int | None
-    address: str
-    opened: bool
-    created_at: datetime
-    updated_at: datetime
+    title: str | None = masked()
+    industry: str | None = masked()
+    revenue: Decimal | None = masked()
+    employees: int | None = masked()
+    address: str | None = masked()
+    opened: bool | None = masked()
+    created_at: datetime | None = masked()
+    updated_at: datetime | None = masked()
     assigned_to_pk: strawberry.Private[int | None]
     created_by_pk: strawberry.Private[int | None]
     source_lead_pk: strawberry.Private[int | None]
@@ -85,29 +88,38 @@ class Company(Node):
             source_lead_pk=row.source_lead_id,
         )
 
-    @strawberry.field
-    async def communications(self, info: Info) -> list[Communication]:
+    def facts(self) -> RecordFacts:
+        return RecordFacts(CrmEntity.COMPANY, self.assigned_to_pk, bool(self.opened), None)
+
+    @strawberry.field(
+        description="What you may do with this company, and which fields you may not see."
+    )
+    async def access(self, info: Info) -> RecordAccess:
+        return await record_access(info, self.facts())
+
+    @strawberry.field(extensions=[Masked()])
+    async def communications(self, info: Info) -> list[Communication] | None:
         return await load_communications(info, CrmEntity.COMPANY, self.pk)
 
-    @strawberry.field
-    async def contacts(self, info: Info) -> list[ContactRef]:
+    @strawberry.field(extensions=[Masked()])
+    async def contacts(self, info: Info) -> list[ContactRef] | None:
         from schema.crm.contacts import Contact
 
         rows = await info.context.loader(companies.contacts_by_company_id).load(self.pk)
         return [Contact.of(row) for row in rows]
 
-    @strawberry.field(description="The company's deals, newest first.")
-    async def deals(self, info: Info) -> list[DealRef]:
+    @strawberry.field(description="The company's deals, newest first.", extensions=[Masked()])
+    async def deals(self, info: Info) -> list[DealRef] | None:
         from schema.crm.deals import Deal
 
         rows = await info.context.loader(deals.deals_by_company_id).load(self.pk)
         return [Deal.of(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(extensions=[Masked()])
     async def assigned_to(self, info: Info) -> UserRef | None:
         return await load_user(info, self.assigned_to_pk)
 
-    @strawberry.field
+    @strawberry.field(extensions=[Masked()])
     async def created_by(self, info: Info) -> UserRef | None:
         return await load_user(info, self.created_by_pk)
 
@@ -126,7 +138,10 @@ class Company(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> TimelineConnection:
-        return await timeline_of(info, CrmEntity.COMPANY, self.pk, first, after, last, before)
+        hidden = await record_hidden_fields(info, self.facts())
+        return await timeline_of(
+            info, CrmEntity.COMPANY, self.pk, hidden, first, after, last, before
+        )
 
 
 async def load_company(info: Info, pk: int | None) -> Company | None:

@@ -12,6 +12,8 @@ from models.crm import Contact as ContactRow
 from models.crm import CrmEntity
 from resolvers.crm import contacts
 from resolvers.crm.fields import CONTACT_FIELDS
+from resolvers.crm.record_access import RecordFacts
+from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
     Communication,
@@ -23,6 +25,7 @@ from schema.crm.common import (
     new_communications,
 )
 from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, to_filter, to_order
+from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
 from schema.patch import id_or_null, ids_or_missing, required
 from schema.relay import (
@@ -45,12 +48,12 @@ LeadRef = Annotated["Lead", strawberry.lazy("schema.crm.leads")]
 
 @strawberry.type
 class Contact(Node):
-    first_name: str
-    last_name: str
-    position: str
-    opened: bool
-    created_at: datetime
-    updated_at: datetime
+    first_name: str | None = masked()
+    last_name: str | None = masked()
+    position: str | None = masked()
+    opened: bool | None = masked()
+    created_at: datetime | None = masked()
+    updated_at: datetime | None = masked()
     assigned_to_pk: strawberry.Private[int | None]
     created_by_pk: strawberry.Private[int | None]
     source_lead_pk: strawberry.Private[int | None]
@@ -70,26 +73,35 @@ class Contact(Node):
             source_lead_pk=row.source_lead_id,
         )
 
-    @strawberry.field
-    def name(self) -> str:
+    def facts(self) -> RecordFacts:
+        return RecordFacts(CrmEntity.CONTACT, self.assigned_to_pk, bool(self.opened), None)
+
+    @strawberry.field(
+        description="What you may do with this contact, and which fields you may not see."
+    )
+    async def access(self, info: Info) -> RecordAccess:
+        return await record_access(info, self.facts())
+
+    @strawberry.field(extensions=[Masked(covers=["firstName", "lastName"])])
+    def name(self) -> str | None:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
-    @strawberry.field
-    async def communications(self, info: Info) -> list[Communication]:
+    @strawberry.field(extensions=[Masked()])
+    async def communications(self, info: Info) -> list[Communication] | None:
         return await load_communications(info, CrmEntity.CONTACT, self.pk)
 
-    @strawberry.field
-    async def companies(self, info: Info) -> list[CompanyRef]:
+    @strawberry.field(extensions=[Masked()])
+    async def companies(self, info: Info) -> list[CompanyRef] | None:
         from schema.crm.companies import Company
 
         rows = await info.context.loader(contacts.companies_by_contact_id).load(self.pk)
         return [Company.of(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(extensions=[Masked()])
     async def assigned_to(self, info: Info) -> UserRef | None:
         return await load_user(info, self.assigned_to_pk)
 
-    @strawberry.field
+    @strawberry.field(extensions=[Masked()])
     async def created_by(self, info: Info) -> UserRef | None:
         return await load_user(info, self.created_by_pk)
 
@@ -108,7 +120,10 @@ class Contact(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> TimelineConnection:
-        return await timeline_of(info, CrmEntity.CONTACT, self.pk, first, after, last, before)
+        hidden = await record_hidden_fields(info, self.facts())
+        return await timeline_of(
+            info, CrmEntity.CONTACT, self.pk, hidden, first, after, last, before
+        )
 
 
 async def load_contact(info: Info, pk: int | None) -> Contact | None:

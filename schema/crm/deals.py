@@ -13,7 +13,10 @@ from models.crm import CrmEntity, Semantics
 from models.crm import Deal as DealRow
 from models.crm import DealStageMove as DealStageMoveRow
 from resolvers.crm import deals
+from resolvers.crm import record_access as record_access_rules
 from resolvers.crm.fields import DEAL_FIELDS
+from resolvers.crm.record_access import RecordFacts
+from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
 from schema.crm.dictionaries import DealStage, Pipeline, load_pipeline, load_stage
@@ -26,6 +29,7 @@ from schema.crm.filters import (
     to_filter,
     to_order,
 )
+from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
 from schema.patch import id_or_null, ids_or_missing, nullable, required
 from schema.relay import (
@@ -79,14 +83,14 @@ class DealStageMove:
 
 @strawberry.type
 class Deal(Node):
-    title: str
-    amount: Decimal = strawberry.field(description="A decimal string, in `currency`.")
-    currency: str = strawberry.field(description="ISO 4217, e.g. USD.")
-    probability: int | None
-    opened: bool
-    closed_at: datetime | None = strawberry.field(description="When it was won or lost.")
-    created_at: datetime
-    updated_at: datetime
+    title: str | None = masked()
+    amount: Decimal | None = masked(description="A decimal string, in `currency`.")
+    currency: str | None = masked(description="ISO 4217, e.g. USD.")
+    probability: int | None = masked()
+    opened: bool | None = masked()
+    closed_at: datetime | None = masked(description="When it was won or lost.")
+    created_at: datetime | None = masked()
+    updated_at: datetime | None = masked()
     pipeline_pk: strawberry.Private[int]
     stage_pk: strawberry.Private[int]
     company_pk: strawberry.Private[int | None]
@@ -118,34 +122,54 @@ class Deal(Node):
     async def pipeline(self, info: Info) -> Pipeline:
         return await load_pipeline(info, self.pipeline_pk)
 
-    @strawberry.field
-    async def stage(self, info: Info) -> DealStage:
+    def facts(self) -> RecordFacts:
+        return RecordFacts(CrmEntity.DEAL, self.assigned_to_pk, bool(self.opened), self.stage_pk)
+
+    @strawberry.field(
+        description="What you may do with this deal, and which fields you may not see."
+    )
+    async def access(self, info: Info) -> RecordAccess:
+        return await record_access(info, self.facts())
+
+    @strawberry.field(
+        description="The stages you may move this deal to (its pipeline's, in order): "
+        "empty when you may not move it."
+    )
+    async def allowed_stages(self, info: Info) -> list[DealStage]:
+        rows = await record_access_rules.allowed_stages(
+            info.context, self.pipeline_pk, self.facts()
+        )
+        return [DealStage.of(row) for row in rows]
+
+    @strawberry.field(extensions=[Masked()])
+    async def stage(self, info: Info) -> DealStage | None:
         return await load_stage(info, self.stage_pk)
 
     @strawberry.field(
-        description="The stage's semantics: PROCESS (open), SUCCESS (won), FAILURE (lost)."
+        description="The stage's semantics: PROCESS (open), SUCCESS (won), FAILURE (lost).",
+        extensions=[Masked(covers=["stage"])],
     )
-    async def semantics(self, info: Info) -> Semantics:
+    async def semantics(self, info: Info) -> Semantics | None:
         return (await load_stage(info, self.stage_pk)).semantics
 
-    @strawberry.field
+    @strawberry.field(extensions=[Masked()], description="Null when you may not see it.")
     async def company(self, info: Info) -> CompanyRef | None:
         from schema.crm.companies import load_company
 
         return await load_company(info, self.company_pk)
 
-    @strawberry.field
-    async def contacts(self, info: Info) -> list[ContactRef]:
+    @strawberry.field(extensions=[Masked()], description="The contacts you may see.")
+    async def contacts(self, info: Info) -> list[ContactRef] | None:
         from schema.crm.contacts import Contact
 
         rows = await info.context.loader(deals.contacts_by_deal_id).load(self.pk)
         return [Contact.of(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(extensions=[Masked()])
     async def assigned_to(self, info: Info) -> UserRef | None:
         return await load_user(info, self.assigned_to_pk)
 
-    @strawberry.field
+    @strawberry.field(extensions=[Masked()])
     async def created_by(self, info: Info) -> UserRef | None:
         return await load_user(info, self.created_by_pk)
 
@@ -155,8 +179,10 @@ class Deal(Node):
 
         return await load_lead(info, self.source_lead_pk)
 
-    @strawberry.field(description="Every stage move, oldest first.")
-    async def stage_history(self, info: Info) -> list[DealStageMove]:
+    @strawberry.field(
+        description="Every stage move, oldest first.", extensions=[Masked(covers=["stage"])]
+    )
+    async def stage_history(self, info: Info) -> list[DealStageMove] | None:
         rows = await info.context.loader(deals.stage_moves_by_deal_id).load(self.pk)
         return [DealStageMove.of(row) for row in rows]
 
@@ -169,7 +195,8 @@ class Deal(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> TimelineConnection:
-        return await timeline_of(info, CrmEntity.DEAL, self.pk, first, after, last, before)
+        hidden = await record_hidden_fields(info, self.facts())
+        return await timeline_of(info, CrmEntity.DEAL, self.pk, hidden, first, after, last, before)
 
 
 async def load_deal(info: Info, pk: int | None) -> Deal | None:

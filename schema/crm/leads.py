@@ -13,6 +13,8 @@ from models.crm import CrmEntity
 from models.crm import Lead as LeadRow
 from resolvers.crm import conversion, leads
 from resolvers.crm.fields import LEAD_FIELDS
+from resolvers.crm.record_access import RecordFacts
+from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
     Communication,
@@ -25,6 +27,7 @@ from schema.crm.common import (
 )
 from schema.crm.dictionaries import LeadSource, LeadStatus, load_source, load_status
 from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, to_filter, to_order
+from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
 from schema.patch import id_or_null, required
 from schema.relay import (
@@ -49,23 +52,23 @@ DealRef = Annotated["Deal", strawberry.lazy("schema.crm.deals")]
 
 @strawberry.type
 class Lead(Node):
-    title: str
-    first_name: str
-    last_name: str
-    company_title: str
-    source_description: str
-    utm_source: str
-    utm_medium: str
-    utm_campaign: str
-    utm_content: str
-    utm_term: str
-    opened: bool
+    title: str | None = masked()
+    first_name: str | None = masked()
+    last_name: str | None = masked()
+    company_title: str | None = masked()
+    source_description: str | None = masked()
+    utm_source: str | None = masked()
+    utm_medium: str | None = masked()
+    utm_campaign: str | None = masked()
+    utm_content: str | None = masked()
+    utm_term: str | None = masked()
+    opened: bool | None = masked()
     is_repeat: bool = strawberry.field(
         description="A phone or e-mail matched an existing contact or company."
     )
     converted_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None = masked()
+    updated_at: datetime | None = masked()
     status_pk: strawberry.Private[int]
     source_pk: strawberry.Private[int | None]
     assigned_to_pk: strawberry.Private[int | None]
@@ -102,23 +105,32 @@ class Lead(Node):
             deal_pk=row.deal_id,
         )
 
-    @strawberry.field
-    async def status(self, info: Info) -> LeadStatus:
+    def facts(self) -> RecordFacts:
+        return RecordFacts(CrmEntity.LEAD, self.assigned_to_pk, bool(self.opened), self.status_pk)
+
+    @strawberry.field(
+        description="What you may do with this lead, and which fields you may not see."
+    )
+    async def access(self, info: Info) -> RecordAccess:
+        return await record_access(info, self.facts())
+
+    @strawberry.field(extensions=[Masked()])
+    async def status(self, info: Info) -> LeadStatus | None:
         return await load_status(info, self.status_pk)
 
-    @strawberry.field
+    @strawberry.field(extensions=[Masked()])
     async def source(self, info: Info) -> LeadSource | None:
         return await load_source(info, self.source_pk)
 
-    @strawberry.field
-    async def communications(self, info: Info) -> list[Communication]:
+    @strawberry.field(extensions=[Masked()])
+    async def communications(self, info: Info) -> list[Communication] | None:
         return await load_communications(info, CrmEntity.LEAD, self.pk)
 
-    @strawberry.field
+    @strawberry.field(extensions=[Masked()])
     async def assigned_to(self, info: Info) -> UserRef | None:
         return await load_user(info, self.assigned_to_pk)
 
-    @strawberry.field
+    @strawberry.field(extensions=[Masked()])
     async def created_by(self, info: Info) -> UserRef | None:
         return await load_user(info, self.created_by_pk)
 
@@ -149,7 +161,8 @@ class Lead(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> TimelineConnection:
-        return await timeline_of(info, CrmEntity.LEAD, self.pk, first, after, last, before)
+        hidden = await record_hidden_fields(info, self.facts())
+        return await timeline_of(info, CrmEntity.LEAD, self.pk, hidden, first, after, last, before)
 
 
 async def load_lead(info: Info, pk: int | None) -> Lead | None:

@@ -10,6 +10,7 @@ import strawberry
 from models.crm import CrmEntity, TimelineKind
 from models.crm import TimelineEntry as TimelineEntryRow
 from resolvers.crm import timeline
+from resolvers.crm.record_access import hide_values
 from resolvers.errors import BadInput
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
@@ -66,15 +67,17 @@ class TimelineEntry:
         return await load_activity(info, self.activity_pk)
 
     @classmethod
-    def of(cls, row: TimelineEntryRow) -> TimelineEntry:
+    def of(cls, row: TimelineEntryRow, hidden: frozenset[str] = frozenset()) -> TimelineEntry:
+        """``hidden``: the record's hidden fields; a change of one shows no values."""
+        shown = not hide_values(hidden, row.field)
         return cls(
             pk=row.id,
             kind=row.kind,
             created_at=row.created_at,
             body=row.body,
             field=row.field,
-            old_value=_readable(row.field, row.old_value),
-            new_value=_readable(row.field, row.new_value),
+            old_value=_readable(row.field, row.old_value) if shown else None,
+            new_value=_readable(row.field, row.new_value) if shown else None,
             author_pk=row.author_id,
             activity_pk=row.activity_id,
         )
@@ -104,6 +107,7 @@ async def timeline_of(
     info: Info,
     entity: CrmEntity,
     pk: int,
+    hidden: frozenset[str],
     first: int | None,
     after: str | None,
     last: int | None,
@@ -112,7 +116,7 @@ async def timeline_of(
     page = await timeline.timeline(
         info.context, entity, pk, page_request(first, after, last, before)
     )
-    return Connection.of(page, TimelineEntry.of)
+    return Connection.of(page, lambda row: TimelineEntry.of(row, hidden))
 
 
 @strawberry.type

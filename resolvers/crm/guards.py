@@ -1,0 +1,84 @@
+"""The write side of issue #4 for CRM commands: CREATE, UPDATE, DELETE and stage moves.
+
+A command first reads its record through ``visibility`` (an unreadable record is NOT_FOUND),
+then asks here; a readable record the viewer may not change is FORBIDDEN. The checks
+themselves are ``resolvers.access.checks``; this module turns rows and change logs into the
+envelopes and field names those checks take.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.policy import Envelope
+from models.crm import Deal
+from resolvers.access.checks import require_create, require_delete, require_move, require_update
+from resolvers.access.envelopes import CrmRecord, envelope_of
+from resolvers.context import RequestContext
+from resolvers.crm.timeline import Changes
+
+# Change-log names (GraphQL input names) that differ from the field-rule names of
+# ``auth.policy.entities.ENTITY_FIELDS`` (GraphQL output names).
+_RULE_FIELDS = {
+    "assignedToId": "assignedTo",
+    "statusId": "status",
+    "sourceId": "source",
+    "stageId": "stage",
+    "companyId": "company",
+    "companyIds": "companies",
+    "contactIds": "contacts",
+    "contactId": "contacts",
+    "createdById": "createdBy",
+}
+
+
+def rule_field(changed: str) -> str:
+    """The field-rule name of a field as the change log and the inputs name it."""
+    return _RULE_FIELDS.get(changed, changed)
+
+
+def rule_fields(changed: Iterable[str]) -> set[str]:
+    return {rule_field(name) for name in changed}
+
+
+async def guard_create(ctx: RequestContext, session: AsyncSession, record: CrmRecord) -> None:
+    """CREATE for the record as it is about to be stored (status and responsible set)."""
+    require_create(ctx.require_policy(), await envelope_of(session, record))
+
+
+async def guard_update(
+    ctx: RequestContext,
+    session: AsyncSession,
+    record: CrmRecord,
+    before: Envelope,
+    log: Changes,
+    also_touched: Sequence[str] = (),
+) -> None:
+    """UPDATE before and after, and no read-only field among those the change touches."""
+    touched = rule_fields([field for field, _old, _new in log.entries]) | set(also_touched)
+    after = await envelope_of(session, record)
+    require_update(ctx.require_policy(), before, after, touched)
+
+
+async def guard_update_allowed(
+    ctx: RequestContext, session: AsyncSession, record: CrmRecord
+) -> Envelope:
+    """UPDATE on the record as it is, before any change is made (FORBIDDEN early, so a
+    refused command does no work); returns the envelope for ``guard_update``."""
+    before = await envelope_of(session, record)
+    require_update(ctx.require_policy(), before, before, ())
+    return before
+
+
+async def guard_move(
+    ctx: RequestContext, session: AsyncSession, deal: Deal, stage_ids: Sequence[int], to: int
+) -> None:
+    """moveDeal: UPDATE before and after, and a transition the viewer's roles allow."""
+    envelope = await envelope_of(session, deal)
+    require_move(ctx.require_policy(), deal.pipeline_id, stage_ids, to, envelope)
+
+
+async def guard_delete(ctx: RequestContext, session: AsyncSession, record: CrmRecord) -> None:
+    require_delete(ctx.require_policy(), await envelope_of(session, record))

@@ -1,0 +1,71 @@
+"""What the viewer may do with, and see of, a CRM record already read: the ``access`` field,
+hidden-field masks and a deal's allowed stages.
+
+Records arrive here through ``visibility`` (so READ holds). A record's envelope needs its
+responsible user's department, which the per-request loader reads for a whole page in one
+statement; masks skip even that when no role of the viewer hides a field of the entity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auth.policy import Envelope
+from models.crm import CrmEntity, DealStage
+from resolvers.access.envelopes import department_paths_by_user_id
+from resolvers.context import RequestContext
+from resolvers.crm.dictionaries import stages_by_pipeline_id
+from resolvers.crm.guards import rule_field
+
+NOTHING: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """What a loaded record's envelope is made of, but the responsible user's department."""
+
+    entity: CrmEntity
+    responsible_id: int | None
+    opened: bool
+    # The lead status or deal stage; None for contacts and companies.
+    status_id: int | None
+
+
+async def envelope_of_record(ctx: RequestContext, facts: RecordFacts) -> Envelope:
+    path = await ctx.loader(department_paths_by_user_id).load(facts.responsible_id)
+    return Envelope(
+        entity=facts.entity,
+        responsible_id=facts.responsible_id,
+        responsible_department_path=path,
+        opened=facts.opened,
+        status_id=facts.status_id,
+    )
+
+
+def may_hide(ctx: RequestContext, entity: CrmEntity) -> bool:
+    return ctx.require_policy().may_hide(entity)
+
+
+async def hidden_fields(ctx: RequestContext, facts: RecordFacts) -> frozenset[str]:
+    """The record's fields the viewer may not see (GraphQL names): they resolve to null."""
+    if not may_hide(ctx, facts.entity):
+        return NOTHING
+    return ctx.require_policy().hidden_fields(await envelope_of_record(ctx, facts))
+
+
+async def allowed_stages(
+    ctx: RequestContext, pipeline_id: int, facts: RecordFacts
+) -> list[DealStage]:
+    """The stages of the deal's pipeline the viewer may move it to, in order."""
+    stages = await ctx.loader(stages_by_pipeline_id).load(pipeline_id)
+    envelope = await envelope_of_record(ctx, facts)
+    allowed = set(
+        ctx.require_policy().allowed_stages(pipeline_id, [stage.id for stage in stages], envelope)
+    )
+    return [stage for stage in stages if stage.id in allowed]
+
+
+def hide_values(hidden: frozenset[str], field: str) -> bool:
+    """Whether a timeline field change of ``field`` (its change-log name) must not show its
+    old and new values."""
+    return rule_field(field) in hidden

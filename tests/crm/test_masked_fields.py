@@ -1,0 +1,38 @@
+"""Field rules name GraphQL fields (``ENTITY_FIELDS``); each must exist on its CRM type, be
+nullable (a hidden field is null) and be masked."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import GraphQLNonNull, GraphQLObjectType
+from strawberry.types.base import StrawberryObjectDefinition
+
+from auth.policy import ENTITY_FIELDS
+from models.crm import CrmEntity
+from schema import build_schema
+from schema.crm.masking import Masked
+from tests.crm.access_table import TYPE_NAMES
+
+# Field-rule names without a field of that name on the type (nothing to mask there).
+ABSENT = {(CrmEntity.DEAL, "communications"), (CrmEntity.CONTACT, "deals")}
+
+
+@pytest.mark.parametrize("entity", list(CrmEntity), ids=lambda entity: entity.value)
+def test_every_ruled_field_is_nullable_and_masked(entity: CrmEntity) -> None:
+    schema = build_schema()
+    graphql_type = schema._schema.get_type(TYPE_NAMES[entity])
+    assert isinstance(graphql_type, GraphQLObjectType)
+    definition = schema.get_type_by_name(TYPE_NAMES[entity])
+    assert isinstance(definition, StrawberryObjectDefinition)
+    masked = {
+        schema.config.name_converter.get_graphql_name(field)
+        for field in definition.fields
+        if any(isinstance(extension, Masked) for extension in field.extensions)
+    }
+    for name in sorted(ENTITY_FIELDS[entity]):
+        if (entity, name) in ABSENT:
+            assert name not in graphql_type.fields
+            continue
+        assert name in graphql_type.fields, name
+        assert not isinstance(graphql_type.fields[name].type, GraphQLNonNull), name
+        assert name in masked, name
