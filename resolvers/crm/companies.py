@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crm import Company, Contact, ContactCompany, CrmEntity
 from resolvers.context import RequestContext
+from resolvers.crm import events
 from resolvers.crm.common import (
     MAX_NAME,
     MAX_TEXT,
@@ -177,6 +178,7 @@ async def create_company(ctx: RequestContext, new: NewCompany) -> Company:
     checked = check_new_company(new)
     async with ctx.db() as session:
         company = await insert_company(ctx, session, checked, viewer.user_id)
+        await events.company_created(session, ctx, company)
         await session.commit()
     ctx.forget_loaded()
     return company
@@ -215,6 +217,7 @@ async def update_company(ctx: RequestContext, company_id: int, changes: CompanyC
             old = await replace_communications(session, CrmEntity.COMPANY, company.id, items)
             log.note("communications", old, summary(items))
         write_changes(session, CrmEntity.COMPANY, company.id, viewer.user_id, log)
+        await events.company_updated(session, ctx, company, log)
         await session.commit()
     ctx.forget_loaded()
     return company
@@ -249,6 +252,7 @@ async def delete_company(ctx: RequestContext, company_id: int) -> int:
             raise NotFound(f"No company with id {company_id}", field="id")
         await forget_record(session, CrmEntity.COMPANY, company.id)
         await session.delete(company)
+        await events.company_deleted(session, ctx, company)
         await session.commit()
     ctx.forget_loaded()
     return company_id

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crm import Company, Contact, ContactCompany, CrmEntity
 from resolvers.context import RequestContext
+from resolvers.crm import events
 from resolvers.crm.common import (
     MAX_NAME,
     MAX_TITLE,
@@ -166,6 +167,7 @@ async def create_contact(ctx: RequestContext, new: NewContact) -> Contact:
     checked = check_new_contact(new)
     async with ctx.db() as session:
         contact = await insert_contact(ctx, session, checked, viewer.user_id)
+        await events.contact_created(session, ctx, contact)
         await session.commit()
     ctx.forget_loaded()
     return contact
@@ -200,6 +202,7 @@ async def update_contact(ctx: RequestContext, contact_id: int, changes: ContactC
             old = await replace_communications(session, CrmEntity.CONTACT, contact.id, items)
             log.note("communications", old, summary(items))
         write_changes(session, CrmEntity.CONTACT, contact.id, viewer.user_id, log)
+        await events.contact_updated(session, ctx, contact, log)
         await session.commit()
     ctx.forget_loaded()
     return contact
@@ -234,6 +237,7 @@ async def delete_contact(ctx: RequestContext, contact_id: int) -> int:
             raise NotFound(f"No contact with id {contact_id}", field="id")
         await forget_record(session, CrmEntity.CONTACT, contact.id)
         await session.delete(contact)
+        await events.contact_deleted(session, ctx, contact)
         await session.commit()
     ctx.forget_loaded()
     return contact_id

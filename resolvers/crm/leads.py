@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crm import CrmEntity, Lead, LeadSource, LeadStatus, Semantics
 from resolvers.context import RequestContext
+from resolvers.crm import events
 from resolvers.crm.common import (
     MAX_NAME,
     MAX_TEXT,
@@ -154,6 +155,7 @@ async def create_lead(ctx: RequestContext, new: NewLead) -> Lead:
         session.add(lead)
         await session.flush()
         await replace_communications(session, CrmEntity.LEAD, lead.id, communications)
+        await events.lead_created(session, ctx, lead)
         await session.commit()
     ctx.forget_loaded()
     return lead
@@ -193,6 +195,7 @@ async def update_lead(ctx: RequestContext, lead_id: int, changes: LeadChanges) -
             log.note("communications", old, summary(items))
             lead.is_repeat = await matches_existing_customer(session, items)
         write_changes(session, CrmEntity.LEAD, lead.id, viewer.user_id, log)
+        await events.lead_updated(session, ctx, lead, log)
         await session.commit()
     ctx.forget_loaded()
     return lead
@@ -206,6 +209,7 @@ async def delete_lead(ctx: RequestContext, lead_id: int) -> int:
             raise NotFound(f"No lead with id {lead_id}", field="id")
         await forget_record(session, CrmEntity.LEAD, lead.id)
         await session.delete(lead)
+        await events.lead_deleted(session, ctx, lead)
         await session.commit()
     ctx.forget_loaded()
     return lead_id

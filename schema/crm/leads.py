@@ -25,6 +25,7 @@ from schema.crm.common import (
 )
 from schema.crm.dictionaries import LeadSource, LeadStatus, load_source, load_status
 from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, to_filter, to_order
+from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.timeline import TimelineConnection, timeline_of
 from schema.patch import id_or_null, required
 from schema.relay import (
@@ -73,6 +74,8 @@ class Lead(Node):
     contact_pk: strawberry.Private[int | None]
     company_pk: strawberry.Private[int | None]
     deal_pk: strawberry.Private[int | None]
+
+    tasks = linked_tasks_field(CrmEntity.LEAD)
 
     @classmethod
     def of(cls, row: LeadRow) -> Lead:
