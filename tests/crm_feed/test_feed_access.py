@@ -146,3 +146,54 @@ def _pk(global_id: str) -> str:
 async def _event_count(session_factory: SessionFactory) -> int:
     async with session_factory() as session:
         return int(await session.scalar(select(func.count()).select_from(Event)) or 0)
+
+
+HIDE_STAGE = """mutation($role: ID!) {
+  setFieldRule(roleId: $role, entity: DEAL, field: "stage", rule: HIDDEN) { id }
+}"""
+ROLE_ID = "{ roles(first: 5) { edges { node { id name } } } }"
+
+
+async def test_a_hidden_field_hides_every_key_that_reveals_it(
+    company: Company, users: Users
+) -> None:
+    world = await sales_world(company, users)
+    roles = (await world.ada.data(ROLE_ID))["roles"]["edges"]
+    role = next(edge["node"]["id"] for edge in roles if edge["node"]["name"] == "Deal reader")
+    await world.ada.data(HIDE_STAGE, {"role": role})
+    deal = await create_deal(world.ada, "Quiet", company.nina.id)
+    await move_deal(world.ada, deal, won_stage(deal))
+    moved, created = await deal_feed(world.nina)
+    assert moved["kind"] == "DEAL_STAGE_MOVED"
+    assert set(moved["changes"]) == {"closedAt"}
+    assert "stageId" not in created["changes"]
+    assert created["changes"]["title"] == [None, "Quiet"]
+
+
+async def test_a_conversion_records_what_it_made_and_linked(admin: GraphQLClient) -> None:
+    lead = await admin.data('mutation { createLead(input: {title: "Big fish"}) { id } }')
+    converted = await admin.data(
+        "mutation($id: ID!) { convertLead(id: $id, input: {createContact: true, "
+        "createDeal: true}) { contact { id } deal { id } } }",
+        {"id": lead["createLead"]["id"]},
+    )
+    data = await admin.data(
+        "{ feed(first: 10) { edges { node { kind changes subject { __typename } } } } }"
+    )
+    events = [edge["node"] for edge in data["feed"]["edges"]]
+    assert [event["kind"] for event in events] == [
+        "LEAD_CONVERTED",
+        "CONTACT_CREATED",
+        "DEAL_CREATED",
+        "LEAD_CREATED",
+    ]
+    changes = events[0]["changes"]
+    assert changes["companyId"] == [None, None]
+    assert gid("Contact", changes["contactId"][1]) == converted["convertLead"]["contact"]["id"]
+    assert gid("Deal", changes["dealId"][1]) == converted["convertLead"]["deal"]["id"]
+    assert [event["subject"]["__typename"] for event in events] == [
+        "Lead",
+        "Contact",
+        "Deal",
+        "Lead",
+    ]
