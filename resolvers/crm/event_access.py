@@ -22,17 +22,20 @@ from models.crm import CrmEntity
 CRM_SCOPES = frozenset(entity.value for entity in CrmEntity)
 
 # Keys of an event's ``changes`` that are not themselves GraphQL field names, mapped to the
-# field whose rule governs them (field rules name GraphQL fields: auth/policy/entities.py).
-_GOVERNING_FIELD = {
-    "assignedToId": "assignedTo",
-    "statusId": "status",
-    "sourceId": "source",
-    "stageId": "stage",
-    "semantics": "stage",
-    "outcome": "stage",
-    "companyId": "company",
-    "companyIds": "companies",
-    "contactIds": "contacts",
+# fields whose rules govern them (field rules name GraphQL fields: auth/policy/entities.py):
+# the key is hidden when any of them is.
+_GOVERNING_FIELDS = {
+    "assignedToId": frozenset({"assignedTo"}),
+    "statusId": frozenset({"status"}),
+    "sourceId": frozenset({"source"}),
+    "stageId": frozenset({"stage"}),
+    "semantics": frozenset({"stage"}),
+    "outcome": frozenset({"stage"}),
+    "companyId": frozenset({"company"}),
+    "companyIds": frozenset({"companies"}),
+    "contactIds": frozenset({"contacts"}),
+    # A deleted record's name: its title, or a contact's first and last name.
+    "name": frozenset({"title", "firstName", "lastName"}),
 }
 
 
@@ -95,5 +98,5 @@ def masked_changes(
     return {
         key: value
         for key, value in changes.items()
-        if key not in hidden and _GOVERNING_FIELD.get(key) not in hidden
+        if key not in hidden and not hidden & _GOVERNING_FIELDS.get(key, frozenset())
     }

@@ -214,8 +214,8 @@ async def _updated(
 
 
 async def _deleted(session: AsyncSession, ctx: RequestContext, record: CrmRecord) -> None:
-    name = getattr(record, "title", None) or getattr(record, "last_name", None)
-    await _record(session, ctx, _DELETED[type(record)], record, {"title": [name, None]})
+    """Names what is gone: the record can no longer be loaded as the event's subject."""
+    await _record(session, ctx, _DELETED[type(record)], record, {"name": [_name_of(record), None]})
 
 
 async def _record(
@@ -250,15 +250,16 @@ async def _tell_assignee(
     if responsible is None or responsible == actor_id or responsible in set(already_told):
         return set()
     entity = _SUBJECT_TYPE[type(record)]
-    name = getattr(record, "title", None) or _person(record)
-    text = f"{await actor_name(session, actor_id)} assigned {entity.lower()} {name} to you"
+    actor = await actor_name(session, actor_id)
+    text = f"{actor} assigned {entity.lower()} {_name_of(record)} to you"
     subject = (entity, record.id)
     return await notify(session, [responsible], _ASSIGNED[type(record)], subject, actor_id, text)
 
 
-def _person(record: CrmRecord) -> str:
-    parts = (getattr(record, "first_name", None), getattr(record, "last_name", None))
-    return " ".join(part for part in parts if part)
+def _name_of(record: CrmRecord) -> str:
+    if isinstance(record, Contact):
+        return " ".join(part for part in (record.first_name, record.last_name) if part)
+    return record.title
 
 
 def _changes_of(log: Changes) -> dict[str, list[Any]]:

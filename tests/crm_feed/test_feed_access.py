@@ -197,3 +197,18 @@ async def test_a_conversion_records_what_it_made_and_linked(admin: GraphQLClient
         "Deal",
         "Lead",
     ]
+
+
+async def test_a_deleted_deal_reaches_live_readers_and_leaves_the_feed(
+    app: Starlette, company: Company, users: Users
+) -> None:
+    world = await sales_world(company, users)
+    deal = await create_deal(world.ada, "Gone soon", company.nina.id)
+    async with serve(app) as server:
+        nina = await server.login(company.nina.email)
+        async with Subscription.open(server, nina, LIVE_FEED) as nina_feed:
+            await asyncio.sleep(0.2)
+            await world.ada.data("mutation($id: ID!) { deleteDeal(id: $id) }", {"id": deal["id"]})
+            deleted = (await nina_feed.next())["feed"]
+            assert deleted == {"kind": "DEAL_DELETED", "changes": {"name": ["Gone soon", None]}}
+    assert await deal_feed(world.nina) == []
