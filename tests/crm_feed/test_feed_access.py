@@ -212,3 +212,17 @@ async def test_a_deleted_deal_reaches_live_readers_and_leaves_the_feed(
             deleted = (await nina_feed.next())["feed"]
             assert deleted == {"kind": "DEAL_DELETED", "changes": {"name": ["Gone soon", None]}}
     assert await deal_feed(world.nina) == []
+
+
+async def test_events_from_before_a_viewer_could_read_the_deal_show_no_values(
+    company: Company, users: Users
+) -> None:
+    world = await sales_world(company, users)
+    deal = await create_deal(world.ada, "Handed over", company.ada.id)
+    await world.ada.data(
+        "mutation($id: ID!, $to: ID) { updateDeal(id: $id, input: {assignedToId: $to}) { id } }",
+        {"id": deal["id"], "to": gid("User", company.nina.id)},
+    )
+    updated, created = await deal_feed(world.nina)
+    assert updated["changes"]["assignedToId"] == [str(company.ada.id), str(company.nina.id)]
+    assert created["kind"] == "DEAL_CREATED" and created["changes"] == {}
