@@ -22,6 +22,7 @@ from crmhub.database import create_engine, create_session_factory
 from crmhub.demo_access import ensure_demo_access
 from crmhub.demo_collaboration import load_collaboration_demo
 from crmhub.demo_crm import load_demo_crm
+from crmhub.demo_crm_activity import load_crm_activity_demo
 from crmhub.settings import Settings
 from models import Department, User
 from resolvers import users
@@ -91,6 +92,7 @@ async def load_demo(settings: Settings, *, only_if_empty: bool = False) -> bool:
     services = Services(session_factory=create_session_factory(engine), auth=auth_config(settings))
     try:
         added_collaboration = await load_collaboration_demo(services)
+        added_collaboration = await load_crm_activity_demo(services) or added_collaboration
     finally:
         await engine.dispose()
     return added or added_collaboration

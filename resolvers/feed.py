@@ -6,20 +6,28 @@ the event. Why: one rule for lists, node(id) and the feed, so they can never dis
 feed follows today's truth (someone removed from a task stops seeing its history, a deleted
 post's entries disappear with it); and the predicates already sit on indexes. The envelope is
 for live subscribers, who must decide in memory without a query per event.
+
+CRM events follow the same idea with the access policy: the record (the scope) must pass the
+viewer's read filter now, and the fields the viewer's roles hide on the record as the event
+left it are dropped from ``changes`` (resolvers/crm/event_access.py), in memory per event.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
-from auth.viewer import Viewer
+from auth.policy import CompiledPolicy
 from models import Event
 from resolvers.context import RequestContext
+from resolvers.crm.event_access import masked_changes, visible_crm_events
 from resolvers.errors import NotFound
 from resolvers.pagination import Page, PageRequest, SortKey, encode_cursor, fetch_page
 from resolvers.posts.access import visible_post_ids
 from resolvers.tasks.access import visible_task_ids
 from subscriptions.events import EventKind
+from subscriptions.records import EventRecord
 
 # Only the seq, so that a live ``feed(after:)`` subscription can resume from any edge.
 FEED_KEYS = [SortKey(Event.seq, descending=True)]
@@ -29,29 +37,45 @@ def feed_cursor(seq: int) -> str:
     return encode_cursor([seq])
 
 
-def visible_event(viewer: Viewer) -> ColumnElement[bool]:
+def visible_event(policy: CompiledPolicy) -> ColumnElement[bool]:
+    viewer = policy.viewer
     return or_(
         and_(Event.scope_type == "POST", Event.scope_id.in_(visible_post_ids(viewer))),
         and_(Event.scope_type == "TASK", Event.scope_id.in_(visible_task_ids(viewer))),
+        visible_crm_events(policy),
     )
 
 
-async def get_event(ctx: RequestContext, seq: int) -> Event:
-    viewer = ctx.require_viewer()
+def as_seen(policy: CompiledPolicy, event: Event | EventRecord) -> EventRecord:
+    """A detached copy of the event with the fields hidden from the viewer left out (never
+    the row itself: a masked row could be flushed back)."""
+    record = event if isinstance(event, EventRecord) else EventRecord.of(event)
+    return replace(record, changes=masked_changes(policy, record.envelope, record.changes))
+
+
+async def get_event(ctx: RequestContext, seq: int) -> EventRecord:
+    policy = ctx.require_policy()
     async with ctx.db() as session:
         event = (
-            await session.execute(select(Event).where(Event.seq == seq, visible_event(viewer)))
+            await session.execute(select(Event).where(Event.seq == seq, visible_event(policy)))
         ).scalar_one_or_none()
     if event is None:
         raise NotFound(f"No feed event with id {seq}", field="id")
-    return event
+    return as_seen(policy, event)
 
 
 async def list_feed(
     ctx: RequestContext, kinds: frozenset[EventKind], page: PageRequest
-) -> Page[Event]:
-    viewer = ctx.require_viewer()
-    statement: Select[tuple[Event]] = select(Event).where(visible_event(viewer))
+) -> Page[EventRecord]:
+    policy = ctx.require_policy()
+    statement: Select[tuple[Event]] = select(Event).where(visible_event(policy))
     if kinds:
         statement = statement.where(Event.kind.in_([kind.value for kind in kinds]))
-    return await fetch_page(ctx, statement, FEED_KEYS, page)
+    found = await fetch_page(ctx, statement, FEED_KEYS, page)
+    return Page(
+        items=[as_seen(policy, event) for event in found.items],
+        cursors=found.cursors,
+        has_next_page=found.has_next_page,
+        has_previous_page=found.has_previous_page,
+        count_total=found.count_total,
+    )

@@ -3,7 +3,9 @@
 A subscriber's facts (its departments, the departments it heads) are read once when it
 subscribes; every event is then checked against the envelope stored with it, without a
 query, so one event reaching N subscribers costs the pump's one read, not N. The checks
-mirror the SQL predicates of resolvers/posts/access.py and resolvers/tasks/access.py.
+mirror the SQL predicates of resolvers/posts/access.py and resolvers/tasks/access.py; CRM
+events are judged by the subscriber's compiled access policy (``policy.allows(READ, …)`` on
+the stored envelope) and lose the fields it hides, like the ``feed`` query's.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from auth.policy import CompiledPolicy
 from auth.viewer import Viewer
 from models import Department
 from resolvers.context import RequestContext
+from resolvers.crm.event_access import CRM_SCOPES, sees_crm_event
 from resolvers.errors import Conflict, Forbidden, RateLimited, Unauthenticated
-from resolvers.feed import FEED_KEYS
+from resolvers.feed import FEED_KEYS, as_seen
 from resolvers.notifications import LiveNotification
 from resolvers.pagination import decode_cursor
 from subscriptions.hub import Closed, Overflowed
@@ -40,6 +44,9 @@ class Audience:
     ancestry: frozenset[int]
     # Paths of the departments the viewer heads: it sees tasks of people in them and below.
     headed_paths: tuple[str, ...]
+    # Compiled when the subscription opened: a later change of roles applies to the next
+    # subscription (role changes do not revoke open ones yet; see docs/collaboration.md).
+    policy: CompiledPolicy
 
     def sees(self, envelope: dict[str, Any]) -> bool:
         if self.is_admin:
@@ -49,6 +56,8 @@ class Audience:
             return self._sees_post(envelope)
         if entity == "TASK":
             return self._sees_task(envelope)
+        if entity in CRM_SCOPES:
+            return sees_crm_event(self.policy, envelope)
         return False  # unknown kinds of record stay private by default
 
     def _sees_post(self, envelope: dict[str, Any]) -> bool:
@@ -73,7 +82,7 @@ async def audience_of(ctx: RequestContext, viewer: Viewer) -> Audience:
         )
         paths = tuple(headed)
     ancestry = frozenset(int(part) for part in viewer.department_path.split("/") if part)
-    return Audience(viewer.user_id, viewer.is_admin, ancestry, paths)
+    return Audience(viewer.user_id, viewer.is_admin, ancestry, paths, ctx.require_policy())
 
 
 async def feed_stream(
@@ -97,7 +106,7 @@ async def feed_stream(
     )
     async with ended_on_close(ctx), aclosing(stream):
         async for record in stream:
-            yield record
+            yield as_seen(audience.policy, record)
             await ctx.release()
 
 

@@ -60,7 +60,9 @@ async def fetch_feed_event(info: Info, pk: int) -> FeedEvent:
 
 @strawberry.type
 class FeedQueries:
-    @strawberry.field(description="What happened in posts and tasks the viewer sees, newest first.")
+    @strawberry.field(
+        description="What happened in posts, tasks and CRM records the viewer sees, newest first."
+    )
     async def feed(
         self,
         info: Info,

@@ -1,4 +1,4 @@
-"""What a notification or a feed event is about: a post, a comment or a task."""
+"""What a notification or a feed event is about: a post, a comment, a task or a CRM record."""
 
 from __future__ import annotations
 
@@ -6,15 +6,24 @@ from typing import Annotated
 
 import strawberry
 
+from models.crm import CrmEntity
 from resolvers import comments
 from resolvers.posts import queries as posts
 from resolvers.tasks import queries as tasks
 from schema.comments import Comment
 from schema.context import Info
+from schema.crm.companies import Company
+from schema.crm.contacts import Contact
+from schema.crm.deals import Deal
+from schema.crm.leads import Lead
+from schema.crm_items import load_crm_item
 from schema.posts import Post
 from schema.tasks import Task
 
-Subject = Annotated[Post | Comment | Task, strawberry.union("Subject")]
+Subject = Annotated[
+    Post | Comment | Task | Lead | Contact | Company | Deal, strawberry.union("Subject")
+]
+CRM_SUBJECT_TYPES = frozenset(entity.value for entity in CrmEntity)
 
 
 async def load_subject(info: Info, subject_type: str, pk: int) -> Subject | None:
@@ -28,4 +37,6 @@ async def load_subject(info: Info, subject_type: str, pk: int) -> Subject | None
     if subject_type == "TASK":
         task = await info.context.loader(tasks.tasks_by_id).load(pk)
         return Task.of(task) if task else None
+    if subject_type in CRM_SUBJECT_TYPES:
+        return await load_crm_item(info, CrmEntity(subject_type), pk)
     return None

@@ -6,8 +6,11 @@ from datetime import datetime
 
 import strawberry
 
+from resolvers.patch import MISSING
 from resolvers.tasks import checklist, commands, rules
+from resolvers.tasks.commands import CRM_ITEMS_FIELD
 from schema.context import Info
+from schema.crm_items import decode_crm_item_ids
 from schema.patch import id_or_null, nullable, required
 from schema.relay import decode_id, decode_optional_id
 from schema.tasks import ChecklistItem, Task
@@ -29,6 +32,10 @@ class TaskInput:
         default=False, description="The responsible's completion waits for the creator's approval."
     )
     parent_id: strawberry.ID | None = None
+    crm_item_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Leads, contacts, companies or deals the task is about (ones you may read).",
+    )
 
 
 @strawberry.input
@@ -43,6 +50,9 @@ class TaskPatch:
     tags: list[str] | None = strawberry.UNSET
     require_approval: bool | None = strawberry.UNSET
     parent_id: strawberry.ID | None = strawberry.UNSET
+    crm_item_ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces the task's CRM links; null or [] clears."
+    )
 
 
 def _user_ids(ids: list[strawberry.ID], field: str) -> list[int]:
@@ -73,6 +83,11 @@ def _patch(input: TaskPatch) -> commands.TaskChanges:
         tags=required(input.tags, "tags"),
         require_approval=required(input.require_approval, "requireApproval"),
         parent_id=id_or_null(input.parent_id, "Task", "parentId"),
+        crm_items=(
+            MISSING
+            if input.crm_item_ids is strawberry.UNSET
+            else decode_crm_item_ids(input.crm_item_ids or [], CRM_ITEMS_FIELD)
+        ),
     )
 
 
@@ -95,6 +110,7 @@ class TaskMutations:
             tags=input.tags,
             require_approval=input.require_approval,
             parent_id=decode_optional_id(input.parent_id, "Task", "parentId"),
+            crm_items=decode_crm_item_ids(input.crm_item_ids, CRM_ITEMS_FIELD),
         )
         return Task.of(await commands.create_task(info.context, new))
 

@@ -10,6 +10,7 @@ import strawberry
 
 from models import ChecklistItem as ChecklistItemRow
 from models import Task as TaskRow
+from models.crm import CrmEntity
 from resolvers import comments, users
 from resolvers.tasks import queries, rules
 from schema.context import Info
@@ -25,8 +26,11 @@ from schema.users import User, load_user
 
 if TYPE_CHECKING:
     from schema.comments import Comment
+    from schema.crm_items import CrmItem
 
 CommentRef = Annotated["Comment", strawberry.lazy("schema.comments")]
+# Lazy both ways: the CRM types list their tasks.
+CrmItemRef = Annotated["CrmItem", strawberry.lazy("schema.crm_items")]
 
 # The resolvers' enums serve as the GraphQL enums, so there is one list of values.
 strawberry.enum(rules.TaskStatus, description="Where a task is in its workflow.")
@@ -141,6 +145,12 @@ class Task(Node):
         rows = await info.context.loader(queries.subtasks_by_parent_id).load(self.pk)
         return [Task.of(row) for row in rows]
 
+    @strawberry.field(description="Linked CRM records the viewer may read.")
+    async def crm_items(self, info: Info) -> list[CrmItemRef]:
+        from schema.crm_items import load_crm_items_of_task
+
+        return await load_crm_items_of_task(info, self.pk)
+
     @strawberry.field(description="Oldest first.")
     async def comments(self, info: Info) -> list[CommentRef]:
         from schema.comments import Comment
@@ -171,6 +181,9 @@ class TaskFilter:
     tag: str | None = None
     parent_id: strawberry.ID | None = None
     search: str | None = strawberry.field(default=None, description="Part of the title.")
+    crm_item_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Tasks linked to this lead, contact, company or deal."
+    )
 
 
 @strawberry.input
@@ -204,9 +217,16 @@ class TaskQueries:
                 tag=filter.tag,
                 parent_id=decode_optional_id(filter.parent_id, "Task", "parentId"),
                 search=filter.search,
+                crm_item=_crm_item(filter.crm_item_id),
             ),
             [(order.field, order.direction is OrderDirection.DESC) for order in order_by or []]
             or [(queries.TaskOrderField.CREATED_AT, True)],
             page_request(first, after, last, before),
         )
         return Connection.of(page, Task.of)
+
+
+def _crm_item(global_id: strawberry.ID | None) -> tuple[CrmEntity, int] | None:
+    from schema.crm_items import decode_crm_item_id
+
+    return None if global_id is None else decode_crm_item_id(global_id, "crmItemId")

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crm import Company, Contact, ContactCompany, CrmEntity
 from resolvers.context import RequestContext
+from resolvers.crm import events
 from resolvers.crm.common import (
     MAX_NAME,
     MAX_TITLE,
@@ -168,6 +169,7 @@ async def create_contact(ctx: RequestContext, new: NewContact) -> Contact:
     checked = check_new_contact(new)
     async with ctx.db() as session:
         contact = await insert_contact(ctx, session, checked, viewer.user_id)
+        await events.contact_created(session, ctx, contact)
         await session.commit()
     ctx.forget_loaded()
     return contact
@@ -204,6 +206,7 @@ async def update_contact(ctx: RequestContext, contact_id: int, changes: ContactC
             log.note("communications", old, summary(items))
         await guard_update(ctx, session, contact, before, log)
         write_changes(session, CrmEntity.CONTACT, contact.id, viewer.user_id, log)
+        await events.contact_updated(session, ctx, contact, log)
         await session.commit()
     ctx.forget_loaded()
     return contact
@@ -239,6 +242,7 @@ async def delete_contact(ctx: RequestContext, contact_id: int) -> int:
         await guard_delete(ctx, session, contact)
         await forget_record(session, CrmEntity.CONTACT, contact.id)
         await session.delete(contact)
+        await events.contact_deleted(session, ctx, contact)
         await session.commit()
     ctx.forget_loaded()
     return contact_id

@@ -20,6 +20,7 @@ from models.crm import (
     Semantics,
 )
 from resolvers.context import RequestContext
+from resolvers.crm import events
 from resolvers.crm.communications import NewCommunication
 from resolvers.crm.companies import NewCompany, check_new_company, insert_company
 from resolvers.crm.contacts import NewContact, check_new_contact, insert_contact
@@ -111,6 +112,7 @@ async def convert_lead(ctx: RequestContext, lead_id: int, conversion: Conversion
         lead.deal_id = deal.id if deal else None
         await guard_update(ctx, session, lead, before, log)
         write_changes(session, CrmEntity.LEAD, lead.id, viewer.user_id, log)
+        await events.lead_converted(session, ctx, lead, log, contact, company, deal)
         await session.commit()
     ctx.forget_loaded()
     return Converted(lead=lead, contact=contact, company=company, deal=deal)

@@ -23,6 +23,7 @@ from models.crm import (
     Semantics,
 )
 from resolvers.context import RequestContext
+from resolvers.crm import events
 from resolvers.crm.common import (
     MAX_TITLE,
     currency,
@@ -170,6 +171,7 @@ async def create_deal(ctx: RequestContext, new: NewDeal) -> Deal:
     checked = check_new_deal(new)
     async with ctx.db() as session:
         deal = await insert_deal(ctx, session, checked, viewer.user_id)
+        await events.deal_created(session, ctx, deal)
         await session.commit()
     ctx.forget_loaded()
     return deal
@@ -284,6 +286,7 @@ async def update_deal(ctx: RequestContext, deal_id: int, changes: DealChanges) -
             await _replace_contacts(ctx, session, deal.id, changes.contact_ids, log)
         await guard_update(ctx, session, deal, before, log)
         write_changes(session, CrmEntity.DEAL, deal.id, viewer.user_id, log)
+        await events.deal_updated(session, ctx, deal, log)
         await session.commit()
     ctx.forget_loaded()
     return deal
@@ -343,6 +346,7 @@ async def move_deal(ctx: RequestContext, deal_id: int, stage_id: int) -> Deal:
             )
         )
         write_changes(session, CrmEntity.DEAL, deal.id, viewer.user_id, log)
+        await events.deal_stage_moved(session, ctx, deal, old_stage, stage, log)
         await session.commit()
     ctx.forget_loaded()
     return deal
@@ -367,6 +371,7 @@ async def delete_deal(ctx: RequestContext, deal_id: int) -> int:
         await guard_delete(ctx, session, deal)
         await forget_record(session, CrmEntity.DEAL, deal.id)
         await session.delete(deal)
+        await events.deal_deleted(session, ctx, deal)
         await session.commit()
     ctx.forget_loaded()
     return deal_id

@@ -12,6 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.viewer import Viewer
 from models import Task, TaskMember, TaskTag, User, utcnow
 from resolvers.context import RequestContext
+from resolvers.crm.task_links import (
+    CrmKey,
+    check_crm_items,
+    crm_keys_of_task,
+    replace_crm_links,
+)
 from resolvers.errors import BadInput, Conflict, Forbidden, NotFound
 from resolvers.notifications import NotificationKind, actor_name, notify
 from resolvers.patch import MISSING, Missing
@@ -40,6 +46,7 @@ MAX_DESCRIPTION = 20_000
 MAX_TAG = 100
 MAX_TAGS = 20
 MAX_MEMBERS = 50
+CRM_ITEMS_FIELD = "crmItemIds"
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class NewTask:
     tags: list[str] = field(default_factory=list)
     require_approval: bool = False
     parent_id: int | None = None
+    crm_items: list[CrmKey] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,7 @@ class TaskChanges:
     tags: list[str] | Missing = MISSING
     require_approval: bool | Missing = MISSING
     parent_id: int | Missing | None = MISSING
+    crm_items: list[CrmKey] | Missing = MISSING
 
 
 async def create_task(ctx: RequestContext, new: NewTask) -> Task:
@@ -97,8 +106,10 @@ async def create_task(ctx: RequestContext, new: NewTask) -> Task:
         if new.parent_id is not None:
             await load_visible_task(session, viewer, new.parent_id, "parentId")
             task.parent_id = new.parent_id
+        crm_items = await _checked_crm_items(ctx, session, new.crm_items)
         session.add(task)
         await session.flush()
+        await replace_crm_links(session, task.id, crm_items)
         _add_members(session, task.id, members)
         session.add_all(TaskTag(task_id=task.id, tag=tag) for tag in tags)
         created: Changes = {"title": [None, task.title], "status": [None, task.status]}
@@ -131,6 +142,8 @@ async def update_task(ctx: RequestContext, task_id: int, changes: TaskChanges) -
             old_tags = await _replace_tags(session, task.id, tags)
             if old_tags != tags:
                 changed["tags"] = [old_tags, tags]
+        if isinstance(changes.crm_items, list):
+            await _relink_crm_items(ctx, session, task.id, changes.crm_items, changed)
         if changed:
             task.updated_at = utcnow()
             await record_task_event(
@@ -345,3 +358,33 @@ async def _notify_assigned(
             viewer.user_id,
             f"{name} {phrase} “{task.title}”",
         )
+
+
+async def _relink_crm_items(
+    ctx: RequestContext,
+    session: AsyncSession,
+    task_id: int,
+    wanted: list[CrmKey],
+    changed: Changes,
+) -> None:
+    """Replaces the task's CRM links; the event names them as ENTITY:id."""
+    keys = await _checked_crm_items(ctx, session, wanted)
+    old = await crm_keys_of_task(session, task_id)
+    if sorted(old, key=_key_text) == sorted(keys, key=_key_text):
+        return
+    await replace_crm_links(session, task_id, keys)
+    changed["crmItems"] = [[_key_text(key) for key in old], [_key_text(key) for key in keys]]
+
+
+async def _checked_crm_items(
+    ctx: RequestContext, session: AsyncSession, keys: list[CrmKey]
+) -> list[CrmKey]:
+    """The links the creator may make: records they may READ. No links need no policy, so
+    callers outside GraphQL (the demo) may create plain tasks without one."""
+    if not keys:
+        return []
+    return await check_crm_items(session, ctx.require_policy(), keys, CRM_ITEMS_FIELD)
+
+
+def _key_text(key: CrmKey) -> str:
+    return f"{key[0].value}:{key[1]}"

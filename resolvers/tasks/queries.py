@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, 
 from models import ChecklistItem, Task, TaskMember, TaskTag, utcnow
 from resolvers.batches import many_per_key, one_per_key
 from resolvers.context import RequestContext
+from resolvers.crm.task_links import CrmKey, linked_to
 from resolvers.errors import BadInput, NotFound
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.tasks.access import headed_among, load_visible_item, parts_of, visible_task
@@ -38,6 +39,7 @@ class TaskFilter:
     tag: str | None = None
     parent_id: int | None = None
     search: str | None = None
+    crm_item: CrmKey | None = None
 
 
 def is_overdue(task: Task) -> bool:
@@ -93,6 +95,8 @@ def _conditions(filter: TaskFilter, user_id: int) -> list[ColumnElement[bool]]:
     if filter.search:
         pattern = f"%{filter.search.strip().lower()}%"
         conditions.append(func.lower(Task.title).like(pattern))
+    if filter.crm_item is not None:
+        conditions.append(linked_to(filter.crm_item))
     return conditions
 
 

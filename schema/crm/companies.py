@@ -34,6 +34,7 @@ from schema.crm.filters import (
     to_filter,
     to_order,
 )
+from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
 from schema.patch import id_or_null, ids_or_missing, nullable, required
@@ -70,6 +71,8 @@ class Company(Node):
     assigned_to_pk: strawberry.Private[int | None]
     created_by_pk: strawberry.Private[int | None]
     source_lead_pk: strawberry.Private[int | None]
+
+    tasks = linked_tasks_field(CrmEntity.COMPANY)
 
     @classmethod
     def of(cls, row: CompanyRow) -> Company:

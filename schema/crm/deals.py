@@ -29,6 +29,7 @@ from schema.crm.filters import (
     to_filter,
     to_order,
 )
+from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
 from schema.patch import id_or_null, ids_or_missing, nullable, required
@@ -97,6 +98,8 @@ class Deal(Node):
     assigned_to_pk: strawberry.Private[int | None]
     created_by_pk: strawberry.Private[int | None]
     source_lead_pk: strawberry.Private[int | None]
+
+    tasks = linked_tasks_field(CrmEntity.DEAL)
 
     @classmethod
     def of(cls, row: DealRow) -> Deal:

@@ -27,6 +27,7 @@ from schema.crm.common import (
 )
 from schema.crm.dictionaries import LeadSource, LeadStatus, load_source, load_status
 from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, to_filter, to_order
+from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
 from schema.patch import id_or_null, required
@@ -76,6 +77,8 @@ class Lead(Node):
     contact_pk: strawberry.Private[int | None]
     company_pk: strawberry.Private[int | None]
     deal_pk: strawberry.Private[int | None]
+
+    tasks = linked_tasks_field(CrmEntity.LEAD)
 
     @classmethod
     def of(cls, row: LeadRow) -> Lead:

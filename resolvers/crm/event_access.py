@@ -1,0 +1,102 @@
+"""Who sees a CRM event, and which of its changed fields: the reading side of CRM events.
+
+A CRM event's envelope is the access ``Envelope`` of its record as JSON, taken when the
+change was made. The ``feed`` query decides visibility in SQL on the event's scope (the record
+as it is now, with the policy's read filter, like every CRM list); live subscribers decide in
+memory on the stored envelope with ``policy.allows``. Both mask hidden fields per event from
+the stored envelope, in memory: a change to ``amount`` stays hidden from a viewer whose roles
+hide ``amount`` on that record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+
+from auth.policy import CompiledPolicy, Envelope
+from auth.policy.entities import RECORD_MODELS
+from models import AccessAction, Event
+from models.crm import CrmEntity
+
+CRM_SCOPES = frozenset(entity.value for entity in CrmEntity)
+
+# Keys of an event's ``changes`` that are not themselves GraphQL field names, mapped to the
+# fields whose rules govern them (field rules name GraphQL fields: auth/policy/entities.py):
+# the key is hidden when any of them is.
+_GOVERNING_FIELDS = {
+    "assignedToId": frozenset({"assignedTo"}),
+    "statusId": frozenset({"status"}),
+    "sourceId": frozenset({"source"}),
+    "stageId": frozenset({"stage"}),
+    "semantics": frozenset({"stage"}),
+    "outcome": frozenset({"stage"}),
+    "companyId": frozenset({"company"}),
+    "companyIds": frozenset({"companies"}),
+    "contactIds": frozenset({"contacts"}),
+    # A deleted record's name: its title, or a contact's first and last name.
+    "name": frozenset({"title", "firstName", "lastName"}),
+}
+
+
+def envelope_json(envelope: Envelope, pipeline_id: int | None = None) -> dict[str, Any]:
+    """The envelope as stored with an event (DESIGN.md §5); deals add their pipeline."""
+    stored: dict[str, Any] = {
+        "entity": envelope.entity.value,
+        "statusId": envelope.status_id,
+        "responsibleId": envelope.responsible_id,
+        "responsibleDepartmentPath": envelope.responsible_department_path,
+        "opened": envelope.opened,
+    }
+    if pipeline_id is not None:
+        stored["pipelineId"] = pipeline_id
+    return stored
+
+
+def envelope_from_json(stored: dict[str, Any]) -> Envelope | None:
+    """The access envelope of a CRM event, None for events of other records."""
+    if stored.get("entity") not in CRM_SCOPES:
+        return None
+    return Envelope(
+        entity=CrmEntity(stored["entity"]),
+        responsible_id=stored.get("responsibleId"),
+        responsible_department_path=stored.get("responsibleDepartmentPath") or "",
+        opened=bool(stored.get("opened")),
+        status_id=stored.get("statusId"),
+    )
+
+
+def visible_crm_events(policy: CompiledPolicy) -> ColumnElement[bool]:
+    """Events whose record the viewer may READ now, as SQL (one uncorrelated IN per entity)."""
+    return or_(
+        *(
+            and_(
+                Event.scope_type == entity.value,
+                Event.scope_id.in_(select(model.id).where(policy.read_filter(entity))),
+            )
+            for entity, model in RECORD_MODELS.items()
+        )
+    )
+
+
+def sees_crm_event(policy: CompiledPolicy, stored_envelope: dict[str, Any]) -> bool:
+    """The in-memory twin of ``visible_crm_events``, judged on the envelope of the change."""
+    envelope = envelope_from_json(stored_envelope)
+    return envelope is not None and policy.allows(AccessAction.READ, envelope)
+
+
+def masked_changes(
+    policy: CompiledPolicy, stored_envelope: dict[str, Any], changes: dict[str, Any]
+) -> dict[str, Any]:
+    """``changes`` without the fields hidden from the viewer on that record."""
+    envelope = envelope_from_json(stored_envelope)
+    if envelope is None:
+        return changes
+    hidden = policy.hidden_fields(envelope)
+    if not hidden:
+        return changes
+    return {
+        key: value
+        for key, value in changes.items()
+        if key not in hidden and not hidden & _GOVERNING_FIELDS.get(key, frozenset())
+    }
