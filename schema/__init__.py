@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -97,7 +97,7 @@ def _is_introspection(context: IgnoreContext) -> bool:
 
 # Built once, at import. ValidationCache keys on (schema, document, rules): the limiters'
 # own extensions make new rule classes per instance, i.e. per request, so the cache never hit.
-LIMIT_RULES = [
+LIMIT_RULES: list[type[ASTValidationRule]] = [
     query_depth_limiter.create_validator(MAX_DEPTH, _is_introspection, None),
     max_aliases.create_validator(MAX_ALIASES),
 ]
