@@ -64,7 +64,7 @@ def parse_args(argv: list[str]) -> Options:
     parser.add_argument("--quick", action="store_true", help="CI smoke: small, short, gates")
     parser.add_argument("--scales", help="deals per scale, comma-separated (10000,1000000)")
     parser.add_argument("--duration", type=float, help="seconds per timed run (5)")
-    parser.add_argument("--warmup", type=float, help="seconds of warm-up per target (2)")
+    parser.add_argument("--warmup", type=float, help="seconds of warm-up per target (2; 0: none)")
     parser.add_argument("--connections", help="concurrency levels, comma-separated (1,32)")
     parser.add_argument("--repetitions", type=int, help="timed runs per measurement (3)")
     parser.add_argument(
@@ -85,7 +85,7 @@ def parse_args(argv: list[str]) -> Options:
         scales=_ints(args.scales) or ([2000] if quick else [10_000, 1_000_000]),
         # QUICK checks the gates and that every stage runs, in under a minute; not speed.
         duration=args.duration or (1.0 if quick else 5.0),
-        warmup=args.warmup or (0.5 if quick else 2.0),
+        warmup=args.warmup if args.warmup is not None else (0.0 if quick else 2.0),
         connections=_ints(args.connections) or ([4] if quick else [1, 32]),
         repetitions=args.repetitions or (1 if quick else 3),
         generate_only=args.generate_only,
@@ -309,7 +309,7 @@ def _measure(
     body = request_body(query)
     targets = ((hub, f"{hub.base_url}/graphql", row.hub),
                (floor, f"{floor.base_url}/q/{query.name}", row.floor))  # fmt: skip
-    for _server, url, _runs in targets:
+    for _server, url, _runs in targets if options.warmup > 0 else ():
         run_wrk(wrk, url, body, token, connections=row.connections, seconds=options.warmup)
     # Interleaved, so that drift of the machine hits the hub and the floor alike.
     for _ in range(options.repetitions):
