@@ -72,6 +72,11 @@ class OperationScope(SchemaExtension):
             if token:
                 ctx.viewer = await viewer_in_context(ctx, token)
                 ctx.policy = await policy_for(services, ctx.viewer) if ctx.viewer else None
+                if connection.close is not None:
+                    # A websocket operation (a subscription) may wait for hours: it must not
+                    # hold the connection the token check took. Over HTTP the request's
+                    # resolvers reuse it: one checkout per request.
+                    await ctx.close()
             yield
         finally:
             await ctx.close()
