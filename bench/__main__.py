@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench import services
 from bench.dataset import ADMIN_EMAIL, SALES_MANAGER_EMAIL, Scale, load_dataset
+from bench.fanout import measure_fanout
 from bench.gates import (
     GateResult,
     in_process_hub,
@@ -31,10 +32,14 @@ from bench.gates import (
 )
 from bench.load import LoadGeneratorMissing, ensure_wrk, run_wrk
 from bench.profile import profile_hub
-from bench.queries import BenchQuery
+from bench.queries import BenchQuery, global_id
 from bench.report import Measurement, ScaleResult, scale_ratios, table, write_results
 from bench.server import Server, start_server, stop_server
+from bench.writes import measure_writes
 from crmhub.settings import Settings
+
+# moveDeal's target: the default pipeline's third seeded stage ("Proposal").
+MOVE_TO_STAGE_ID = 3
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,11 @@ class Options:
     generate_only: bool
     profile: str | None
     profile_seconds: float
+    queries: list[str]
+    write_seconds: float
+    write_connections: int
+    subscribers: list[int]
+    posts: int
 
 
 def parse_args(argv: list[str]) -> Options:
@@ -54,7 +64,7 @@ def parse_args(argv: list[str]) -> Options:
     parser.add_argument("--quick", action="store_true", help="CI smoke: small, short, gates")
     parser.add_argument("--scales", help="deals per scale, comma-separated (10000,1000000)")
     parser.add_argument("--duration", type=float, help="seconds per timed run (5)")
-    parser.add_argument("--warmup", type=float, help="seconds of warm-up per target (2)")
+    parser.add_argument("--warmup", type=float, help="seconds of warm-up per target (2; 0: none)")
     parser.add_argument("--connections", help="concurrency levels, comma-separated (1,32)")
     parser.add_argument("--repetitions", type=int, help="timed runs per measurement (3)")
     parser.add_argument(
@@ -62,17 +72,30 @@ def parse_args(argv: list[str]) -> Options:
     )
     parser.add_argument("--profile", metavar="QUERY", help="py-spy the hub under load on QUERY")
     parser.add_argument("--profile-seconds", type=float, default=20.0)
+    parser.add_argument("--queries", help="only these queries, comma-separated (all)")
+    parser.add_argument("--write-seconds", type=float, help="createDeal+moveDeal mix (10 s)")
+    parser.add_argument("--write-connections", type=int, help="concurrent writers (8)")
+    parser.add_argument(
+        "--subscribers", help="idle feed subscribers per fan-out run, comma-separated (1000)"
+    )
+    parser.add_argument("--posts", type=int, help="posts in each fan-out burst (10)")
     args = parser.parse_args(argv)
     quick = args.quick
     return Options(
         scales=_ints(args.scales) or ([2000] if quick else [10_000, 1_000_000]),
-        duration=args.duration or (2.0 if quick else 5.0),
-        warmup=args.warmup or (1.0 if quick else 2.0),
-        connections=_ints(args.connections) or ([1, 8] if quick else [1, 32]),
+        # QUICK checks the gates and that every stage runs, in under a minute; not speed.
+        duration=args.duration or (1.0 if quick else 5.0),
+        warmup=args.warmup if args.warmup is not None else (0.0 if quick else 2.0),
+        connections=_ints(args.connections) or ([4] if quick else [1, 32]),
         repetitions=args.repetitions or (1 if quick else 3),
         generate_only=args.generate_only,
         profile=args.profile,
         profile_seconds=args.profile_seconds,
+        queries=args.queries.split(",") if args.queries else [],
+        write_seconds=args.write_seconds or (2.0 if quick else 10.0),
+        write_connections=args.write_connections or (4 if quick else 8),
+        subscribers=_ints(args.subscribers) or ([50] if quick else [1000]),
+        posts=args.posts or (3 if quick else 10),
     )
 
 
@@ -156,6 +179,8 @@ async def _serve_and_measure(
         "CRMHUB_BROADCAST_URL": redis_url,
         "CRMHUB_SECRET": secret,
         "BENCH_FLOOR_DSN": services.asyncpg_dsn(database_url),
+        # One connection per concurrent request at the highest concurrency measured.
+        "CRMHUB_POOL_SIZE": str(max(options.connections)),
     }
     settings = Settings(
         database_url=database_url,
@@ -172,10 +197,13 @@ async def _serve_and_measure(
             "floor", "bench.floor:app_from_environment", environment, log_dir, factory=True
         )
         try:
-            passed, tokens = await _gate(settings, hub, floor, scale, result)
+            passed, tokens = await _gate(settings, hub, floor, scale, result, options.queries)
             load_before = os.getloadavg()[0]
             await asyncio.to_thread(_measure_all, wrk, passed, tokens, hub, floor, result, options)
             result.load_average = (load_before, os.getloadavg()[0])
+            if scale.deals == options.scales[0]:
+                # Writes and fan-out do not depend on the number of deals: the first scale.
+                await _writes_and_fanout(options, environment, log_dir, hub, tokens, result)
             profiled = [query for query in passed if query.name == options.profile]
             if profiled:
                 await asyncio.to_thread(
@@ -187,13 +215,55 @@ async def _serve_and_measure(
         stop_server(hub)
 
 
+async def _writes_and_fanout(
+    options: Options,
+    environment: dict[str, str],
+    log_dir: Path,
+    hub: Server,
+    tokens: dict[str, str],
+    result: ScaleResult,
+) -> None:
+    dsn = environment["BENCH_FLOOR_DSN"]
+    result.writes = await measure_writes(
+        dsn, hub.base_url, tokens[ADMIN_EMAIL], options.write_seconds,
+        options.write_connections, global_id("DealStage", MOVE_TO_STAGE_ID),
+    )  # fmt: skip
+    print(f"  writes: {result.writes['requests_per_second']:.0f} req/s", flush=True)
+    # Subscribers are the Sales manager; the admin posts to everyone.
+    for count in options.subscribers:
+        run = await measure_fanout([hub.base_url], [hub.pid], tokens[SALES_MANAGER_EMAIL],
+                                   tokens[ADMIN_EMAIL], count, options.posts)  # fmt: skip
+        result.fanout.append(run)
+        print(f"  fan-out {count}: p99 {run['latency_p99_ms']:.0f} ms", flush=True)
+    # The same over Redis: a second process, subscribers split, posts sent to the first.
+    # A small pool: the hub, its overflow and the floor already hold most of PostgreSQL's
+    # 100 connections, and subscribers need one only while they subscribe.
+    second_environment = {**environment, "CRMHUB_POOL_SIZE": "8"}
+    second = start_server("hub2", "crmhub.asgi:app", second_environment, log_dir)
+    try:
+        run = await measure_fanout(
+            [hub.base_url, second.base_url], [hub.pid, second.pid],
+            tokens[SALES_MANAGER_EMAIL], tokens[ADMIN_EMAIL], options.subscribers[0],
+            options.posts,
+        )  # fmt: skip
+        result.fanout.append(run)
+    finally:
+        stop_server(second)
+
+
 async def _gate(
-    settings: Settings, hub: Server, floor: Server, scale: Scale, result: ScaleResult
+    settings: Settings,
+    hub: Server,
+    floor: Server,
+    scale: Scale,
+    result: ScaleResult,
+    only: list[str],
 ) -> tuple[list[BenchQuery], dict[str, str]]:
     async with in_process_hub(settings) as (app, http):
         tokens = {email: await login(http, email) for email in (ADMIN_EMAIL, SALES_MANAGER_EMAIL)}
         available = await root_fields(http, tokens[ADMIN_EMAIL])
         ready, waiting = runnable(available)
+        ready = [query for query in ready if not only or query.name in only]
         gates: list[GateResult] = await run_gates(
             app, http, hub.base_url, floor.base_url, ready, tokens, scale
         )
@@ -242,7 +312,7 @@ def _measure(
     body = request_body(query)
     targets = ((hub, f"{hub.base_url}/graphql", row.hub),
                (floor, f"{floor.base_url}/q/{query.name}", row.floor))  # fmt: skip
-    for _server, url, _runs in targets:
+    for _server, url, _runs in targets if options.warmup > 0 else ():
         run_wrk(wrk, url, body, token, connections=row.connections, seconds=options.warmup)
     # Interleaved, so that drift of the machine hits the hub and the floor alike.
     for _ in range(options.repetitions):

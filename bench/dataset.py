@@ -19,12 +19,14 @@ from decimal import Decimal
 import asyncpg
 
 from auth.passwords import hash_password
+from models import AccessAction, AccessLevel
+from models.crm import CrmEntity
 
 SEED = 20261126
 PASSWORD = "bench-password"
 EMAIL_DOMAIN = "bench.crmhub.test"
 ADMIN_EMAIL = f"admin@{EMAIL_DOMAIN}"
-# Holds the Sales manager role once roles exist (issue #7, query (a)).
+# Holds the Sales manager role (query (a): the permission filter is active for them).
 SALES_MANAGER_EMAIL = f"manager@{EMAIL_DOMAIN}"
 ADMIN_ID, SALES_MANAGER_ID = 1, 2
 CURRENCIES = ("USD", "EUR", "RUB")
@@ -119,6 +121,7 @@ async def load_dataset(dsn: str, scale: Scale) -> LoadReport:
             for definition in indexes:
                 await connection.execute(definition)
             await _set_department_heads(connection)
+            report.rows["role_permissions"] = await _load_roles(connection)
             for table in ("departments", "users", "crm_companies", "crm_contacts", "crm_deals"):
                 await _move_sequence_past_rows(connection, table)
         await connection.execute("ANALYZE")
@@ -186,6 +189,47 @@ async def _move_sequence_past_rows(connection: asyncpg.Connection, table: str) -
 
 DEPARTMENT_COLUMNS = ("id", "name", "parent_id", "path")
 ROOT_ID, SALES_ID, MARKETING_ID, SUPPORT_ID = 1, 2, 3, 4
+
+
+# (role id, name, level for READ, level for every other action, holder's user id); as in
+# crmhub/demo_access.py: the Sales manager owns their records and reads every opened one.
+ROLES = (
+    (1, "Administrator", AccessLevel.ALL, AccessLevel.ALL, ADMIN_ID),
+    (2, "Sales manager", AccessLevel.OPEN, AccessLevel.OWN, SALES_MANAGER_ID),
+)
+
+
+async def _load_roles(connection: asyncpg.Connection) -> int:
+    """The two roles the read queries run as, with a grant per (entity, action); returns the
+    number of grants. The policy epoch moves so no process serves a policy compiled before."""
+    grants = [
+        (
+            role_id,
+            entity.value,
+            action.value,
+            0,
+            (read if action is AccessAction.READ else other).value,
+        )
+        for role_id, _name, read, other, _holder in ROLES
+        for entity in CrmEntity
+        for action in AccessAction
+    ]
+    await connection.executemany(
+        "INSERT INTO roles (id, name, description, created_at) VALUES ($1, $2, '', now())",
+        [(role_id, name) for role_id, name, *_ in ROLES],
+    )
+    await connection.executemany(
+        "INSERT INTO role_permissions (role_id, entity, action, status_id, level)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        grants,
+    )
+    await connection.executemany(
+        "INSERT INTO role_assignments (role_id, user_id) VALUES ($1, $2)",
+        [(role_id, holder) for role_id, *_, holder in ROLES],
+    )
+    await _move_sequence_past_rows(connection, "roles")
+    await connection.execute("UPDATE policy_epoch SET epoch = epoch + 1")
+    return len(grants)
 
 
 def _departments(scale: Scale) -> Iterator[tuple[object, ...]]:

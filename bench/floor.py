@@ -24,12 +24,14 @@ from starlette.routing import Route
 
 from bench.queries import QUERIES, FloorFetch
 
-# The hub's pool: SQLAlchemy pool_size=10 plus max_overflow=10 (crmhub/database.py).
-POOL_SIZE = 20
-# auth/tokens.py authenticate(), as SQLAlchemy emits it.
+# As many connections as the hub's pool holds (CRMHUB_POOL_SIZE, set by the bench).
+POOL_SIZE = int(os.environ.get("CRMHUB_POOL_SIZE", "32"))
+# auth/tokens.py authenticate(), as SQLAlchemy emits it (the policy epoch included).
 TOKEN_SQL = (
     "SELECT auth_tokens.id, users.id AS id_1, users.is_admin, users.department_id,"
-    " departments.path FROM auth_tokens JOIN users ON users.id = auth_tokens.user_id"
+    " departments.path, (SELECT policy_epoch.epoch FROM policy_epoch"
+    " WHERE policy_epoch.id = 1) AS anon_1"
+    " FROM auth_tokens JOIN users ON users.id = auth_tokens.user_id"
     " LEFT OUTER JOIN departments ON departments.id = users.department_id"
     " WHERE auth_tokens.token_hash = $1::VARCHAR AND auth_tokens.revoked_at IS NULL"
     " AND auth_tokens.expires_at > now() AND users.active IS true"

@@ -35,7 +35,12 @@ BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("SQL: BEGIN", ("AsyncAdapt_asyncpg_connection._start_transaction",)),
     ("SQL: ROLLBACK at session close", ("AsyncAdapt_asyncpg_connection._rollback_and_discard",)),
     ("SQL: ORM rows to objects", ("ORMCompileState.orm_setup_cursor_result",)),
-    ("response JSON (stdlib json)", ("JSONEncoder.encode",)),
+    (
+        "response JSON (stdlib json, or orjson since #7)",
+        ("JSONEncoder.encode", "CrmGraphQL.encode_json"),
+    ),
+    ("Strawberry/graphql-core completing values", ("ExecutionContext.complete_value",)),
+    ("DataLoader batches (resolvers/loading.py)", ("Loader._dispatch", "Loader.load")),
 )
 SAMPLES_PER_SECOND = 200
 TOP = 20

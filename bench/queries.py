@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -37,6 +38,8 @@ class BenchQuery:
     root_fields: tuple[str, ...]
     floor: FloorFetch | None
     pending: str = ""
+    # A fragment the hub's SQL must hold (the permission predicate of query (a)).
+    hub_sql_contains: str = ""
 
 
 def global_id(type_name: str, pk: int) -> str:
@@ -127,7 +130,171 @@ DEAL_NODE = """
         company { id title }
         contacts { id firstName lastName }
         assignedTo { id name }"""
-CRM_PENDING = "needs the CRM API (DESIGN §6/§8); fill in the floor with the hub's SQL once it lands"
+
+# --- the CRM floors (a)-(e): the statements the gates recorded for the hub ------------------
+DEAL_COLUMNS = (
+    "crm_deals.id, crm_deals.title, crm_deals.pipeline_id, crm_deals.stage_id,"
+    " crm_deals.amount, crm_deals.currency, crm_deals.probability, crm_deals.company_id,"
+    " crm_deals.assigned_to_id, crm_deals.created_by_id, crm_deals.opened,"
+    " crm_deals.source_lead_id, crm_deals.closed_at, crm_deals.created_at, crm_deals.updated_at"
+)
+COMPANY_COLUMNS = (
+    "crm_companies.id, crm_companies.title, crm_companies.industry, crm_companies.revenue,"
+    " crm_companies.employees, crm_companies.address, crm_companies.assigned_to_id,"
+    " crm_companies.created_by_id, crm_companies.opened, crm_companies.source_lead_id,"
+    " crm_companies.created_at, crm_companies.updated_at"
+)
+STAGES_BY_ID_SQL = (
+    "SELECT crm_deal_stages.id, crm_deal_stages.pipeline_id, crm_deal_stages.name,"
+    " crm_deal_stages.sort, crm_deal_stages.semantics, crm_deal_stages.created_at"
+    " FROM crm_deal_stages WHERE crm_deal_stages.id = ANY($1::BIGINT[])"
+)
+COMPANIES_BY_ID_SQL = (
+    f"SELECT {COMPANY_COLUMNS} FROM crm_companies WHERE crm_companies.id = ANY($1::BIGINT[])"
+)
+CONTACTS_OF_DEALS_SQL = (
+    "SELECT crm_contacts.id, crm_contacts.first_name, crm_contacts.last_name,"
+    " crm_contacts.position, crm_contacts.assigned_to_id, crm_contacts.created_by_id,"
+    " crm_contacts.opened, crm_contacts.source_lead_id, crm_contacts.created_at,"
+    " crm_contacts.updated_at, crm_deal_contacts.deal_id FROM crm_contacts"
+    " JOIN crm_deal_contacts ON crm_deal_contacts.contact_id = crm_contacts.id"
+    " WHERE crm_deal_contacts.deal_id = ANY($1::BIGINT[])"
+    " ORDER BY crm_contacts.last_name, crm_contacts.first_name, crm_contacts.id"
+)
+DEALS_PAGE_SQL = (
+    f"SELECT {DEAL_COLUMNS}, crm_deals.created_at AS created_at__1, crm_deals.id AS id__1"
+    " FROM crm_deals WHERE {where}"
+    " ORDER BY crm_deals.created_at DESC, crm_deals.id DESC LIMIT $1::INTEGER"
+)
+# policy.read_filter(DEAL) for the bench's Sales manager (OPEN for READ, department path
+# /1/2/), compiled for PostgreSQL by auth/policy/levels.py predicate(); tests/bench checks it
+# still equals what the engine compiles. The hub's list resolvers emit it once the access
+# wiring is merged; until then the hub sends `WHERE true` and gate (a) fails on its data.
+MANAGER_DEAL_READ_FILTER = (
+    "crm_deals.assigned_to_id = $2::BIGINT OR crm_deals.assigned_to_id IN (SELECT users.id"
+    " FROM users WHERE users.department_id IN (SELECT departments.id FROM departments"
+    " WHERE (departments.path LIKE $3::VARCHAR || '%'))) OR crm_deals.opened IS true"
+)
+SALES_MANAGER_PATH = "/1/2/"
+DEAL_BY_ID_SQL = f"SELECT {DEAL_COLUMNS} FROM crm_deals WHERE crm_deals.id = ANY($1::BIGINT[])"
+DEALS_SEARCH_SQL = (
+    f"SELECT {DEAL_COLUMNS}, crm_deals.amount AS amount__1, crm_deals.id AS id__1"
+    " FROM crm_deals WHERE (lower(crm_deals.title) LIKE '%' || $1::VARCHAR || '%' ESCAPE '/')"
+    " AND crm_deals.amount >= $2::NUMERIC(18, 2)"
+    " ORDER BY crm_deals.amount DESC, crm_deals.id DESC LIMIT $3::INTEGER"
+)
+COMPANIES_PAGE_SQL = (
+    f"SELECT {COMPANY_COLUMNS}, crm_companies.title AS title__1, crm_companies.id AS id__1"
+    " FROM crm_companies ORDER BY crm_companies.title ASC, crm_companies.id ASC"
+    " LIMIT $1::INTEGER"
+)
+DEALS_OF_COMPANIES_SQL = (
+    f"SELECT {DEAL_COLUMNS} FROM crm_deals WHERE crm_deals.company_id = ANY($1::BIGINT[])"
+    " ORDER BY crm_deals.created_at DESC, crm_deals.id DESC"
+)
+
+
+async def _stages(connection: asyncpg.Connection, ids: set[int]) -> dict[int, JSON]:
+    rows = await connection.fetch(STAGES_BY_ID_SQL, list(ids))
+    return {
+        row["id"]: {"id": global_id("DealStage", row["id"]), "name": row["name"]} for row in rows
+    }
+
+
+async def _deal_nodes(connection: asyncpg.Connection, deals: list[asyncpg.Record]) -> list[JSON]:
+    """stage, company, contacts and assignedTo of a page of deals: one batch each, as the
+    hub's loaders do."""
+    stages = await _stages(connection, {row["stage_id"] for row in deals})
+    company_rows = await connection.fetch(
+        COMPANIES_BY_ID_SQL, list({row["company_id"] for row in deals if row["company_id"]})
+    )
+    companies = {
+        row["id"]: {"id": global_id("Company", row["id"]), "title": row["title"]}
+        for row in company_rows
+    }
+    contacts: dict[int, list[JSON]] = {row["id"]: [] for row in deals}
+    for row in await connection.fetch(CONTACTS_OF_DEALS_SQL, list(contacts)):
+        contacts[row["deal_id"]].append(
+            {"id": global_id("Contact", row["id"]), "firstName": row["first_name"],
+             "lastName": row["last_name"]}
+        )  # fmt: skip
+    owner_ids = list({row["assigned_to_id"] for row in deals if row["assigned_to_id"]})
+    owners = {
+        row["id"]: {"id": global_id("User", row["id"]), "name": row["name"]}
+        for row in await connection.fetch(USERS_BY_ID_SQL, owner_ids)
+    }
+    return [
+        {
+            "id": global_id("Deal", row["id"]),
+            "title": row["title"],
+            "amount": str(row["amount"]),
+            "currency": row["currency"],
+            "stage": stages[row["stage_id"]],
+            "company": companies.get(row["company_id"]),
+            "contacts": contacts[row["id"]],
+            "assignedTo": owners.get(row["assigned_to_id"]),
+        }
+        for row in deals
+    ]
+
+
+def _edges(nodes: list[JSON]) -> JSON:
+    return {"edges": [{"node": node} for node in nodes]}
+
+
+async def floor_deals_manager(connection: asyncpg.Connection, variables: Mapping[str, Any]) -> JSON:
+    first = variables["first"]
+    sql = DEALS_PAGE_SQL.format(where=f"({MANAGER_DEAL_READ_FILTER})")
+    rows = (await connection.fetch(sql, first + 1, SALES_MANAGER_ID, SALES_MANAGER_PATH))[:first]
+    return {"deals": _edges(await _deal_nodes(connection, rows))}
+
+
+async def floor_deals_admin(connection: asyncpg.Connection, variables: Mapping[str, Any]) -> JSON:
+    first = variables["first"]
+    rows = (await connection.fetch(DEALS_PAGE_SQL.format(where="true"), first + 1))[:first]
+    return {"deals": _edges(await _deal_nodes(connection, rows))}
+
+
+async def floor_deal_node(connection: asyncpg.Connection, variables: Mapping[str, Any]) -> JSON:
+    _, pk = base64.urlsafe_b64decode(variables["id"] + "==").decode().split(":")
+    rows = await connection.fetch(DEAL_BY_ID_SQL, [int(pk)])
+    return {"node": (await _deal_nodes(connection, rows))[0]}
+
+
+async def floor_deals_search(connection: asyncpg.Connection, variables: Mapping[str, Any]) -> JSON:
+    first, where = variables["first"], variables["filter"]
+    rows = await connection.fetch(
+        DEALS_SEARCH_SQL,
+        where["title"]["contains"].lower(),
+        Decimal(where["amount"]["gte"]),
+        first + 1,
+    )
+    return {"deals": _edges(await _deal_nodes(connection, rows[:first]))}
+
+
+async def floor_companies_deals(
+    connection: asyncpg.Connection, variables: Mapping[str, Any]
+) -> JSON:
+    first = variables["first"]
+    page = (await connection.fetch(COMPANIES_PAGE_SQL, first + 1))[:first]
+    deals: dict[int, list[asyncpg.Record]] = {row["id"]: [] for row in page}
+    deal_rows = await connection.fetch(DEALS_OF_COMPANIES_SQL, list(deals))
+    for row in deal_rows:
+        deals[row["company_id"]].append(row)
+    stages = await _stages(connection, {row["stage_id"] for row in deal_rows})
+
+    def deal(row: asyncpg.Record) -> JSON:
+        return {"id": global_id("Deal", row["id"]), "title": row["title"],
+                "amount": str(row["amount"]), "currency": row["currency"],
+                "stage": stages[row["stage_id"]]}  # fmt: skip
+
+    nodes = [
+        {"id": global_id("Company", row["id"]), "title": row["title"],
+         "deals": [deal(item) for item in deals[row["id"]]]}
+        for row in page
+    ]  # fmt: skip
+    return {"companies": _edges(nodes)}
+
 
 QUERIES: tuple[BenchQuery, ...] = (
     BenchQuery(
@@ -169,7 +336,7 @@ QUERIES: tuple[BenchQuery, ...] = (
         root_fields=("departments",),
         floor=floor_departments,
     ),
-    # --- issue #7 (a)-(e): waiting for the CRM API ------------------------------------------
+    # --- issue #7 (a)-(e): the CRM reads ----------------------------------------------------
     BenchQuery(
         name="a-deals-manager",
         description="(a) deals(first: 50) with stage, company, contacts, assignedTo as a "
@@ -182,8 +349,8 @@ QUERIES: tuple[BenchQuery, ...] = (
         expected_items=lambda scale: PAGE,
         statement_budget=6,  # token, page, stages, companies, contacts, users
         root_fields=("deals",),
-        floor=None,
-        pending=CRM_PENDING + "; also needs the Sales manager role (access issue)",
+        floor=floor_deals_manager,
+        hub_sql_contains="crm_deals.opened IS true",
     ),
     BenchQuery(
         name="b-deals-admin",
@@ -196,8 +363,7 @@ QUERIES: tuple[BenchQuery, ...] = (
         expected_items=lambda scale: PAGE,
         statement_budget=6,
         root_fields=("deals",),
-        floor=None,
-        pending=CRM_PENDING,
+        floor=floor_deals_admin,
     ),
     BenchQuery(
         name="c-node-deal",
@@ -209,8 +375,7 @@ QUERIES: tuple[BenchQuery, ...] = (
         expected_items=lambda scale: 1,
         statement_budget=6,
         root_fields=("node", "deals"),
-        floor=None,
-        pending=CRM_PENDING,
+        floor=floor_deal_node,
     ),
     BenchQuery(
         name="d-deals-search",
@@ -228,8 +393,7 @@ QUERIES: tuple[BenchQuery, ...] = (
         expected_items=lambda scale: min(PAGE, scale.deals // 20),
         statement_budget=6,
         root_fields=("deals",),
-        floor=None,
-        pending=CRM_PENDING,
+        floor=floor_deals_search,
     ),
     BenchQuery(
         name="e-companies-deals",
@@ -242,8 +406,7 @@ QUERIES: tuple[BenchQuery, ...] = (
         expected_items=lambda scale: 20,
         statement_budget=5,  # token, page, deals batch, stages
         root_fields=("companies",),
-        floor=None,
-        pending=CRM_PENDING,
+        floor=floor_companies_deals,
     ),
 )
 

@@ -77,6 +77,9 @@ class ScaleResult:
     # 1-minute load averages when the timed runs started and ended: other work on the
     # machine shows here, and throughput figures are only as good as these are low.
     load_average: tuple[float, float] = (0.0, 0.0)
+    # The createDeal + moveDeal mix (bench/writes.py) and the fan-out runs (bench/fanout.py).
+    writes: dict[str, Any] | None = None
+    fanout: list[dict[str, Any]] = field(default_factory=list)
 
 
 def machine() -> dict[str, Any]:
@@ -125,7 +128,32 @@ def table(scale: ScaleResult) -> str:
     if before > BUSY_LOAD_PER_CPU * (os.cpu_count() or 1):
         lines.append("WARNING: the machine was busy with other work; throughput is unreliable")
     lines.extend(f"skipped {item['query']}: {item['reason']}" for item in scale.skipped)
+    lines.extend(_write_lines(scale.writes) + [_fanout_line(run) for run in scale.fanout])
     return "\n".join(lines)
+
+
+def _write_lines(writes: dict[str, Any] | None) -> list[str]:
+    if writes is None:
+        return []
+    rows = writes["rows_written"]
+    return [
+        f"writes createDeal+moveDeal c={writes['connections']}: "
+        f"{writes['requests_per_second']:,.0f} req/s, p50 {writes['p50_ms']:.1f} ms,"
+        f" p99 {writes['p99_ms']:.1f} ms, {writes['requests']:,} requests,"
+        f" {writes['errors']} errors; rows written: {rows['crm_deals']:,} deals,"
+        f" {rows['crm_deal_stage_moves']:,} stage moves, {rows['events']:,} events"
+    ]
+
+
+def _fanout_line(run: dict[str, Any]) -> str:
+    return (
+        f"fan-out {run['subscribers']:,} subscribers on {run['processes']} process(es)"
+        f"{' over Redis' if run['processes'] > 1 else ''}: {run['kib_per_subscriber']:.0f} KiB"
+        f" RSS/subscriber; {run['posts']} posts -> {run['deliveries']:,}/{run['expected']:,}"
+        f" deliveries, commit->receipt p50 {run['latency_p50_ms']:.0f} ms,"
+        f" p99 {run['latency_p99_ms']:.0f} ms, {run['deliveries_per_second']:,.0f} deliveries/s"
+        f"{'; ' + str(run['failed_sockets']) + ' sockets failed' if run['failed_sockets'] else ''}"
+    )
 
 
 def scale_ratios(scales: list[ScaleResult]) -> list[str]:

@@ -64,6 +64,7 @@ def start_server(
         sys.executable, "-m", "uvicorn", app,
         "--host", "127.0.0.1", "--port", str(port),
         "--workers", "1", "--no-access-log", "--log-level", "warning",
+        "--loop", "uvloop", "--http", "httptools",
     ]  # fmt: skip
     if factory:
         command.append("--factory")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -47,6 +49,12 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
             close=_closer(request) if isinstance(request, WebSocket) else None,
         )
 
+    def encode_json(self, data: object) -> str:
+        # orjson: several times faster than the stdlib's json on a page of results. Text,
+        # not bytes: Strawberry sends bytes on a websocket as binary frames, which
+        # graphql-transport-ws clients refuse.
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+
     async def on_ws_connect(self, context: ConnectionInfo) -> UnsetType | dict[str, object] | None:
         token = context.raw_token
         if token is None or await viewer_for_token(self.services, token) is None:
@@ -74,7 +82,7 @@ def auth_config(settings: Settings) -> AuthConfig:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.pool_size)
     bus = Bus(settings.broadcast_url)
     session_factory = create_session_factory(engine, bus)
     realtime = Realtime(session_factory, bus)
@@ -90,6 +98,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await realtime.start()
+        # Everything built so far (schema, modules, engine) lives as long as the process:
+        # move it out of the collector's generations so that collections stop walking it.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -74,6 +74,10 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         port=port,
         workers=workers,
         proxy_headers=True,
+        # The fast event loop and HTTP parser, asked for by name: a missing one fails loudly
+        # instead of falling back to the slow default.
+        loop="uvloop",
+        http="httptools",
         log_level="info",
     )
     return 0

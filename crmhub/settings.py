@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     secret: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    # Database connections per process (and as many again in overflow). Size it to the
+    # concurrent requests a process serves: overflow connections are opened and closed per use.
+    pool_size: int = 10
     # A bearer token lives this long unless logged out or revoked before.
     token_ttl_hours: int = 24 * 14
     # Login throttling: this many failures within the window answer RATE_LIMITED.

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.tools import merge_types
@@ -94,6 +95,18 @@ def _is_introspection(context: IgnoreContext) -> bool:
     return context.field_name.startswith("__")
 
 
+# Built once, at import. ValidationCache keys on (schema, document, rules): the limiters'
+# own extensions make new rule classes per instance, i.e. per request, so the cache never hit.
+LIMIT_RULES: list[type[ASTValidationRule]] = [
+    query_depth_limiter.create_validator(MAX_DEPTH, _is_introspection, None),
+    max_aliases.create_validator(MAX_ALIASES),
+]
+
+
+def _limit_rules() -> AddValidationRules:
+    return AddValidationRules(LIMIT_RULES)
+
+
 class CrmSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -131,8 +144,7 @@ def build_schema(**options: Any) -> strawberry.Schema:
             OperationScope,
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH, should_ignore=_is_introspection),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            _limit_rules,
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             RequireLogin,
             ErrorCodes,

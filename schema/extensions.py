@@ -29,7 +29,7 @@ from strawberry.extensions import SchemaExtension
 from auth.tokens import parse_authorization
 from resolvers.access.loading import policy_for
 from resolvers.context import RequestContext, Services
-from resolvers.sessions import viewer_for_token
+from resolvers.sessions import viewer_in_context
 
 # Root fields open to a client that has not logged in. Introspection stays open so that
 # GraphiQL can show the schema before the login.
@@ -61,16 +61,22 @@ class OperationScope(SchemaExtension):
         assert isinstance(connection, ConnectionInfo)
         token = connection.raw_token
         services = connection.services
-        viewer = await viewer_for_token(services, token) if token else None
         ctx = RequestContext(
             services=services,
-            viewer=viewer,
+            viewer=None,
             client_address=connection.client_address,
-            policy=await policy_for(services, viewer) if viewer else None,
             close_connection=connection.close,
         )
         self.execution_context.context = ctx
         try:
+            if token:
+                ctx.viewer = await viewer_in_context(ctx, token)
+                ctx.policy = await policy_for(services, ctx.viewer) if ctx.viewer else None
+                if connection.close is not None:
+                    # A websocket operation (a subscription) may wait for hours: it must not
+                    # hold the connection the token check took. Over HTTP the request's
+                    # resolvers reuse it: one checkout per request.
+                    await ctx.close()
             yield
         finally:
             await ctx.close()
