@@ -15,7 +15,7 @@ from crmhub.migrate import upgrade
 from crmhub.settings import Settings
 from models import SessionFactory
 from tests.client import GraphQLClient
-from tests.collab_factories import Company, Users, seed_larger_company
+from tests.collaboration.factories import Company, Users, seed_larger_company
 from tests.database import empty_all_tables, engine_for, scratch_database
 from tests.factories import Seed, seed_company
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models import SessionFactory
-from tests.collab_factories import Company, Users, all_notifications, gid
+from tests.collaboration.factories import Company, Users, all_notifications, gid
 
 CREATE = {
     "LEAD": 'mutation($to: ID) { createLead(input: {title: "L", assignedToId: $to}) { id } }',

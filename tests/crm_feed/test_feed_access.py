@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from models import Event, SessionFactory
 from tests.client import GraphQLClient
-from tests.collab_factories import Company, Users, gid
+from tests.collaboration.factories import Company, Users, gid
 from tests.crm_feed.world import (
     create_deal,
     move_deal,

@@ -7,7 +7,7 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.client import GraphQLClient
-from tests.collab_factories import Company, Users, gid
+from tests.collaboration.factories import Company, Users, gid
 from tests.crm_feed.world import create_deal, move_deal, next_stage, sales_world
 from tests.statements import count_statements
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.client import GraphQLClient
-from tests.collab_factories import Company, Users, gid
+from tests.collaboration.factories import Company, Users, gid
 from tests.crm_feed.world import create_deal, create_lead, sales_world
 
 CREATE_TASK = """mutation($title: String!, $items: [ID!]!, $to: ID) {

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.client import GraphQLClient
-from tests.collab_factories import Company, Users, gid
+from tests.collaboration.factories import Company, Users, gid
 
 ROLE = 'mutation { createRole(input: {name: "Deal reader", description: "d"}) { id } }'
 PERMISSION = """mutation($role: ID!, $entity: AccessEntity!) {

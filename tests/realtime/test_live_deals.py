@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from tests.collab_factories import Company, Users, gid
+from tests.collaboration.factories import Company, Users, gid
 from tests.crm_feed.world import sales_world, won_stage
 from tests.live_server import Subscription, serve
 

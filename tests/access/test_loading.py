@@ -31,7 +31,7 @@ from resolvers.access.envelopes import (
 from resolvers.access.loading import compile_policy, load_role_grants
 from resolvers.context import RequestContext
 from schema.access import RecordAccess
-from tests.access_world import World, build_world
+from tests.access.world import World, build_world
 from tests.statements import count_statements
 
 

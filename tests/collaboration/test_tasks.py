@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from models import Event, SessionFactory, Task
 from tests.client import GraphQLClient
-from tests.collab_factories import Company, Users, gid
+from tests.collaboration.factories import Company, Users, gid
 
 CREATE = """
 mutation($input: TaskInput!) {

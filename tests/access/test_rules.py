@@ -12,7 +12,7 @@ from models import ANY_STATUS, AccessAction, AccessLevel, FieldRuleKind, Session
 from models.crm import CrmEntity, Deal
 from resolvers.access import checks
 from resolvers.errors import Forbidden
-from tests.access_world import World, build_world
+from tests.access.world import World, build_world
 
 READ, UPDATE = AccessAction.READ, AccessAction.UPDATE
 DEAL = CrmEntity.DEAL

@@ -6,7 +6,7 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.client import GraphQLClient
-from tests.collab_factories import Company, Users, gid
+from tests.collaboration.factories import Company, Users, gid
 from tests.statements import count_statements
 
 ROWS = 4

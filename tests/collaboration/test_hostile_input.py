@@ -6,7 +6,7 @@ import base64
 import json
 
 from models import SessionFactory
-from tests.collab_factories import Company, Users, events, gid
+from tests.collaboration.factories import Company, Users, events, gid
 
 HUGE = 2**70
 

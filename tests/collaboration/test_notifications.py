@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from models import SessionFactory
-from tests.collab_factories import Company, Users, all_notifications, gid
+from tests.collaboration.factories import Company, Users, all_notifications, gid
 
 
 class Inbox:

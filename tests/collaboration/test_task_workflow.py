@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from models import SessionFactory, Task, User
-from tests.collab_factories import Company, Users, events, gid
+from tests.collaboration.factories import Company, Users, events, gid
 
 TASK = """mutation($input: TaskInput!) { createTask(input: $input) { id status } }"""
 

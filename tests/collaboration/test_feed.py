@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from models import Event, Post, SessionFactory
 from subscriptions.events import EVENT_LOG_LOCK_KEY, EventKind, record_event
 from tests.client import GraphQLClient
-from tests.collab_factories import Company, Users, events, gid
+from tests.collaboration.factories import Company, Users, events, gid
 
 FEED = """
 query($kinds: [FeedEventKind!], $first: Int, $after: String) {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.collab_factories import Company, Users, gid
+from tests.collaboration.factories import Company, Users, gid
 
 NODE = """query($id: ID!) { node(id: $id) { __typename id
   ... on ChecklistItem { title } ... on Notification { text } ... on FeedEvent { cursor } } }"""

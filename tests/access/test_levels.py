@@ -11,7 +11,7 @@ from auth.policy import CompiledPolicy, RoleGrants
 from auth.viewer import Viewer
 from models import ANY_STATUS, AccessAction, AccessLevel, SessionFactory
 from models.crm import CrmEntity
-from tests.access_world import MODELS, OWNERS, Record, World, build_world
+from tests.access.world import MODELS, OWNERS, Record, World, build_world
 
 # The owners whose records each level reaches, for a viewer in Sales (Root ⊃ Sales ⊃ North,
 # Root ⊃ Other); OPEN adds every opened record.
