@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from models import SessionFactory
+from models import AccessAction, AccessLevel, SessionFactory
+from models.crm import CrmEntity
 from tests.collaboration.factories import Company, Users, all_notifications, gid
+from tests.factories import grant_role
 
 CREATE = {
     "LEAD": 'mutation($to: ID) { createLead(input: {title: "L", assignedToId: $to}) { id } }',
@@ -48,9 +50,20 @@ async def test_each_assignment_cause_notifies_once_and_never_the_actor(
     assert await all_notifications(session_factory) == expected
 
 
+async def _sales_manager(session_factory: SessionFactory, company: Company) -> None:
+    """Nina works her own leads and deals (the admin API's rules, set up directly)."""
+    levels = {
+        (entity, action): AccessLevel.OWN
+        for entity in (CrmEntity.LEAD, CrmEntity.DEAL)
+        for action in (AccessAction.READ, AccessAction.CREATE, AccessAction.UPDATE)
+    }
+    await grant_role(session_factory, "Sales manager", levels, user=company.nina)
+
+
 async def test_a_conversion_tells_the_responsible_once(
     company: Company, users: Users, session_factory: SessionFactory
 ) -> None:
+    await _sales_manager(session_factory, company)
     nina = await users(company.nina)
     lead = await nina.data(CREATE["LEAD"], {"to": None})
     ada = await users(company.ada)
@@ -65,6 +78,7 @@ async def test_a_conversion_tells_the_responsible_once(
 async def test_a_record_assigned_to_oneself_tells_nobody(
     company: Company, users: Users, session_factory: SessionFactory
 ) -> None:
+    await _sales_manager(session_factory, company)
     nina = await users(company.nina)
     await nina.data(CREATE["DEAL"], {"to": gid("User", company.nina.id)})
     assert await all_notifications(session_factory) == []
