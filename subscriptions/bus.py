@@ -26,6 +26,7 @@ PUBLISH_TIMEOUT_SECONDS = 0.5
 WATCHDOG_INTERVAL_SECONDS = 0.5
 BACKOFF_FIRST_SECONDS = 0.1
 BACKOFF_MAX_SECONDS = 5.0
+STOP_TIMEOUT_SECONDS = 2.0
 
 MessageHandler = Callable[[str], Awaitable[None]]
 ConnectedHandler = Callable[[], Awaitable[None]]
@@ -64,9 +65,7 @@ class Bus:
 
     async def stop(self) -> None:
         if self._supervisor is not None:
-            self._supervisor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._supervisor
+            await stop_task(self._supervisor)
             self._supervisor = None
 
     async def publish(self, message: str) -> bool:
@@ -161,6 +160,15 @@ class Bus:
                 raise BusDown("broadcaster's Redis reader stopped")
             if not await _ping(self.url):
                 raise BusDown("Redis does not answer")
+
+
+async def stop_task(task: asyncio.Task[None], seconds: float = STOP_TIMEOUT_SECONDS) -> None:
+    """Cancel a background task and wait for it, but never longer than ``seconds``: its
+    clean-up talks to Redis (unsubscribe, disconnect), which must not hang a shutdown."""
+    task.cancel()
+    await asyncio.wait({task}, timeout=seconds)
+    if task.done() and not task.cancelled() and task.exception() is not None:
+        log.warning("background task ended with %r", task.exception())
 
 
 async def _ping(url: str) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy import func, select
 
 from models import Event, SessionFactory
+from subscriptions.bus import stop_task
 from subscriptions.hub import Hub
 from subscriptions.records import EventRecord
 
@@ -51,9 +52,7 @@ class EventPump:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_task(self._task)
             self._task = None
 
     def wake(self) -> None:
