@@ -166,15 +166,24 @@ DEALS_PAGE_SQL = (
     " FROM crm_deals WHERE {where}"
     " ORDER BY crm_deals.created_at DESC, crm_deals.id DESC LIMIT $1::INTEGER"
 )
+
+
 # policy.read_filter(DEAL) for the bench's Sales manager (OPEN for READ, department path
 # /1/2/), compiled for PostgreSQL by auth/policy/levels.py predicate(); tests/bench checks it
 # still equals what the engine compiles. The hub's list resolvers emit it once the access
 # wiring is merged; until then the hub sends `WHERE true` and gate (a) fails on its data.
-MANAGER_DEAL_READ_FILTER = (
-    "crm_deals.assigned_to_id = $2::BIGINT OR crm_deals.assigned_to_id IN (SELECT users.id"
-    " FROM users WHERE users.department_id IN (SELECT departments.id FROM departments"
-    " WHERE (departments.path LIKE $3::VARCHAR || '%'))) OR crm_deals.opened IS true"
-)
+def manager_read_filter(table: str) -> str:
+    """The Sales manager's READ predicate (OPEN) on one CRM table: $2 is the user, $3 the
+    department path. The hub applies it to the page and to every nested company and contact
+    (a related record the viewer may not read resolves to null or is left out)."""
+    return (
+        f"{table}.assigned_to_id = $2::BIGINT OR {table}.assigned_to_id IN (SELECT users.id"
+        " FROM users WHERE users.department_id IN (SELECT departments.id FROM departments"
+        f" WHERE (departments.path LIKE $3::VARCHAR || '%'))) OR {table}.opened IS true"
+    )
+
+
+MANAGER_DEAL_READ_FILTER = manager_read_filter("crm_deals")
 SALES_MANAGER_PATH = "/1/2/"
 DEAL_BY_ID_SQL = f"SELECT {DEAL_COLUMNS} FROM crm_deals WHERE crm_deals.id = ANY($1::BIGINT[])"
 DEALS_SEARCH_SQL = (
@@ -201,19 +210,32 @@ async def _stages(connection: asyncpg.Connection, ids: set[int]) -> dict[int, JS
     }
 
 
-async def _deal_nodes(connection: asyncpg.Connection, deals: list[asyncpg.Record]) -> list[JSON]:
+async def _deal_nodes(
+    connection: asyncpg.Connection,
+    deals: list[asyncpg.Record],
+    reader: tuple[int, str] | None = None,
+) -> list[JSON]:
     """stage, company, contacts and assignedTo of a page of deals: one batch each, as the
-    hub's loaders do."""
+    hub's loaders do; with a ``reader`` (user id, department path) only the companies and
+    contacts the Sales manager may read, as the hub's access filter does."""
     stages = await _stages(connection, {row["stage_id"] for row in deals})
-    company_rows = await connection.fetch(
-        COMPANIES_BY_ID_SQL, list({row["company_id"] for row in deals if row["company_id"]})
-    )
+    company_ids = list({row["company_id"] for row in deals if row["company_id"]})
+    if reader is None:
+        company_rows = await connection.fetch(COMPANIES_BY_ID_SQL, company_ids)
+    else:
+        readable = f"{COMPANIES_BY_ID_SQL} AND ({manager_read_filter('crm_companies')})"
+        company_rows = await connection.fetch(readable, company_ids, *reader)
     companies = {
         row["id"]: {"id": global_id("Company", row["id"]), "title": row["title"]}
         for row in company_rows
     }
     contacts: dict[int, list[JSON]] = {row["id"]: [] for row in deals}
-    for row in await connection.fetch(CONTACTS_OF_DEALS_SQL, list(contacts)):
+    contacts_sql, contact_params = CONTACTS_OF_DEALS_SQL, ()
+    if reader is not None:
+        where, order = CONTACTS_OF_DEALS_SQL.split(" ORDER BY ")
+        contacts_sql = f"{where} AND ({manager_read_filter('crm_contacts')}) ORDER BY {order}"
+        contact_params = reader
+    for row in await connection.fetch(contacts_sql, list(contacts), *contact_params):
         contacts[row["deal_id"]].append(
             {"id": global_id("Contact", row["id"]), "firstName": row["first_name"],
              "lastName": row["last_name"]}
@@ -245,8 +267,9 @@ def _edges(nodes: list[JSON]) -> JSON:
 async def floor_deals_manager(connection: asyncpg.Connection, variables: Mapping[str, Any]) -> JSON:
     first = variables["first"]
     sql = DEALS_PAGE_SQL.format(where=f"({MANAGER_DEAL_READ_FILTER})")
-    rows = (await connection.fetch(sql, first + 1, SALES_MANAGER_ID, SALES_MANAGER_PATH))[:first]
-    return {"deals": _edges(await _deal_nodes(connection, rows))}
+    reader = (SALES_MANAGER_ID, SALES_MANAGER_PATH)
+    rows = (await connection.fetch(sql, first + 1, *reader))[:first]
+    return {"deals": _edges(await _deal_nodes(connection, rows, reader))}
 
 
 async def floor_deals_admin(connection: asyncpg.Connection, variables: Mapping[str, Any]) -> JSON:
