@@ -230,7 +230,8 @@ async def _deal_nodes(
         for row in company_rows
     }
     contacts: dict[int, list[JSON]] = {row["id"]: [] for row in deals}
-    contacts_sql, contact_params = CONTACTS_OF_DEALS_SQL, ()
+    contacts_sql = CONTACTS_OF_DEALS_SQL
+    contact_params: tuple[object, ...] = ()
     if reader is not None:
         where, order = CONTACTS_OF_DEALS_SQL.split(" ORDER BY ")
         contacts_sql = f"{where} AND ({manager_read_filter('crm_contacts')}) ORDER BY {order}"
