@@ -39,6 +39,7 @@ from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
 from schema.posts import Post, PostMutations, PostQueries
 from schema.sessions import SessionMutations
+from schema.sharing import SharingExecutor
 from schema.task_mutations import TaskMutations
 from schema.tasks import ChecklistItem, Task, TaskQueries
 from schema.users import User, UserMutations, UserQueries
@@ -149,5 +150,7 @@ def build_schema(**options: Any) -> strawberry.Schema:
             RequireLogin,
             ErrorCodes,
         ],
+        # Answers events that subscribers share once per key (schema/sharing.py).
+        execution_context_class=SharingExecutor,
         **options,
     )

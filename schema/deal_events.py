@@ -15,6 +15,11 @@ from schema.relay import encode_id
 DealEventKind = strawberry.enum(live_deals.DealChangeKind, name="DealEventKind")
 
 
+# Computed from the judged change alone (schema/sharing.py); `deal` is read through the
+# viewer's access rules.
+DEAL_EVENT_OWN_FIELDS = frozenset({"kind", "dealId", "changedFields", "cursor"})
+
+
 @strawberry.type(description="A change to a deal the subscriber may see.")
 class DealEvent:
     kind: live_deals.DealChangeKind

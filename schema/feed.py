@@ -19,6 +19,11 @@ from subscriptions.records import EventRecord
 strawberry.enum(EventKind, name="FeedEventKind")
 
 
+# Computed from the event alone: subscribers selecting only these share one answer, whoever
+# they are (schema/sharing.py). `actor` and `subject` go through the viewer's access rules.
+FEED_EVENT_OWN_FIELDS = frozenset({"id", "kind", "occurredAt", "changes", "cursor"})
+
+
 @strawberry.type
 class FeedEvent(Node):
     kind: EventKind

@@ -1,4 +1,8 @@
-"""The root Subscription: live streams over graphql-transport-ws and graphql-ws."""
+"""The root Subscription: live streams over graphql-transport-ws and graphql-ws.
+
+Each stream yields its events wrapped for sharing (schema/sharing.py): subscribers with the
+same selection and the same view of an event share one execution of it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ import strawberry
 
 from resolvers import live, live_deals
 from schema.context import Info
-from schema.deal_events import DealEvent
-from schema.feed import FeedEvent
-from schema.notifications import Notification
+from schema.deal_events import DEAL_EVENT_OWN_FIELDS, DealEvent
+from schema.feed import FEED_EVENT_OWN_FIELDS, FeedEvent
+from schema.notifications import NOTIFICATION_OWN_FIELDS, Notification
 from schema.relay import decode_optional_id
+from schema.sharing import Sharing
 from subscriptions.events import EventKind
 
 
@@ -26,13 +31,19 @@ class Subscription:
         self, info: Info, after: str | None = None, kinds: list[EventKind] | None = None
     ) -> AsyncGenerator[FeedEvent, None]:
         wanted = [kind.value for kind in kinds or []]
+        sharing = Sharing.of(info, FEED_EVENT_OWN_FIELDS)
         async for record in live.feed_stream(info.context, after, wanted):
-            yield FeedEvent.of(record)
+            event = FeedEvent.of(record)
+            # Masking only ever drops keys of `changes`: which ones are left is the view.
+            yield sharing.event(event, (record.seq, frozenset(record.changes)))
 
     @strawberry.subscription(description="The viewer's new notifications, as they happen.")
     async def notifications(self, info: Info) -> AsyncGenerator[Notification, None]:
+        sharing = Sharing.of(info, NOTIFICATION_OWN_FIELDS)
         async for notification in live.notification_stream(info.context):
-            yield Notification.of(notification)
+            shown = Notification.of(notification)
+            # A notification has one recipient: only their own open subscriptions share it.
+            yield sharing.event(shown, notification.id)
 
     @strawberry.subscription(
         description="Created, updated, stage-moved and deleted deals the viewer may see, with "
@@ -49,5 +60,8 @@ class Subscription:
             decode_optional_id(pipeline_id, "Pipeline", "pipelineId"),
             decode_optional_id(deal_id, "Deal", "dealId"),
         )
+        sharing = Sharing.of(info, DEAL_EVENT_OWN_FIELDS)
         async for change in changes:
-            yield DealEvent.of(change)
+            event = DealEvent.of(change)
+            # The change as judged for this viewer (kind, masked fields) is the whole view.
+            yield sharing.event(event, change)

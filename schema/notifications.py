@@ -16,6 +16,11 @@ from schema.users import User, load_user
 strawberry.enum(notifications.NotificationKind)
 
 
+# Computed from the notification alone (schema/sharing.py); `actor` and `subject` are read
+# through the viewer's access rules.
+NOTIFICATION_OWN_FIELDS = frozenset({"id", "kind", "read", "createdAt", "text"})
+
+
 @strawberry.type
 class Notification(Node):
     kind: notifications.NotificationKind

@@ -6,6 +6,7 @@ from models import SessionFactory
 from subscriptions.bus import Bus
 from subscriptions.hub import Hub
 from subscriptions.pump import EventPump
+from subscriptions.shared import SharedResults
 
 
 class Realtime:
@@ -13,6 +14,8 @@ class Realtime:
         self.hub = Hub()
         self.pump = EventPump(session_factory, self.hub)
         self.bus = bus
+        # Subscribers with the same selection and the same view of an event share its answer.
+        self.shared = SharedResults()
 
     async def start(self) -> None:
         await self.pump.start()
