@@ -1,14 +1,18 @@
 """Subscription fan-out: N idle ``feed`` subscribers, then a burst of K posts to everyone.
 
 ``python -m bench.fanout TOKEN EXPECTED TIMEOUT URL:COUNT [URL:COUNT …]`` is the client: it
-opens COUNT graphql-transport-ws sockets on each URL, subscribes each to ``feed``, prints
-``READY``, then records, for every event delivered, receipt time minus the event's
-``occurredAt`` (stamped by the hub just before its commit; one clock, one machine). It
-stops after EXPECTED deliveries or TIMEOUT seconds and prints one JSON line.
+opens COUNT graphql-transport-ws sockets on each URL, subscribes each to ``feed`` and prints
+``READY``. The first event every socket receives is a warm-up: once all have it, every
+subscription is live on the server (not merely sent), and the client prints ``LIVE``. It then
+records, for every event delivered, receipt time minus the event's ``occurredAt`` (stamped
+by the hub just before its commit; one clock, one machine). It stops after EXPECTED
+deliveries or TIMEOUT seconds and prints one JSON line.
 
 ``measure_fanout`` runs that client pinned to the load core, reads the hub processes' RSS
-before and after the sockets open (memory per subscriber), posts the burst to the first
-process over HTTP, and summarises latency p50/p99 and deliveries per second.
+before and after the sockets open (memory per subscriber), posts the warm-up, then the
+burst, to the first process over HTTP, and summarises latency p50/p99 and deliveries per
+second. Without the warm-up the burst would race the server's own work of starting
+thousands of subscriptions, and the figures would time that backlog.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ async def _subscriber(
     token: str,
     received: list[tuple[float, float]],
     ready: asyncio.Event,
+    live: asyncio.Event,
     gate: asyncio.Semaphore,
 ) -> None:
     async with gate:  # a bounded number of sockets opening at once
@@ -53,14 +58,18 @@ async def _subscriber(
         await socket.send(json.dumps(subscribe))
     ready.set()
     async with socket:
-        await _listen(socket, received)
+        await _listen(socket, received, live)
 
 
-async def _listen(socket: ClientConnection, received: list[tuple[float, float]]) -> None:
+async def _listen(
+    socket: ClientConnection, received: list[tuple[float, float]], live: asyncio.Event
+) -> None:
     async for raw in socket:
         now = time.time()
         message = json.loads(raw)
-        if message.get("type") == "next":
+        if message.get("type") == "next" and not live.is_set():
+            live.set()  # the warm-up event: not timed
+        elif message.get("type") == "next":
             stamp = message["payload"]["data"]["feed"]["occurredAt"]
             received.append((now, datetime.fromisoformat(stamp).timestamp()))
         elif message.get("type") in ("error", "complete"):
@@ -73,13 +82,15 @@ async def run_client(
     received: list[tuple[float, float]] = []
     gate = asyncio.Semaphore(OPENING_CONCURRENCY)
     sockets: list[tuple[asyncio.Task[None], asyncio.Event]] = []
+    lives: list[asyncio.Event] = []
     started = time.monotonic()
     for target in targets:
         url, count = target.rsplit(":", 1)
         for _ in range(int(count)):
-            ready = asyncio.Event()
-            task = asyncio.create_task(_subscriber(url, token, received, ready, gate))
+            ready, live = asyncio.Event(), asyncio.Event()
+            task = asyncio.create_task(_subscriber(url, token, received, ready, live, gate))
             sockets.append((task, ready))
+            lives.append(live)
     # Every socket subscribed, or failed: then the servers hold them all.
     while not all(ready.is_set() or task.done() for task, ready in sockets):  # noqa: ASYNC110
         await asyncio.sleep(0.05)
@@ -87,6 +98,9 @@ async def run_client(
     opened_seconds = time.monotonic() - started
     print(f"READY {len(sockets) - len(failed)} {opened_seconds:.1f}", flush=True)
     deadline = time.monotonic() + seconds
+    while not all(live.is_set() for live in lives) and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    print(f"LIVE {sum(live.is_set() for live in lives)}", flush=True)
     while len(received) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     for task, _ in sockets:
@@ -97,6 +111,7 @@ async def run_client(
     )
     return {
         "subscribers": len(sockets) - len(failed),
+        "live_subscribers": sum(live.is_set() for live in lives),
         "failed_sockets": len(failed),
         "first_failure": repr(failed[0].exception())[:300] if failed else None,
         "open_seconds": opened_seconds,
@@ -143,18 +158,15 @@ async def measure_fanout(
     ready = (await asyncio.wait_for(client.stdout.readline(), 900)).decode().split()
     if not ready or ready[0] != "READY":
         raise RuntimeError(f"fan-out client failed: {ready}")
-    await asyncio.sleep(1.0)  # let the servers settle before reading memory
-    rss_after = [rss_kib(pid) for pid in pids]
     async with httpx.AsyncClient(base_url=http_urls[0], timeout=30.0) as http:
+        await _post(http, poster_token, "warm-up")
+        live = (await asyncio.wait_for(client.stdout.readline(), 900)).decode().split()
+        if not live or live[0] != "LIVE":
+            raise RuntimeError(f"fan-out client failed: {live}")
+        await asyncio.sleep(1.0)  # let the servers settle before reading memory
+        rss_after = [rss_kib(pid) for pid in pids]
         for number in range(posts):
-            variables = {"input": {"body": f"burst {number}", "recipients": [{"kind": "ALL"}]}}
-            answer = await http.post(
-                "/graphql",
-                json={"query": POST, "variables": variables},
-                headers={"Authorization": f"Bearer {poster_token}"},
-            )
-            if answer.json().get("errors"):
-                raise RuntimeError(f"createPost failed: {answer.text[:300]}")
+            await _post(http, poster_token, f"burst {number}")
     stdout, _ = await client.communicate()
     result: dict[str, Any] = json.loads(stdout.decode().strip().splitlines()[-1])
     result.update(
@@ -164,6 +176,17 @@ async def measure_fanout(
         kib_per_subscriber=(sum(rss_after) - sum(rss_before)) / max(1, result["subscribers"]),
     )
     return result
+
+
+async def _post(http: httpx.AsyncClient, token: str, body: str) -> None:
+    variables = {"input": {"body": body, "recipients": [{"kind": "ALL"}]}}
+    answer = await http.post(
+        "/graphql",
+        json={"query": POST, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    if answer.json().get("errors"):
+        raise RuntimeError(f"createPost failed: {answer.text[:300]}")
 
 
 def main(argv: list[str]) -> int:

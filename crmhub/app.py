@@ -24,6 +24,7 @@ from strawberry.types.unset import UnsetType
 from crmhub.database import create_engine, create_session_factory
 from crmhub.settings import Settings
 from resolvers.context import AuthConfig, Services
+from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
 from resolvers.sessions import viewer_for_token
 from schema import ConnectionInfo, build_schema
 from subscriptions.bus import Bus
@@ -57,7 +58,16 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
 
     async def on_ws_connect(self, context: ConnectionInfo) -> UnsetType | dict[str, object] | None:
         token = context.raw_token
-        if token is None or await viewer_for_token(self.services, token) is None:
+        try:
+            known = token is not None and await viewer_for_token(self.services, token) is not None
+        except DATABASE_UNREACHABLE as error:
+            # Refused, not crashed: the client is told why (legacy graphql-ws shows the
+            # payload; graphql-transport-ws has only its 4403 close) and may retry.
+            log.warning("connection_init refused, database unreachable: %r", error)
+            raise ConnectionRejectionError(
+                {"code": "SERVICE_UNAVAILABLE", "message": UNAVAILABLE_MESSAGE}
+            ) from error
+        if not known:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         return await super().on_ws_connect(context)
 

@@ -22,7 +22,7 @@ from auth.policy import CompiledPolicy
 from auth.viewer import Viewer
 from models import SessionFactory
 from resolvers.access.cache import PolicyCache
-from resolvers.errors import Forbidden, Unauthenticated
+from resolvers.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from resolvers.loading import Loader
 from subscriptions.realtime import Realtime
 
@@ -59,6 +59,9 @@ class RequestContext:
     policy: CompiledPolicy | None = None
     # Ends the websocket this operation came on (code, reason); None over HTTP.
     close_connection: Callable[[int, str], Awaitable[None]] | None = None
+    # Set when the token could not be checked (the database was unreachable): the viewer is
+    # unknown, which is not the same as having none.
+    viewer_unavailable: ServiceUnavailable | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _loaders: dict[Callable[..., Any], Loader[Any, Any]] = field(default_factory=dict, repr=False)
@@ -89,7 +92,19 @@ class RequestContext:
         """Drop every cached load, after a write that may have changed them."""
         self._loaders.clear()
 
+    def fork(self) -> RequestContext:
+        """A context for the same viewer and policy with a session and loaders of its own:
+        work shared by several subscribers must not ride on any one subscriber's context."""
+        return RequestContext(
+            services=self.services,
+            viewer=self.viewer,
+            client_address=self.client_address,
+            policy=self.policy,
+        )
+
     def require_viewer(self) -> Viewer:
+        if self.viewer is None and self.viewer_unavailable is not None:
+            raise self.viewer_unavailable
         if self.viewer is None:
             raise Unauthenticated("Log in first: send 'Authorization: Bearer <token>'")
         return self.viewer

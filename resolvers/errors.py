@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from sqlalchemy import exc
+
 
 class DomainError(Exception):
     code: ClassVar[str] = "BAD_USER_INPUT"
@@ -36,3 +38,22 @@ class Conflict(DomainError):
 
 class RateLimited(DomainError):
     code = "RATE_LIMITED"
+
+
+class ServiceUnavailable(DomainError):
+    """The database (or another service the answer needs) cannot be reached: nothing was
+    done, and the same request may succeed when it is back."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+
+# What a lost or saturated database raises: the connection refused or dropped, the pool
+# exhausted. Answered as SERVICE_UNAVAILABLE, never as a bug.
+DATABASE_UNREACHABLE: tuple[type[BaseException], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.TimeoutError,
+    OSError,
+    TimeoutError,
+)
+UNAVAILABLE_MESSAGE = "The service cannot reach its database; try again shortly"

@@ -10,7 +10,7 @@ from graphql import ArgumentNode, DocumentNode, GraphQLError, VariableNode, Visi
 from strawberry.extensions import MaskErrors
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
-from resolvers.errors import DomainError
+from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE, DomainError
 
 log = logging.getLogger("crmhub.errors")
 
@@ -53,6 +53,8 @@ class ErrorCodes(MaskErrors):
             operation = original.operation_type.value
             message = f"A {operation} is not allowed here (legacy graphql-ws runs subscriptions)"
             return self._with(error, message, {"code": "BAD_USER_INPUT"})
+        if isinstance(original, DATABASE_UNREACHABLE):
+            return self._with(error, UNAVAILABLE_MESSAGE, {"code": "SERVICE_UNAVAILABLE"})
         if original is None or isinstance(original, GraphQLError):
             extensions = dict(error.extensions or {})
             extensions.setdefault("code", "BAD_USER_INPUT")

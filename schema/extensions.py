@@ -8,6 +8,7 @@ closes them when the operation ends.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,15 @@ from strawberry.extensions import SchemaExtension
 from auth.tokens import parse_authorization
 from resolvers.access.loading import policy_for
 from resolvers.context import RequestContext, Services
+from resolvers.errors import (
+    DATABASE_UNREACHABLE,
+    UNAVAILABLE_MESSAGE,
+    ServiceUnavailable,
+    Unauthenticated,
+)
 from resolvers.sessions import viewer_in_context
+
+log = logging.getLogger(__name__)
 
 # Root fields open to a client that has not logged in. Introspection stays open so that
 # GraphiQL can show the schema before the login.
@@ -70,8 +79,7 @@ class OperationScope(SchemaExtension):
         self.execution_context.context = ctx
         try:
             if token:
-                ctx.viewer = await viewer_in_context(ctx, token)
-                ctx.policy = await policy_for(services, ctx.viewer) if ctx.viewer else None
+                await _identify(ctx, token)
                 if connection.close is not None:
                     # A websocket operation (a subscription) may wait for hours: it must not
                     # hold the connection the token check took. Over HTTP the request's
@@ -81,6 +89,20 @@ class OperationScope(SchemaExtension):
         finally:
             await ctx.close()
             self.execution_context.context = connection
+
+
+async def _identify(ctx: RequestContext, token: str) -> None:
+    """The viewer behind ``token`` and their policy. When the database cannot be reached the
+    viewer stays unknown and every resolver that needs one answers SERVICE_UNAVAILABLE: an
+    outage is not the client's fault, and a subscription must not simply end."""
+    try:
+        ctx.viewer = await viewer_in_context(ctx, token)
+        ctx.policy = await policy_for(ctx.services, ctx.viewer) if ctx.viewer else None
+    except DATABASE_UNREACHABLE as error:
+        log.warning("token check failed, database unreachable: %r", error)
+        ctx.viewer, ctx.policy = None, None
+        ctx.viewer_unavailable = ServiceUnavailable(UNAVAILABLE_MESSAGE)
+        await ctx.close()
 
 
 class RequireLogin(SchemaExtension):
@@ -95,10 +117,10 @@ class RequireLogin(SchemaExtension):
                 operation is not None
                 and not _root_fields(document, operation) <= PUBLIC_ROOT_FIELDS
             ):
-                error = GraphQLError(
-                    "Log in first: send 'Authorization: Bearer <token>'",
-                    extensions={"code": "UNAUTHENTICATED"},
+                refusal = ctx.viewer_unavailable or Unauthenticated(
+                    "Log in first: send 'Authorization: Bearer <token>'"
                 )
+                error = GraphQLError(refusal.message, extensions={"code": refusal.code})
                 self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
         yield
 
