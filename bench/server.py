@@ -65,6 +65,8 @@ def start_server(
         "--host", "127.0.0.1", "--port", str(port),
         "--workers", "1", "--no-access-log", "--log-level", "warning",
         "--loop", "uvloop", "--http", "httptools",
+        # As `crmhub serve` runs it: see the reason there.
+        "--ws-per-message-deflate", "false",
     ]  # fmt: skip
     if factory:
         command.append("--factory")

@@ -78,6 +78,9 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         # instead of falling back to the slow default.
         loop="uvloop",
         http="httptools",
+        # Live events are small JSON messages: compressing each costs more CPU per delivery
+        # than it saves, and a zlib context per socket costs memory per idle subscriber.
+        ws_per_message_deflate=False,
         log_level="info",
     )
     return 0
