@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from graphql import ArgumentNode, DocumentNode, GraphQLError, VariableNode, Visitor, visit
@@ -33,6 +34,14 @@ class ErrorCodes(MaskErrors):
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [self._coded(error) for error in errors]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # Runs for every event a subscriber receives: skip MaskErrors' checks (a Protocol
+        # isinstance, costly at thousands of subscribers) when there is nothing to mask.
+        self._stream_result_processed = True
+        if getattr(result, "errors", None):
+            self._process_stream_result(result)
+        yield None
 
     def _coded(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error

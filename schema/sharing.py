@@ -88,12 +88,19 @@ class Sharing:
         return cast(T, SharedEvent(value, self.results, self.context, (self.key, view)))
 
 
-@dataclass(frozen=True, eq=False)
 class SharedEvent(Generic[T]):
-    value: T
-    results: SharedResults
-    context: RequestContext
-    key: Hashable
+    """A subscription's event as yielded to graphql-core (a plain slotted class: one is made
+    per subscriber and event)."""
+
+    __slots__ = ("context", "key", "results", "value")
+
+    def __init__(
+        self, value: T, results: SharedResults, context: RequestContext, key: Hashable
+    ) -> None:
+        self.value = value
+        self.results = results
+        self.context = context
+        self.key = key
 
 
 class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -106,16 +113,24 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
         return super().execute_operation(serially)
 
 
-async def _execute_alone(template: Executor[Any], event: SharedEvent[Any]) -> ExecutionResult:
+def _execute_alone(template: Executor[Any], event: SharedEvent[Any]) -> Any:
+    """The event's answer, executed on a context of its own: the result, or an awaitable of
+    it when a resolver needed I/O (the context's session is closed once it is done)."""
     context = event.context.fork()
     executor = template.build_per_event_executor(event.value)
     executor.context_value = context
+    result = executor.execute_operation(False)
+    if isinstance(result, Awaitable):
+        return _closing(result, context)
+    # Finished without awaiting anything: no resolver reached the database or a loader.
+    return result
+
+
+async def _closing(result: Awaitable[Any], context: RequestContext) -> ExecutionResult:
     try:
-        result = executor.execute_operation(False)
-        if isinstance(result, Awaitable):
-            result = await result
-        assert isinstance(result, ExecutionResult)
-        return result
+        answer = await result
+        assert isinstance(answer, ExecutionResult)
+        return answer
     finally:
         await context.close()
 
