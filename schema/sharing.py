@@ -106,6 +106,15 @@ class SharedEvent(Generic[T]):
 class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, answering a ``SharedEvent`` once per key."""
 
+    def build_per_event_executor(self, payload: Any) -> Executor[Any]:
+        if isinstance(payload, SharedEvent):
+            # No copy per subscriber and event (it showed in the fan-out profile): the
+            # subscription's own executor answers it. Safe because a subscription's events
+            # are mapped one at a time, and its root value served only the subscribe call.
+            self.root_value = payload
+            return self
+        return super().build_per_event_executor(payload)
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         event = self.root_value
         if isinstance(event, SharedEvent):

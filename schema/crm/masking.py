@@ -61,9 +61,12 @@ class Masked(FieldExtension):
         info: Info,
         **kwargs: Any,
     ) -> Any:
-        hidden = await hidden_fields(info.context, source.facts())
-        if hidden.intersection(self._rule_fields(info)):
-            return None
+        facts = source.facts()
+        # The common case (no role hides anything on the entity) costs no mask check.
+        if may_hide(info.context, facts.entity):
+            hidden = await hidden_fields(info.context, facts)
+            if hidden.intersection(self._rule_fields(info)):
+                return None
         return await next_(source, info, **kwargs)
 
 
