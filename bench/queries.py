@@ -177,9 +177,9 @@ def manager_read_filter(table: str) -> str:
     department path. The hub applies it to the page and to every nested company and contact
     (a related record the viewer may not read resolves to null or is left out)."""
     return (
-        f"{table}.assigned_to_id = $2::BIGINT OR {table}.assigned_to_id IN (SELECT users.id"
-        " FROM users WHERE users.department_id IN (SELECT departments.id FROM departments"
-        f" WHERE (departments.path LIKE $3::VARCHAR || '%'))) OR {table}.opened IS true"
+        f"{table}.assigned_to_id = $2::BIGINT OR {table}.opened IS true OR ((SELECT"
+        " departments.path FROM departments JOIN users ON users.department_id = departments.id"
+        f" WHERE users.id = {table}.assigned_to_id) LIKE $3::VARCHAR || '%')"
     )
 
 

@@ -17,7 +17,17 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
 
 import orjson
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    false,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput
@@ -107,7 +117,17 @@ def _from_json(value: Any, key: SortKey) -> Any:
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after ``values`` in the order of ``keys`` (mixed directions allowed)."""
+    """Rows strictly after ``values`` in the order of ``keys`` (mixed directions allowed).
+
+    When every key runs the same way, one row-value comparison: ``(a, b) < (x, y)``.
+    PostgreSQL starts an index scan on ``(a, b)`` at the cursor for it; the expanded OR form
+    below is only a filter, and the scan reads every row before the cursor first (a page in
+    the middle of 1,000,000 deals read 500,000 index entries).
+    """
+    directions = {key.descending for key in keys}
+    if len(directions) == 1 and all(value is not None for value in values):
+        row = tuple_(*(key.expression for key in keys))
+        return row < tuple(values) if directions == {True} else row > tuple(values)
     clauses: list[ColumnElement[bool]] = []
     for index, key in enumerate(keys):
         equal_prefix = [keys[i].expression == values[i] for i in range(index)]
@@ -127,10 +147,13 @@ async def fetch_page(
     statement: Select[tuple[T]],
     keys: Sequence[SortKey],
     request: PageRequest,
+    counted: Select[tuple[T]] | None = None,
 ) -> Page[T]:
     """One page of ``statement`` (filters applied, no order) in the order of ``keys``.
 
-    The last key must be unique (the primary key): it makes the order total.
+    The last key must be unique (the primary key): it makes the order total. ``totalCount``
+    counts ``counted`` when given (the same rows, written for a statement that reads them
+    all), else ``statement``.
     """
     request = request.validated()
     order = _reversed(keys) if request.backwards else list(keys)
@@ -152,7 +175,9 @@ async def fetch_page(
         rows.reverse()
 
     async def count_total() -> int:
-        counting = select(func.count()).select_from(statement.order_by(None).subquery())
+        counting = select(func.count()).select_from(
+            (statement if counted is None else counted).order_by(None).subquery()
+        )
         async with ctx.db() as session:
             return int((await session.execute(counting)).scalar_one())
 

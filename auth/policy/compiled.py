@@ -91,22 +91,29 @@ class CompiledPolicy:
         return self._levels[(entity, action)].at(status_id)
 
     def filter(
-        self, entity: CrmEntity, action: AccessAction, columns: RecordColumns | None = None
+        self,
+        entity: CrmEntity,
+        action: AccessAction,
+        columns: RecordColumns | None = None,
+        *,
+        bulk: bool = False,
     ) -> ColumnElement[bool]:
         """The rows of ``entity`` that ``action`` reaches, as a WHERE clause: a small OR of
-        (status IN (...) AND level predicate), one term per distinct level."""
+        (status IN (...) AND level predicate), one term per distinct level. ``bulk`` for a
+        statement that tests every row (a count, an IN over all readable ids), else the form
+        for pages and lookups by id (see ``levels.predicate``)."""
         columns = columns or RECORD_COLUMNS[entity]
         levels = self._levels[(entity, action)]
         if self.viewer.is_admin:
             return true()
         status = columns.status
         if status is None or not levels.by_status:
-            return predicate(levels.default, self.viewer, columns)
+            return predicate(levels.default, self.viewer, columns, bulk=bulk)
         grouped: dict[AccessLevel, list[int]] = defaultdict(list)
         for status_id, level in sorted(levels.by_status.items()):
             grouped[level].append(status_id)
         terms = [
-            and_(status.in_(status_ids), predicate(level, self.viewer, columns))
+            and_(status.in_(status_ids), predicate(level, self.viewer, columns, bulk=bulk))
             for level, status_ids in grouped.items()
             if level is not AccessLevel.NONE
         ]
@@ -114,15 +121,15 @@ class CompiledPolicy:
             terms.append(
                 and_(
                     status.not_in(sorted(levels.by_status)),
-                    predicate(levels.default, self.viewer, columns),
+                    predicate(levels.default, self.viewer, columns, bulk=bulk),
                 )
             )
         return or_(false(), *terms)
 
     def read_filter(
-        self, entity: CrmEntity, columns: RecordColumns | None = None
+        self, entity: CrmEntity, columns: RecordColumns | None = None, *, bulk: bool = False
     ) -> ColumnElement[bool]:
-        return self.filter(entity, AccessAction.READ, columns)
+        return self.filter(entity, AccessAction.READ, columns, bulk=bulk)
 
     def allows(self, action: AccessAction, envelope: Envelope) -> bool:
         """The in-memory twin of ``filter``: whether ``action`` reaches the record."""

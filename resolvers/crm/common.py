@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import User
+from models.crm import CrmEntity
 from resolvers.context import RequestContext
 from resolvers.crm.filtering import Fields, Filter, filtered_fields, searches, sort_keys, where
 from resolvers.crm.guards import rule_field
@@ -41,13 +42,30 @@ async def list_records(
     filter: Filter,
     order: Sequence[tuple[str, bool]],
     page: PageRequest,
+    counted: Select[tuple[T]] | None = None,
 ) -> Page[T]:
-    """A keyset page of a visible_x() select, filtered and ordered by the entity's fields."""
+    """A keyset page of a visible_x() select, filtered and ordered by the entity's fields.
+
+    ``counted`` is the same select with the bulk form of the READ filter (``visible_x(ctx,
+    bulk=True)``): ``totalCount`` counts it, testing every row, while the page stops after a
+    few. The filter's nested readability tests (a deal's company, in a search) are ``IN``
+    subqueries over every matching record, so they take the bulk form too.
+    """
     refuse_hidden_fields(ctx, fields, filter, order)
     keys = sort_keys(fields, order)
-    readable = ctx.require_policy().read_filter
+    policy = ctx.require_policy()
+
+    def readable(entity: CrmEntity) -> ColumnElement[bool]:
+        return policy.read_filter(entity, bulk=True)
+
     condition = where(fields, filter, readable=readable)
-    return await fetch_page(ctx, statement.where(condition), keys, page)
+    return await fetch_page(
+        ctx,
+        statement.where(condition),
+        keys,
+        page,
+        counted=None if counted is None else counted.where(condition),
+    )
 
 
 def refuse_hidden_fields(

@@ -104,7 +104,15 @@ async def get_company(ctx: RequestContext, company_id: int) -> Company:
 async def list_companies(
     ctx: RequestContext, filter: Filter, order: Sequence[tuple[str, bool]], page: PageRequest
 ) -> Page[Company]:
-    return await list_records(ctx, visible_companies(ctx), COMPANY_FIELDS, filter, order, page)
+    return await list_records(
+        ctx,
+        visible_companies(ctx),
+        COMPANY_FIELDS,
+        filter,
+        order,
+        page,
+        counted=visible_companies(ctx, bulk=True),
+    )
 
 
 def _employees(value: int | None) -> int | None:

@@ -96,7 +96,15 @@ async def get_contact(ctx: RequestContext, contact_id: int) -> Contact:
 async def list_contacts(
     ctx: RequestContext, filter: Filter, order: Sequence[tuple[str, bool]], page: PageRequest
 ) -> Page[Contact]:
-    return await list_records(ctx, visible_contacts(ctx), CONTACT_FIELDS, filter, order, page)
+    return await list_records(
+        ctx,
+        visible_contacts(ctx),
+        CONTACT_FIELDS,
+        filter,
+        order,
+        page,
+        counted=visible_contacts(ctx, bulk=True),
+    )
 
 
 def _names(first_name: str, last_name: str) -> tuple[str, str]:

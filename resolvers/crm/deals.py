@@ -160,7 +160,15 @@ async def get_deal(ctx: RequestContext, deal_id: int, field: str = "id") -> Deal
 async def list_deals(
     ctx: RequestContext, filter: Filter, order: Sequence[tuple[str, bool]], page: PageRequest
 ) -> Page[Deal]:
-    return await list_records(ctx, visible_deals(ctx), DEAL_FIELDS, filter, order, page)
+    return await list_records(
+        ctx,
+        visible_deals(ctx),
+        DEAL_FIELDS,
+        filter,
+        order,
+        page,
+        counted=visible_deals(ctx, bulk=True),
+    )
 
 
 # Writing

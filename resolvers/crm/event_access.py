@@ -72,7 +72,7 @@ def visible_crm_events(policy: CompiledPolicy) -> ColumnElement[bool]:
         *(
             and_(
                 Event.scope_type == entity.value,
-                Event.scope_id.in_(select(model.id).where(policy.read_filter(entity))),
+                Event.scope_id.in_(select(model.id).where(policy.read_filter(entity, bulk=True))),
             )
             for entity, model in RECORD_MODELS.items()
         )

@@ -92,7 +92,15 @@ async def get_lead(ctx: RequestContext, lead_id: int) -> Lead:
 async def list_leads(
     ctx: RequestContext, filter: Filter, order: Sequence[tuple[str, bool]], page: PageRequest
 ) -> Page[Lead]:
-    return await list_records(ctx, visible_leads(ctx), LEAD_FIELDS, filter, order, page)
+    return await list_records(
+        ctx,
+        visible_leads(ctx),
+        LEAD_FIELDS,
+        filter,
+        order,
+        page,
+        counted=visible_leads(ctx, bulk=True),
+    )
 
 
 def _text(attribute: str, value: str) -> str:

@@ -5,6 +5,10 @@ duplicates, timelines, activities — starts from the select returned here, whic
 viewer's compiled READ filter in its WHERE clause. So counts and pages only ever see readable
 rows, and a record the viewer may not read answers NOT_FOUND, exactly like one that does not
 exist (its existence is not revealed).
+
+The filter comes in two forms with the same rows (``auth/policy/levels.py``): the default
+one for statements that stop after a few rows (pages, lookups by id), and ``bulk=True`` for
+those that test every record (counts, ``IN`` over all readable ids).
 """
 
 from __future__ import annotations
@@ -25,35 +29,36 @@ MODELS: dict[CrmEntity, type[Lead] | type[Contact] | type[Company] | type[Deal]]
 }
 
 
-def visible_leads(ctx: RequestContext) -> Select[tuple[Lead]]:
-    return select(Lead).where(ctx.require_policy().read_filter(CrmEntity.LEAD))
+def visible_leads(ctx: RequestContext, *, bulk: bool = False) -> Select[tuple[Lead]]:
+    return select(Lead).where(ctx.require_policy().read_filter(CrmEntity.LEAD, bulk=bulk))
 
 
-def visible_contacts(ctx: RequestContext) -> Select[tuple[Contact]]:
-    return select(Contact).where(ctx.require_policy().read_filter(CrmEntity.CONTACT))
+def visible_contacts(ctx: RequestContext, *, bulk: bool = False) -> Select[tuple[Contact]]:
+    return select(Contact).where(ctx.require_policy().read_filter(CrmEntity.CONTACT, bulk=bulk))
 
 
-def visible_companies(ctx: RequestContext) -> Select[tuple[Company]]:
-    return select(Company).where(ctx.require_policy().read_filter(CrmEntity.COMPANY))
+def visible_companies(ctx: RequestContext, *, bulk: bool = False) -> Select[tuple[Company]]:
+    return select(Company).where(ctx.require_policy().read_filter(CrmEntity.COMPANY, bulk=bulk))
 
 
-def visible_deals(ctx: RequestContext) -> Select[tuple[Deal]]:
-    return select(Deal).where(ctx.require_policy().read_filter(CrmEntity.DEAL))
+def visible_deals(ctx: RequestContext, *, bulk: bool = False) -> Select[tuple[Deal]]:
+    return select(Deal).where(ctx.require_policy().read_filter(CrmEntity.DEAL, bulk=bulk))
 
 
-def visible(ctx: RequestContext, entity: CrmEntity) -> Select[Any]:
+def visible(ctx: RequestContext, entity: CrmEntity, *, bulk: bool = False) -> Select[Any]:
     if entity is CrmEntity.LEAD:
-        return visible_leads(ctx)
+        return visible_leads(ctx, bulk=bulk)
     if entity is CrmEntity.CONTACT:
-        return visible_contacts(ctx)
+        return visible_contacts(ctx, bulk=bulk)
     if entity is CrmEntity.COMPANY:
-        return visible_companies(ctx)
-    return visible_deals(ctx)
+        return visible_companies(ctx, bulk=bulk)
+    return visible_deals(ctx, bulk=bulk)
 
 
 def visible_ids(ctx: RequestContext, entity: CrmEntity) -> Select[tuple[int]]:
-    """The ids of the readable records of ``entity``: an uncorrelated subquery for IN."""
-    return visible(ctx, entity).with_only_columns(MODELS[entity].id)
+    """The ids of the readable records of ``entity``: an uncorrelated subquery for IN, which
+    tests every record, hence the bulk form of the filter."""
+    return visible(ctx, entity, bulk=True).with_only_columns(MODELS[entity].id)
 
 
 def visible_binding(ctx: RequestContext) -> ColumnElement[bool]:
