@@ -27,7 +27,14 @@ NESTED_FEED = """subscription {
     kind actor { email } subject { __typename ... on Deal { title amount } }
   }
 }"""
+# The nested object hides behind a fragment spread and an alias: it must still be noticed,
+# or viewers would share a deal read through one viewer's access rules.
+NESTED_IN_A_FRAGMENT = """subscription {
+  dealChanged { kind ...Seen }
+}
+fragment Seen on DealEvent { ... on DealEvent { it: deal { amount } } }"""
 CREATE = "mutation($input: DealInput!) { createDeal(input: $input) { id } }"
+UPDATE = "mutation($id: ID!, $input: DealPatch!) { updateDeal(id: $id, input: $input) { id } }"
 
 
 def _realtime(app: Starlette) -> Realtime:
@@ -145,3 +152,28 @@ async def test_nested_feed_fields_cost_the_same_for_2_and_12_subscribers(
         assert event["actor"] == {"email": company.ada.email}
         assert event["subject"] == {"__typename": "Deal", "title": "Shared", "amount": None}
     assert many.answers["ada"][0]["feed"]["subject"]["amount"] is not None
+
+
+async def test_a_nested_object_behind_a_fragment_and_an_alias_is_not_shared_across_viewers(
+    app: Starlette, company: Company, users: Users
+) -> None:
+    # A title change: Ada and Nina judge it alike (UPDATED, ["title"]), so only the nested
+    # `deal`, read through each one's rules (Nina's amounts are hidden), tells them apart.
+    await sales_world(company, users)
+    async with serve(app) as server:
+        ada = await server.login(company.ada.email)
+        nina = await server.login(company.nina.email)
+        deal = {"title": "Shared", "amount": "5", "assignedToId": gid("User", company.nina.id)}
+        created = await server.graphql(CREATE, {"input": deal}, token=ada)
+        async with (
+            Subscription.open(server, ada, NESTED_IN_A_FRAGMENT) as ada_sees,
+            Subscription.open(server, nina, NESTED_IN_A_FRAGMENT) as nina_sees,
+        ):
+            await asyncio.sleep(0.3)
+            executions = _realtime(app).shared.computed
+            rename = {"id": created["createDeal"]["id"], "input": {"title": "Renamed"}}
+            await server.graphql(UPDATE, rename, token=ada)
+            ada_change, nina_change = await ada_sees.next(), await nina_sees.next()
+    assert _realtime(app).shared.computed - executions == 2
+    assert ada_change["dealChanged"]["it"]["amount"] is not None
+    assert nina_change["dealChanged"]["it"] == {"amount": None}
