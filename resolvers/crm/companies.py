@@ -188,7 +188,7 @@ async def create_company(ctx: RequestContext, new: NewCompany) -> Company:
     checked = check_new_company(new)
     async with ctx.db() as session:
         company = await insert_company(ctx, session, checked, viewer.user_id)
-        await events.company_created(session, ctx, company)
+        await events.record_created(session, ctx, company)
         await session.commit()
     ctx.forget_loaded()
     return company
@@ -229,7 +229,7 @@ async def update_company(ctx: RequestContext, company_id: int, changes: CompanyC
             log.note("communications", old, summary(items))
         await guard_update(ctx, session, company, before, log)
         write_changes(session, CrmEntity.COMPANY, company.id, viewer.user_id, log)
-        await events.company_updated(session, ctx, company, log)
+        await events.record_updated(session, ctx, company, log)
         await session.commit()
     ctx.forget_loaded()
     return company
@@ -265,7 +265,7 @@ async def delete_company(ctx: RequestContext, company_id: int) -> int:
         await guard_delete(ctx, session, company)
         await forget_record(session, CrmEntity.COMPANY, company.id)
         await session.delete(company)
-        await events.company_deleted(session, ctx, company)
+        await events.record_deleted(session, ctx, company)
         await session.commit()
     ctx.forget_loaded()
     return company_id

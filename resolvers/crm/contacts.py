@@ -177,7 +177,7 @@ async def create_contact(ctx: RequestContext, new: NewContact) -> Contact:
     checked = check_new_contact(new)
     async with ctx.db() as session:
         contact = await insert_contact(ctx, session, checked, viewer.user_id)
-        await events.contact_created(session, ctx, contact)
+        await events.record_created(session, ctx, contact)
         await session.commit()
     ctx.forget_loaded()
     return contact
@@ -214,7 +214,7 @@ async def update_contact(ctx: RequestContext, contact_id: int, changes: ContactC
             log.note("communications", old, summary(items))
         await guard_update(ctx, session, contact, before, log)
         write_changes(session, CrmEntity.CONTACT, contact.id, viewer.user_id, log)
-        await events.contact_updated(session, ctx, contact, log)
+        await events.record_updated(session, ctx, contact, log)
         await session.commit()
     ctx.forget_loaded()
     return contact
@@ -250,7 +250,7 @@ async def delete_contact(ctx: RequestContext, contact_id: int) -> int:
         await guard_delete(ctx, session, contact)
         await forget_record(session, CrmEntity.CONTACT, contact.id)
         await session.delete(contact)
-        await events.contact_deleted(session, ctx, contact)
+        await events.record_deleted(session, ctx, contact)
         await session.commit()
     ctx.forget_loaded()
     return contact_id

@@ -179,7 +179,7 @@ async def create_deal(ctx: RequestContext, new: NewDeal) -> Deal:
     checked = check_new_deal(new)
     async with ctx.db() as session:
         deal = await insert_deal(ctx, session, checked, viewer.user_id)
-        await events.deal_created(session, ctx, deal)
+        await events.record_created(session, ctx, deal)
         await session.commit()
     ctx.forget_loaded()
     return deal
@@ -294,7 +294,7 @@ async def update_deal(ctx: RequestContext, deal_id: int, changes: DealChanges) -
             await _replace_contacts(ctx, session, deal.id, changes.contact_ids, log)
         await guard_update(ctx, session, deal, before, log)
         write_changes(session, CrmEntity.DEAL, deal.id, viewer.user_id, log)
-        await events.deal_updated(session, ctx, deal, log)
+        await events.record_updated(session, ctx, deal, log)
         await session.commit()
     ctx.forget_loaded()
     return deal
@@ -379,7 +379,7 @@ async def delete_deal(ctx: RequestContext, deal_id: int) -> int:
         await guard_delete(ctx, session, deal)
         await forget_record(session, CrmEntity.DEAL, deal.id)
         await session.delete(deal)
-        await events.deal_deleted(session, ctx, deal)
+        await events.record_deleted(session, ctx, deal)
         await session.commit()
     ctx.forget_loaded()
     return deal_id

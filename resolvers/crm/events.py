@@ -78,17 +78,43 @@ _SIGHT_KEYS = frozenset({"assignedToId", "opened", "stageId", "statusId"})
 _OUTCOME = {Semantics.PROCESS: "OPEN", Semantics.SUCCESS: "WON", Semantics.FAILURE: "LOST"}
 
 
-# Deals
+# Any CRM record: leads, contacts, companies, deals
 
 
-async def deal_created(session: AsyncSession, ctx: RequestContext, deal: Deal) -> None:
-    await _created(session, ctx, deal)
+async def record_created(
+    session: AsyncSession,
+    ctx: RequestContext,
+    record: CrmRecord,
+    already_told: Iterable[int] = (),
+) -> set[int]:
+    """The creation event; the responsible user is told unless they created it. Returns who
+    was told."""
+    snapshot = Changes()
+    fields = {**_CREATED_FIELDS[type(record)], **_COMMON_FIELDS}
+    for key, attribute in fields.items():
+        snapshot.note(key, None, getattr(record, attribute))
+    await _record(session, ctx, _CREATED[type(record)], record, _changes_of(snapshot))
+    return await _tell_assignee(session, ctx, record, already_told)
 
 
-async def deal_updated(
-    session: AsyncSession, ctx: RequestContext, deal: Deal, log: Changes
+async def record_updated(
+    session: AsyncSession, ctx: RequestContext, record: CrmRecord, log: Changes
 ) -> None:
-    await _updated(session, ctx, deal, log)
+    """An event when something changed; a reassignment tells the new responsible user."""
+    changes = _changes_of(log)
+    if not changes:
+        return
+    await _record(session, ctx, _UPDATED[type(record)], record, changes)
+    if "assignedToId" in changes:
+        await _tell_assignee(session, ctx, record)
+
+
+async def record_deleted(session: AsyncSession, ctx: RequestContext, record: CrmRecord) -> None:
+    """Names what is gone: the record can no longer be loaded as the event's subject."""
+    await _record(session, ctx, _DELETED[type(record)], record, {"name": [_name_of(record), None]})
+
+
+# Deal stage moves and lead conversions
 
 
 async def deal_stage_moved(
@@ -107,27 +133,6 @@ async def deal_stage_moved(
     await _record(session, ctx, EventKind.DEAL_STAGE_MOVED, deal, changes)
 
 
-async def deal_deleted(session: AsyncSession, ctx: RequestContext, deal: Deal) -> None:
-    await _deleted(session, ctx, deal)
-
-
-# Leads
-
-
-async def lead_created(session: AsyncSession, ctx: RequestContext, lead: Lead) -> None:
-    await _created(session, ctx, lead)
-
-
-async def lead_updated(
-    session: AsyncSession, ctx: RequestContext, lead: Lead, log: Changes
-) -> None:
-    await _updated(session, ctx, lead, log)
-
-
-async def lead_deleted(session: AsyncSession, ctx: RequestContext, lead: Lead) -> None:
-    await _deleted(session, ctx, lead)
-
-
 async def lead_converted(
     session: AsyncSession,
     ctx: RequestContext,
@@ -144,82 +149,12 @@ async def lead_converted(
     told: set[int] = set()
     for record in (deal, contact, company):
         if record is not None and record.source_lead_id == lead.id:
-            told |= await _created(session, ctx, record, already_told=told)
+            told |= await record_created(session, ctx, record, already_told=told)
     changes = _changes_of(log)
     changes["contactId"] = [None, contact.id if contact else None]
     changes["companyId"] = [None, company.id if company else None]
     changes["dealId"] = [None, deal.id if deal else None]
     await _record(session, ctx, EventKind.LEAD_CONVERTED, lead, changes)
-
-
-# Contacts
-
-
-async def contact_created(session: AsyncSession, ctx: RequestContext, contact: Contact) -> None:
-    await _created(session, ctx, contact)
-
-
-async def contact_updated(
-    session: AsyncSession, ctx: RequestContext, contact: Contact, log: Changes
-) -> None:
-    await _updated(session, ctx, contact, log)
-
-
-async def contact_deleted(session: AsyncSession, ctx: RequestContext, contact: Contact) -> None:
-    await _deleted(session, ctx, contact)
-
-
-# Companies
-
-
-async def company_created(session: AsyncSession, ctx: RequestContext, company: Company) -> None:
-    await _created(session, ctx, company)
-
-
-async def company_updated(
-    session: AsyncSession, ctx: RequestContext, company: Company, log: Changes
-) -> None:
-    await _updated(session, ctx, company, log)
-
-
-async def company_deleted(session: AsyncSession, ctx: RequestContext, company: Company) -> None:
-    await _deleted(session, ctx, company)
-
-
-# Shared
-
-
-async def _created(
-    session: AsyncSession,
-    ctx: RequestContext,
-    record: CrmRecord,
-    already_told: Iterable[int] = (),
-) -> set[int]:
-    """The creation event; the responsible user is told unless they created it. Returns who
-    was told."""
-    snapshot = Changes()
-    fields = {**_CREATED_FIELDS[type(record)], **_COMMON_FIELDS}
-    for key, attribute in fields.items():
-        snapshot.note(key, None, getattr(record, attribute))
-    await _record(session, ctx, _CREATED[type(record)], record, _changes_of(snapshot))
-    return await _tell_assignee(session, ctx, record, already_told)
-
-
-async def _updated(
-    session: AsyncSession, ctx: RequestContext, record: CrmRecord, log: Changes
-) -> None:
-    """An event when something changed; a reassignment tells the new responsible user."""
-    changes = _changes_of(log)
-    if not changes:
-        return
-    await _record(session, ctx, _UPDATED[type(record)], record, changes)
-    if "assignedToId" in changes:
-        await _tell_assignee(session, ctx, record)
-
-
-async def _deleted(session: AsyncSession, ctx: RequestContext, record: CrmRecord) -> None:
-    """Names what is gone: the record can no longer be loaded as the event's subject."""
-    await _record(session, ctx, _DELETED[type(record)], record, {"name": [_name_of(record), None]})
 
 
 async def _record(

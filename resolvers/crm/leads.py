@@ -165,7 +165,7 @@ async def create_lead(ctx: RequestContext, new: NewLead) -> Lead:
         session.add(lead)
         await session.flush()
         await replace_communications(session, CrmEntity.LEAD, lead.id, communications)
-        await events.lead_created(session, ctx, lead)
+        await events.record_created(session, ctx, lead)
         await session.commit()
     ctx.forget_loaded()
     return lead
@@ -207,7 +207,7 @@ async def update_lead(ctx: RequestContext, lead_id: int, changes: LeadChanges) -
             lead.is_repeat = await matches_existing_customer(session, items)
         await guard_update(ctx, session, lead, before, log)
         write_changes(session, CrmEntity.LEAD, lead.id, viewer.user_id, log)
-        await events.lead_updated(session, ctx, lead, log)
+        await events.record_updated(session, ctx, lead, log)
         await session.commit()
     ctx.forget_loaded()
     return lead
@@ -222,7 +222,7 @@ async def delete_lead(ctx: RequestContext, lead_id: int) -> int:
         await guard_delete(ctx, session, lead)
         await forget_record(session, CrmEntity.LEAD, lead.id)
         await session.delete(lead)
-        await events.lead_deleted(session, ctx, lead)
+        await events.record_deleted(session, ctx, lead)
         await session.commit()
     ctx.forget_loaded()
     return lead_id
