@@ -11,8 +11,7 @@ from models import Event
 from resolvers import feed
 from schema.context import Info
 from schema.relay import Connection, Node, node_fetcher, page_request
-from schema.subjects import Subject, load_subject
-from schema.users import User, load_user
+from schema.subjects import ActorAndSubject
 from subscriptions.events import EventKind
 from subscriptions.records import EventRecord
 
@@ -25,16 +24,13 @@ FEED_EVENT_OWN_FIELDS = frozenset({"id", "kind", "occurredAt", "changes", "curso
 
 
 @strawberry.type
-class FeedEvent(Node):
+class FeedEvent(ActorAndSubject, Node):
     kind: EventKind
     occurred_at: datetime
     changes: JSON = strawberry.field(description="{field: [old, new]}")
     cursor: str = strawberry.field(
         description="Where this event sits in the log; pass it as `after` to resume from it."
     )
-    actor_pk: strawberry.Private[int | None]
-    subject_type: strawberry.Private[str]
-    subject_pk: strawberry.Private[int]
 
     @classmethod
     def of(cls, row: Event | EventRecord) -> FeedEvent:
@@ -48,14 +44,6 @@ class FeedEvent(Node):
             subject_type=row.subject_type,
             subject_pk=row.subject_id,
         )
-
-    @strawberry.field
-    async def actor(self, info: Info) -> User | None:
-        return None if self.actor_pk is None else await load_user(info, self.actor_pk)
-
-    @strawberry.field(description="Null once it is gone or no longer visible to the viewer.")
-    async def subject(self, info: Info) -> Subject | None:
-        return await load_subject(info, self.subject_type, self.subject_pk)
 
 
 @node_fetcher("FeedEvent")

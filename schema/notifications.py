@@ -10,8 +10,7 @@ from models import Notification as NotificationRow
 from resolvers import notifications
 from schema.context import Info
 from schema.relay import Connection, Node, decode_id, node_fetcher, page_request
-from schema.subjects import Subject, load_subject
-from schema.users import User, load_user
+from schema.subjects import ActorAndSubject
 
 strawberry.enum(notifications.NotificationKind)
 
@@ -22,14 +21,11 @@ NOTIFICATION_OWN_FIELDS = frozenset({"id", "kind", "read", "createdAt", "text"})
 
 
 @strawberry.type
-class Notification(Node):
+class Notification(ActorAndSubject, Node):
     kind: notifications.NotificationKind
     read: bool
     created_at: datetime
     text: str
-    actor_pk: strawberry.Private[int | None]
-    subject_type: strawberry.Private[str]
-    subject_pk: strawberry.Private[int]
 
     @classmethod
     def of(cls, row: NotificationRow | notifications.LiveNotification) -> Notification:
@@ -43,14 +39,6 @@ class Notification(Node):
             subject_type=row.subject_type,
             subject_pk=row.subject_id,
         )
-
-    @strawberry.field
-    async def actor(self, info: Info) -> User | None:
-        return None if self.actor_pk is None else await load_user(info, self.actor_pk)
-
-    @strawberry.field(description="Null once it is gone or no longer visible to the viewer.")
-    async def subject(self, info: Info) -> Subject | None:
-        return await load_subject(info, self.subject_type, self.subject_pk)
 
 
 @node_fetcher("Notification")

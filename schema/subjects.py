@@ -19,6 +19,7 @@ from schema.crm.leads import Lead
 from schema.crm_items import load_crm_item
 from schema.posts import Post
 from schema.tasks import Task
+from schema.users import User, load_user
 
 Subject = Annotated[
     Post | Comment | Task | Lead | Contact | Company | Deal, strawberry.union("Subject")
@@ -40,3 +41,20 @@ async def load_subject(info: Info, subject_type: str, pk: int) -> Subject | None
     if subject_type in CRM_SUBJECT_TYPES:
         return await load_crm_item(info, CrmEntity(subject_type), pk)
     return None
+
+
+@strawberry.type
+class ActorAndSubject:
+    """Who did it and what it is about: shared by feed events and notifications."""
+
+    actor_pk: strawberry.Private[int | None]
+    subject_type: strawberry.Private[str]
+    subject_pk: strawberry.Private[int]
+
+    @strawberry.field
+    async def actor(self, info: Info) -> User | None:
+        return None if self.actor_pk is None else await load_user(info, self.actor_pk)
+
+    @strawberry.field(description="Null once it is gone or no longer visible to the viewer.")
+    async def subject(self, info: Info) -> Subject | None:
+        return await load_subject(info, self.subject_type, self.subject_pk)
