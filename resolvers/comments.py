@@ -19,6 +19,7 @@ from resolvers.posts.access import (
     recipients_of,
     visible_post_ids,
 )
+from resolvers.rows import one_or_not_found
 from resolvers.tasks.access import (
     load_visible_task,
     members_of,
@@ -146,13 +147,8 @@ async def comments_by_task_id(ctx: RequestContext, task_ids: list[int]) -> Seque
 async def _own_comment(
     session: AsyncSession, viewer: Viewer, comment_id: int, *, allow_admin: bool
 ) -> Comment:
-    comment = (
-        await session.execute(
-            select(Comment).where(Comment.id == comment_id, visible_comment(viewer))
-        )
-    ).scalar_one_or_none()
-    if comment is None:
-        raise NotFound(f"No comment with id {comment_id}", field="id")
+    visible = select(Comment).where(Comment.id == comment_id, visible_comment(viewer))
+    comment = await one_or_not_found(session, visible, "comment", comment_id)
     if comment.author_id != viewer.user_id and not (allow_admin and viewer.is_admin):
         raise Forbidden("Only the comment's author may change it")
     return comment

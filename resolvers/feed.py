@@ -22,9 +22,9 @@ from auth.policy import CompiledPolicy
 from models import Event
 from resolvers.context import RequestContext
 from resolvers.crm.event_access import masked_changes, visible_crm_events
-from resolvers.errors import NotFound
 from resolvers.pagination import Page, PageRequest, SortKey, encode_cursor, fetch_page
 from resolvers.posts.access import visible_post_ids
+from resolvers.rows import one_or_not_found
 from resolvers.tasks.access import visible_task_ids
 from subscriptions.events import EventKind
 from subscriptions.records import EventRecord
@@ -55,12 +55,9 @@ def as_seen(policy: CompiledPolicy, event: Event | EventRecord) -> EventRecord:
 
 async def get_event(ctx: RequestContext, seq: int) -> EventRecord:
     policy = ctx.require_policy()
+    visible = select(Event).where(Event.seq == seq, visible_event(policy))
     async with ctx.db() as session:
-        event = (
-            await session.execute(select(Event).where(Event.seq == seq, visible_event(policy)))
-        ).scalar_one_or_none()
-    if event is None:
-        raise NotFound(f"No feed event with id {seq}", field="id")
+        event = await one_or_not_found(session, visible, "feed event", seq)
     return as_seen(policy, event)
 
 

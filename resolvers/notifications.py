@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Notification, User
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
+from resolvers.rows import one_or_not_found
 from subscriptions.events import append_event
 from subscriptions.records import EventRecord
 
@@ -129,17 +130,11 @@ async def list_notifications(
 async def get_notification(ctx: RequestContext, notification_id: int) -> Notification:
     """One of the viewer's own notifications; nobody else's exist for them."""
     viewer = ctx.require_viewer()
+    own = select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == viewer.user_id
+    )
     async with ctx.db() as session:
-        notification = (
-            await session.execute(
-                select(Notification).where(
-                    Notification.id == notification_id, Notification.user_id == viewer.user_id
-                )
-            )
-        ).scalar_one_or_none()
-    if notification is None:
-        raise NotFound(f"No notification with id {notification_id}", field="id")
-    return notification
+        return await one_or_not_found(session, own, "notification", notification_id)
 
 
 async def unread_count(ctx: RequestContext) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from auth.viewer import Viewer
 from models import Department, Post, PostRecipient, User
-from resolvers.errors import NotFound
+from resolvers.rows import one_or_not_found
 from subscriptions.events import Changes, EventKind, record_event
 
 
@@ -70,12 +70,8 @@ def visible_post_ids(viewer: Viewer) -> Select[tuple[int]]:
 async def load_visible_post(
     session: AsyncSession, viewer: Viewer, post_id: int, field: str = "id"
 ) -> Post:
-    post = (
-        await session.execute(select(Post).where(Post.id == post_id, visible_post(viewer)))
-    ).scalar_one_or_none()
-    if post is None:
-        raise NotFound(f"No post with id {post_id}", field=field)
-    return post
+    visible = select(Post).where(Post.id == post_id, visible_post(viewer))
+    return await one_or_not_found(session, visible, "post", post_id, field)
 
 
 async def recipients_of(session: AsyncSession, post_id: int) -> list[Recipient]:

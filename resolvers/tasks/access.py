@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from auth.viewer import Viewer
 from models import ChecklistItem, Department, Task, TaskMember, User
-from resolvers.errors import NotFound
+from resolvers.rows import one_or_not_found
 from resolvers.tasks.rules import Part
 from subscriptions.events import Changes, EventKind, record_event
 
@@ -71,12 +71,8 @@ async def load_visible_task(
     session: AsyncSession, viewer: Viewer, task_id: int, field: str = "id"
 ) -> Task:
     """The task, or NOT_FOUND if it does not exist or the viewer may not see it."""
-    task = (
-        await session.execute(select(Task).where(Task.id == task_id, visible_task(viewer)))
-    ).scalar_one_or_none()
-    if task is None:
-        raise NotFound(f"No task with id {task_id}", field=field)
-    return task
+    visible = select(Task).where(Task.id == task_id, visible_task(viewer))
+    return await one_or_not_found(session, visible, "task", task_id, field)
 
 
 async def load_visible_item(
@@ -84,16 +80,12 @@ async def load_visible_item(
 ) -> ChecklistItem:
     """A checklist item, if the viewer sees its task: an item of an invisible task is as
     unknown as the task itself, and the answer must not tell which task that is."""
-    item = (
-        await session.execute(
-            select(ChecklistItem)
-            .join(Task, ChecklistItem.task_id == Task.id)
-            .where(ChecklistItem.id == item_id, visible_task(viewer))
-        )
-    ).scalar_one_or_none()
-    if item is None:
-        raise NotFound(f"No checklist item with id {item_id}", field=field)
-    return item
+    visible = (
+        select(ChecklistItem)
+        .join(Task, ChecklistItem.task_id == Task.id)
+        .where(ChecklistItem.id == item_id, visible_task(viewer))
+    )
+    return await one_or_not_found(session, visible, "checklist item", item_id, field)
 
 
 async def members_of(session: AsyncSession, task_id: int) -> dict[str, list[int]]:
