@@ -46,15 +46,8 @@ async def add_post_comment(ctx: RequestContext, post_id: int, body: str) -> Comm
     async with ctx.db() as session:
         post = await load_visible_post(session, viewer, post_id, "postId")
         comment = Comment(post_id=post.id, author_id=viewer.user_id, body=body)
-        session.add(comment)
-        await _record(session, viewer, comment, EventKind.COMMENT_ADDED, {"body": [None, body]})
-        await notify(
-            session,
-            [post.author_id],
-            NotificationKind.POST_COMMENTED,
-            ("COMMENT", comment.id),
-            viewer.user_id,
-            f"{await actor_name(session, viewer.user_id)} commented on your post: {body[:80]}",
+        await _add(
+            session, viewer, comment, [post.author_id], NotificationKind.POST_COMMENTED, "your post"
         )
         await session.commit()
     ctx.forget_loaded()
@@ -68,19 +61,31 @@ async def add_task_comment(ctx: RequestContext, task_id: int, body: str) -> Comm
     async with ctx.db() as session:
         task = await load_visible_task(session, viewer, task_id, "taskId")
         comment = Comment(task_id=task.id, author_id=viewer.user_id, body=body)
-        session.add(comment)
-        await _record(session, viewer, comment, EventKind.COMMENT_ADDED, {"body": [None, body]})
-        await notify(
-            session,
-            participant_ids(task, await members_of(session, task.id)),
-            NotificationKind.TASK_COMMENTED,
-            ("COMMENT", comment.id),
-            viewer.user_id,
-            f"{await actor_name(session, viewer.user_id)} commented on “{task.title}”: {body[:80]}",
-        )
+        participants = participant_ids(task, await members_of(session, task.id))
+        await _add(
+            session, viewer, comment, participants, NotificationKind.TASK_COMMENTED,
+            f"“{task.title}”",
+        )  # fmt: skip
         await session.commit()
     ctx.forget_loaded()
     return comment
+
+
+async def _add(
+    session: AsyncSession,
+    viewer: Viewer,
+    comment: Comment,
+    told: Sequence[int],
+    kind: NotificationKind,
+    commented_on: str,
+) -> None:
+    """Adds the comment with its event, and tells ``told`` (never the author)."""
+    session.add(comment)
+    body = comment.body
+    await _record(session, viewer, comment, EventKind.COMMENT_ADDED, {"body": [None, body]})
+    author = await actor_name(session, viewer.user_id)
+    message = f"{author} commented on {commented_on}: {body[:80]}"
+    await notify(session, told, kind, ("COMMENT", comment.id), viewer.user_id, message)
 
 
 async def update_comment(ctx: RequestContext, comment_id: int, body: str) -> Comment:
