@@ -67,6 +67,7 @@ def start_server(
         "--loop", "uvloop", "--http", "httptools",
         # As `crmhub serve` runs it: see the reason there.
         "--ws-per-message-deflate", "false",
+        "--ws", "crmhub.websocket:FramedWebSocketProtocol",  # crmhub.websocket.FRAMED_WEBSOCKETS
     ]  # fmt: skip
     if factory:
         command.append("--factory")

@@ -23,6 +23,7 @@ from strawberry.types.unset import UnsetType
 
 from crmhub.database import create_engine, create_session_factory
 from crmhub.settings import Settings
+from crmhub.websocket import LegacyWSHandler, TransportWSHandler, frames_of
 from resolvers.context import AuthConfig, Services
 from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
 from resolvers.sessions import viewer_for_token
@@ -38,6 +39,10 @@ MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 
 
 class CrmGraphQL(GraphQL[ConnectionInfo, None]):
+    # They tell each operation its messages' prefix, for the express lane.
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, services: Services, **options: Any) -> None:
         super().__init__(build_schema(), **options)
         self.services = services
@@ -48,6 +53,7 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
             authorization=request.headers.get("authorization"),
             client_address=request.client.host if request.client else "unknown",
             close=_closer(request) if isinstance(request, WebSocket) else None,
+            frames=frames_of(request.scope) if isinstance(request, WebSocket) else None,
         )
 
     def encode_json(self, data: object) -> str:

@@ -65,6 +65,8 @@ async def _migrate(settings: Settings) -> None:
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
     import uvicorn
 
+    from crmhub.websocket import FRAMED_WEBSOCKETS
+
     asyncio.run(_migrate(settings))
     host, port = host or settings.host, port or settings.port
     print(f"crmhub: GraphiQL at http://{host}:{port}/graphql", flush=True)
@@ -81,6 +83,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         # Live events are small JSON messages: compressing each costs more CPU per delivery
         # than it saves, and a zlib context per socket costs memory per idle subscriber.
         ws_per_message_deflate=False,
+        # Offers the app a frame writer: live events skip the per-subscriber pipeline.
+        ws=FRAMED_WEBSOCKETS,
         log_level="info",
     )
     return 0

@@ -24,6 +24,7 @@ from models import SessionFactory
 from resolvers.access.cache import PolicyCache
 from resolvers.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from resolvers.loading import Loader
+from subscriptions.express import FrameSink
 from subscriptions.realtime import Realtime
 
 K = TypeVar("K", bound=Hashable)
@@ -59,6 +60,9 @@ class RequestContext:
     policy: CompiledPolicy | None = None
     # Ends the websocket this operation came on (code, reason); None over HTTP.
     close_connection: Callable[[int, str], Awaitable[None]] | None = None
+    # Writes whole frames to that websocket, for live events (subscriptions/express.py);
+    # None over HTTP or where the server offers no such writer.
+    frames: FrameSink | None = None
     # Set when the token could not be checked (the database was unreachable): the viewer is
     # unknown, which is not the same as having none.
     viewer_unavailable: ServiceUnavailable | None = None

@@ -47,10 +47,12 @@ def visible_event(policy: CompiledPolicy) -> ColumnElement[bool]:
 
 
 def as_seen(policy: CompiledPolicy, event: Event | EventRecord) -> EventRecord:
-    """A detached copy of the event with the fields hidden from the viewer left out (never
-    the row itself: a masked row could be flushed back)."""
+    """The event as the viewer sees it: a frozen record, never the row itself (a masked row
+    could be flushed back), without the fields hidden from the viewer."""
     record = event if isinstance(event, EventRecord) else EventRecord.of(event)
-    return replace(record, changes=masked_changes(policy, record.envelope, record.changes))
+    changes = masked_changes(policy, record.envelope, record.changes)
+    # Nothing hidden (the common case, once per subscriber and event live): no copy.
+    return record if changes is record.changes else replace(record, changes=changes)
 
 
 async def get_event(ctx: RequestContext, seq: int) -> EventRecord:

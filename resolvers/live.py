@@ -26,6 +26,7 @@ from resolvers.errors import Conflict, Forbidden, RateLimited, Unauthenticated
 from resolvers.feed import FEED_KEYS, as_seen
 from resolvers.notifications import LiveNotification
 from resolvers.pagination import decode_cursor
+from subscriptions.express import Express
 from subscriptions.hub import Closed, Overflowed
 from subscriptions.records import EventRecord
 from subscriptions.streams import follow
@@ -86,9 +87,13 @@ async def audience_of(ctx: RequestContext, viewer: Viewer) -> Audience:
 
 
 async def feed_stream(
-    ctx: RequestContext, after: str | None, kinds: Collection[str]
+    ctx: RequestContext,
+    after: str | None,
+    kinds: Collection[str],
+    express: Express[EventRecord] | None = None,
 ) -> AsyncGenerator[EventRecord, None]:
-    """The viewer's feed events in seq order: replayed after ``after``, then live."""
+    """The viewer's feed events in seq order, as the viewer sees them (hidden changes left
+    out): replayed after ``after``, then live. Live events may go to ``express`` instead."""
     viewer = ctx.require_viewer()
     realtime = ctx.services.realtime
     if realtime is None:
@@ -98,15 +103,23 @@ async def feed_stream(
     await ctx.release()
     wanted = frozenset(kinds)
 
-    def wants(event: EventRecord) -> bool:
-        return (not wanted or event.kind in wanted) and audience.sees(event.envelope)
+    def see(event: EventRecord) -> EventRecord | None:
+        if (wanted and event.kind not in wanted) or not audience.sees(event.envelope):
+            return None
+        return as_seen(audience.policy, event)
 
     stream = follow(
-        realtime.pump, realtime.hub, wants, viewer.user_id, after_seq, token_id=viewer.token_id
+        realtime.pump,
+        realtime.hub,
+        see,
+        viewer.user_id,
+        after_seq,
+        token_id=viewer.token_id,
+        express=express,
     )
     async with ended_on_close(ctx), aclosing(stream):
         async for record in stream:
-            yield as_seen(audience.policy, record)
+            yield record
             await ctx.release()
 
 
@@ -132,7 +145,9 @@ async def _close(ctx: RequestContext, code: int, reason: str) -> None:
         await ctx.close_connection(code, reason)
 
 
-async def notification_stream(ctx: RequestContext) -> AsyncGenerator[LiveNotification, None]:
+async def notification_stream(
+    ctx: RequestContext, express: Express[LiveNotification] | None = None
+) -> AsyncGenerator[LiveNotification, None]:
     """The viewer's new notifications, live, as they are committed."""
     viewer = ctx.require_viewer()
     realtime = ctx.services.realtime
@@ -140,13 +155,13 @@ async def notification_stream(ctx: RequestContext) -> AsyncGenerator[LiveNotific
         raise Forbidden("Subscriptions are not served by this process")
     await ctx.release()
 
-    def wants(event: EventRecord) -> bool:
-        return LiveNotification.for_user(event, viewer.user_id) is not None
+    def see(event: EventRecord) -> LiveNotification | None:
+        return LiveNotification.for_user(event, viewer.user_id)
 
-    stream = follow(realtime.pump, realtime.hub, wants, viewer.user_id, token_id=viewer.token_id)
+    stream = follow(
+        realtime.pump, realtime.hub, see, viewer.user_id, token_id=viewer.token_id, express=express
+    )
     async with ended_on_close(ctx), aclosing(stream):
-        async for record in stream:
-            notification = LiveNotification.for_user(record, viewer.user_id)
-            assert notification is not None
+        async for notification in stream:
             yield notification
             await ctx.release()

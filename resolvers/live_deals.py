@@ -22,6 +22,7 @@ from models.crm import CrmEntity
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden
 from resolvers.live import ended_on_close
+from subscriptions.express import Express
 from subscriptions.records import EventRecord
 from subscriptions.streams import follow
 
@@ -100,7 +101,10 @@ def envelope_of(data: dict[str, Any]) -> Envelope:
 
 
 async def deal_changes(
-    ctx: RequestContext, pipeline_id: int | None, deal_id: int | None
+    ctx: RequestContext,
+    pipeline_id: int | None,
+    deal_id: int | None,
+    express: Express[DealChange] | None = None,
 ) -> AsyncGenerator[DealChange, None]:
     viewer = ctx.require_viewer()
     realtime = ctx.services.realtime
@@ -108,14 +112,15 @@ async def deal_changes(
         raise Forbidden("Subscriptions are not served by this process")
     watch = DealWatch(ctx.require_policy(), pipeline_id, deal_id)
     await ctx.release()
-
-    def wants(event: EventRecord) -> bool:
-        return watch.judge(event) is not None
-
-    stream = follow(realtime.pump, realtime.hub, wants, viewer.user_id, token_id=viewer.token_id)
+    stream = follow(
+        realtime.pump,
+        realtime.hub,
+        watch.judge,
+        viewer.user_id,
+        token_id=viewer.token_id,
+        express=express,
+    )
     async with ended_on_close(ctx), aclosing(stream):
-        async for record in stream:
-            change = watch.judge(record)
-            assert change is not None
+        async for change in stream:
             yield change
             await ctx.release()

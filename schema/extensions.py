@@ -37,6 +37,7 @@ from resolvers.errors import (
     Unauthenticated,
 )
 from resolvers.sessions import viewer_in_context
+from subscriptions.express import FrameSink
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class ConnectionInfo:
     connection_params: dict[str, Any] | None = field(default=None)
     # Closes the websocket (code, reason); None over HTTP.
     close: Callable[[int, str], Awaitable[None]] | None = None
+    # The websocket's frame writer, when the server offers one (crmhub/websocket.py).
+    frames: FrameSink | None = None
 
     @property
     def raw_token(self) -> str | None:
@@ -75,6 +78,7 @@ class OperationScope(SchemaExtension):
             viewer=None,
             client_address=connection.client_address,
             close_connection=connection.close,
+            frames=connection.frames,
         )
         self.execution_context.context = ctx
         try:

@@ -1,7 +1,9 @@
 """The root Subscription: live streams over graphql-transport-ws and graphql-ws.
 
-Each stream yields its events wrapped for sharing (schema/sharing.py): subscribers with the
-same selection and the same view of an event share one execution of it.
+Each stream yields what its subscriber sees of an event, presented for sharing
+(schema/sharing.py): subscribers with the same selection and the same view of an event
+share one execution of it. While a stream is idle, the hub writes its events straight to
+the socket through the subscription's express lane (schema/express.py) instead.
 """
 
 from __future__ import annotations
@@ -11,13 +13,28 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from resolvers import live, live_deals
+from resolvers.live_deals import DealChange
+from resolvers.notifications import LiveNotification
 from schema.context import Info
 from schema.deal_events import DEAL_EVENT_OWN_FIELDS, DealEvent
+from schema.express import direct_lane
 from schema.feed import FEED_EVENT_OWN_FIELDS, FeedEvent
 from schema.notifications import NOTIFICATION_OWN_FIELDS, Notification
 from schema.relay import decode_optional_id
-from schema.sharing import Sharing
+from schema.sharing import Presenter, Sharing
 from subscriptions.events import EventKind
+from subscriptions.records import EventRecord
+
+# Masking only ever drops keys of `changes`: which ones are left is the view.
+FEED_EVENTS = Presenter[EventRecord, FeedEvent](
+    FeedEvent.of, lambda record: (record.seq, frozenset(record.changes))
+)
+# A notification has one recipient: only their own open subscriptions share it.
+NOTIFICATIONS = Presenter[LiveNotification, Notification](
+    Notification.of, lambda notification: notification.id
+)
+# The change as judged for this viewer (kind, masked fields) is the whole view.
+DEAL_CHANGES = Presenter[DealChange, DealEvent](DealEvent.of, lambda change: change)
 
 
 @strawberry.type
@@ -31,19 +48,17 @@ class Subscription:
         self, info: Info, after: str | None = None, kinds: list[EventKind] | None = None
     ) -> AsyncGenerator[FeedEvent, None]:
         wanted = [kind.value for kind in kinds or []]
-        sharing = Sharing.of(info, FEED_EVENT_OWN_FIELDS)
-        async for record in live.feed_stream(info.context, after, wanted):
-            event = FeedEvent.of(record)
-            # Masking only ever drops keys of `changes`: which ones are left is the view.
-            yield sharing.event(event, (record.seq, frozenset(record.changes)))
+        sharing = Sharing.of(info, FEED_EVENT_OWN_FIELDS, FEED_EVENTS)
+        with direct_lane(sharing) as express:
+            async for record in live.feed_stream(info.context, after, wanted, express):
+                yield sharing.event(record)
 
     @strawberry.subscription(description="The viewer's new notifications, as they happen.")
     async def notifications(self, info: Info) -> AsyncGenerator[Notification, None]:
-        sharing = Sharing.of(info, NOTIFICATION_OWN_FIELDS)
-        async for notification in live.notification_stream(info.context):
-            shown = Notification.of(notification)
-            # A notification has one recipient: only their own open subscriptions share it.
-            yield sharing.event(shown, notification.id)
+        sharing = Sharing.of(info, NOTIFICATION_OWN_FIELDS, NOTIFICATIONS)
+        with direct_lane(sharing) as express:
+            async for notification in live.notification_stream(info.context, express):
+                yield sharing.event(notification)
 
     @strawberry.subscription(
         description="Created, updated, stage-moved and deleted deals the viewer may see, with "
@@ -55,13 +70,13 @@ class Subscription:
         pipeline_id: strawberry.ID | None = None,
         deal_id: strawberry.ID | None = None,
     ) -> AsyncGenerator[DealEvent, None]:
-        changes = live_deals.deal_changes(
-            info.context,
-            decode_optional_id(pipeline_id, "Pipeline", "pipelineId"),
-            decode_optional_id(deal_id, "Deal", "dealId"),
-        )
-        sharing = Sharing.of(info, DEAL_EVENT_OWN_FIELDS)
-        async for change in changes:
-            event = DealEvent.of(change)
-            # The change as judged for this viewer (kind, masked fields) is the whole view.
-            yield sharing.event(event, change)
+        sharing = Sharing.of(info, DEAL_EVENT_OWN_FIELDS, DEAL_CHANGES)
+        with direct_lane(sharing) as express:
+            changes = live_deals.deal_changes(
+                info.context,
+                decode_optional_id(pipeline_id, "Pipeline", "pipelineId"),
+                decode_optional_id(deal_id, "Deal", "dealId"),
+                express,
+            )
+            async for change in changes:
+                yield sharing.event(change)

@@ -6,7 +6,8 @@ nested objects with statements of its own. Instead the subscription resolvers yi
 ``SharedEvent``: the value, and the key of everything its answer depends on. The schema's
 executor class, ``SharingExecutor``, answers such an event from the process's
 ``SharedResults``: the first subscriber with that key executes the selection (on a context
-of its own, with a short-lived session and loaders), the others reuse the result.
+of its own, with a short-lived session and loaders), the others reuse the result. The
+express lane (schema/express.py) asks the same ``SharedResults`` for the same answers.
 
 What an answer depends on:
 - the operation (the parsed document is cached, so equal query texts give the same one) and
@@ -20,10 +21,12 @@ What an answer depends on:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Hashable
+from collections.abc import AsyncIterable, Awaitable, Callable, Hashable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
+import orjson
 from graphql import ExecutionResult, Executor
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
@@ -33,6 +36,8 @@ from resolvers.context import RequestContext
 from schema.context import Info
 from subscriptions.shared import SharedResults
 
+S = TypeVar("S")
+V = TypeVar("V")
 T = TypeVar("T")
 
 TYPENAME = "__typename"
@@ -54,17 +59,56 @@ class _Same:
 
 
 @dataclass(frozen=True)
-class Sharing:
-    """One subscription's part of the key: its operation, its variables and, when its
-    selection needs them, the viewer's access rules."""
+class Presenter(Generic[S, V]):
+    """How a subscription shows what its subscriber sees of an event (``S``, from its
+    stream): as the payload type's value, and as the view — what, besides the subscription
+    itself, the answer depends on."""
+
+    value: Callable[[S], V]
+    view: Callable[[S], Hashable]
+
+
+class Answer:
+    """A shared execution's result, and its payload as the protocols' messages carry it,
+    encoded once, when a direct lane first asks for it."""
+
+    __slots__ = ("_payload", "result")
+
+    def __init__(self, result: ExecutionResult) -> None:
+        self.result = result
+        self._payload: bytes | None = None
+
+    def payload(self) -> bytes | None:
+        """``{"data": …}`` as UTF-8 JSON; None when the result carries errors, whose codes
+        and masking are the schema extensions' work on the ordinary path."""
+        if self.result.errors or self.result.extensions:
+            return None
+        if self._payload is None:
+            self._payload = orjson.dumps({"data": self.result.data}, option=orjson.OPT_NON_STR_KEYS)
+        return self._payload
+
+
+# The executor of the subscription being started in this task (see SharingExecutor).
+_starting: ContextVar[SharingExecutor | None] = ContextVar("starting_subscription", default=None)
+
+
+@dataclass(frozen=True)
+class Sharing(Generic[S, V]):
+    """One subscription's part of the key (its operation, its variables and, when its
+    selection needs them, the viewer's access rules), and how it presents events."""
 
     # None where this process serves no subscriptions (their streams refuse to start).
     results: SharedResults | None
     context: RequestContext
     key: Hashable
+    presenter: Presenter[S, V]
+    # The subscription's executor: what executes answers asked for by the express lane.
+    executor: SharingExecutor | None
 
     @classmethod
-    def of(cls, info: Info, value_fields: frozenset[str]) -> Sharing:
+    def of(
+        cls, info: Info, value_fields: frozenset[str], presenter: Presenter[S, V]
+    ) -> Sharing[S, V]:
         """How the subscription at ``info`` shares. ``value_fields`` are the payload type's
         fields computed from the event alone, without access rules or the database."""
         context = info.context
@@ -75,17 +119,35 @@ class Sharing:
         viewer = context.viewer
         sight = None if own_fields_only or viewer is None else cache_key(viewer)
         results = None if realtime is None else realtime.shared
-        return cls(results, context, (_Same(raw.operation), variables, sight))
+        executor = _starting.get()
+        if executor is not None and executor.operation is not raw.operation:
+            executor = None
+        key = (_Same(raw.operation), variables, sight)
+        return cls(results, context, key, presenter, executor)
 
-    def event(self, value: T, view: Hashable) -> T:
-        """``value`` as the subscription yields it to graphql-core: ``view`` is what,
-        besides this subscription's key, its answer depends on (the event's seq, say).
+    def event(self, seen: S) -> V:
+        """What the subscriber sees of an event as the subscription yields it to graphql-core.
 
         Typed as the value itself because that is what it stands for: Strawberry reads the
         resolver's annotation as the GraphQL type, and ``SharingExecutor`` unwraps it."""
+        value = self.presenter.value(seen)
         if self.results is None:
             return value
-        return cast(T, SharedEvent(value, self.results, self.context, (self.key, view)))
+        key = (self.key, self.presenter.view(seen))
+        return cast(V, SharedEvent(value, self.results, self.context, key))
+
+    def answer(self, seen: S) -> Answer | Awaitable[Answer] | None:
+        """The shared answer for an event, as the express lane asks for it; None where this
+        subscription cannot execute one itself."""
+        if self.results is None or self.executor is None:
+            return None
+        executor = self.executor
+        value = self.presenter.value
+        answer = self.results.get(
+            (self.key, self.presenter.view(seen)),
+            lambda: _execute_alone(executor, value(seen), self.context),
+        )
+        return cast(Answer | Awaitable[Answer], answer)
 
 
 class SharedEvent(Generic[T]):
@@ -106,6 +168,12 @@ class SharedEvent(Generic[T]):
 class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, answering a ``SharedEvent`` once per key."""
 
+    def cancellable_iterable(self, iterable: AsyncIterable[T]) -> AsyncIterable[T]:
+        # Called once, as a subscription starts, in the task that will then run its
+        # resolver: Sharing.of picks this executor up there, for the express lane.
+        _starting.set(self)
+        return super().cancellable_iterable(iterable)
+
     def build_per_event_executor(self, payload: Any) -> Executor[Any]:
         if isinstance(payload, SharedEvent):
             # No copy per subscriber and event (it showed in the fan-out profile): the
@@ -117,31 +185,40 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         event = self.root_value
-        if isinstance(event, SharedEvent):
-            return event.results.get(event.key, lambda: _execute_alone(self, event))
-        return super().execute_operation(serially)
+        if not isinstance(event, SharedEvent):
+            return super().execute_operation(serially)
+        answer = event.results.get(
+            event.key, lambda: _execute_alone(self, event.value, event.context)
+        )
+        return answer.result if isinstance(answer, Answer) else _result_of(answer)
 
 
-def _execute_alone(template: Executor[Any], event: SharedEvent[Any]) -> Any:
-    """The event's answer, executed on a context of its own: the result, or an awaitable of
-    it when a resolver needed I/O (the context's session is closed once it is done)."""
-    context = event.context.fork()
-    executor = template.build_per_event_executor(event.value)
-    executor.context_value = context
+def _execute_alone(template: Executor[Any], value: Any, context: RequestContext) -> Any:
+    """The answer for ``value``, executed on a context of its own: the ``Answer``, or an
+    awaitable of it when a resolver needed I/O (the context's session is closed once it is
+    done)."""
+    forked = context.fork()
+    executor = template.build_per_event_executor(value)
+    executor.context_value = forked
     result = executor.execute_operation(False)
     if isinstance(result, Awaitable):
-        return _closing(result, context)
+        return _closing(result, forked)
     # Finished without awaiting anything: no resolver reached the database or a loader.
-    return result
+    assert isinstance(result, ExecutionResult)
+    return Answer(result)
 
 
-async def _closing(result: Awaitable[Any], context: RequestContext) -> ExecutionResult:
+async def _closing(result: Awaitable[Any], context: RequestContext) -> Answer:
     try:
         answer = await result
         assert isinstance(answer, ExecutionResult)
-        return answer
+        return Answer(answer)
     finally:
         await context.close()
+
+
+async def _result_of(answer: Awaitable[Answer]) -> ExecutionResult:
+    return (await answer).result
 
 
 def _selected_names(selections: list[Selection]) -> set[str]:

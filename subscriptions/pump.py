@@ -80,7 +80,7 @@ class EventPump:
         while True:
             batch = await self._read_after(self.last_seq)
             if batch:
-                self.hub.dispatch(batch)
+                await self.hub.dispatch(batch)
                 self.last_seq = batch[-1].seq
             if len(batch) < BATCH_SIZE:
                 return

@@ -3,37 +3,42 @@
 The live registration comes first, then the replay: an event committed meanwhile is both
 in the replay and in the queue, and the seq check drops the second copy. Events never
 arrive out of order, since the pump dispatches in seq order and replay reads in seq order.
+While the stream waits on an empty queue, the hub may write events to the subscriber's
+express lane instead (subscriptions/hub.py); those never pass through here.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
-from subscriptions.hub import Hub, Wants
+from subscriptions.express import Express
+from subscriptions.hub import Hub, S, See
 from subscriptions.pump import EventPump
-from subscriptions.records import EventRecord
 
 
 async def follow(
     pump: EventPump,
     hub: Hub,
-    wants: Wants,
+    see: See[S],
     user_id: int,
     after_seq: int | None = None,
     token_id: int = 0,
-) -> AsyncGenerator[EventRecord, None]:
-    subscriber = hub.register(wants, user_id, token_id)
+    express: Express[S] | None = None,
+) -> AsyncGenerator[S, None]:
+    """What the subscriber sees of every event after ``after_seq`` (or from now on)."""
+    subscriber = hub.register(see, user_id, token_id, express=express)
     try:
-        last = (pump.last_seq or 0) if after_seq is None else after_seq
+        subscriber.delivered = (pump.last_seq or 0) if after_seq is None else after_seq
         if after_seq is not None:
             async for record in pump.replay(after_seq):
-                if wants(record):
-                    yield record
-                last = record.seq
+                seen = see(record)
+                if seen is not None:
+                    yield seen
+                subscriber.delivered = record.seq
         while True:
-            record = await subscriber.next()
-            if record.seq > last:
-                last = record.seq
-                yield record
+            seq, seen = await subscriber.next()
+            if seq > subscriber.delivered:
+                subscriber.delivered = seq
+                yield seen
     finally:
         hub.unregister(subscriber)

@@ -16,6 +16,8 @@ import websockets
 from starlette.applications import Starlette
 from websockets import Subprotocol
 
+from crmhub.websocket import FRAMED_WEBSOCKETS
+
 TRANSPORT_WS = "graphql-transport-ws"
 
 
@@ -54,11 +56,19 @@ class LiveServer:
 
 
 @asynccontextmanager
-async def serve(app: Starlette) -> AsyncIterator[LiveServer]:
-    """Serves an app whose lifespan the caller already runs (lifespan off here)."""
+async def serve(app: Starlette, *, framed: bool = True) -> AsyncIterator[LiveServer]:
+    """Serves an app whose lifespan the caller already runs (lifespan off here). ``framed``:
+    as `crmhub serve` runs (live events take the express lane); else uvicorn's default."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",
+            log_level="warning",
+            ws=FRAMED_WEBSOCKETS if framed else "auto",
+        )
     )
     task = asyncio.create_task(server.serve())
     async with asyncio.timeout(10):

@@ -44,7 +44,7 @@ async def test_eight_concurrent_writers_and_a_reader_resuming_anywhere(
     if app.state.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time; the race needs PostgreSQL")
     await realtime.pump.drain()
-    live = follow(realtime.pump, realtime.hub, lambda _e: True, seed.member.id)
+    live = follow(realtime.pump, realtime.hub, lambda event: event, seed.member.id)
     received: list[int] = []
 
     async def read_all() -> None:

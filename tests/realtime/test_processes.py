@@ -49,7 +49,7 @@ async def test_an_event_written_on_one_process_reaches_the_other_through_redis(
         await reader.start()
         try:
             await asyncio.sleep(0.1)  # let the reader's pump read the log's end
-            stream = follow(reader.pump, reader.hub, lambda _e: True, seed.member.id)
+            stream = follow(reader.pump, reader.hub, lambda event: event, seed.member.id)
             pending = asyncio.ensure_future(asyncio.wait_for(anext(stream), 5))
             await asyncio.sleep(0.05)
             started = time.monotonic()
@@ -73,7 +73,7 @@ async def test_redis_outage_loses_no_committed_event(
         await reader.start()
         try:
             await asyncio.sleep(0.1)
-            stream = follow(reader.pump, reader.hub, lambda _e: True, seed.member.id)
+            stream = follow(reader.pump, reader.hub, lambda event: event, seed.member.id)
             received: list[int] = []
             all_six = asyncio.Event()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from crmhub.websocket import FRAMED_WEBSOCKETS
 from tests.conftest import TEST_SECRET
 from tests.factories import Seed
 from tests.live_server import LiveServer, Subscription, free_port
@@ -46,6 +47,8 @@ def _app_process(database_url: str, redis_url: str, log: Path) -> Iterator[LiveS
                 str(port),
                 "--log-level",
                 "warning",
+                "--ws",
+                FRAMED_WEBSOCKETS,
             ],
             env=environment,
             stdout=output,
