@@ -28,7 +28,6 @@ import base64
 import contextlib
 import hashlib
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -362,7 +361,7 @@ async def run_client(token: str, posts: int, seconds: float, targets: list[str])
         # The client's own CPU while the events arrived: what it adds to every receipt.
         "client_cpu_seconds": cpu_timed,
         "client_cpu_us_per_delivery": cpu_timed * 1e6 / max(1, len(deliveries)),
-        "client_max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "client_rss_kib": rss_kib(os.getpid()),
         **summarise(deliveries, run.live),
     }
 
