@@ -78,7 +78,7 @@ def parse_args(argv: list[str]) -> Options:
     parser.add_argument(
         "--subscribers", help="idle feed subscribers per fan-out run, comma-separated (1000)"
     )
-    parser.add_argument("--posts", type=int, help="posts in each fan-out burst (10)")
+    parser.add_argument("--posts", type=int, help="posts per fan-out run, one at a time (10)")
     args = parser.parse_args(argv)
     quick = args.quick
     return Options(
@@ -234,7 +234,11 @@ async def _writes_and_fanout(
         run = await measure_fanout([hub.base_url], [hub.pid], tokens[SALES_MANAGER_EMAIL],
                                    tokens[ADMIN_EMAIL], count, options.posts)  # fmt: skip
         result.fanout.append(run)
-        print(f"  fan-out {count}: p99 {run['latency_p99_ms']:.0f} ms", flush=True)
+        print(
+            f"  fan-out {count}: last socket p50 {run['event_last_p50_ms']:.0f} ms,"
+            f" max {run['event_last_max_ms']:.0f} ms; delivery p99 {run['latency_p99_ms']:.0f} ms",
+            flush=True,
+        )
     # The same over Redis: a second process, subscribers split, posts sent to the first.
     # A small pool: the hub, its overflow and the floor already hold most of PostgreSQL's
     # 100 connections, and subscribers need one only while they subscribe.

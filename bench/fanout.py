@@ -1,34 +1,45 @@
-"""Subscription fan-out: N idle ``feed`` subscribers, then a burst of K posts to everyone.
+"""Subscription fan-out: N idle ``feed`` subscribers, then K posts to everyone, one at a time.
 
-``python -m bench.fanout TOKEN EXPECTED TIMEOUT URL:COUNT [URL:COUNT …]`` is the client: it
+``python -m bench.fanout TOKEN POSTS TIMEOUT URL:COUNT [URL:COUNT …]`` is the client: it
 opens COUNT graphql-transport-ws sockets on each URL, subscribes each to ``feed`` and prints
-``READY``. The first event every socket receives is a warm-up: once all have it, every
-subscription is live on the server (not merely sent), and the client prints ``LIVE``. It then
-records, for every event delivered, receipt time minus the event's ``occurredAt`` (stamped
-by the hub just before its commit; one clock, one machine). It stops after EXPECTED
-deliveries or TIMEOUT seconds and prints one JSON line.
+``READY <sockets> <seconds>``. The first event every socket receives is a warm-up: once all
+have it (or TIMEOUT seconds passed), every subscription is live on the server (not merely
+sent), and the client prints ``LIVE <sockets>``. Then, for each of the POSTS events, it waits
+until every live socket has received one more event (or ``EVENT_TIMEOUT_SECONDS``) and
+prints ``GOT <k> <sockets>``; the parent posts the next event only after that line, so each
+event is timed alone and not behind the fan-out of the ones before it. Last, one JSON line.
+
+The client is kept light, so that at 10,000 sockets its own work does not delay receipt: raw
+asyncio Protocols on uvloop, a hand-written websocket handshake and frame reader, and on the
+timed path nothing but ``(time.time(), payload)`` appended per text frame. Payloads are
+decoded, and latencies computed, after the last event. Latency is receipt time minus the
+event's ``occurredAt`` (stamped by the hub just before its commit; one clock, one machine).
 
 ``measure_fanout`` runs that client pinned to the load core, reads the hub processes' RSS
 before and after the sockets open (memory per subscriber), posts the warm-up, then the
-burst, to the first process over HTTP, and summarises latency p50/p99 and deliveries per
-second. Without the warm-up the burst would race the server's own work of starting
-thousands of subscriptions, and the figures would time that backlog.
+events one by one, to the first process over HTTP. Without the warm-up the first event would
+race the server's own work of starting thousands of subscriptions.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import base64
+import contextlib
+import hashlib
+import os
 import statistics
 import subprocess
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
+import orjson
+import uvloop
 
 from bench.load import LOAD_CORE
 
@@ -37,97 +48,369 @@ POST = "mutation Post($input: PostInput!) { createPost(input: $input) { id } }"
 # Sockets opened at once: enough to keep the hub busy, few enough that their token checks do
 # not open overflow connections past PostgreSQL's max_connections (100 here, shared).
 OPENING_CONCURRENCY = 20
+# How long one event may take to reach every live socket before the next is posted anyway.
+EVENT_TIMEOUT_SECONDS = 30.0
+# Seconds one socket may take from connecting to having sent its subscribe.
+OPEN_TIMEOUT_SECONDS = 120.0
+
+OP_CONTINUATION, OP_TEXT, OP_BINARY = 0x0, 0x1, 0x2
+OP_CLOSE, OP_PING, OP_PONG = 0x8, 0x9, 0xA
+FIN = 0x80
+ACCEPT_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
-async def _subscriber(
-    url: str,
-    token: str,
-    received: list[tuple[float, float]],
-    ready: asyncio.Event,
-    live: asyncio.Event,
-    gate: asyncio.Semaphore,
-) -> None:
-    async with gate:  # a bounded number of sockets opening at once
-        socket = await connect(url, subprotocols=["graphql-transport-ws"], max_queue=None)  # type: ignore[list-item]
-        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
-        await socket.send(json.dumps(init))
-        ack = json.loads(await socket.recv())
-        if ack.get("type") != "connection_ack":
-            raise RuntimeError(f"no connection_ack: {ack}")
-        subscribe = {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}
-        await socket.send(json.dumps(subscribe))
-    ready.set()
-    async with socket:
-        await _listen(socket, received, live)
+# --- RFC 6455 framing ---------------------------------------------------------------------
 
 
-async def _listen(
-    socket: ClientConnection, received: list[tuple[float, float]], live: asyncio.Event
-) -> None:
-    async for raw in socket:
+class ProtocolError(Exception):
+    pass
+
+
+def mask(payload: bytes, key: bytes) -> bytes:
+    """``payload`` XOR ``key`` repeated (RFC 6455 §5.3); its own inverse."""
+    if not payload:
+        return b""
+    length = len(payload)
+    repeated = (key * (length // 4 + 1))[:length]
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(repeated, "big")).to_bytes(
+        length, "big"
+    )
+
+
+def client_frame(opcode: int, payload: bytes, key: bytes | None = None) -> bytes:
+    """One final, masked client frame; a random mask key unless ``key`` is given."""
+    key = os.urandom(4) if key is None else key
+    length = len(payload)
+    if length < 126:
+        header = bytes((FIN | opcode, 0x80 | length))
+    elif length < 1 << 16:
+        header = bytes((FIN | opcode, 0x80 | 126)) + length.to_bytes(2, "big")
+    else:
+        header = bytes((FIN | opcode, 0x80 | 127)) + length.to_bytes(8, "big")
+    return header + key + mask(payload, key)
+
+
+class FrameReader:
+    """Server frames (unmasked), parsed incrementally from the bytes as they arrive.
+
+    ``feed`` returns ``(opcode, payload)`` for every complete control frame and every
+    complete message (fragments joined, under the first fragment's opcode); an incomplete
+    frame stays buffered until the rest arrives.
+    """
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self._fragments: list[bytes] = []
+        self._fragment_opcode = 0
+
+    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
+        if self._pending:
+            data = self._pending + data
+        frames: list[tuple[int, bytes]] = []
+        position, end = 0, len(data)
+        while end - position >= 2:
+            first, second = data[position], data[position + 1]
+            if second & 0x80:
+                raise ProtocolError("the server masked a frame")
+            length, header = second & 0x7F, 2
+            if length == 126:
+                if end - position < 4:
+                    break
+                length, header = int.from_bytes(data[position + 2 : position + 4], "big"), 4
+            elif length == 127:
+                if end - position < 10:
+                    break
+                length, header = int.from_bytes(data[position + 2 : position + 10], "big"), 10
+            start = position + header
+            if end - start < length:
+                break
+            payload = data[start : start + length]
+            position = start + length
+            opcode = first & 0x0F
+            if opcode >= OP_CLOSE:  # control frames are never fragmented
+                frames.append((opcode, payload))
+            elif opcode == OP_CONTINUATION:
+                self._fragments.append(payload)
+                if first & FIN:
+                    frames.append((self._fragment_opcode, b"".join(self._fragments)))
+                    self._fragments = []
+            elif first & FIN:
+                frames.append((opcode, payload))
+            else:
+                self._fragment_opcode, self._fragments = opcode, [payload]
+        self._pending = data[position:]
+        return frames
+
+
+def handshake_request(host: str, path: str, key: str) -> bytes:
+    return (
+        f"GET {path} HTTP/1.1\r\n"
+        f"Host: {host}\r\n"
+        "Upgrade: websocket\r\n"
+        "Connection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Protocol: graphql-transport-ws\r\n"
+        "\r\n"
+    ).encode()
+
+
+def accept_value(key: str) -> str:
+    return base64.b64encode(hashlib.sha1(key.encode() + ACCEPT_GUID).digest()).decode()
+
+
+def check_handshake_response(head: bytes, key: str) -> None:
+    """Raises unless ``head`` (up to the blank line) switches to graphql-transport-ws."""
+    status, *lines = head.decode("latin-1").split("\r\n")
+    if status.split(" ", 2)[1:2] != ["101"]:
+        raise ProtocolError(f"handshake refused: {status!r}")
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(":") for line in lines if line)
+    }
+    if headers.get("sec-websocket-accept") != accept_value(key):
+        raise ProtocolError("bad Sec-WebSocket-Accept")
+    if headers.get("sec-websocket-protocol") != "graphql-transport-ws":
+        raise ProtocolError(f"subprotocol {headers.get('sec-websocket-protocol')!r}")
+
+
+# --- the client ---------------------------------------------------------------------------
+
+
+class ClientRun:
+    """What every socket of one client shares: the timed receipts and the per-event counts."""
+
+    def __init__(self, posts: int) -> None:
+        # (receipt time, payload) of every text frame after the warm-up, decoded afterwards.
+        self.received: list[tuple[float, bytes]] = []
+        self.live = 0
+        self.timing = False  # set at LIVE: sockets not live by then are left out
+        self.late = 0
+        # reached[k]: live sockets that have received at least k events after the warm-up.
+        self.reached = [0] * (posts + 2)
+        self.waiting_for = 0
+        self.waiter: asyncio.Future[None] | None = None
+
+    def count(self, count: int) -> None:
+        if count < len(self.reached):
+            self.reached[count] += 1
+            if (
+                count == self.waiting_for
+                and self.reached[count] >= self.live
+                and self.waiter is not None
+                and not self.waiter.done()
+            ):
+                self.waiter.set_result(None)
+
+
+class Subscriber(asyncio.Protocol):
+    """One websocket: handshake, connection_init, subscribe, then receipts."""
+
+    def __init__(self, run: ClientRun, host: str, path: str, token: str) -> None:
+        self.run, self.host, self.path, self.token = run, host, path, token
+        self.key = base64.b64encode(os.urandom(16)).decode()
+        self.subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+        self.head = b""
+        self.upgraded = False
+        self.reader = FrameReader()
+        self.live = False
+        self.ignored = False  # live only after LIVE: not timed
+        self.received = 0
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.write(handshake_request(self.host, self.path, self.key))
+
+    def data_received(self, data: bytes) -> None:
         now = time.time()
-        message = json.loads(raw)
-        if message.get("type") == "next" and not live.is_set():
-            live.set()  # the warm-up event: not timed
-        elif message.get("type") == "next":
-            stamp = message["payload"]["data"]["feed"]["occurredAt"]
-            received.append((now, datetime.fromisoformat(stamp).timestamp()))
-        elif message.get("type") in ("error", "complete"):
-            raise RuntimeError(f"subscription ended: {message}")
+        if not self.upgraded:
+            self.head += data
+            end = self.head.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            try:
+                check_handshake_response(self.head[:end], self.key)
+            except ProtocolError as error:
+                self._fail(error)
+                return
+            self.upgraded = True
+            data, self.head = self.head[end + 4 :], b""
+            init = {"type": "connection_init", "payload": {"authorization": f"Bearer {self.token}"}}
+            self._send_text(orjson.dumps(init))
+        try:
+            frames = self.reader.feed(data)
+        except ProtocolError as error:
+            self._fail(error)
+            return
+        for opcode, payload in frames:
+            if opcode == OP_TEXT:
+                if self.live:  # the timed path: record, count, nothing else
+                    self.run.received.append((now, payload))
+                    self.received += 1
+                    self.run.count(self.received)
+                elif not self.ignored:
+                    self._before_live(payload)
+            elif opcode == OP_PING:
+                self._write(client_frame(OP_PONG, payload))
+            elif opcode == OP_CLOSE:
+                self._fail(ProtocolError(f"closed by the server: {payload!r}"))
+                return
+
+    def _before_live(self, payload: bytes) -> None:
+        message = orjson.loads(payload)
+        kind = message.get("type")
+        if kind == "connection_ack":
+            subscribe = {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}
+            self._send_text(orjson.dumps(subscribe))
+            if not self.subscribed.done():
+                self.subscribed.set_result(None)
+        elif kind == "ping":
+            self._send_text(b'{"type":"pong"}')
+        elif kind == "next" and self.run.timing:
+            self.ignored = True  # the warm-up came after LIVE
+            self.run.late += 1
+        elif kind == "next":
+            self.live = True  # the warm-up event: not timed
+            self.run.live += 1
+        elif kind in ("error", "complete"):
+            self._fail(ProtocolError(f"subscription ended: {payload[:300]!r}"))
+
+    def _send_text(self, payload: bytes) -> None:
+        self._write(client_frame(OP_TEXT, payload))
+
+    def _write(self, frame: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(frame)
+
+    def _fail(self, error: Exception) -> None:
+        if not self.subscribed.done():
+            self.subscribed.set_exception(error)
+        self.close()
+
+    def close(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(client_frame(OP_CLOSE, (1000).to_bytes(2, "big")))
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if not self.subscribed.done():
+            self.subscribed.set_exception(exc or ProtocolError("connection closed"))
 
 
-async def run_client(
-    token: str, expected: int, seconds: float, targets: list[str]
-) -> dict[str, Any]:
-    received: list[tuple[float, float]] = []
+async def _open(run: ClientRun, url: str, token: str, gate: asyncio.Semaphore) -> Subscriber:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    loop = asyncio.get_running_loop()
+    async with gate:  # a bounded number of sockets opening at once
+        _, protocol = await loop.create_connection(
+            lambda: Subscriber(run, f"{host}:{port}", parts.path or "/", token), host, port
+        )
+        try:
+            await asyncio.wait_for(asyncio.shield(protocol.subscribed), OPEN_TIMEOUT_SECONDS)
+        except BaseException:
+            protocol.close()
+            raise
+    return protocol
+
+
+async def run_client(token: str, posts: int, seconds: float, targets: list[str]) -> dict[str, Any]:
+    run = ClientRun(posts)
     gate = asyncio.Semaphore(OPENING_CONCURRENCY)
-    sockets: list[tuple[asyncio.Task[None], asyncio.Event]] = []
-    lives: list[asyncio.Event] = []
     started = time.monotonic()
+    opening = []
     for target in targets:
         url, count = target.rsplit(":", 1)
-        for _ in range(int(count)):
-            ready, live = asyncio.Event(), asyncio.Event()
-            task = asyncio.create_task(_subscriber(url, token, received, ready, live, gate))
-            sockets.append((task, ready))
-            lives.append(live)
+        opening += [asyncio.create_task(_open(run, url, token, gate)) for _ in range(int(count))]
     # Every socket subscribed, or failed: then the servers hold them all.
-    while not all(ready.is_set() or task.done() for task, ready in sockets):  # noqa: ASYNC110
-        await asyncio.sleep(0.05)
-    failed = [task for task, _ in sockets if task.done()]
+    outcomes = await asyncio.gather(*opening, return_exceptions=True)
+    sockets = [item for item in outcomes if isinstance(item, Subscriber)]
+    failed = [item for item in outcomes if not isinstance(item, Subscriber)]
     opened_seconds = time.monotonic() - started
-    print(f"READY {len(sockets) - len(failed)} {opened_seconds:.1f}", flush=True)
+    print(f"READY {len(sockets)} {opened_seconds:.1f}", flush=True)
     deadline = time.monotonic() + seconds
-    while not all(live.is_set() for live in lives) and time.monotonic() < deadline:  # noqa: ASYNC110
+    while run.live < len(sockets) and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
-    print(f"LIVE {sum(live.is_set() for live in lives)}", flush=True)
-    while len(received) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
-        await asyncio.sleep(0.01)
-    for task, _ in sockets:
-        task.cancel()
-    latencies = sorted(now - stamp for now, stamp in received) or [0.0]
-    window = (
-        (max(now for now, _ in received) - min(stamp for _, stamp in received)) if received else 0.0
-    )
+    run.timing = True
+    print(f"LIVE {run.live}", flush=True)
+    cpu_before = time.process_time()
+    loop = asyncio.get_running_loop()
+    for number in range(1, posts + 1):
+        run.waiting_for, run.waiter = number, loop.create_future()
+        if run.reached[number] < run.live:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(run.waiter, EVENT_TIMEOUT_SECONDS)
+        print(f"GOT {number} {run.reached[number]}", flush=True)
+    cpu_timed = time.process_time() - cpu_before
+    dropped = sum(socket.closed and socket.live for socket in sockets)
+    for socket in sockets:
+        socket.close()
+    deliveries, other = decode(run.received)
     return {
-        "subscribers": len(sockets) - len(failed),
-        "live_subscribers": sum(live.is_set() for live in lives),
+        "subscribers": len(sockets),
+        "live_subscribers": run.live,
+        "late_subscribers": run.late,
+        "dropped_subscribers": dropped,
         "failed_sockets": len(failed),
-        "first_failure": repr(failed[0].exception())[:300] if failed else None,
+        "first_failure": repr(failed[0])[:300] if failed else None,
         "open_seconds": opened_seconds,
-        "deliveries": len(received),
-        "expected": expected,
-        "latency_p50_ms": statistics.median(latencies) * 1000,
-        "latency_p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "latency_max_ms": latencies[-1] * 1000,
-        # First commit to last receipt.
-        "deliveries_per_second": len(received) / window if window else 0.0,
+        "other_messages": other,
+        # The client's own CPU while the events arrived: what it adds to every receipt.
+        "client_cpu_seconds": cpu_timed,
+        "client_cpu_us_per_delivery": cpu_timed * 1e6 / max(1, len(deliveries)),
+        "client_rss_kib": rss_kib(os.getpid()),
+        **summarise(deliveries, run.live),
     }
 
 
-def _deadline(expected: int) -> float:
-    """Seconds the client waits for the deliveries: a minute, or 500 deliveries a second."""
-    return max(60.0, expected / 500)
+def decode(received: list[tuple[float, bytes]]) -> tuple[list[tuple[float, float]], int]:
+    """``(receipt, occurredAt as a timestamp)`` per ``next``, and how many were not one."""
+    stamps: dict[str, float] = {}
+    deliveries: list[tuple[float, float]] = []
+    other = 0
+    for received_at, payload in received:
+        message = orjson.loads(payload)
+        if message.get("type") != "next":
+            other += 1
+            continue
+        text = message["payload"]["data"]["feed"]["occurredAt"]
+        stamp = stamps.get(text)
+        if stamp is None:
+            stamp = stamps[text] = datetime.fromisoformat(text).timestamp()
+        deliveries.append((received_at, stamp))
+    return deliveries, other
+
+
+def summarise(deliveries: list[tuple[float, float]], live: int) -> dict[str, Any]:
+    """Per delivery and per event (deliveries grouped by ``occurredAt``) latencies."""
+    events: dict[float, list[float]] = {}
+    for received_at, stamp in deliveries:
+        events.setdefault(stamp, []).append(received_at - stamp)
+    latencies = sorted(latency for values in events.values() for latency in values) or [0.0]
+    ordered = [events[stamp] for stamp in sorted(events)]
+    last = [max(values) for values in ordered]  # occurredAt to the last socket's receipt
+    rates = [len(values) / max(values) for values in ordered if max(values) > 0]
+    return {
+        "deliveries": len(deliveries),
+        "events": len(ordered),
+        "incomplete_events": sum(len(values) < live for values in ordered),
+        "latency_p50_ms": statistics.median(latencies) * 1000,
+        "latency_p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "latency_max_ms": latencies[-1] * 1000,
+        "event_last_ms": [value * 1000 for value in last],
+        "event_last_p50_ms": statistics.median(last) * 1000 if last else 0.0,
+        "event_last_max_ms": max(last) * 1000 if last else 0.0,
+        # Per event: its deliveries over occurredAt to its last receipt; median over events.
+        "deliveries_per_second": statistics.median(rates) if rates else 0.0,
+    }
+
+
+def _warm_up_seconds(subscribers: int) -> float:
+    """Seconds the client waits for the warm-up to reach every socket."""
+    return max(60.0, subscribers / 100)
 
 
 def rss_kib(pid: int) -> int:
@@ -146,32 +429,45 @@ async def measure_fanout(
     posts: int,
 ) -> dict[str, Any]:
     """``subscribers`` split evenly over the processes at ``http_urls``; ``posts`` posts to
-    everyone sent to the first, one after another."""
+    everyone sent to the first, each once the previous one has reached every socket."""
     share = subscribers // len(http_urls)
     targets = [f"{url.replace('http://', 'ws://')}/graphql:{share}" for url in http_urls]
-    expected = share * len(http_urls) * posts
     rss_before = [rss_kib(pid) for pid in pids]
     command = ["taskset", "-c", str(LOAD_CORE), sys.executable, "-m", "bench.fanout",
-               token, str(expected), str(_deadline(expected)), *targets]  # fmt: skip
+               token, str(posts), str(_warm_up_seconds(subscribers)), *targets]  # fmt: skip
     client = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
     assert client.stdout is not None
-    ready = (await asyncio.wait_for(client.stdout.readline(), 900)).decode().split()
-    if not ready or ready[0] != "READY":
-        raise RuntimeError(f"fan-out client failed: {ready}")
-    async with httpx.AsyncClient(base_url=http_urls[0], timeout=30.0) as http:
-        await _post(http, poster_token, "warm-up")
-        live = (await asyncio.wait_for(client.stdout.readline(), 900)).decode().split()
-        if not live or live[0] != "LIVE":
-            raise RuntimeError(f"fan-out client failed: {live}")
-        await asyncio.sleep(1.0)  # let the servers settle before reading memory
-        rss_after = [rss_kib(pid) for pid in pids]
-        for number in range(posts):
-            await _post(http, poster_token, f"burst {number}")
-    stdout, _ = await client.communicate()
-    result: dict[str, Any] = json.loads(stdout.decode().strip().splitlines()[-1])
+    stdout = client.stdout
+
+    async def expect(word: str, seconds: float) -> list[str]:
+        line = (await asyncio.wait_for(stdout.readline(), seconds)).decode().split()
+        if not line or line[0] != word:
+            raise RuntimeError(f"fan-out client failed: expected {word}, got {line}")
+        return line
+
+    try:
+        await expect("READY", 900)
+        async with httpx.AsyncClient(base_url=http_urls[0], timeout=30.0) as http:
+            await _post(http, poster_token, "warm-up")
+            await expect("LIVE", 900)
+            await asyncio.sleep(1.0)  # let the servers settle before reading memory
+            rss_after = [rss_kib(pid) for pid in pids]
+            for number in range(1, posts + 1):
+                await _post(http, poster_token, f"event {number}")
+                got = await expect("GOT", EVENT_TIMEOUT_SECONDS + 30)
+                if got[1:2] != [str(number)]:
+                    raise RuntimeError(f"fan-out client out of step: {got} for event {number}")
+        output, _ = await client.communicate()
+    except BaseException:
+        if client.returncode is None:
+            client.kill()
+            await client.wait()
+        raise
+    result: dict[str, Any] = orjson.loads(output.decode().strip().splitlines()[-1])
     result.update(
         processes=len(http_urls),
         posts=posts,
+        expected=share * len(http_urls) * posts,
         rss_delta_kib=sum(rss_after) - sum(rss_before),
         kib_per_subscriber=(sum(rss_after) - sum(rss_before)) / max(1, result["subscribers"]),
     )
@@ -190,9 +486,9 @@ async def _post(http: httpx.AsyncClient, token: str, body: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    token, expected, seconds, *targets = argv
-    result = asyncio.run(run_client(token, int(expected), float(seconds), targets))
-    print(json.dumps(result), flush=True)
+    token, posts, seconds, *targets = argv
+    result = uvloop.run(run_client(token, int(posts), float(seconds), targets))
+    print(orjson.dumps(result).decode(), flush=True)
     return 0
 
 

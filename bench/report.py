@@ -146,12 +146,22 @@ def _write_lines(writes: dict[str, Any] | None) -> list[str]:
 
 
 def _fanout_line(run: dict[str, Any]) -> str:
+    # Results written before events were spaced have no per-event figures.
+    events = (
+        f" one event at a time: occurredAt->last socket p50 {run['event_last_p50_ms']:.0f} ms,"
+        f" max {run['event_last_max_ms']:.0f} ms;"
+        if "event_last_p50_ms" in run
+        else ""
+    )
+    incomplete = run.get("incomplete_events", 0)
     return (
         f"fan-out {run['subscribers']:,} subscribers on {run['processes']} process(es)"
         f"{' over Redis' if run['processes'] > 1 else ''}: {run['kib_per_subscriber']:.0f} KiB"
         f" RSS/subscriber; {run['posts']} posts -> {run['deliveries']:,}/{run['expected']:,}"
-        f" deliveries, commit->receipt p50 {run['latency_p50_ms']:.0f} ms,"
-        f" p99 {run['latency_p99_ms']:.0f} ms, {run['deliveries_per_second']:,.0f} deliveries/s"
+        f" deliveries;{events} per delivery commit->receipt p50 {run['latency_p50_ms']:.0f} ms,"
+        f" p99 {run['latency_p99_ms']:.0f} ms, max {run.get('latency_max_ms', 0.0):.0f} ms;"
+        f" {run['deliveries_per_second']:,.0f} deliveries/s"
+        f"{'; ' + str(incomplete) + ' events incomplete' if incomplete else ''}"
         f"{'; ' + str(run['failed_sockets']) + ' sockets failed' if run['failed_sockets'] else ''}"
     )
 
