@@ -33,17 +33,6 @@ FRAMES_EXTENSION = "crmhub.frames"
 # uvicorn's `ws` setting (an import string) that selects the protocol below.
 FRAMED_WEBSOCKETS = "crmhub.websocket:FramedWebSocketProtocol"
 
-_TEXT_FRAME = 0x81  # FIN + opcode 1 (text); server frames are not masked (RFC 6455 §5.1)
-
-
-def frame_header(length: int) -> bytes:
-    """The header of an unmasked, final text frame of ``length`` payload bytes (RFC 6455 §5.2)."""
-    if length < 126:
-        return bytes((_TEXT_FRAME, length))
-    if length < 1 << 16:
-        return bytes((_TEXT_FRAME, 126)) + length.to_bytes(2, "big")
-    return bytes((_TEXT_FRAME, 127)) + length.to_bytes(8, "big")
-
 
 class TransportFrames:
     """A ``FrameSink`` over one connection's transport."""
@@ -53,7 +42,7 @@ class TransportFrames:
     def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
         self._protocol = protocol
 
-    def write_text(self, payload: bytes) -> bool:
+    def write(self, frame: bytes) -> bool:
         protocol = self._protocol
         transport = protocol.transport
         # Not writable: the transport's buffer passed its high-water mark, a slow client.
@@ -66,7 +55,7 @@ class TransportFrames:
             or transport.is_closing()
         ):
             return False
-        transport.write(frame_header(len(payload)) + payload)
+        transport.write(frame)
         return True
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from auth.policy import CompiledPolicy
 from auth.viewer import Viewer
 from models import Department
+from resolvers.access.cache import cache_key
 from resolvers.context import RequestContext
 from resolvers.crm.event_access import CRM_SCOPES, sees_crm_event
 from resolvers.errors import Conflict, Forbidden, RateLimited, Unauthenticated
@@ -108,6 +109,8 @@ async def feed_stream(
             return None
         return as_seen(audience.policy, event)
 
+    # Everything `see` reads: the viewer's standing (its policy, department) and the kinds.
+    alike = ("feed", cache_key(viewer), audience.headed_paths, wanted)
     stream = follow(
         realtime.pump,
         realtime.hub,
@@ -115,6 +118,7 @@ async def feed_stream(
         viewer.user_id,
         after_seq,
         token_id=viewer.token_id,
+        alike=alike,
         express=express,
     )
     async with ended_on_close(ctx), aclosing(stream):
@@ -159,7 +163,13 @@ async def notification_stream(
         return LiveNotification.for_user(event, viewer.user_id)
 
     stream = follow(
-        realtime.pump, realtime.hub, see, viewer.user_id, token_id=viewer.token_id, express=express
+        realtime.pump,
+        realtime.hub,
+        see,
+        viewer.user_id,
+        token_id=viewer.token_id,
+        alike=("notifications", viewer.user_id),
+        express=express,
     )
     async with ended_on_close(ctx), aclosing(stream):
         async for notification in stream:

@@ -19,6 +19,7 @@ from auth.policy.compiled import CompiledPolicy
 from auth.policy.levels import Envelope
 from models import AccessAction
 from models.crm import CrmEntity
+from resolvers.access.cache import cache_key
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden
 from resolvers.live import ended_on_close
@@ -118,6 +119,7 @@ async def deal_changes(
         watch.judge,
         viewer.user_id,
         token_id=viewer.token_id,
+        alike=("dealChanged", cache_key(viewer), pipeline_id, deal_id),
         express=express,
     )
     async with ended_on_close(ctx), aclosing(stream):

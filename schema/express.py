@@ -1,9 +1,9 @@
 """The express lane of a subscription (subscriptions/express.py): events as frames.
 
-The hub calls ``DirectLane.send`` for an idle subscriber. It takes the shared answer for
-what the subscriber sees (schema/sharing.py: executed once per selection and view), its
-payload encoded once, and writes one text frame to the socket: the message the protocol's
-handler would have sent, with this subscription's id.
+The hub asks ``DirectLane.frame`` once per channel and event. It takes the shared answer for
+what the subscribers see (schema/sharing.py: executed once per selection and view) and
+returns it framed as the message the protocol's handler would have sent, with this
+subscription's id; the hub writes that frame to every idle member's socket.
 
 The id comes from the handler that started the operation (crmhub/websocket.py): it puts the
 message's prefix, protocol and id included, in ``FRAME_PREFIX`` for the operation's task.
@@ -14,8 +14,7 @@ ordinary path.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Hashable
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
@@ -44,55 +43,43 @@ def legacy_ws_prefix(operation_id: str) -> bytes:
 
 
 class DirectLane(Generic[S]):
-    __slots__ = ("_frames", "_prefix", "_sharing", "closed")
+    __slots__ = ("_prefix", "_sharing", "channel", "sink")
 
-    def __init__(self, sharing: Sharing[S, Any], frames: FrameSink, prefix: bytes) -> None:
+    def __init__(self, sharing: Sharing[S, Any], sink: FrameSink, prefix: bytes) -> None:
         self._sharing = sharing
-        self._frames = frames
         self._prefix = prefix
-        # Set when the subscription ends: an answer that arrives later is not written.
-        self.closed = False
+        self.sink = sink
+        # Lanes with the same sharing key and prefix frame every event alike.
+        self.channel: Hashable = (sharing.key, prefix)
 
-    def send(self, seen: S) -> bool | Awaitable[bool]:
+    def frame(self, seen: S) -> bytes | Awaitable[bytes | None] | None:
         try:
             answer = self._sharing.answer(seen)
         except Exception:
             # Never the hub's problem: the ordinary path meets the same failure and
             # reports it to the client as an error.
             log.exception("express lane: answering an event failed")
-            return False
+            return None
         if answer is None:
-            return False
+            return None
         if isinstance(answer, Answer):
-            return self._write(answer)
-        return self._write_when_ready(answer)
+            return answer.frame(self._prefix, FRAME_SUFFIX)
+        return self._frame_when_ready(answer)
 
-    def _write(self, answer: Answer) -> bool:
-        payload = answer.payload()
-        if payload is None or self.closed:
-            return False
-        return self._frames.write_text(self._prefix + payload + FRAME_SUFFIX)
-
-    async def _write_when_ready(self, pending: Awaitable[Answer]) -> bool:
+    async def _frame_when_ready(self, pending: Awaitable[Answer]) -> bytes | None:
         try:
             answer = await pending
         except Exception:
             # The shared execution failed: the ordinary path, asking for the same answer,
             # reports the failure to the client as an error.
-            return False
-        return self._write(answer)
+            return None
+        return answer.frame(self._prefix, FRAME_SUFFIX)
 
 
-@contextmanager
-def direct_lane(sharing: Sharing[S, Any]) -> Iterator[DirectLane[S] | None]:
-    """The subscription's express lane while it runs, when its connection offers one."""
+def direct_lane(sharing: Sharing[S, Any]) -> DirectLane[S] | None:
+    """The subscription's express lane, when its connection offers one."""
     prefix = FRAME_PREFIX.get()
-    frames = sharing.context.frames
-    if prefix is None or frames is None or sharing.executor is None:
-        yield None
-        return
-    lane = DirectLane(sharing, frames, prefix)
-    try:
-        yield lane
-    finally:
-        lane.closed = True
+    sink = sharing.context.frames
+    if prefix is None or sink is None or sharing.executor is None:
+        return None
+    return DirectLane(sharing, sink, prefix)

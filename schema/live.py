@@ -49,16 +49,16 @@ class Subscription:
     ) -> AsyncGenerator[FeedEvent, None]:
         wanted = [kind.value for kind in kinds or []]
         sharing = Sharing.of(info, FEED_EVENT_OWN_FIELDS, FEED_EVENTS)
-        with direct_lane(sharing) as express:
-            async for record in live.feed_stream(info.context, after, wanted, express):
-                yield sharing.event(record)
+        express = direct_lane(sharing)
+        async for record in live.feed_stream(info.context, after, wanted, express):
+            yield sharing.event(record)
 
     @strawberry.subscription(description="The viewer's new notifications, as they happen.")
     async def notifications(self, info: Info) -> AsyncGenerator[Notification, None]:
         sharing = Sharing.of(info, NOTIFICATION_OWN_FIELDS, NOTIFICATIONS)
-        with direct_lane(sharing) as express:
-            async for notification in live.notification_stream(info.context, express):
-                yield sharing.event(notification)
+        express = direct_lane(sharing)
+        async for notification in live.notification_stream(info.context, express):
+            yield sharing.event(notification)
 
     @strawberry.subscription(
         description="Created, updated, stage-moved and deleted deals the viewer may see, with "
@@ -71,12 +71,11 @@ class Subscription:
         deal_id: strawberry.ID | None = None,
     ) -> AsyncGenerator[DealEvent, None]:
         sharing = Sharing.of(info, DEAL_EVENT_OWN_FIELDS, DEAL_CHANGES)
-        with direct_lane(sharing) as express:
-            changes = live_deals.deal_changes(
-                info.context,
-                decode_optional_id(pipeline_id, "Pipeline", "pipelineId"),
-                decode_optional_id(deal_id, "Deal", "dealId"),
-                express,
-            )
-            async for change in changes:
-                yield sharing.event(change)
+        changes = live_deals.deal_changes(
+            info.context,
+            decode_optional_id(pipeline_id, "Pipeline", "pipelineId"),
+            decode_optional_id(deal_id, "Deal", "dealId"),
+            direct_lane(sharing),
+        )
+        async for change in changes:
+            yield sharing.event(change)

@@ -34,6 +34,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
 from resolvers.access.cache import cache_key
 from resolvers.context import RequestContext
 from schema.context import Info
+from subscriptions.express import text_frame
 from subscriptions.shared import SharedResults
 
 S = TypeVar("S")
@@ -69,23 +70,31 @@ class Presenter(Generic[S, V]):
 
 
 class Answer:
-    """A shared execution's result, and its payload as the protocols' messages carry it,
-    encoded once, when a direct lane first asks for it."""
+    """A shared execution's result and, once an express lane asks, its websocket frames:
+    encoded once, framed once per message prefix (most clients call their first
+    subscription "1", so most lanes share one frame)."""
 
-    __slots__ = ("_payload", "result")
+    __slots__ = ("_frames", "_payload", "result")
 
     def __init__(self, result: ExecutionResult) -> None:
         self.result = result
         self._payload: bytes | None = None
+        self._frames: dict[bytes, bytes] = {}
 
-    def payload(self) -> bytes | None:
-        """``{"data": …}`` as UTF-8 JSON; None when the result carries errors, whose codes
-        and masking are the schema extensions' work on the ordinary path."""
+    def frame(self, prefix: bytes, suffix: bytes) -> bytes | None:
+        """The message ``prefix + payload + suffix`` as a text frame; None when the result
+        carries errors, whose codes and masking are the schema extensions' work on the
+        ordinary path."""
+        frame = self._frames.get(prefix)
+        if frame is not None:
+            return frame
         if self.result.errors or self.result.extensions:
             return None
         if self._payload is None:
-            self._payload = orjson.dumps({"data": self.result.data}, option=orjson.OPT_NON_STR_KEYS)
-        return self._payload
+            data = {"data": self.result.data}
+            self._payload = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        frame = self._frames[prefix] = text_frame(prefix + self._payload + suffix)
+        return frame
 
 
 # The executor of the subscription being started in this task (see SharingExecutor).

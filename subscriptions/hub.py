@@ -1,20 +1,23 @@
 """In-process fan-out: the pump hands each event to every local subscriber that sees it.
 
-Each subscriber judges an event once (``see``: what it is shown of it, or None). What it
-sees then takes one of two lanes:
+Subscribers are grouped in channels: those that judge events alike (the same viewer's
+sight and the same stream arguments, as their stream declares) and whose express lanes
+frame them alike. Per event, a channel judges once (``see``: what its members are shown, or
+None) and frames once. Each member then takes one of two lanes:
 - its bounded queue, which its stream reads: a slow consumer cannot grow memory without
   bound, since a subscriber whose queue is full is dropped from the hub and its stream ends,
   telling the client to resume from its last cursor;
-- its express lane (subscriptions/express.py), written to directly by the hub, when the
-  subscription offers one and its stream is idle: waiting on an empty queue. Idle means
-  everything queued before has been sent, so a direct frame cannot overtake one; as soon
-  as anything is queued the subscriber stops being idle, until its stream has drained it.
+- its express lane (subscriptions/express.py), the frame written straight to its socket by
+  the hub, when its stream is idle: waiting on an empty queue. Idle means everything queued
+  before has been sent, so a direct frame cannot overtake one; as soon as anything is
+  queued the subscriber stops being idle, until its stream has drained it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+import inspect
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -28,6 +31,7 @@ S = TypeVar("S")
 
 # What a subscriber is shown of an event, or None when the event is not for it.
 See = Callable[[EventRecord], S | None]
+Frame = bytes | None
 
 
 class Overflowed(Exception):
@@ -45,7 +49,6 @@ class Closed(Exception):
 
 @dataclass(eq=False)
 class Subscriber(Generic[S]):
-    see: See[S]
     user_id: int
     token_id: int = 0
     queue: asyncio.Queue[tuple[int, S] | Exception] = field(
@@ -69,14 +72,29 @@ class Subscriber(Generic[S]):
         return item
 
 
+@dataclass(eq=False)
+class Channel(Generic[S]):
+    """Subscribers shown and sent the same for every event: its first member's ``see`` and
+    express lane judge and frame for all of them."""
+
+    see: See[S]
+    express: Express[S] | None
+    members: dict[Subscriber[S], None] = field(default_factory=dict)  # in joining order
+
+
 class Hub:
     def __init__(self) -> None:
-        self._subscribers: set[Subscriber[Any]] = set()
+        self._channels: dict[Hashable, Channel[Any]] = {}
+        self._channel_of: dict[Subscriber[Any], Hashable] = {}
         # Deliveries through the express lane: what it carried is visible to tests and benches.
         self.sent_directly = 0
 
     def __len__(self) -> int:
-        return len(self._subscribers)
+        return len(self._channel_of)
+
+    @property
+    def channels(self) -> int:
+        return len(self._channels)
 
     def register(
         self,
@@ -84,25 +102,39 @@ class Hub:
         user_id: int,
         token_id: int = 0,
         *,
+        alike: Hashable | None = None,
         express: Express[S] | None = None,
         queue_size: int = DEFAULT_QUEUE_SIZE,
     ) -> Subscriber[S]:
-        subscriber = Subscriber(
-            see=see,
+        """A new subscriber. ``alike``: equal for subscribers whose ``see`` judges every
+        event alike (None: like no other); with equal express channels too, they share one."""
+        subscriber: Subscriber[S] = Subscriber(
             user_id=user_id,
             token_id=token_id,
             queue=asyncio.Queue(maxsize=queue_size),
             express=express,
         )
-        self._subscribers.add(subscriber)
+        shared = alike is not None and express is not None
+        key = (alike, express.channel) if shared and express is not None else object()
+        channel = self._channels.get(key)
+        if channel is None:
+            channel = self._channels[key] = Channel(see, express)
+        channel.members[subscriber] = None
+        self._channel_of[subscriber] = key
         return subscriber
 
     def unregister(self, subscriber: Subscriber[Any]) -> None:
-        self._subscribers.discard(subscriber)
+        key = self._channel_of.pop(subscriber, None)
+        if key is None:
+            return
+        channel = self._channels[key]
+        del channel.members[subscriber]
+        if not channel.members:
+            del self._channels[key]
 
     async def dispatch(self, events: Iterable[EventRecord]) -> None:
         """Hand each event to every subscriber that sees it, in seq order: an event's
-        direct writes that wait for I/O finish before the next event is handed out."""
+        frames that wait for I/O are written before the next event is handed out."""
         for event in events:
             if event.kind == ACCESS_REVOKED:
                 self._revoke(event)
@@ -112,33 +144,39 @@ class Hub:
                 await self._fan_out(event)
 
     async def _fan_out(self, event: EventRecord) -> None:
-        waiting: list[tuple[Subscriber[Any], Any, Awaitable[bool]]] = []
-        for subscriber in list(self._subscribers):
-            seen = subscriber.see(event)
+        waiting: list[tuple[Channel[Any], Any, Awaitable[Frame]]] = []
+        for channel in list(self._channels.values()):
+            seen = channel.see(event)
             if seen is None:
                 continue
-            if event.seq <= subscriber.delivered:
-                continue  # a batch dispatched again after a failure: given once already
-            express = subscriber.express
-            sent = express.send(seen) if express is not None and subscriber.idle else False
-            if sent is True:
-                subscriber.delivered = event.seq
-                self.sent_directly += 1
-            elif sent is False:
-                self._offer(subscriber, event.seq, seen)
+            frame = None if channel.express is None else channel.express.frame(seen)
+            if inspect.isawaitable(frame):
+                waiting.append((channel, seen, frame))
             else:
-                waiting.append((subscriber, seen, sent))
-        for subscriber, seen, sending in waiting:
-            if await sending:
-                subscriber.delivered = event.seq
+                self._hand_out(channel, event.seq, seen, frame)
+        for channel, seen, framing in waiting:
+            self._hand_out(channel, event.seq, seen, await framing)
+
+    def _hand_out(self, channel: Channel[S], seq: int, seen: S, frame: Frame) -> None:
+        for member in list(channel.members):
+            if seq <= member.delivered:
+                continue  # a batch dispatched again after a failure: given once already
+            express = member.express
+            if (
+                frame is not None
+                and member.idle
+                and express is not None
+                and express.sink.write(frame)
+            ):
+                member.delivered = seq
                 self.sent_directly += 1
-            elif subscriber in self._subscribers:
-                self._offer(subscriber, event.seq, seen)
+            else:
+                self._offer(member, seq, seen)
 
     def _revoke(self, event: EventRecord) -> None:
         tokens = set(event.envelope.get("tokenIds", ()))
         users = set(event.envelope.get("userIds", ()))
-        for subscriber in list(self._subscribers):
+        for subscriber in list(self._channel_of):
             if subscriber.token_id in tokens or subscriber.user_id in users:
                 self._end(subscriber, Closed("access revoked; log in again"))
 
@@ -148,7 +186,7 @@ class Hub:
         reason = Closed(
             "access rules changed; subscribe again from your last cursor", resubscribe=True
         )
-        for subscriber in list(self._subscribers):
+        for subscriber in list(self._channel_of):
             if everyone or subscriber.user_id in users:
                 self._end(subscriber, reason)
 
@@ -161,7 +199,7 @@ class Hub:
         subscriber.queue.put_nowait((seq, seen))
 
     def _end(self, subscriber: Subscriber[Any], reason: Exception) -> None:
-        self._subscribers.discard(subscriber)
+        self.unregister(subscriber)
         subscriber.idle = False
         if not subscriber.queue.full():
             subscriber.queue.put_nowait(reason)

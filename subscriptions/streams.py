@@ -9,7 +9,7 @@ express lane instead (subscriptions/hub.py); those never pass through here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Hashable
 
 from subscriptions.express import Express
 from subscriptions.hub import Hub, S, See
@@ -23,10 +23,13 @@ async def follow(
     user_id: int,
     after_seq: int | None = None,
     token_id: int = 0,
+    *,
+    alike: Hashable | None = None,
     express: Express[S] | None = None,
 ) -> AsyncGenerator[S, None]:
-    """What the subscriber sees of every event after ``after_seq`` (or from now on)."""
-    subscriber = hub.register(see, user_id, token_id, express=express)
+    """What the subscriber sees of every event after ``after_seq`` (or from now on).
+    ``alike``: equal for streams whose ``see`` judges every event alike (Hub.register)."""
+    subscriber = hub.register(see, user_id, token_id, alike=alike, express=express)
     try:
         subscriber.delivered = (pump.last_seq or 0) if after_seq is None else after_seq
         if after_seq is not None:

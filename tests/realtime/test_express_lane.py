@@ -17,7 +17,7 @@ import websockets
 from starlette.applications import Starlette
 from websockets import Subprotocol
 
-from subscriptions.hub import Hub
+from subscriptions.hub import Hub, Subscriber
 from subscriptions.realtime import Realtime
 from subscriptions.records import EventRecord
 from tests.collaboration.factories import Company, Users, gid
@@ -104,76 +104,123 @@ async def _next_data(connection: websockets.ClientConnection) -> dict[str, Any]:
             return message
 
 
+class _Sink:
+    def __init__(self, takes: bool = True) -> None:
+        self.takes = takes
+        self.written: list[bytes] = []
+
+    def write(self, frame: bytes) -> bool:
+        if self.takes:
+            self.written.append(frame)
+        return self.takes
+
+
 class _Lane:
-    """An express lane that records what it is given and answers as told."""
+    """An express lane that frames an event as its seq and counts the framings."""
 
-    def __init__(self, answer: bool) -> None:
-        self.answer = answer
-        self.sent: list[int] = []
+    def __init__(self, sink: _Sink | None = None, channel: str = "one") -> None:
+        self.sink = sink or _Sink()
+        self.channel = channel
+        self.framed = 0
 
-    def send(self, seen: EventRecord) -> bool:
-        self.sent.append(seen.seq)
-        return self.answer
+    def frame(self, seen: EventRecord) -> bytes:
+        self.framed += 1
+        return str(seen.seq).encode()
 
 
 def _event(seq: int) -> EventRecord:
     return EventRecord(seq, "POST_CREATED", 1, "POST", seq, "POST", seq, {}, {}, datetime.now(UTC))
 
 
+def _everything(event: EventRecord) -> EventRecord:
+    return event
+
+
+async def _idle(subscriber: Subscriber[Any]) -> asyncio.Future[Any]:
+    waiting = asyncio.ensure_future(subscriber.next())
+    await asyncio.sleep(0)  # it now waits on an empty queue
+    return waiting
+
+
 async def test_a_subscriber_with_events_queued_is_not_written_to_directly() -> None:
     hub = Hub()
-    lane = _Lane(answer=True)
-    subscriber = hub.register(lambda event: event, 1, express=lane)
+    lane = _Lane()
+    subscriber = hub.register(_everything, 1, express=lane)
     await hub.dispatch([_event(1)])  # its stream is not waiting: queued
-    assert lane.sent == []
+    assert lane.sink.written == []
     assert (await subscriber.next())[0] == 1
-    waiting = asyncio.ensure_future(subscriber.next())
-    await asyncio.sleep(0)  # now it waits on an empty queue: idle
+    waiting = await _idle(subscriber)
     await hub.dispatch([_event(2), _event(3)])
-    assert lane.sent == [2, 3]
+    assert lane.sink.written == [b"2", b"3"]
     assert subscriber.delivered == 3
     assert not waiting.done()
     waiting.cancel()
 
 
-async def test_an_event_the_lane_refuses_is_queued_and_later_ones_follow_it() -> None:
+async def test_an_event_the_socket_refuses_is_queued_and_later_ones_follow_it() -> None:
     hub = Hub()
-    lane = _Lane(answer=False)
-    subscriber = hub.register(lambda event: event, 1, express=lane)
-    waiting = asyncio.ensure_future(subscriber.next())
-    await asyncio.sleep(0)
+    lane = _Lane(_Sink(takes=False))  # a slow client: its socket takes nothing now
+    subscriber = hub.register(_everything, 1, express=lane)
+    waiting = await _idle(subscriber)
     await hub.dispatch([_event(1)])  # refused: queued, the stream wakes up
-    lane.answer = True
+    lane.sink.takes = True
     # Dispatched before the stream has even run: it must not overtake event 1.
     await hub.dispatch([_event(2)])
-    assert lane.sent == [1]
+    assert lane.sink.written == []
     assert (await waiting)[0] == 1
     assert (await subscriber.next())[0] == 2
 
 
-async def test_a_lane_that_waits_for_its_answer_holds_back_the_next_event() -> None:
+async def test_a_frame_that_waits_for_its_answer_holds_back_the_next_event() -> None:
     hub = Hub()
-    order: list[str] = []
     release = asyncio.Event()
 
-    class SlowLane:
-        def send(self, seen: EventRecord) -> Any:
-            async def written() -> bool:
+    class SlowLane(_Lane):
+        def frame(self, seen: EventRecord) -> Any:
+            async def framed() -> bytes:
                 if seen.seq == 1:
                     await release.wait()
-                order.append(f"wrote {seen.seq}")
-                return True
+                return str(seen.seq).encode()
 
-            return written()
+            return framed()
 
-    subscriber = hub.register(lambda event: event, 1, express=SlowLane())
-    waiting = asyncio.ensure_future(subscriber.next())
-    await asyncio.sleep(0)
+    lane = SlowLane()
+    subscriber = hub.register(_everything, 1, express=lane)
+    waiting = await _idle(subscriber)
     dispatching = asyncio.ensure_future(hub.dispatch([_event(1), _event(2)]))
     await asyncio.sleep(0.05)
-    assert order == []
+    assert lane.sink.written == []
     release.set()
     await dispatching
-    assert order == ["wrote 1", "wrote 2"]
+    assert lane.sink.written == [b"1", b"2"]
     assert subscriber.delivered == 2
     waiting.cancel()
+
+
+async def test_subscribers_judged_and_framed_alike_share_one_judgement_and_one_frame() -> None:
+    hub = Hub()
+    judged: list[str] = []
+
+    def seeing(name: str) -> Any:
+        def see(event: EventRecord) -> EventRecord:
+            judged.append(name)
+            return event
+
+        return see
+
+    first = _Lane()
+    alike = [hub.register(seeing("ada"), 1, alike="ada", express=first)]
+    alike += [hub.register(seeing("ada"), 1, alike="ada", express=_Lane()) for _ in range(3)]
+    other = hub.register(seeing("nina"), 2, alike="nina", express=_Lane())
+    waiting = [await _idle(subscriber) for subscriber in [*alike, other]]
+    await hub.dispatch([_event(1)])
+    assert sorted(judged) == ["ada", "nina"]
+    assert first.framed == 1
+    assert hub.channels == 2
+    assert all(subscriber.delivered == 1 for subscriber in [*alike, other])
+    assert hub.sent_directly == 5
+    for subscriber in alike:
+        hub.unregister(subscriber)
+    assert hub.channels == 1
+    for future in waiting:
+        future.cancel()
