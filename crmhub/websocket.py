@@ -29,6 +29,7 @@ from websockets.protocol import State
 from schema import ConnectionInfo
 from schema.express import FRAME_PREFIX, legacy_ws_prefix, transport_ws_prefix
 
+_OPEN = State.OPEN  # read once per frame written: a module global, not an enum lookup
 FRAMES_EXTENSION = "crmhub.frames"
 # uvicorn's `ws` setting (an import string) that selects the protocol below.
 FRAMED_WEBSOCKETS = "crmhub.websocket:FramedWebSocketProtocol"
@@ -49,7 +50,7 @@ class TransportFrames:
         # Its events then take the ordinary path, which waits for it; its bounded queue
         # ends the subscription ("resume from your cursor") if it stays behind.
         if (
-            protocol.conn.state is not State.OPEN
+            protocol.conn.state is not _OPEN
             or protocol.close_sent
             or not protocol.writable.is_set()
             or transport.is_closing()
