@@ -9,7 +9,8 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from bench.fanout import (
+from bench.fanout import summarise
+from bench.wsclient import (
     OP_CLOSE,
     OP_PING,
     OP_PONG,
@@ -20,7 +21,6 @@ from bench.fanout import (
     check_handshake_response,
     client_frame,
     mask,
-    summarise,
 )
 
 RFC_KEY = bytes((0x37, 0xFA, 0x21, 0x3D))
