@@ -229,16 +229,26 @@ async def _writes_and_fanout(
         options.write_connections, global_id("DealStage", MOVE_TO_STAGE_ID),
     )  # fmt: skip
     print(f"  writes: {result.writes['requests_per_second']:.0f} req/s", flush=True)
-    # Subscribers are the Sales manager; the admin posts to everyone.
-    for count in options.subscribers:
-        run = await measure_fanout([hub.base_url], [hub.pid], tokens[SALES_MANAGER_EMAIL],
-                                   tokens[ADMIN_EMAIL], count, options.posts)  # fmt: skip
-        result.fanout.append(run)
-        print(
-            f"  fan-out {count}: last socket p50 {run['event_last_p50_ms']:.0f} ms,"
-            f" max {run['event_last_max_ms']:.0f} ms; delivery p99 {run['latency_p99_ms']:.0f} ms",
-            flush=True,
-        )
+    # Subscribers are the Sales manager; the admin posts to everyone. Each count runs on
+    # the hub, then on the fan-out floor (bench/fanout_floor.py): the same server stack
+    # writing one frame to every socket, nothing else.
+    floor = start_server("fanout-floor", "bench.fanout_floor:app", environment, log_dir)
+    try:
+        for count in options.subscribers:
+            for name, server in (("hub", hub), ("floor", floor)):
+                run = await measure_fanout([server.base_url], [server.pid],
+                                           tokens[SALES_MANAGER_EMAIL], tokens[ADMIN_EMAIL],
+                                           count, options.posts)  # fmt: skip
+                run["server"] = name
+                result.fanout.append(run)
+                print(
+                    f"  fan-out {count} ({name}): last socket p50"
+                    f" {run['event_last_p50_ms']:.0f} ms, max {run['event_last_max_ms']:.0f} ms;"
+                    f" delivery p99 {run['latency_p99_ms']:.0f} ms",
+                    flush=True,
+                )
+    finally:
+        stop_server(floor)
     # The same over Redis: a second process, subscribers split, posts sent to the first.
     # A small pool: the hub, its overflow and the floor already hold most of PostgreSQL's
     # 100 connections, and subscribers need one only while they subscribe.

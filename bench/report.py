@@ -154,11 +154,13 @@ def _fanout_line(run: dict[str, Any]) -> str:
         else ""
     )
     incomplete = run.get("incomplete_events", 0)
+    # The floor: the same server stack writing one frame to every socket, nothing else.
+    floor = " floor (writes only)" if run.get("server") == "floor" else ""
     return (
-        f"fan-out {run['subscribers']:,} subscribers on {run['processes']} process(es)"
+        f"fan-out{floor} {run['subscribers']:,} subscribers on {run['processes']} process(es)"
         f"{' over Redis' if run['processes'] > 1 else ''}: {run['kib_per_subscriber']:.0f} KiB"
         f" RSS/subscriber; {run['posts']} posts -> {run['deliveries']:,}/{run['expected']:,}"
-        f" deliveries;{events} per delivery commit->receipt p50 {run['latency_p50_ms']:.0f} ms,"
+        f" deliveries;{events} per delivery occurredAt->receipt p50 {run['latency_p50_ms']:.0f} ms,"
         f" p99 {run['latency_p99_ms']:.0f} ms, max {run.get('latency_max_ms', 0.0):.0f} ms;"
         f" {run['deliveries_per_second']:,.0f} deliveries/s"
         f"{'; ' + str(incomplete) + ' events incomplete' if incomplete else ''}"
