@@ -101,5 +101,8 @@ async def test_the_gql_client_speaks_the_legacy_graphql_ws_protocol(server: Live
         await asyncio.sleep(0.5)
         await server.graphql(POST, {"b": "to the legacy client"}, token=admin)
         event = await pending
+        # Closed, not abandoned: gql waits for every open subscription's end (its close
+        # timeout, 10 s) before it closes the session.
+        await events.aclose()
         assert transport.subprotocol == "graphql-ws"
     assert event["feed"] == {"kind": "POST_CREATED", "actor": {"email": "admin@example.com"}}
