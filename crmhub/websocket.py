@@ -1,9 +1,9 @@
 """The websocket side of the express lane (subscriptions/express.py).
 
 - ``FramedWebSocketProtocol``: uvicorn's websockets protocol (the sans-I/O one, its
-  default), offering the app a writer of
-  whole text frames in the ASGI scope (``FRAMES_EXTENSION``). `crmhub serve`, the benches
-  and the live-server tests run uvicorn with it (``FRAMED_WEBSOCKETS``).
+  default), offering the app a writer of whole frames in the ASGI scope
+  (``FRAMES_EXTENSION``). `crmhub serve`, the benches and the live-server tests run uvicorn
+  with it (``FRAMED_WEBSOCKETS``).
 - The two Strawberry protocol handlers, telling each operation's task the prefix of its
   messages (protocol and id) in ``schema.express.FRAME_PREFIX``.
 
