@@ -15,22 +15,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-# crmhub.websocket.FRAMES_EXTENSION: the server protocol's frame writer (bench imports none
-# of the app, it only runs it).
-FRAMES_EXTENSION = "crmhub.frames"
-_TEXT_FRAME = 0x81
+from crmhub.websocket import FRAMES_EXTENSION
+from subscriptions.express import text_frame
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _subscribers: list[Any] = []  # the frame writers of subscribed sockets
-
-
-def _frame(payload: bytes) -> bytes:
-    length = len(payload)
-    if length < 126:
-        return bytes((_TEXT_FRAME, length)) + payload
-    return bytes((_TEXT_FRAME, 126)) + length.to_bytes(2, "big") + payload
 
 
 def _next_message(number: int) -> bytes:
@@ -40,7 +31,7 @@ def _next_message(number: int) -> bytes:
         "occurredAt": datetime.now(UTC).isoformat(),
     }
     message = {"id": "1", "type": "next", "payload": {"data": {"feed": feed}}}
-    return _frame(json.dumps(message, separators=(",", ":")).encode())
+    return text_frame(json.dumps(message, separators=(",", ":")).encode())
 
 
 async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:

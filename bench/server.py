@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 
+from crmhub.websocket import FRAMED_WEBSOCKETS
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_CORE = 0
 READY_TIMEOUT_SECONDS = 30.0
@@ -67,7 +69,7 @@ def start_server(
         "--loop", "uvloop", "--http", "httptools",
         # As `crmhub serve` runs it: see the reason there.
         "--ws-per-message-deflate", "false",
-        "--ws", "crmhub.websocket:FramedWebSocketProtocol",  # crmhub.websocket.FRAMED_WEBSOCKETS
+        "--ws", FRAMED_WEBSOCKETS,
     ]  # fmt: skip
     if factory:
         command.append("--factory")

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-import orjson
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,6 +27,7 @@ from resolvers.context import AuthConfig, Services
 from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
 from resolvers.sessions import viewer_for_token
 from schema import ConnectionInfo, build_schema
+from schema.sharing import dump_json
 from subscriptions.bus import Bus
 from subscriptions.realtime import Realtime
 
@@ -60,7 +60,7 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
         # orjson: several times faster than the stdlib's json on a page of results. Text,
         # not bytes: Strawberry sends bytes on a websocket as binary frames, which
         # graphql-transport-ws clients refuse.
-        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+        return dump_json(data).decode()
 
     async def on_ws_connect(self, context: ConnectionInfo) -> UnsetType | dict[str, object] | None:
         token = context.raw_token

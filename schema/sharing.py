@@ -59,6 +59,12 @@ class _Same:
         return isinstance(other, _Same) and other.obj is self.obj
 
 
+def dump_json(data: object) -> bytes:
+    """JSON as every response and message is encoded (the express lane's frames included, so
+    that they are byte for byte what the ordinary path sends)."""
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+
+
 @dataclass(frozen=True)
 class Presenter(Generic[S, V]):
     """How a subscription shows what its subscriber sees of an event (``S``, from its
@@ -91,8 +97,7 @@ class Answer:
         if self.result.errors or self.result.extensions:
             return None
         if self._payload is None:
-            data = {"data": self.result.data}
-            self._payload = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+            self._payload = dump_json({"data": self.result.data})
         frame = self._frames[prefix] = text_frame(prefix + self._payload + suffix)
         return frame
 
@@ -142,8 +147,7 @@ class Sharing(Generic[S, V]):
         value = self.presenter.value(seen)
         if self.results is None:
             return value
-        key = (self.key, self.presenter.view(seen))
-        return cast(V, SharedEvent(value, self.results, self.context, key))
+        return cast(V, SharedEvent(value, self.results, self.context, self._key_of(seen)))
 
     def answer(self, seen: S) -> Answer | Awaitable[Answer] | None:
         """The shared answer for an event, as the express lane asks for it; None where this
@@ -153,10 +157,13 @@ class Sharing(Generic[S, V]):
         executor = self.executor
         value = self.presenter.value
         answer = self.results.get(
-            (self.key, self.presenter.view(seen)),
-            lambda: _execute_alone(executor, value(seen), self.context),
+            self._key_of(seen), lambda: _execute_alone(executor, value(seen), self.context)
         )
         return cast(Answer | Awaitable[Answer], answer)
+
+    def _key_of(self, seen: S) -> Hashable:
+        """Everything the answer for this event depends on."""
+        return (self.key, self.presenter.view(seen))
 
 
 class SharedEvent(Generic[T]):
