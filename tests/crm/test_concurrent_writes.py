@@ -14,7 +14,9 @@ CONVERT = """mutation($id: ID!) {
   convertLead(id: $id, input: {createContact: true, createCompany: true, createDeal: true}) {
     deal { id } } }"""
 MOVE = "mutation($id: ID!, $stage: ID!) { moveDeal(id: $id, stageId: $stage) { id } }"
-UPDATE = "mutation($id: ID!, $amount: Decimal!) { updateDeal(id: $id, input: {amount: $amount}) { id } }"
+UPDATE = (
+    "mutation($id: ID!, $amount: Decimal!) { updateDeal(id: $id, input: {amount: $amount}) { id } }"
+)
 HISTORY = """query($id: ID!) { node(id: $id) { ... on Deal {
   stageHistory { from { id } to { id } }
   timeline(first: 50) { edges { node { kind field oldValue newValue } } } } } }"""
