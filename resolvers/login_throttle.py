@@ -85,13 +85,15 @@ def _count_one(
     }
     under_limit = or_(ended, LoginThrottle.attempts < limit)
     if dialect == "postgresql":
-        statement = postgresql.insert(LoginThrottle).values(values)
-        upsert = statement.on_conflict_do_update(
-            index_elements=key, set_=counted, where=under_limit
+        return (
+            postgresql.insert(LoginThrottle)
+            .values(values)
+            .on_conflict_do_update(index_elements=key, set_=counted, where=under_limit)
+            .returning(LoginThrottle.attempts)
         )
-    else:
-        statement_ = sqlite.insert(LoginThrottle).values(values)
-        upsert = statement_.on_conflict_do_update(
-            index_elements=key, set_=counted, where=under_limit
-        )
-    return upsert.returning(LoginThrottle.attempts)
+    return (
+        sqlite.insert(LoginThrottle)
+        .values(values)
+        .on_conflict_do_update(index_elements=key, set_=counted, where=under_limit)
+        .returning(LoginThrottle.attempts)
+    )
