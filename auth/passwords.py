@@ -1,6 +1,9 @@
-"""Password hashing with argon2id."""
+"""Password hashing with argon2id, and the list of passwords too common to accept."""
 
 from __future__ import annotations
+
+from functools import cache
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,3 +24,18 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def is_common_password(password: str) -> bool:
+    """Whether the password is on the shipped list of the most common ones (any case)."""
+    return password.strip().lower() in _common_passwords()
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    listed = resources.files("auth").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().lower()
+        for line in listed.splitlines()
+        if line.strip() and not line.startswith("#")
+    )

@@ -82,9 +82,14 @@ async def revoke_token(session: AsyncSession, token_id: int) -> None:
     )
 
 
-async def revoke_user_tokens(session: AsyncSession, user_id: int) -> None:
-    await session.execute(
-        update(AuthToken)
-        .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+async def revoke_user_tokens(
+    session: AsyncSession, user_id: int, *, except_token_id: int | None = None
+) -> list[int]:
+    """Revokes the user's live tokens (but ``except_token_id``); returns the ids revoked."""
+    live = [AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None)]
+    if except_token_id is not None:
+        live.append(AuthToken.id != except_token_id)
+    revoked = await session.scalars(
+        update(AuthToken).where(*live).values(revoked_at=utcnow()).returning(AuthToken.id)
     )
+    return list(revoked)

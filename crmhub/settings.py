@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     pool_size: int = 10
     # A bearer token lives this long unless logged out or revoked before.
     token_ttl_hours: int = 24 * 14
-    # Login throttling: this many failures within the window answer RATE_LIMITED.
+    # Login throttling: this many failed attempts within the window answer RATE_LIMITED, for
+    # one e-mail from one client address (a stranger elsewhere cannot lock the owner out),
+    # and for all e-mails from one address.
     login_failures_per_email: int = 5
     login_failures_per_address: int = 30
     login_failure_window_seconds: int = 15 * 60

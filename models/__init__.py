@@ -22,12 +22,13 @@ from models.events import Event
 from models.identity import Department, User
 from models.notifications import Notification
 from models.posts import Post, PostLike, PostRecipient
-from models.sessions import AuthToken, LoginFailure
+from models.sessions import ANY_EMAIL, AuthToken, LoginThrottle
 from models.tasks import ChecklistItem, Task, TaskCrmLink, TaskMember, TaskTag
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
 __all__ = [
+    "ANY_EMAIL",
     "ANY_STATUS",
     "POLICY_EPOCH_ID",
     "AccessAction",
@@ -40,7 +41,7 @@ __all__ = [
     "Event",
     "FieldRule",
     "FieldRuleKind",
-    "LoginFailure",
+    "LoginThrottle",
     "Notification",
     "PolicyEpoch",
     "Post",

@@ -1,4 +1,4 @@
-"""Bearer tokens and the failed logins that throttle guessing."""
+"""Bearer tokens and the counted login attempts that throttle guessing."""
 
 from __future__ import annotations
 
@@ -25,17 +25,18 @@ class AuthToken(Base):
     __table_args__ = (Index("ix_auth_tokens_user_id", "user_id"),)
 
 
-class LoginFailure(Base):
-    """One failed login; kept in the database so every app process throttles alike."""
+class LoginThrottle(Base):
+    """Login attempts counted in a fixed window, for one e-mail from one client address, or
+    (with ``email`` ANY_EMAIL) for every e-mail from that address. An attempt is counted
+    before its password is checked; kept in the database so every app process counts alike."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_throttles"
 
-    id: Mapped[IntPk]
-    email: Mapped[str] = mapped_column(String(254))
-    client_address: Mapped[str] = mapped_column(String(64))
-    failed_at: Mapped[CreatedAt]
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    client_address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int]
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
-    __table_args__ = (
-        Index("ix_login_failures_email_failed_at", "email", "failed_at"),
-        Index("ix_login_failures_client_address_failed_at", "client_address", "failed_at"),
-    )
+
+# The ``email`` of the row that counts every e-mail tried from one address.
+ANY_EMAIL = ""

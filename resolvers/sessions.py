@@ -1,21 +1,24 @@
-"""Logging in and out, with throttling of repeated failures."""
+"""Logging in and out, and checking a logged-in user's password again, with throttling of
+repeated failures (resolvers/login_throttle.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
 from auth.passwords import verify_password
 from auth.tokens import authenticate, issue_token, revoke_token
 from auth.viewer import Viewer
-from models import LoginFailure, User, utcnow
-from resolvers.context import AuthConfig, RequestContext, Services
-from resolvers.errors import RateLimited, Unauthenticated
+from models import User
+from resolvers.context import RequestContext, Services
+from resolvers.errors import Forbidden, RateLimited, Unauthenticated
+from resolvers.login_throttle import forgive_attempt, reserve_attempt
 from resolvers.validation import MAX_EMAIL_LENGTH
 from subscriptions.control import record_revocation
+
+THROTTLED = "Too many failed logins; wait a few minutes and try again"
 
 
 @dataclass(frozen=True)
@@ -25,23 +28,45 @@ class LoginResult:
 
 
 async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
+    """Known and unknown e-mails cost the same: one reservation, one argon2 verification."""
     email = email.strip().lower()[:MAX_EMAIL_LENGTH]
     config = ctx.services.auth
+    await _reserve(ctx, email)
     async with ctx.db() as session:
-        if await _throttled(session, email, ctx.client_address, config):
-            raise RateLimited("Too many failed logins; wait a few minutes and try again")
-        user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
-        password_hash = user.password_hash if user is not None else None
-        # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
-        matches = await asyncio.to_thread(verify_password, password_hash, password)
-        if user is None or not matches or not user.active:
-            session.add(LoginFailure(email=email, client_address=ctx.client_address))
-            await session.commit()
-            raise Unauthenticated("Wrong e-mail or password")
+        user = await session.scalar(select(User).where(User.email == email))
+    matches = await _verified(user.password_hash if user else None, password)
+    if user is None or not matches or not user.active:
+        # The reservation stays: it is this failure's count.
+        raise Unauthenticated("Wrong e-mail or password")
+    async with ctx.db() as session:
         token = await issue_token(session, user.id, config.token_secret, config.token_ttl)
-        await session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+        await forgive_attempt(session, email, ctx.client_address)
         await session.commit()
     return LoginResult(token=token, user=user)
+
+
+async def confirm_password(ctx: RequestContext, user: User, password: str, field: str) -> None:
+    """FORBIDDEN unless ``password`` is ``user``'s: asked before a change as grave as a new
+    password, and counted like a login, so that a stolen token cannot guess faster."""
+    await _reserve(ctx, user.email)
+    if not await _verified(user.password_hash, password):
+        raise Forbidden("The current password is wrong", field=field)
+    async with ctx.db() as session:
+        await forgive_attempt(session, user.email, ctx.client_address)
+        await session.commit()
+
+
+async def _reserve(ctx: RequestContext, email: str) -> None:
+    async with ctx.db() as session:
+        if not await reserve_attempt(session, email, ctx.client_address, ctx.services.auth):
+            raise RateLimited(THROTTLED)
+        # Committed before the password is checked: concurrent attempts must see this one.
+        await session.commit()
+
+
+async def _verified(password_hash: str | None, password: str) -> bool:
+    # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
+    return await asyncio.to_thread(verify_password, password_hash, password)
 
 
 async def logout(ctx: RequestContext) -> bool:
@@ -51,29 +76,6 @@ async def logout(ctx: RequestContext) -> bool:
         await record_revocation(session, actor_id=viewer.user_id, token_ids=[viewer.token_id])
         await session.commit()
     return True
-
-
-async def _throttled(
-    session: AsyncSession, email: str, client_address: str, config: AuthConfig
-) -> bool:
-    since = utcnow() - config.login_failure_window
-    # Old failures are of no further use: prune them as we go.
-    await session.execute(delete(LoginFailure).where(LoginFailure.failed_at < since))
-    by_email, by_address = (
-        await session.execute(
-            select(
-                func.count().filter(LoginFailure.email == email),
-                func.count().filter(LoginFailure.client_address == client_address),
-            ).where(
-                LoginFailure.failed_at >= since,
-                or_(LoginFailure.email == email, LoginFailure.client_address == client_address),
-            )
-        )
-    ).one()
-    return bool(
-        by_email >= config.login_failures_per_email
-        or by_address >= config.login_failures_per_address
-    )
 
 
 async def viewer_for_token(services: Services, raw_token: str) -> Viewer | None:

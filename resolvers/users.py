@@ -13,13 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import hash_password
 from auth.tokens import revoke_user_tokens
+from auth.viewer import Viewer
 from models import Department, User
 from resolvers.access.freshness import access_changed
 from resolvers.context import RequestContext
-from resolvers.errors import Conflict, Forbidden, NotFound
+from resolvers.errors import BadInput, Conflict, Forbidden, NotFound
 from resolvers.loading import aligned
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.patch import MISSING, Missing, given
+from resolvers.sessions import confirm_password
 from resolvers.validation import email as valid_email
 from resolvers.validation import new_password, text
 from subscriptions.control import record_revocation
@@ -59,6 +61,8 @@ class UserChanges:
     is_admin: bool | Missing = MISSING
     active: bool | Missing = MISSING
     password: str | Missing = MISSING
+    # Needed to change one's own password (not for an admin resetting someone else's).
+    current_password: str | Missing = MISSING
 
 
 async def users_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[User | None]:
@@ -129,7 +133,7 @@ async def update_user(ctx: RequestContext, user_id: int, changes: UserChanges) -
         raise Conflict("You cannot deactivate yourself or drop your own admin right")
     password_hash = None
     if isinstance(changes.password, str):
-        password_hash = await asyncio.to_thread(hash_password, new_password(changes.password))
+        password_hash = await _new_password_hash(ctx, viewer, user_id, changes)
     async with ctx.db() as session:
         user = await session.get(User, user_id)
         if user is None:
@@ -148,6 +152,7 @@ async def update_user(ctx: RequestContext, user_id: int, changes: UserChanges) -
             user.is_admin = changes.is_admin
         if password_hash is not None:
             user.password_hash = password_hash
+            await _end_other_sessions(session, viewer, user.id)
         if isinstance(changes.active, bool):
             user.active = changes.active
             if not changes.active:
@@ -164,6 +169,32 @@ async def update_user(ctx: RequestContext, user_id: int, changes: UserChanges) -
 
 async def deactivate_user(ctx: RequestContext, user_id: int) -> User:
     return await update_user(ctx, user_id, UserChanges(active=False))
+
+
+async def _new_password_hash(
+    ctx: RequestContext, viewer: Viewer, user_id: int, changes: UserChanges
+) -> str:
+    """The new password checked and hashed; changing one's own needs the current one."""
+    assert isinstance(changes.password, str)
+    password = new_password(changes.password)
+    if user_id == viewer.user_id:
+        if not isinstance(changes.current_password, str):
+            raise BadInput("Give your current password to change it", field="currentPassword")
+        async with ctx.db() as session:
+            me = await session.get(User, user_id)
+        if me is None:
+            raise NotFound(f"No user with id {user_id}", field="id")
+        await confirm_password(ctx, me, changes.current_password, "currentPassword")
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def _end_other_sessions(session: AsyncSession, viewer: Viewer, user_id: int) -> None:
+    """A new password ends every session it did not start: one's own other tokens (whoever
+    holds them), or all of the user's when an admin sets it; their sockets close too."""
+    keep = viewer.token_id if user_id == viewer.user_id else None
+    revoked = await revoke_user_tokens(session, user_id, except_token_id=keep)
+    if revoked:
+        await record_revocation(session, actor_id=viewer.user_id, token_ids=revoked)
 
 
 def _changes_standing(changes: UserChanges) -> bool:

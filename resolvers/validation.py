@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from auth.passwords import is_common_password
 from resolvers.errors import BadInput
 
 # Pragmatic, not RFC 5322: one @, no spaces, a dot in the domain, a sane length.
@@ -36,9 +37,15 @@ MAX_PASSWORD_LENGTH = 1024
 
 
 def new_password(value: str, field: str = "password") -> str:
-    if not MIN_PASSWORD_LENGTH <= len(value) <= MAX_PASSWORD_LENGTH:
+    """A password a user may choose: not blank, long enough once its surrounding spaces are
+    set aside, and not one of the most common passwords. Kept as given (spaces included)."""
+    if not value.strip():
+        raise BadInput("A password must not be blank", field=field)
+    if len(value.strip()) < MIN_PASSWORD_LENGTH or len(value) > MAX_PASSWORD_LENGTH:
         raise BadInput(
             f"A password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
             field=field,
         )
+    if is_common_password(value):
+        raise BadInput("This password is one of the most common ones: choose another", field=field)
     return value

@@ -129,6 +129,11 @@ class UpdateUserInput:
     is_admin: bool | None = strawberry.UNSET
     active: bool | None = strawberry.UNSET
     password: str | None = strawberry.UNSET
+    current_password: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Required to change one's own password; a wrong one counts as a failed "
+        "login. Not needed by an admin setting another user's password.",
+    )
 
 
 @strawberry.type
@@ -188,7 +193,8 @@ class UserMutations:
 
     @strawberry.mutation(
         description="Admins change anyone; a user may change their own name, position, "
-        "e-mail and password."
+        "e-mail and password (with `currentPassword`). A new password ends the user's other "
+        "sessions."
     )
     async def update_user(self, info: Info, id: strawberry.ID, input: UpdateUserInput) -> User:
         changes = users.UserChanges(
@@ -199,6 +205,7 @@ class UserMutations:
             is_admin=required(input.is_admin, "isAdmin"),
             active=required(input.active, "active"),
             password=required(input.password, "password"),
+            current_password=required(input.current_password, "currentPassword"),
         )
         return User.of(await users.update_user(info.context, decode_id(id, "User"), changes))
 

@@ -30,6 +30,7 @@ from resolvers.crm.guards import guard_update, guard_update_allowed
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies, visible_contacts, visible_leads
 from resolvers.errors import BadInput, Conflict, NotFound
+from resolvers.locking import lock_for_write
 
 R = TypeVar("R", Contact, Company)
 
@@ -75,10 +76,9 @@ async def convert_lead(ctx: RequestContext, lead_id: int, conversion: Conversion
     viewer = ctx.require_viewer()
     _check(conversion)
     async with ctx.db() as session:
-        # Locked (PostgreSQL), so that two simultaneous conversions cannot both pass the check.
-        lead = await session.scalar(
-            visible_leads(ctx).where(Lead.id == lead_id).with_for_update(of=Lead)
-        )
+        # Locked before it is read: of simultaneous conversions one passes the check below.
+        await lock_for_write(session, Lead.id, lead_id)
+        lead = await session.scalar(visible_leads(ctx).where(Lead.id == lead_id))
         if lead is None:
             raise NotFound(f"No lead with id {lead_id}", field="id")
         if lead.converted_at is not None:

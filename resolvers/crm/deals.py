@@ -48,6 +48,7 @@ from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies, visible_contacts, visible_deals
 from resolvers.errors import BadInput, NotFound
+from resolvers.locking import lock_for_write
 from resolvers.pagination import Page, PageRequest
 from resolvers.patch import MISSING, Missing
 from resolvers.validation import text
@@ -267,6 +268,8 @@ async def _check_references(
 async def update_deal(ctx: RequestContext, deal_id: int, changes: DealChanges) -> Deal:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
+        # Locked before it is read, so that each recorded old value is the previous new one.
+        await lock_for_write(session, Deal.id, deal_id)
         deal = await session.scalar(visible_deals(ctx).where(Deal.id == deal_id))
         if deal is None:
             raise NotFound(f"No deal with id {deal_id}", field="id")
@@ -325,16 +328,16 @@ async def move_deal(ctx: RequestContext, deal_id: int, stage_id: int) -> Deal:
     """Moves a deal to a stage of its pipeline; SUCCESS / FAILURE stages close it."""
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
-        # Locked (PostgreSQL): simultaneous moves are recorded one after the other.
-        deal = await session.scalar(
-            visible_deals(ctx).where(Deal.id == deal_id).with_for_update(of=Deal)
-        )
+        # Locked before it is read: simultaneous moves are recorded one after the other.
+        await lock_for_write(session, Deal.id, deal_id)
+        deal = await session.scalar(visible_deals(ctx).where(Deal.id == deal_id))
         if deal is None:
             raise NotFound(f"No deal with id {deal_id}", field="id")
         stage = await require_row(session, DealStage, stage_id, "stageId", "deal stage")
         if stage.pipeline_id != deal.pipeline_id:
             raise BadInput("The stage belongs to another pipeline", field="stageId")
         if stage.id == deal.stage_id:
+            await session.commit()  # nothing to do: end the transaction, and its lock
             return deal
         await guard_move(ctx, session, deal, await _stage_ids(session, deal.pipeline_id), stage.id)
         old_stage = await require_row(session, DealStage, deal.stage_id, "stageId", "deal stage")

@@ -9,6 +9,7 @@ from auth.viewer import Viewer
 from models import ChecklistItem, Task
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, Forbidden
+from resolvers.locking import lock_for_write
 from resolvers.tasks.access import (
     load_visible_item,
     load_visible_task,
@@ -28,6 +29,8 @@ async def add_checklist_item(ctx: RequestContext, task_id: int, title: str) -> C
     viewer = ctx.require_viewer()
     title = text(title, "title", max_length=MAX_ITEM_TITLE)
     async with ctx.db() as session:
+        # Locked before the positions are read, so that simultaneous additions number on.
+        await lock_for_write(session, Task.id, task_id)
         task = await _editable_task(session, viewer, task_id, "taskId")
         count, last = (
             await session.execute(
@@ -49,7 +52,7 @@ async def add_checklist_item(ctx: RequestContext, task_id: int, title: str) -> C
 async def toggle_checklist_item(ctx: RequestContext, item_id: int) -> ChecklistItem:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
-        item = await load_visible_item(session, viewer, item_id)
+        item = await _locked_item(session, viewer, item_id)
         task = await _editable_task(session, viewer, item.task_id, "id")
         item.done = not item.done
         await _record(
@@ -64,6 +67,7 @@ async def reorder_checklist(ctx: RequestContext, task_id: int, item_ids: list[in
     """Puts the items in the given order; the list must name every item exactly once."""
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
+        await lock_for_write(session, Task.id, task_id)
         task = await _editable_task(session, viewer, task_id, "taskId")
         items = {
             item.id: item
@@ -85,13 +89,22 @@ async def reorder_checklist(ctx: RequestContext, task_id: int, item_ids: list[in
 async def remove_checklist_item(ctx: RequestContext, item_id: int) -> int:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
-        item = await load_visible_item(session, viewer, item_id)
+        item = await _locked_item(session, viewer, item_id)
         task = await _editable_task(session, viewer, item.task_id, "id")
         await session.delete(item)
         await _record(session, viewer, task, {"checklist": [item.title, None]})
         await session.commit()
     ctx.forget_loaded()
     return item_id
+
+
+async def _locked_item(session: AsyncSession, viewer: Viewer, item_id: int) -> ChecklistItem:
+    """The item, read under its task's lock: the first read only finds which task to lock,
+    and the item may have changed (or gone) before the lock was granted."""
+    item = await load_visible_item(session, viewer, item_id)
+    await lock_for_write(session, Task.id, item.task_id)
+    session.expunge(item)
+    return await load_visible_item(session, viewer, item_id)
 
 
 async def _editable_task(session: AsyncSession, viewer: Viewer, task_id: int, field: str) -> Task:

@@ -19,6 +19,7 @@ from resolvers.crm.task_links import (
     replace_crm_links,
 )
 from resolvers.errors import BadInput, Conflict, Forbidden, NotFound
+from resolvers.locking import lock_for_write
 from resolvers.notifications import NotificationKind, actor_name, notify
 from resolvers.patch import MISSING, Missing
 from resolvers.tasks.access import (
@@ -127,6 +128,7 @@ async def create_task(ctx: RequestContext, new: NewTask) -> Task:
 async def update_task(ctx: RequestContext, task_id: int, changes: TaskChanges) -> Task:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
+        await lock_for_write(session, Task.id, task_id)
         task = await load_visible_task(session, viewer, task_id)
         members = await members_of(session, task_id)
         if not may(await parts_in(session, viewer, task, members), TaskAction.EDIT):
@@ -210,6 +212,8 @@ async def change_status(ctx: RequestContext, task_id: int, action: TaskAction) -
     viewer = ctx.require_viewer()
     transition = TRANSITIONS[action]
     async with ctx.db() as session:
+        # Locked before it is read: of simultaneous moves each starts from the last one's end.
+        await lock_for_write(session, Task.id, task_id)
         task = await load_visible_task(session, viewer, task_id)
         members = await members_of(session, task_id)
         parts = await parts_in(session, viewer, task, members)

@@ -115,7 +115,11 @@ async def test_users_change_their_own_name_and_password(
 ) -> None:
     me = (await member.data("{ viewer { id } }"))["viewer"]["id"]
     data = await member.data(
-        UPDATE, {"id": me, "input": {"name": "Mia M.", "password": "a new secret"}}
+        UPDATE,
+        {
+            "id": me,
+            "input": {"name": "Mia M.", "password": "a new secret", "currentPassword": "demo"},
+        },
     )
     assert data["updateUser"]["name"] == "Mia M."
     await client.login("member@example.com", "a new secret")
