@@ -226,6 +226,7 @@ async def test_field_rules_follow_the_same_precedence(session_factory: SessionFa
     second_won = RuleScope.of_status(scene.stages[("second", "Won")])
     rules: FieldRules = {
         ("title", ANY_SCOPE): FieldRuleKind.HIDDEN,
+        ("title", PROCESS): FieldRuleKind.READ_ONLY,
         ("title", SUCCESS): FieldRuleKind.READ_ONLY,
         ("title", RuleScope.of_pipeline(scene.second_id)): FieldRuleKind.HIDDEN,
         ("title", second_won): FieldRuleKind.READ_ONLY,
@@ -233,15 +234,16 @@ async def test_field_rules_follow_the_same_precedence(session_factory: SessionFa
     policy = await policy_with(
         session_factory, scene.world, ({ANY_SCOPE: AccessLevel.ALL}, rules), action=READ
     )
-    hidden = {
-        place: "title" in policy.hidden_fields(scene.envelope(*place))
-        for place in [("first", "New"), ("first", "Won"), ("second", "New"), ("second", "Won")]
-    }
+    places = [("first", "New"), ("first", "Won"), ("first", "Lost")]
+    places += [("second", "New"), ("second", "Won"), ("second", "Lost")]
+    hidden = {place: "title" in policy.hidden_fields(scene.envelope(*place)) for place in places}
     assert hidden == {
-        ("first", "New"): True,  # ANY
-        ("first", "Won"): False,  # SUCCESS: read-only, not hidden
-        ("second", "New"): True,  # the pipeline
+        ("first", "New"): False,  # PROCESS: read-only, not hidden
+        ("first", "Won"): False,  # SUCCESS: read-only
+        ("first", "Lost"): True,  # no FAILURE rule: ANY
+        ("second", "New"): True,  # the pipeline, over PROCESS
         ("second", "Won"): False,  # the stage, over the pipeline and SUCCESS
+        ("second", "Lost"): True,  # the pipeline
     }
 
 
