@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import strawberry
 
+import schema.crm.common  # noqa: F401  (registers the GraphQL Semantics enum first)
 from auth.policy import CompiledPolicy, Decision, Envelope, PermissionSummary
 from models import ANY_SCOPE, ScopeKind
 from models import AccessAction as AccessActionValue
@@ -16,12 +17,11 @@ from models import AccessLevel as AccessLevelValue
 from models import FieldRuleKind as FieldRuleKindValue
 from models import Role as RoleRow
 from models import RuleScope as RuleScopeValue
-from models.crm import CrmEntity
+from models.crm import CrmEntity, Semantics
 from resolvers import departments, users
 from resolvers.access import assignments, explain, grants, roles
 from resolvers.errors import BadInput
 from schema.context import Info
-from schema.crm.common import Semantics  # the GraphQL enum, registered there
 from schema.relay import (
     Connection,
     Node,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from models import RuleScope
+from models.crm import Semantics
 from resolvers.access import assignments, grants, roles
 from schema.access import (
     AccessAction,
@@ -19,7 +20,6 @@ from schema.access import (
     decode_status,
 )
 from schema.context import Info
-from schema.crm.common import Semantics
 from schema.patch import required
 from schema.relay import decode_id, decode_optional_id
 
