@@ -315,3 +315,27 @@ async def test_a_stage_created_after_compilation_is_judged_safely_until_recompil
     assert "amount" in stale.hidden_fields(late["Pilot"].envelope)
     assert "amount" not in fresh.hidden_fields(late["Pilot"].envelope)
     assert "amount" in fresh.hidden_fields(late["Won again"].envelope)
+
+
+async def test_the_sql_filter_is_one_term_per_level_over_the_known_stages(
+    session_factory: SessionFactory,
+) -> None:
+    scene = await build_scene(session_factory)
+    intern: Levels = {ANY_SCOPE: AccessLevel.OWN, SUCCESS: AccessLevel.NONE}
+    partner: Levels = {RuleScope.of_pipeline(scene.second_id): AccessLevel.DEPARTMENT}
+    policy = await policy_with(session_factory, scene.world, (intern, {}), (partner, {}))
+
+    sql = str(policy.read_filter(DEAL).compile(compile_kwargs={"literal_binds": True}))
+
+    # OWN over the default pipeline's stages but Won; DEPARTMENT over the second pipeline's;
+    # nothing for the rest (Won, and stages created since: NONE until recompiled).
+    assert sql.count("crm_deals.stage_id IN") == 2
+    assert "NOT IN" not in sql
+    own = sorted(pk for (pipeline, name), pk in scene.stages.items() if pipeline == "first")
+    own.remove(scene.stages[("first", "Won")])
+    assert f"crm_deals.stage_id IN ({', '.join(map(str, own))})" in sql
+
+    # Without scoped rules, the stage is not tested at all.
+    plain = RoleGrants(3, "Reader", {(DEAL, READ, ANY_SCOPE): AccessLevel.OWN})
+    unscoped = CompiledPolicy(scene.world.viewer, [plain], policy.catalog)
+    assert "stage_id" not in str(unscoped.read_filter(DEAL))
