@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import hash_password
+from auth.policy.epoch import bump_policy_epoch
 from auth.viewer import Viewer
 from crmhub.app import auth_config
 from crmhub.database import create_engine, create_session_factory
@@ -86,7 +87,10 @@ async def load_demo(settings: Settings, *, only_if_empty: bool = False) -> bool:
         departments = await _ensure_departments(session)
         added = await _ensure_users(session, departments)
         added = await ensure_demo_access(session) or added
-        added = await load_demo_crm(session) or added
+        if await load_demo_crm(session):
+            # Its pipeline and stages: every policy is recompiled with them.
+            await bump_policy_epoch(session)
+            added = True
         await session.commit()
     engine = create_engine(settings.database_url)
     services = Services(session_factory=create_session_factory(engine), auth=auth_config(settings))

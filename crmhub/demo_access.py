@@ -6,8 +6,9 @@ roles (with their grants) and missing assignments are added.
 - Sales manager: OWN for every action, OPEN for READ; held by the Sales North department
   (all its members) and by Sales South's team lead and managers one by one — not by the
   Sales department, whose roles Sales South's intern would inherit, undoing the Intern role.
-- Intern: OWN for READ only, NONE for READ in the default pipeline's Won stage, deal amount
-  hidden; held by Nikita Novikov (Sales South).
+- Intern: OWN for READ only, NONE for READ in won deals (stages of SUCCESS semantics, in
+  every pipeline, later ones included), deal amount hidden; held by Nikita Novikov (Sales
+  South).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.policy.epoch import bump_policy_epoch
 from auth.policy.grants import PermissionKey
 from models import (
-    ANY_STATUS,
+    ANY_SCOPE,
     AccessAction,
     AccessLevel,
     Department,
@@ -27,9 +28,10 @@ from models import (
     Role,
     RoleAssignment,
     RolePermission,
+    RuleScope,
     User,
 )
-from models.crm import CrmEntity, DealStage, Pipeline, Semantics
+from models.crm import CrmEntity, Semantics
 
 ADMINISTRATOR, HEAD_OF_SALES, SALES_MANAGER, INTERN = (
     "Administrator",
@@ -58,21 +60,18 @@ ASSIGNMENTS = [
 Levels = dict[PermissionKey, AccessLevel]
 
 
+WON = RuleScope.of_semantics(Semantics.SUCCESS)
+
+
 def _everywhere(level: AccessLevel) -> Levels:
-    return {(entity, action, ANY_STATUS): level for entity in CrmEntity for action in AccessAction}
+    return {(entity, action, ANY_SCOPE): level for entity in CrmEntity for action in AccessAction}
 
 
-async def _grants(session: AsyncSession) -> dict[str, Levels]:
-    won_stage = await session.scalar(
-        select(DealStage.id)
-        .join(Pipeline, Pipeline.id == DealStage.pipeline_id)
-        .where(Pipeline.is_default, DealStage.semantics == Semantics.SUCCESS)
-    )
-    reads = [(entity, AccessAction.READ, ANY_STATUS) for entity in CrmEntity]
+def _grants() -> dict[str, Levels]:
+    reads = [(entity, AccessAction.READ, ANY_SCOPE) for entity in CrmEntity]
     sales_manager = _everywhere(AccessLevel.OWN) | dict.fromkeys(reads, AccessLevel.OPEN)
     intern: Levels = dict.fromkeys(reads, AccessLevel.OWN)
-    if won_stage is not None:
-        intern[(CrmEntity.DEAL, AccessAction.READ, won_stage)] = AccessLevel.NONE
+    intern[(CrmEntity.DEAL, AccessAction.READ, WON)] = AccessLevel.NONE
     return {
         ADMINISTRATOR: _everywhere(AccessLevel.ALL),
         HEAD_OF_SALES: _everywhere(AccessLevel.SUBDEPARTMENTS),
@@ -85,7 +84,7 @@ async def ensure_demo_access(session: AsyncSession) -> bool:
     """Adds the missing demo roles and assignments; False when there was nothing to add."""
     roles = {role.name: role for role in await session.scalars(select(Role))}
     added = False
-    for name, levels in (await _grants(session)).items():
+    for name, levels in _grants().items():
         if name in roles:
             continue
         role = Role(name=name, description=DESCRIPTIONS[name])
@@ -98,7 +97,7 @@ async def ensure_demo_access(session: AsyncSession) -> bool:
                     role_id=role.id,
                     entity=CrmEntity.DEAL,
                     field="amount",
-                    status_id=ANY_STATUS,
+                    scope=ANY_SCOPE,
                     rule=FieldRuleKind.HIDDEN,
                 )
             )
@@ -112,8 +111,8 @@ async def ensure_demo_access(session: AsyncSession) -> bool:
 
 def _permissions(role_id: int, levels: Levels) -> list[RolePermission]:
     return [
-        RolePermission(role_id=role_id, entity=entity, action=action, status_id=status, level=level)
-        for (entity, action, status), level in levels.items()
+        RolePermission(role_id=role_id, entity=entity, action=action, scope=scope, level=level)
+        for (entity, action, scope), level in levels.items()
     ]
 
 

@@ -4,7 +4,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import models.crm  # noqa: F401  (registers the CRM tables on Base.metadata)
 from models.access import (
-    ANY_STATUS,
     POLICY_EPOCH_ID,
     AccessAction,
     AccessLevel,
@@ -22,6 +21,7 @@ from models.events import Event
 from models.identity import Department, User
 from models.notifications import Notification
 from models.posts import Post, PostLike, PostRecipient
+from models.rule_scope import ANY_SCOPE, RuleScope, ScopeKind
 from models.sessions import ANY_EMAIL, AuthToken, LoginThrottle
 from models.tasks import ChecklistItem, Task, TaskCrmLink, TaskMember, TaskTag
 
@@ -29,7 +29,7 @@ SessionFactory = async_sessionmaker[AsyncSession]
 
 __all__ = [
     "ANY_EMAIL",
-    "ANY_STATUS",
+    "ANY_SCOPE",
     "POLICY_EPOCH_ID",
     "AccessAction",
     "AccessLevel",
@@ -50,6 +50,8 @@ __all__ = [
     "Role",
     "RoleAssignment",
     "RolePermission",
+    "RuleScope",
+    "ScopeKind",
     "SessionFactory",
     "StageTransition",
     "Task",

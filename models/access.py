@@ -1,8 +1,7 @@
 """Access control: roles, what they grant, who holds them, and the policy epoch.
 
-``status_id`` 0 stands for "any status" (ANY): a non-null sentinel, because a NULL would not
-collide in a unique constraint and two ANY rows for the same key could coexist. Status ids
-are lead status ids for LEAD and deal stage ids for DEAL, hence no foreign key.
+Permissions and field rules have a scope (models/rule_scope.py): any status, a semantics, a
+pipeline or one status; a role holds one rule per (entity, action or field, scope).
 """
 
 from __future__ import annotations
@@ -22,8 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, CreatedAt, IntPk
 from models.crm.common import CrmEntity, enum_column
+from models.rule_scope import ANY_SCOPE, RuleScope, ScopeColumn
 
-ANY_STATUS = 0
 POLICY_EPOCH_ID = 1
 
 
@@ -72,10 +71,10 @@ class RolePermission(Base):
     role_id: Mapped[int] = _role_ref()
     entity: Mapped[CrmEntity] = mapped_column(enum_column(CrmEntity))
     action: Mapped[AccessAction] = mapped_column(enum_column(AccessAction))
-    status_id: Mapped[int] = mapped_column(BigInteger, default=ANY_STATUS)
+    scope: Mapped[RuleScope] = mapped_column(ScopeColumn(), default=ANY_SCOPE)
     level: Mapped[AccessLevel] = mapped_column(enum_column(AccessLevel))
 
-    __table_args__ = (UniqueConstraint("role_id", "entity", "action", "status_id"),)
+    __table_args__ = (UniqueConstraint("role_id", "entity", "action", "scope"),)
 
 
 class FieldRule(Base):
@@ -85,10 +84,10 @@ class FieldRule(Base):
     role_id: Mapped[int] = _role_ref()
     entity: Mapped[CrmEntity] = mapped_column(enum_column(CrmEntity))
     field: Mapped[str] = mapped_column(String(64))
-    status_id: Mapped[int] = mapped_column(BigInteger, default=ANY_STATUS)
+    scope: Mapped[RuleScope] = mapped_column(ScopeColumn(), default=ANY_SCOPE)
     rule: Mapped[FieldRuleKind] = mapped_column(enum_column(FieldRuleKind))
 
-    __table_args__ = (UniqueConstraint("role_id", "entity", "field", "status_id"),)
+    __table_args__ = (UniqueConstraint("role_id", "entity", "field", "scope"),)
 
 
 class RoleAssignment(Base):

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import strawberry
 
+import schema.crm.common  # noqa: F401  (registers the GraphQL Semantics enum first)
 from auth.policy import CompiledPolicy, Decision, Envelope, PermissionSummary
+from models import ANY_SCOPE, ScopeKind
 from models import AccessAction as AccessActionValue
 from models import AccessLevel as AccessLevelValue
 from models import FieldRuleKind as FieldRuleKindValue
 from models import Role as RoleRow
-from models.crm import CrmEntity
+from models import RuleScope as RuleScopeValue
+from models.crm import CrmEntity, Semantics
 from resolvers import departments, users
 from resolvers.access import assignments, explain, grants, roles
 from resolvers.errors import BadInput
@@ -84,11 +87,50 @@ class FieldRuleKind(enum.Enum):
     READ_ONLY = FieldRuleKindValue.READ_ONLY
 
 
+@strawberry.enum(
+    description="What a rule covers; a role's most specific rule for a record wins: STATUS "
+    "(one lead status or deal stage) > PIPELINE (every stage of a pipeline) > SEMANTICS (every "
+    "status or stage of a semantics, in every pipeline, created later included) > ANY."
+)
+class RuleScope(enum.Enum):
+    ANY = ScopeKind.ANY
+    SEMANTICS = ScopeKind.SEMANTICS
+    PIPELINE = ScopeKind.PIPELINE
+    STATUS = ScopeKind.STATUS
+
+
+@strawberry.type(description="Where a rule applies; the fields its scope does not use are null.")
+class ScopeFields:
+    scope: RuleScope
+    semantics: Semantics | None
+    pipeline_id: strawberry.ID | None
+    status_id: strawberry.ID | None = strawberry.field(
+        description="A lead status or deal stage; null for a broader scope."
+    )
+
+
 def encode_status(entity: CrmEntity, status_id: int | None) -> strawberry.ID | None:
-    """A stored status key as a global ID; None for ANY (stored as 0)."""
-    if not status_id or entity not in STATUS_TYPES:
+    if status_id is None or entity not in STATUS_TYPES:
         return None
     return encode_id(STATUS_TYPES[entity], status_id)
+
+
+class ScopeArguments(TypedDict):
+    scope: RuleScope
+    semantics: Semantics | None
+    pipeline_id: strawberry.ID | None
+    status_id: strawberry.ID | None
+
+
+def scope_fields(entity: CrmEntity, scope: RuleScopeValue) -> ScopeArguments:
+    """The GraphQL fields of a stored scope."""
+    pipeline_id = scope.pipeline_id
+    return {
+        "scope": RuleScope(scope.kind),
+        "semantics": scope.semantics,
+        "pipeline_id": encode_id("Pipeline", pipeline_id) if pipeline_id is not None else None,
+        "status_id": encode_status(entity, scope.status_id),
+    }
 
 
 def decode_status(entity: CrmEntity, status_id: strawberry.ID | None) -> int | None:
@@ -106,13 +148,13 @@ def decode_record(node_id: strawberry.ID) -> tuple[CrmEntity, int]:
     return RECORD_TYPES[type_name], pk
 
 
-@strawberry.type(description="A level granted for an action on an entity, in one status.")
-class Permission:
+@strawberry.type(
+    description="A level granted for an action on an entity, in a scope. As a user's effective "
+    "permission: per status (scope STATUS) where it differs from the level in any status (ANY)."
+)
+class Permission(ScopeFields):
     entity: AccessEntity
     action: AccessAction
-    status_id: strawberry.ID | None = strawberry.field(
-        description="A lead status or deal stage; null for every other status (ANY)."
-    )
     level: AccessLevel
 
     @classmethod
@@ -120,26 +162,27 @@ class Permission:
         cls,
         entity: CrmEntity,
         action: AccessActionValue,
-        status: int | None,
+        scope: RuleScopeValue,
         level: AccessLevelValue,
     ) -> Permission:
         return cls(
             entity=AccessEntity(entity),
             action=AccessAction(action),
-            status_id=encode_status(entity, status),
             level=AccessLevel(level),
+            **scope_fields(entity, scope),
         )
 
     @classmethod
     def summarised(cls, summary: PermissionSummary) -> Permission:
-        return cls.of(summary.entity, summary.action, summary.status_id, summary.level)
+        status_id = summary.status_id
+        scope = RuleScopeValue.of_status(status_id) if status_id is not None else ANY_SCOPE
+        return cls.of(summary.entity, summary.action, scope, summary.level)
 
 
-@strawberry.type(description="A field a role hides or keeps read-only, in one status or all.")
-class FieldRule:
+@strawberry.type(description="A field a role hides or keeps read-only, in a scope.")
+class FieldRule(ScopeFields):
     entity: AccessEntity
     field: str
-    status_id: strawberry.ID | None
     rule: FieldRuleKind
 
 
@@ -163,7 +206,7 @@ class Role(Node):
     @strawberry.field(description="Levels by entity, action and status.")
     async def permissions(self, info: Info) -> list[Permission]:
         rows = await info.context.loader(grants.permissions_by_role_id).load(self.pk)
-        return [Permission.of(row.entity, row.action, row.status_id, row.level) for row in rows]
+        return [Permission.of(row.entity, row.action, row.scope, row.level) for row in rows]
 
     @strawberry.field
     async def field_rules(self, info: Info) -> list[FieldRule]:
@@ -172,8 +215,8 @@ class Role(Node):
             FieldRule(
                 entity=AccessEntity(row.entity),
                 field=row.field,
-                status_id=encode_status(row.entity, row.status_id),
                 rule=FieldRuleKind(row.rule),
+                **scope_fields(row.entity, row.scope),
             )
             for row in rows
         ]

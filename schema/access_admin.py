@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import strawberry
 
+from models import RuleScope
+from models.crm import Semantics
 from resolvers.access import assignments, grants, roles
 from schema.access import (
     AccessAction,
@@ -44,6 +46,19 @@ def _role_id(role_id: strawberry.ID) -> int:
     return decode_id(role_id, "Role", "roleId")
 
 
+def _scope(
+    entity: AccessEntity,
+    semantics: Semantics | None,
+    pipeline_id: strawberry.ID | None,
+    status_id: strawberry.ID | None,
+) -> RuleScope:
+    return grants.rule_scope(
+        semantics,
+        decode_optional_id(pipeline_id, "Pipeline", "pipelineId"),
+        decode_status(entity.value, status_id),
+    )
+
+
 def _holder(
     user_id: strawberry.ID | None, department_id: strawberry.ID | None
 ) -> assignments.Holder:
@@ -77,9 +92,10 @@ class AccessMutations:
         return id
 
     @strawberry.mutation(
-        description="Sets the level a role grants; statusId null means every status without a "
-        "row of its own (ANY). A status row overrides ANY for that status. A null level removes "
-        "the row."
+        description="Sets the level a role grants in a scope: one status (statusId), the stages "
+        "of a pipeline (pipelineId), the statuses or stages of a semantics in every pipeline, "
+        "later ones included (semantics), or, with none of the three, any status. A role's most "
+        "specific rule wins: status > pipeline > semantics > any. A null level removes the rule."
     )
     async def set_role_permission(
         self,
@@ -89,18 +105,20 @@ class AccessMutations:
         action: AccessAction,
         level: AccessLevel | None,
         status_id: strawberry.ID | None = None,
+        pipeline_id: strawberry.ID | None = None,
+        semantics: Semantics | None = None,
     ) -> Role:
         change = grants.PermissionChange(
             entity=entity.value,
             action=action.value,
-            status_id=decode_status(entity.value, status_id),
+            scope=_scope(entity, semantics, pipeline_id, status_id),
             level=level.value if level is not None else None,
         )
         return Role.of(await grants.set_role_permission(info.context, _role_id(role_id), change))
 
     @strawberry.mutation(
-        description="Hides a field or makes it read-only for a role (in one status, or in all "
-        "with statusId null); a null rule clears it. A field is hidden only if every role "
+        description="Hides a field or makes it read-only for a role, in a scope as for "
+        "setRolePermission; a null rule clears it. A field is hidden only if every role "
         "granting READ on the record hides it."
     )
     async def set_field_rule(
@@ -111,11 +129,13 @@ class AccessMutations:
         field: str,
         rule: FieldRuleKind | None,
         status_id: strawberry.ID | None = None,
+        pipeline_id: strawberry.ID | None = None,
+        semantics: Semantics | None = None,
     ) -> Role:
         change = grants.FieldRuleChange(
             entity=entity.value,
             field=field,
-            status_id=decode_status(entity.value, status_id),
+            scope=_scope(entity, semantics, pipeline_id, status_id),
             rule=rule.value if rule is not None else None,
         )
         return Role.of(await grants.set_field_rule(info.context, _role_id(role_id), change))

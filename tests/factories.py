@@ -18,6 +18,7 @@ from models import (
     Role,
     RoleAssignment,
     RolePermission,
+    RuleScope,
     SessionFactory,
     User,
 )
@@ -99,7 +100,11 @@ async def grant_role(
         )
         session.add_all(
             RolePermission(
-                role_id=role.id, entity=entity, action=action, status_id=status, level=level
+                role_id=role.id,
+                entity=entity,
+                action=action,
+                scope=RuleScope.of_status(status),
+                level=level,
             )
             for (entity, action, status), level in (statuses or {}).items()
         )

@@ -1,7 +1,9 @@
 """A viewer's policy compiled once (per user and policy epoch) from the roles they hold.
 
-Effective level for (entity, action, status): per role, the status's own row or else the
-role's ANY row; then the highest over the viewer's roles. Administrators bypass everything.
+Effective level for (entity, action, status): per role, its most specific rule for the
+status — STATUS > PIPELINE > SEMANTICS > ANY, the status's pipeline and semantics taken from
+the catalog the policy is compiled with — then the highest over the viewer's roles.
+Administrators bypass everything.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from auth.policy.entities import ENTITY_FIELDS, RECORD_COLUMNS, RecordColumns
+from auth.policy.entities import ENTITY_FIELDS, RECORD_COLUMNS, RecordColumns, has_statuses
+from auth.policy.explain import Decision, explain
 from auth.policy.grants import RoleGrants
-from auth.policy.levels import Envelope, admits, highest, predicate, rank
+from auth.policy.levels import Envelope, admits, highest, predicate
+from auth.policy.scopes import ANYWHERE, UNPLACED, Placement, StatusCatalog
 from auth.viewer import Viewer
-from models import ANY_STATUS, AccessAction, AccessLevel, FieldRuleKind
+from models import AccessAction, AccessLevel, FieldRuleKind
 from models.crm import CrmEntity
 
 HIDING = frozenset({FieldRuleKind.HIDDEN})
@@ -25,41 +29,40 @@ LOCKING = frozenset({FieldRuleKind.HIDDEN, FieldRuleKind.READ_ONLY})
 
 @dataclass(frozen=True)
 class StatusLevels:
-    """The effective levels of one (entity, action): a default, and the statuses that differ."""
+    """The effective levels of one (entity, action)."""
 
-    default: AccessLevel
+    # For "any status": contacts and companies, and the summary's default row.
+    anywhere: AccessLevel
+    # For every status not in ``by_status``, including statuses unknown to the policy.
+    fallback: AccessLevel
+    # The known statuses whose level differs from ``fallback``.
     by_status: dict[int, AccessLevel]
 
     def at(self, status_id: int | None) -> AccessLevel:
         if status_id is None:
-            return self.default
-        return self.by_status.get(status_id, self.default)
+            return self.anywhere
+        return self.by_status.get(status_id, self.fallback)
 
 
 @dataclass(frozen=True)
 class PermissionSummary:
     entity: CrmEntity
     action: AccessAction
-    # None: every status without a row of its own (and the only row of contacts, companies).
+    # None: every status without a level of its own (and the only row of contacts, companies).
     status_id: int | None
     level: AccessLevel
 
 
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    # The role whose grant decided, None for administrators and when no role grants anything.
-    role: str | None
-    level: AccessLevel
-    # The grant that decided, e.g. "DEAL READ in status 7" or "administrator".
-    rule: str
-    reason: str
-
-
 class CompiledPolicy:
-    def __init__(self, viewer: Viewer, roles: Sequence[RoleGrants]) -> None:
+    def __init__(
+        self,
+        viewer: Viewer,
+        roles: Sequence[RoleGrants],
+        catalog: StatusCatalog | None = None,
+    ) -> None:
         self.viewer = viewer
         self.roles = tuple(roles)
+        self.catalog = catalog if catalog is not None else StatusCatalog()
         self._levels = {
             (entity, action): self._compile(entity, action)
             for entity in CrmEntity
@@ -68,22 +71,37 @@ class CompiledPolicy:
         self._hiding_fields = frozenset(
             (entity, field_name)
             for role in self.roles
-            for (entity, field_name, _status), kind in role.field_rules.items()
+            for (entity, field_name, _scope), kind in role.field_rules.items()
             if kind is FieldRuleKind.HIDDEN and not viewer.is_admin
         )
         self._hiding = frozenset(entity for entity, _field in self._hiding_fields)
 
     def _compile(self, entity: CrmEntity, action: AccessAction) -> StatusLevels:
         if self.viewer.is_admin:
-            return StatusLevels(AccessLevel.ALL, {})
-        default = highest([role.level(entity, action, None) for role in self.roles])
-        statuses = set().union(*(role.explicit_statuses(entity, action) for role in self.roles))
+            return StatusLevels(AccessLevel.ALL, AccessLevel.ALL, {})
+        anywhere = self._highest(entity, action, ANYWHERE)
+        scoped = [role for role in self.roles if role.scoped(entity, action)]
+        if not scoped or not has_statuses(entity):
+            return StatusLevels(anywhere, anywhere, {})
+        # A status created after compilation: judged like a known one without rules of its
+        # own, except that roles with pipeline or semantics rules grant nothing there.
+        fallback = self._highest(entity, action, UNPLACED)
         by_status = {}
-        for status_id in statuses:
-            level = highest([role.level(entity, action, status_id) for role in self.roles])
-            if level is not default:
+        for status_id in self._statuses(entity, action):
+            level = self._highest(entity, action, self.catalog.placement(entity, status_id))
+            if level is not fallback:
                 by_status[status_id] = level
-        return StatusLevels(default, by_status)
+        return StatusLevels(anywhere, fallback, by_status)
+
+    def _highest(
+        self, entity: CrmEntity, action: AccessAction, placement: Placement
+    ) -> AccessLevel:
+        return highest([role.level(entity, action, placement) for role in self.roles])
+
+    def _statuses(self, entity: CrmEntity, action: AccessAction) -> list[int]:
+        """The statuses known at compile time: the catalog's, and any a rule names."""
+        named = set().union(*(role.named_statuses(entity, action) for role in self.roles))
+        return sorted(named.union(self.catalog.known(entity)))
 
     # Levels -------------------------------------------------------------------------------
 
@@ -99,16 +117,18 @@ class CompiledPolicy:
         bulk: bool = False,
     ) -> ColumnElement[bool]:
         """The rows of ``entity`` that ``action`` reaches, as a WHERE clause: a small OR of
-        (status IN (...) AND level predicate), one term per distinct level. ``bulk`` for a
-        statement that tests every row (a count, an IN over all readable ids), else the form
-        for pages and lookups by id (see ``levels.predicate``)."""
+        (status IN (...) AND level predicate), one term per distinct level over the statuses
+        known at compile time, and one for every other status (a status created later gets
+        the fallback level until the epoch bump of its creation has the policy recompiled).
+        ``bulk`` for a statement that tests every row (a count, an IN over all readable
+        ids), else the form for pages and lookups by id (see ``levels.predicate``)."""
         columns = columns or RECORD_COLUMNS[entity]
         levels = self._levels[(entity, action)]
         if self.viewer.is_admin:
             return true()
         status = columns.status
         if status is None or not levels.by_status:
-            return predicate(levels.default, self.viewer, columns, bulk=bulk)
+            return predicate(levels.fallback, self.viewer, columns, bulk=bulk)
         grouped: dict[AccessLevel, list[int]] = defaultdict(list)
         for status_id, level in sorted(levels.by_status.items()):
             grouped[level].append(status_id)
@@ -117,11 +137,11 @@ class CompiledPolicy:
             for level, status_ids in grouped.items()
             if level is not AccessLevel.NONE
         ]
-        if levels.default is not AccessLevel.NONE:
+        if levels.fallback is not AccessLevel.NONE:
             terms.append(
                 and_(
                     status.not_in(sorted(levels.by_status)),
-                    predicate(levels.default, self.viewer, columns, bulk=bulk),
+                    predicate(levels.fallback, self.viewer, columns, bulk=bulk),
                 )
             )
         return or_(false(), *terms)
@@ -138,14 +158,17 @@ class CompiledPolicy:
 
     def summary(self) -> list[PermissionSummary]:
         """The effective levels, for ``viewer { permissions }``: a row per (entity, action)
-        with ``status_id`` None, and one per status whose level differs from it."""
+        with ``status_id`` None (the level in any status), and one per known status whose
+        level differs from it."""
         rows = []
         for (entity, action), levels in self._levels.items():
-            rows.append(PermissionSummary(entity, action, None, levels.default))
-            rows.extend(
-                PermissionSummary(entity, action, status_id, level)
-                for status_id, level in sorted(levels.by_status.items())
-            )
+            rows.append(PermissionSummary(entity, action, None, levels.anywhere))
+            if not levels.by_status and levels.fallback is levels.anywhere:
+                continue
+            for status_id in self._statuses(entity, action):
+                level = levels.at(status_id)
+                if level is not levels.anywhere:
+                    rows.append(PermissionSummary(entity, action, status_id, level))
         return rows
 
     # Fields -------------------------------------------------------------------------------
@@ -179,15 +202,17 @@ class CompiledPolicy:
         granting = self._granting_roles(action, envelope)
         if not granting:
             return ENTITY_FIELDS[envelope.entity]
-        masks = [role.ruled_fields(envelope.entity, envelope.status_id, kinds) for role in granting]
+        placement = self.catalog.placement(envelope.entity, envelope.status_id)
+        masks = [role.ruled_fields(envelope.entity, placement, kinds) for role in granting]
         return frozenset.intersection(*masks)
 
     def _granting_roles(self, action: AccessAction, envelope: Envelope) -> list[RoleGrants]:
-        entity, status_id = envelope.entity, envelope.status_id
+        entity = envelope.entity
+        placement = self.catalog.placement(entity, envelope.status_id)
         return [
             role
             for role in self.roles
-            if admits(role.level(entity, action, status_id), self.viewer, envelope)
+            if admits(role.level(entity, action, placement), self.viewer, envelope)
         ]
 
     # Deal stages --------------------------------------------------------------------------
@@ -219,41 +244,8 @@ class CompiledPolicy:
     # Explanations -------------------------------------------------------------------------
 
     def explain(self, action: AccessAction, envelope: Envelope) -> Decision:
-        """Whether ``action`` reaches the record, and which role and grant decided it."""
-        entity, status_id = envelope.entity, envelope.status_id
+        """Whether ``action`` reaches the record, and which role and rule decided it."""
         if self.viewer.is_admin:
             return Decision(True, None, AccessLevel.ALL, "administrator", "Administrators bypass")
-        ranked = sorted(
-            self.roles, key=lambda role: rank(role.level(entity, action, status_id)), reverse=True
-        )
-        for role in ranked:
-            level = role.level(entity, action, status_id)
-            if admits(level, self.viewer, envelope):
-                rule = _describe(role, entity, action, status_id)
-                return Decision(True, role.name, level, rule, f"{level.value} reaches the record")
-        if ranked and ranked[0].level(entity, action, status_id) is not AccessLevel.NONE:
-            best = ranked[0]
-            level = best.level(entity, action, status_id)
-            return Decision(
-                False,
-                best.name,
-                level,
-                _describe(best, entity, action, status_id),
-                f"{level.value} does not reach this record",
-            )
-        return Decision(
-            False,
-            None,
-            AccessLevel.NONE,
-            "none",
-            f"No role grants {action.value} on {entity.value}"
-            + (f" in status {status_id}" if status_id is not None else ""),
-        )
-
-
-def _describe(
-    role: RoleGrants, entity: CrmEntity, action: AccessAction, status_id: int | None
-) -> str:
-    _entity, _action, key = role.permission_key(entity, action, status_id)
-    where = "any status" if key == ANY_STATUS else f"status {key}"
-    return f"{entity.value} {action.value} in {where}"
+        placement = self.catalog.placement(envelope.entity, envelope.status_id)
+        return explain(self.viewer, self.roles, action, envelope, placement)

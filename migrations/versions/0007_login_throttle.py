@@ -14,7 +14,7 @@ from alembic import op
 from models.base import BigId, UtcDateTime
 
 revision: str = "0007_login_throttle"
-down_revision: str | Sequence[str] | None = "0004_access"
+down_revision: str | Sequence[str] | None = "0006_rule_scopes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,11 +1,12 @@
-"""Compiled policies, cached per process, keyed by viewer and policy epoch."""
+"""Compiled policies, cached per process, keyed by viewer and policy epoch; and the status
+catalog of the current epoch, which every policy compiled under it shares."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from auth.policy import CompiledPolicy
+from auth.policy import CompiledPolicy, StatusCatalog
 from auth.viewer import Viewer
 
 MAX_CACHED_POLICIES = 10_000
@@ -25,6 +26,7 @@ class PolicyCache:
         self._capacity = capacity
         self._epoch = -1
         self._policies: OrderedDict[Hashable, CompiledPolicy] = OrderedDict()
+        self._catalog: StatusCatalog | None = None
 
     def get(self, viewer: Viewer) -> CompiledPolicy | None:
         self._advance(viewer.policy_epoch)
@@ -34,10 +36,20 @@ class PolicyCache:
             self._policies.move_to_end(key)
         return policy
 
+    def catalog(self, epoch: int) -> StatusCatalog | None:
+        """The statuses known at ``epoch``, once a policy has been compiled under it: the
+        next policies compiled under it need not load them again. Statuses are created in
+        the transaction of an epoch bump, so a catalog read under an epoch lacks none of that
+        epoch's statuses."""
+        self._advance(epoch)
+        return self._catalog if epoch == self._epoch else None
+
     def put(self, viewer: Viewer, policy: CompiledPolicy) -> None:
         self._advance(viewer.policy_epoch)
         if viewer.policy_epoch < self._epoch:
             return
+        if self._catalog is None and not viewer.is_admin:
+            self._catalog = policy.catalog
         self._policies[cache_key(viewer)] = policy
         if len(self._policies) > self._capacity:
             self._policies.popitem(last=False)
@@ -45,6 +57,7 @@ class PolicyCache:
     def _advance(self, epoch: int) -> None:
         if epoch > self._epoch:
             self._policies.clear()
+            self._catalog = None
             self._epoch = epoch
 
     def __len__(self) -> int:

@@ -1,4 +1,4 @@
-"""What roles grant: levels per entity, action and status; field rules; stage transitions.
+"""What roles grant: levels per entity, action and scope; field rules; stage transitions.
 
 Every change bumps the policy epoch in its own transaction, so every holder of the role, on
 every process, gets the new policy on their next request.
@@ -17,29 +17,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.policy import ENTITY_FIELDS
 from auth.policy.entities import has_statuses
 from models import (
-    ANY_STATUS,
+    ANY_SCOPE,
     AccessAction,
     AccessLevel,
     FieldRule,
     FieldRuleKind,
     Role,
     RolePermission,
+    RuleScope,
+    ScopeKind,
     StageTransition,
 )
-from models.crm import CrmEntity, DealStage, LeadStatus, Pipeline
+from models.crm import CrmEntity, DealStage, LeadStatus, Pipeline, Semantics
 from resolvers.access.freshness import access_changed
 from resolvers.access.roles import require_role
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, NotFound
+
+# The argument that names each kind of scope, for errors.
+SCOPE_ARGUMENTS = {
+    ScopeKind.SEMANTICS: "semantics",
+    ScopeKind.PIPELINE: "pipelineId",
+    ScopeKind.STATUS: "statusId",
+}
 
 
 @dataclass(frozen=True)
 class PermissionChange:
     entity: CrmEntity
     action: AccessAction
-    # None: every status without a row of its own (ANY).
-    status_id: int | None
-    # None removes the row: the status falls back to the role's ANY row.
+    scope: RuleScope
+    # None removes the rule: its records fall back to the role's broader rules.
     level: AccessLevel | None
 
 
@@ -47,9 +55,32 @@ class PermissionChange:
 class FieldRuleChange:
     entity: CrmEntity
     field: str
-    status_id: int | None
+    scope: RuleScope
     # None clears the rule.
     rule: FieldRuleKind | None
+
+
+def rule_scope(
+    semantics: Semantics | None = None,
+    pipeline_id: int | None = None,
+    status_id: int | None = None,
+) -> RuleScope:
+    """The scope the admin API's arguments name: at most one of them; none is ANY."""
+    given = [
+        scope
+        for scope in (
+            RuleScope.of_semantics(semantics) if semantics is not None else None,
+            RuleScope.of_pipeline(pipeline_id) if pipeline_id is not None else None,
+            RuleScope.of_status(status_id) if status_id is not None else None,
+        )
+        if scope is not None
+    ]
+    if len(given) > 1:
+        raise BadInput(
+            "Give at most one of semantics, pipelineId and statusId",
+            field=SCOPE_ARGUMENTS[given[1].kind],
+        )
+    return given[0] if given else ANY_SCOPE
 
 
 async def permissions_by_role_id(
@@ -57,23 +88,21 @@ async def permissions_by_role_id(
 ) -> Sequence[list[RolePermission]]:
     async with ctx.db() as session:
         rows = await session.scalars(
-            select(RolePermission)
-            .where(RolePermission.role_id.in_(role_ids))
-            .order_by(RolePermission.entity, RolePermission.action, RolePermission.status_id)
+            select(RolePermission).where(RolePermission.role_id.in_(role_ids))
         )
-        return _grouped(rows, role_ids)
+        ordered = sorted(
+            rows, key=lambda row: (row.entity.value, row.action.value, row.scope.sort_key)
+        )
+        return _grouped(ordered, role_ids)
 
 
 async def field_rules_by_role_id(
     ctx: RequestContext, role_ids: list[int]
 ) -> Sequence[list[FieldRule]]:
     async with ctx.db() as session:
-        rows = await session.scalars(
-            select(FieldRule)
-            .where(FieldRule.role_id.in_(role_ids))
-            .order_by(FieldRule.entity, FieldRule.field, FieldRule.status_id)
-        )
-        return _grouped(rows, role_ids)
+        rows = await session.scalars(select(FieldRule).where(FieldRule.role_id.in_(role_ids)))
+        ordered = sorted(rows, key=lambda row: (row.entity.value, row.field, row.scope.sort_key))
+        return _grouped(ordered, role_ids)
 
 
 async def transitions_by_role_id(
@@ -106,13 +135,13 @@ async def set_role_permission(ctx: RequestContext, role_id: int, change: Permiss
     admin = ctx.require_admin()
     async with ctx.db() as session:
         role = await require_role(session, role_id, "roleId")
-        status_key = await _status_key(session, change.entity, change.status_id)
+        await _check_scope(session, change.entity, change.scope)
         existing = await session.scalar(
             select(RolePermission).where(
                 RolePermission.role_id == role_id,
                 RolePermission.entity == change.entity,
                 RolePermission.action == change.action,
-                RolePermission.status_id == status_key,
+                RolePermission.scope == change.scope,
             )
         )
         if change.level is None:
@@ -126,7 +155,7 @@ async def set_role_permission(ctx: RequestContext, role_id: int, change: Permiss
                     role_id=role_id,
                     entity=change.entity,
                     action=change.action,
-                    status_id=status_key,
+                    scope=change.scope,
                     level=change.level,
                 )
             )
@@ -147,13 +176,13 @@ async def set_field_rule(ctx: RequestContext, role_id: int, change: FieldRuleCha
         )
     async with ctx.db() as session:
         role = await require_role(session, role_id, "roleId")
-        status_key = await _status_key(session, change.entity, change.status_id)
+        await _check_scope(session, change.entity, change.scope)
         existing = await session.scalar(
             select(FieldRule).where(
                 FieldRule.role_id == role_id,
                 FieldRule.entity == change.entity,
                 FieldRule.field == change.field,
-                FieldRule.status_id == status_key,
+                FieldRule.scope == change.scope,
             )
         )
         if change.rule is None:
@@ -167,7 +196,7 @@ async def set_field_rule(ctx: RequestContext, role_id: int, change: FieldRuleCha
                     role_id=role_id,
                     entity=change.entity,
                     field=change.field,
-                    status_id=status_key,
+                    scope=change.scope,
                     rule=change.rule,
                 )
             )
@@ -216,14 +245,38 @@ async def set_stage_transitions(
     return role
 
 
-async def _status_key(session: AsyncSession, entity: CrmEntity, status_id: int | None) -> int:
-    """The stored key of a status: ANY_STATUS for None; refused for a status the entity
-    does not have."""
-    if status_id is None:
-        return ANY_STATUS
+async def forget_rules_of(
+    session: AsyncSession, entity: CrmEntity, scopes: Sequence[RuleScope]
+) -> None:
+    """Deletes every role's permissions and field rules of pipelines or statuses about to be
+    deleted: ids may be reused (SQLite reuses the highest), and a rule left behind would
+    apply to whatever took the id."""
+    await session.execute(
+        delete(RolePermission).where(
+            RolePermission.entity == entity, RolePermission.scope.in_(scopes)
+        )
+    )
+    await session.execute(
+        delete(FieldRule).where(FieldRule.entity == entity, FieldRule.scope.in_(scopes))
+    )
+
+
+async def _check_scope(session: AsyncSession, entity: CrmEntity, scope: RuleScope) -> None:
+    """Refuses a scope the entity does not have: contacts and companies have no statuses,
+    leads no pipelines; a named pipeline or status must exist."""
+    if scope.kind is ScopeKind.ANY:
+        return
+    argument = SCOPE_ARGUMENTS[scope.kind]
     if not has_statuses(entity):
-        raise BadInput(f"{entity.value} has no statuses: leave statusId out", field="statusId")
-    model = LeadStatus if entity is CrmEntity.LEAD else DealStage
-    if await session.get(model, status_id) is None:
-        raise NotFound(f"No {entity.value.lower()} status with id {status_id}", field="statusId")
-    return status_id
+        raise BadInput(f"{entity.value} has no statuses: leave {argument} out", field=argument)
+    if scope.kind is ScopeKind.PIPELINE:
+        if entity is not CrmEntity.DEAL:
+            raise BadInput("Only deals have pipelines", field=argument)
+        if await session.get(Pipeline, scope.target_id) is None:
+            raise NotFound(f"No pipeline with id {scope.target_id}", field=argument)
+    if scope.kind is ScopeKind.STATUS:
+        model = LeadStatus if entity is CrmEntity.LEAD else DealStage
+        if await session.get(model, scope.target_id) is None:
+            raise NotFound(
+                f"No {entity.value.lower()} status with id {scope.target_id}", field=argument
+            )

@@ -7,10 +7,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Row, String, cast, literal, null, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    cast,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.policy import CompiledPolicy, RoleGrants
+from auth.policy import CompiledPolicy, RoleGrants, StatusCatalog, StatusFacts
 from auth.policy.grants import FieldRuleKey, Move, PermissionKey
 from auth.viewer import Viewer
 from models import (
@@ -21,12 +32,13 @@ from models import (
     Role,
     RoleAssignment,
     RolePermission,
+    RuleScope,
     StageTransition,
 )
-from models.crm import CrmEntity
+from models.crm import CrmEntity, DealStage, LeadStatus, Semantics
 from resolvers.context import Services
 
-PERMISSION, FIELD_RULE, TRANSITION = "P", "F", "T"
+PERMISSION, FIELD_RULE, TRANSITION, STATUS = "P", "F", "T", "S"
 
 
 def ancestor_ids(department_path: str) -> list[int]:
@@ -46,9 +58,30 @@ def held_role_ids(user_id: int, department_path: str) -> ColumnElement[bool]:
 async def load_role_grants(
     session: AsyncSession, user_id: int, department_path: str
 ) -> list[RoleGrants]:
-    """Every role the user holds with its grants, in one UNION ALL statement whose rows are
-    (role, kind, entity, action or field, status or from-stage, level or rule, pipeline,
-    to-stage)."""
+    """Every role the user holds, with its grants, in one statement."""
+    grants, _catalog = await _load(session, user_id, department_path, with_catalog=False)
+    return grants
+
+
+async def compile_policy(
+    session: AsyncSession, viewer: Viewer, catalog: StatusCatalog | None = None
+) -> CompiledPolicy:
+    """The viewer's policy, from one statement: their roles' grants, and the status catalog
+    too unless one (of the same policy epoch) is given."""
+    if viewer.is_admin:
+        return CompiledPolicy(viewer, [])
+    grants, loaded = await _load(
+        session, viewer.user_id, viewer.department_path, with_catalog=catalog is None
+    )
+    return CompiledPolicy(viewer, grants, catalog if catalog is not None else loaded)
+
+
+async def _load(
+    session: AsyncSession, user_id: int, department_path: str, *, with_catalog: bool
+) -> tuple[list[RoleGrants], StatusCatalog]:
+    """One UNION ALL statement whose rows are (role id, role name, kind, entity, action or
+    field or semantics, scope, level or rule, three ids): the grants of every held role, and
+    with ``with_catalog`` every lead status and deal stage (without role)."""
     held = held_role_ids(user_id, department_path)
     no_text, no_id = cast(null(), String), cast(null(), BigInteger)
     permissions = (
@@ -58,8 +91,9 @@ async def load_role_grants(
             literal(PERMISSION),
             cast(RolePermission.entity, String),
             cast(RolePermission.action, String),
-            cast(RolePermission.status_id, BigInteger),
+            cast(RolePermission.scope, String),
             cast(RolePermission.level, String),
+            no_id,
             no_id,
             no_id,
         )
@@ -73,8 +107,9 @@ async def load_role_grants(
             literal(FIELD_RULE),
             cast(FieldRule.entity, String),
             FieldRule.field,
-            cast(FieldRule.status_id, BigInteger),
+            cast(FieldRule.scope, String),
             cast(FieldRule.rule, String),
+            no_id,
             no_id,
             no_id,
         )
@@ -88,16 +123,51 @@ async def load_role_grants(
             literal(TRANSITION),
             no_text,
             no_text,
-            cast(StageTransition.from_stage_id, BigInteger),
+            no_text,
             no_text,
             cast(StageTransition.pipeline_id, BigInteger),
+            cast(StageTransition.from_stage_id, BigInteger),
             cast(StageTransition.to_stage_id, BigInteger),
         )
         .join(StageTransition, StageTransition.role_id == Role.id)
         .where(held)
     )
-    rows = (await session.execute(permissions.union_all(field_rules, transitions))).all()
-    return _grants_of(rows)
+    parts = [field_rules, transitions]
+    if with_catalog:
+        parts += _catalog_rows(no_text, no_id)
+    rows = (await session.execute(permissions.union_all(*parts))).all()
+    return _grants_of(rows), _catalog_of(rows)
+
+
+def _catalog_rows(no_text: Any, no_id: Any) -> list[Select[Any]]:
+    """Every lead status and deal stage with its semantics (and pipeline)."""
+    no_role = cast(null(), BigInteger)
+    return [
+        select(
+            no_role,
+            no_text,
+            literal(STATUS),
+            literal(CrmEntity.LEAD.value),
+            cast(LeadStatus.semantics, String),
+            no_text,
+            no_text,
+            cast(LeadStatus.id, BigInteger),
+            no_id,
+            no_id,
+        ),
+        select(
+            no_role,
+            no_text,
+            literal(STATUS),
+            literal(CrmEntity.DEAL.value),
+            cast(DealStage.semantics, String),
+            no_text,
+            no_text,
+            cast(DealStage.id, BigInteger),
+            cast(DealStage.pipeline_id, BigInteger),
+            no_id,
+        ),
+    ]
 
 
 def _grants_of(rows: Sequence[Row[Any]]) -> list[RoleGrants]:
@@ -105,17 +175,18 @@ def _grants_of(rows: Sequence[Row[Any]]) -> list[RoleGrants]:
     levels: dict[int, dict[PermissionKey, AccessLevel]] = defaultdict(dict)
     rules: dict[int, dict[FieldRuleKey, FieldRuleKind]] = defaultdict(dict)
     moves: dict[int, dict[int, set[Move]]] = defaultdict(lambda: defaultdict(set))
-    for role_id, name, kind, entity, key, status_or_from, value, pipeline_id, to_stage in rows:
+    for role_id, name, kind, entity, key, scope, value, first, second, third in rows:
+        if kind == STATUS:
+            continue
         names[role_id] = name
         if kind == PERMISSION:
-            permission = (CrmEntity(entity), AccessAction(key), status_or_from)
+            permission = (CrmEntity(entity), AccessAction(key), RuleScope.decode(scope))
             levels[role_id][permission] = AccessLevel(value)
         elif kind == FIELD_RULE:
-            rule = (CrmEntity(entity), key, status_or_from)
+            rule = (CrmEntity(entity), key, RuleScope.decode(scope))
             rules[role_id][rule] = FieldRuleKind(value)
         else:
-            move = (status_or_from, to_stage)
-            moves[role_id][pipeline_id].add(move)
+            moves[role_id][first].add((second, third))
     return [
         RoleGrants(
             role_id=role_id,
@@ -128,11 +199,12 @@ def _grants_of(rows: Sequence[Row[Any]]) -> list[RoleGrants]:
     ]
 
 
-async def compile_policy(session: AsyncSession, viewer: Viewer) -> CompiledPolicy:
-    if viewer.is_admin:
-        return CompiledPolicy(viewer, [])
-    grants = await load_role_grants(session, viewer.user_id, viewer.department_path)
-    return CompiledPolicy(viewer, grants)
+def _catalog_of(rows: Sequence[Row[Any]]) -> StatusCatalog:
+    statuses: dict[CrmEntity, dict[int, StatusFacts]] = defaultdict(dict)
+    for _role, _name, kind, entity, semantics, _scope, _value, status_id, pipeline_id, _ in rows:
+        if kind == STATUS:
+            statuses[CrmEntity(entity)][status_id] = StatusFacts(Semantics(semantics), pipeline_id)
+    return StatusCatalog(dict(statuses))
 
 
 async def policy_for(services: Services, viewer: Viewer) -> CompiledPolicy:
@@ -140,7 +212,8 @@ async def policy_for(services: Services, viewer: Viewer) -> CompiledPolicy:
     cached = services.policies.get(viewer)
     if cached is not None:
         return cached
+    catalog = services.policies.catalog(viewer.policy_epoch)
     async with services.session_factory() as session:
-        policy = await compile_policy(session, viewer)
+        policy = await compile_policy(session, viewer, catalog)
     services.policies.put(viewer, policy)
     return policy

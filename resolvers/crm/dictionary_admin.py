@@ -4,6 +4,11 @@ Statuses and stages stay grouped by semantics — in progress first, then succes
 failure — whatever order is asked for within a group. Deleting a row still used by leads or
 deals is a CONFLICT, and so is removing the last status or stage of a semantics (conversion
 needs a SUCCESS status; won / lost need stages).
+
+Access rules may name a semantics or a pipeline, which covers statuses and stages created
+later: creating or deleting a status, stage or pipeline is an access change (every policy is
+recompiled with it, every open subscription resubscribes), and deleting one deletes the rules
+that name it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,19 @@ from typing import Any
 from sqlalchemy import Select, SQLColumnExpression, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.crm import Deal, DealStage, Lead, LeadSource, LeadStatus, Pipeline, Semantics
+from models import RuleScope
+from models.crm import (
+    CrmEntity,
+    Deal,
+    DealStage,
+    Lead,
+    LeadSource,
+    LeadStatus,
+    Pipeline,
+    Semantics,
+)
+from resolvers.access.freshness import access_changed
+from resolvers.access.grants import forget_rules_of
 from resolvers.context import RequestContext
 from resolvers.crm.dictionaries import require_row
 from resolvers.errors import BadInput, Conflict, NotFound
@@ -82,7 +99,7 @@ async def create_entry(
     pipeline_id: int | None = None,
 ) -> Row:
     """A new row, last of its semantics group."""
-    ctx.require_admin()
+    admin = ctx.require_admin()
     clean_name = _name(name)
     async with ctx.db() as session:
         if dictionary.model is DealStage:
@@ -106,6 +123,8 @@ async def create_entry(
                 DealStage(pipeline_id=row.id, name=stage, semantics=kind, sort=(i + 1) * 10)
                 for i, (stage, kind) in enumerate(NEW_PIPELINE_STAGES)
             )
+        if not isinstance(row, LeadSource):
+            await access_changed(session, actor_id=admin.user_id)
         await session.commit()
     ctx.forget_loaded()
     return row
@@ -160,7 +179,7 @@ async def reorder_entries(
 
 
 async def delete_entry(ctx: RequestContext, dictionary: Dictionary, pk: int) -> int:
-    ctx.require_admin()
+    admin = ctx.require_admin()
     async with ctx.db() as session:
         row = await _entry(session, dictionary, pk)
         if await _in_use(session, dictionary.used_by, pk):
@@ -171,12 +190,27 @@ async def delete_entry(ctx: RequestContext, dictionary: Dictionary, pk: int) -> 
             raise Conflict("Make another pipeline the default first", field="id")
         if isinstance(row, (LeadStatus, DealStage)):
             await _refuse_last_of_semantics(session, dictionary, row)
+        if not isinstance(row, LeadSource):
+            await _forget_rules_of(session, row)
+            await access_changed(session, actor_id=admin.user_id)
         if isinstance(row, Pipeline):
             await session.execute(delete(DealStage).where(DealStage.pipeline_id == row.id))
         await session.delete(row)
         await session.commit()
     ctx.forget_loaded()
     return pk
+
+
+async def _forget_rules_of(session: AsyncSession, row: LeadStatus | Pipeline | DealStage) -> None:
+    if isinstance(row, LeadStatus):
+        await forget_rules_of(session, CrmEntity.LEAD, [RuleScope.of_status(row.id)])
+        return
+    if isinstance(row, DealStage):
+        await forget_rules_of(session, CrmEntity.DEAL, [RuleScope.of_status(row.id)])
+        return
+    stages = await session.scalars(select(DealStage.id).where(DealStage.pipeline_id == row.id))
+    scopes = [RuleScope.of_pipeline(row.id), *map(RuleScope.of_status, stages.all())]
+    await forget_rules_of(session, CrmEntity.DEAL, scopes)
 
 
 async def _in_use(session: AsyncSession, column: SQLColumnExpression[Any], pk: int) -> bool:

@@ -10,7 +10,7 @@ from auth.viewer import Viewer
 from crmhub.demo import load_demo
 from crmhub.settings import Settings
 from models import AccessAction, AccessLevel, Department, Role, RoleAssignment, SessionFactory, User
-from models.crm import CrmEntity, DealStage, Semantics
+from models.crm import CrmEntity, Deal, DealStage, Semantics
 from resolvers.access.loading import compile_policy
 
 READ, UPDATE = AccessAction.READ, AccessAction.UPDATE
@@ -52,6 +52,26 @@ async def test_demo_roles_load_once_and_mean_what_the_readme_says(
     assert "amount" in intern.hidden_fields(
         Envelope(CrmEntity.DEAL, intern.viewer.user_id, "", False, None)
     )
+    # No won deal in any pipeline: "Sales" Won as "Partners" Signed.
+    async with session_factory() as session:
+        won_stages = set(
+            await session.scalars(
+                select(DealStage.id).where(DealStage.semantics == Semantics.SUCCESS)
+            )
+        )
+        readable_won = await session.scalar(
+            select(func.count())
+            .select_from(Deal)
+            .where(intern.read_filter(CrmEntity.DEAL), Deal.stage_id.in_(won_stages))
+        )
+        own_won = await session.scalar(
+            select(func.count())
+            .select_from(Deal)
+            .where(Deal.assigned_to_id == intern.viewer.user_id, Deal.stage_id.in_(won_stages))
+        )
+    assert len(won_stages) == 2
+    assert {intern.level(CrmEntity.DEAL, READ, stage) for stage in won_stages} == {AccessLevel.NONE}
+    assert own_won and readable_won == 0
 
     head = await policy_of(session_factory, "irina.volkova@example.com")
     assert head.level(CrmEntity.LEAD, UPDATE, None) is AccessLevel.SUBDEPARTMENTS

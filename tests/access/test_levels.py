@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from auth.policy import CompiledPolicy, RoleGrants
 from auth.viewer import Viewer
-from models import ANY_STATUS, AccessAction, AccessLevel, SessionFactory
+from models import ANY_SCOPE, AccessAction, AccessLevel, SessionFactory
 from models.crm import CrmEntity
 from tests.access.world import MODELS, OWNERS, Record, World, build_world
 
@@ -63,7 +63,7 @@ async def test_level_reaches_the_same_records_in_sql_and_in_memory(
     level: AccessLevel,
 ) -> None:
     world = await build_world(session_factory)
-    role = RoleGrants(1, "role", {(entity, action, ANY_STATUS): level})
+    role = RoleGrants(1, "role", {(entity, action, ANY_SCOPE): level})
     policy = CompiledPolicy(world.viewer, [role])
 
     reached = await sql_ids(session_factory, policy, entity, action)
@@ -99,7 +99,7 @@ async def test_a_viewer_without_department_reaches_only_own_and_opened_records(
         AccessLevel.ALL: lambda record: True,
     }
     for level, reached_by_level in reaches.items():
-        role = RoleGrants(1, "role", {(CrmEntity.DEAL, AccessAction.READ, ANY_STATUS): level})
+        role = RoleGrants(1, "role", {(CrmEntity.DEAL, AccessAction.READ, ANY_SCOPE): level})
         policy = CompiledPolicy(homeless, [role])
         reached = await sql_ids(session_factory, policy, CrmEntity.DEAL, AccessAction.READ)
         assert reached == {

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from auth.policy import CompiledPolicy, Envelope, RoleGrants
 from auth.policy.epoch import bump_policy_epoch
 from models import (
-    ANY_STATUS,
+    ANY_SCOPE,
     AccessAction,
     AccessLevel,
     FieldRule,
@@ -18,6 +18,7 @@ from models import (
     Role,
     RoleAssignment,
     RolePermission,
+    RuleScope,
     SessionFactory,
     StageTransition,
 )
@@ -51,7 +52,7 @@ async def add_roles(
                     role_id=role.id,
                     entity=entity,
                     action=action,
-                    status_id=ANY_STATUS,
+                    scope=ANY_SCOPE,
                     level=AccessLevel.OWN,
                 )
                 for entity in CrmEntity
@@ -62,7 +63,7 @@ async def add_roles(
                     role_id=role.id,
                     entity=CrmEntity.DEAL,
                     field="amount",
-                    status_id=ANY_STATUS,
+                    scope=ANY_SCOPE,
                     rule=FieldRuleKind.HIDDEN,
                 )
             )
@@ -111,7 +112,7 @@ async def test_compiling_a_policy_is_one_statement_whatever_the_roles(
     assert len(policy.roles) == 10
     grants = policy.roles[0]
     assert len(grants.levels) == len(CrmEntity) * len(AccessAction)
-    assert grants.field_rules == {(CrmEntity.DEAL, "amount", ANY_STATUS): FieldRuleKind.HIDDEN}
+    assert grants.field_rules == {(CrmEntity.DEAL, "amount", ANY_SCOPE): FieldRuleKind.HIDDEN}
     assert grants.transitions == {
         world.pipeline_id: frozenset({(world.stages["New"], world.stages["Preparation"])})
     }
@@ -147,10 +148,14 @@ async def test_record_access_tells_a_ui_what_it_may_do(session_factory: SessionF
         1,
         "Manager",
         {
-            (CrmEntity.DEAL, AccessAction.READ, ANY_STATUS): AccessLevel.ALL,
-            (CrmEntity.DEAL, AccessAction.UPDATE, ANY_STATUS): AccessLevel.OWN,
+            (CrmEntity.DEAL, AccessAction.READ, ANY_SCOPE): AccessLevel.ALL,
+            (CrmEntity.DEAL, AccessAction.UPDATE, ANY_SCOPE): AccessLevel.OWN,
         },
-        {(CrmEntity.DEAL, "amount", world.stages["Won"]): FieldRuleKind.READ_ONLY},
+        {
+            (CrmEntity.DEAL, "amount", RuleScope.of_status(world.stages["Won"])): (
+                FieldRuleKind.READ_ONLY
+            )
+        },
     )
     policy = CompiledPolicy(world.viewer, [manager])
     won = Envelope(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from auth.policy import CompiledPolicy
+from auth.policy import CompiledPolicy, StatusCatalog, StatusFacts
 from auth.viewer import Viewer
+from models.crm import CrmEntity, Semantics
 from resolvers.access.cache import PolicyCache
 
 VIEWER = Viewer(user_id=1, is_admin=False, department_id=2, department_path="/2/", token_id=9)
@@ -43,3 +44,18 @@ def test_the_least_recently_used_policy_goes_first() -> None:
     assert cache.get(second) is None
     assert cache.get(first) is not None
     assert cache.get(third) is not None
+
+
+def test_the_status_catalog_is_shared_by_the_policies_of_one_epoch() -> None:
+    cache = PolicyCache()
+    catalog = StatusCatalog({CrmEntity.DEAL: {7: StatusFacts(Semantics.SUCCESS, 1)}})
+    assert cache.catalog(0) is None
+    cache.put(VIEWER, CompiledPolicy(VIEWER, [], catalog))
+    assert cache.catalog(0) is catalog
+    admin = replace(VIEWER, user_id=5, is_admin=True)
+    cache.put(admin, CompiledPolicy(admin, []))  # admins' policies carry no catalog
+    assert cache.catalog(0) is catalog
+    # Statuses are created with an epoch bump: a newer epoch needs its own catalog.
+    assert cache.catalog(1) is None
+    cache.put(VIEWER, CompiledPolicy(VIEWER, [], catalog))  # compiled under epoch 0: too old
+    assert cache.catalog(1) is None

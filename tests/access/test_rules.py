@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from auth.policy import CompiledPolicy, Envelope, RoleGrants
-from models import ANY_STATUS, AccessAction, AccessLevel, FieldRuleKind, SessionFactory
+from models import ANY_SCOPE, AccessAction, AccessLevel, FieldRuleKind, RuleScope, SessionFactory
 from models.crm import CrmEntity, Deal
 from resolvers.access import checks
 from resolvers.errors import Forbidden
@@ -24,10 +24,10 @@ def intern(world: World) -> RoleGrants:
         1,
         "Intern",
         {
-            (DEAL, READ, ANY_STATUS): AccessLevel.OWN,
-            (DEAL, READ, world.stages["Won"]): AccessLevel.NONE,
+            (DEAL, READ, ANY_SCOPE): AccessLevel.OWN,
+            (DEAL, READ, RuleScope.of_status(world.stages["Won"])): AccessLevel.NONE,
         },
-        {(DEAL, "amount", ANY_STATUS): FieldRuleKind.HIDDEN},
+        {(DEAL, "amount", ANY_SCOPE): FieldRuleKind.HIDDEN},
     )
 
 
@@ -66,7 +66,10 @@ async def test_levels_are_the_highest_over_roles_status_by_status(
     closer = RoleGrants(
         2,
         "Closer",
-        {(DEAL, READ, won): AccessLevel.ALL, (DEAL, READ, lost): AccessLevel.DEPARTMENT},
+        {
+            (DEAL, READ, RuleScope.of_status(won)): AccessLevel.ALL,
+            (DEAL, READ, RuleScope.of_status(lost)): AccessLevel.DEPARTMENT,
+        },
     )
     policy = CompiledPolicy(world.viewer, [intern(world), closer])
 
@@ -108,8 +111,8 @@ async def test_a_field_is_hidden_only_if_every_role_granting_read_hides_it(
     reader = RoleGrants(
         2,
         "Reader",
-        {(DEAL, READ, ANY_STATUS): AccessLevel.ALL},
-        {(DEAL, "title", ANY_STATUS): FieldRuleKind.HIDDEN},
+        {(DEAL, READ, ANY_SCOPE): AccessLevel.ALL},
+        {(DEAL, "title", ANY_SCOPE): FieldRuleKind.HIDDEN},
     )
     policy = CompiledPolicy(world.viewer, [intern(world), reader])
 
@@ -129,8 +132,8 @@ async def test_read_only_fields_follow_the_roles_granting_update_and_the_status(
     manager = RoleGrants(
         3,
         "Manager",
-        {(DEAL, READ, ANY_STATUS): AccessLevel.ALL, (DEAL, UPDATE, ANY_STATUS): AccessLevel.OWN},
-        {(DEAL, "amount", world.stages["Won"]): FieldRuleKind.READ_ONLY},
+        {(DEAL, READ, ANY_SCOPE): AccessLevel.ALL, (DEAL, UPDATE, ANY_SCOPE): AccessLevel.OWN},
+        {(DEAL, "amount", RuleScope.of_status(world.stages["Won"])): FieldRuleKind.READ_ONLY},
     )
     policy = CompiledPolicy(world.viewer, [manager])
 
@@ -151,8 +154,8 @@ async def test_allowed_stages_need_update_before_and_after_and_a_permitted_move(
         4,
         "Free mover",
         {
-            (DEAL, UPDATE, ANY_STATUS): AccessLevel.OWN,
-            (DEAL, UPDATE, stages["Lost"]): AccessLevel.NONE,
+            (DEAL, UPDATE, ANY_SCOPE): AccessLevel.OWN,
+            (DEAL, UPDATE, RuleScope.of_status(stages["Lost"])): AccessLevel.NONE,
         },
     )
     policy = CompiledPolicy(world.viewer, [free])
@@ -169,7 +172,7 @@ async def test_allowed_stages_need_update_before_and_after_and_a_permitted_move(
     step = RoleGrants(
         5,
         "Step by step",
-        {(DEAL, UPDATE, ANY_STATUS): AccessLevel.ALL},
+        {(DEAL, UPDATE, ANY_SCOPE): AccessLevel.ALL},
         transitions={
             world.pipeline_id: frozenset(
                 {(stages["New"], stages["Preparation"]), (stages["Preparation"], stages["Lost"])}
@@ -194,7 +197,7 @@ async def test_explain_names_the_deciding_role_level_and_grant(
     session_factory: SessionFactory,
 ) -> None:
     world = await build_world(session_factory)
-    reader = RoleGrants(2, "Reader", {(DEAL, READ, ANY_STATUS): AccessLevel.DEPARTMENT})
+    reader = RoleGrants(2, "Reader", {(DEAL, READ, ANY_SCOPE): AccessLevel.DEPARTMENT})
     policy = CompiledPolicy(world.viewer, [intern(world), reader])
 
     own = policy.explain(READ, envelope(world, "self"))
@@ -206,9 +209,14 @@ async def test_explain_names_the_deciding_role_level_and_grant(
 
     alone = CompiledPolicy(world.viewer, [intern(world)])
     refused = alone.explain(READ, envelope(world, "self", "Won"))
-    assert not refused.allowed
-    assert refused.level is AccessLevel.NONE
-    assert "No role grants READ on DEAL" in refused.reason
+    won_stage = world.stages["Won"]
+    assert (refused.allowed, refused.role, refused.level) == (False, "Intern", AccessLevel.NONE)
+    assert refused.rule == f"DEAL READ in stage {won_stage}"
+    assert refused.reason == f"DEAL READ in stage {won_stage} (role Intern) grants NONE"
+
+    nothing = alone.explain(AccessAction.DELETE, envelope(world, "self"))
+    assert (nothing.allowed, nothing.role, nothing.level) == (False, None, AccessLevel.NONE)
+    assert nothing.reason.startswith("No role grants DELETE on DEAL")
 
     too_low = alone.explain(READ, envelope(world, "sub"))
     assert (too_low.allowed, too_low.role, too_low.level) == (False, "Intern", AccessLevel.OWN)
@@ -237,11 +245,11 @@ async def test_write_checks_refuse_with_forbidden_naming_the_field(
         3,
         "Manager",
         {
-            (DEAL, UPDATE, ANY_STATUS): AccessLevel.OWN,
-            (DEAL, UPDATE, stages["Lost"]): AccessLevel.NONE,
-            (DEAL, AccessAction.CREATE, ANY_STATUS): AccessLevel.OWN,
+            (DEAL, UPDATE, ANY_SCOPE): AccessLevel.OWN,
+            (DEAL, UPDATE, RuleScope.of_status(stages["Lost"])): AccessLevel.NONE,
+            (DEAL, AccessAction.CREATE, ANY_SCOPE): AccessLevel.OWN,
         },
-        {(DEAL, "amount", ANY_STATUS): FieldRuleKind.READ_ONLY},
+        {(DEAL, "amount", ANY_SCOPE): FieldRuleKind.READ_ONLY},
     )
     policy = CompiledPolicy(world.viewer, [manager])
     own, others = envelope(world, "self"), envelope(world, "other")

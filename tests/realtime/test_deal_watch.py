@@ -7,7 +7,7 @@ from typing import Any
 
 from auth.policy import CompiledPolicy, RoleGrants
 from auth.viewer import Viewer
-from models import ANY_STATUS, AccessAction, AccessLevel, FieldRuleKind
+from models import ANY_SCOPE, AccessAction, AccessLevel, FieldRuleKind, RuleScope
 from models.crm import CrmEntity
 from resolvers.live_deals import DealChangeKind, DealWatch
 from subscriptions.records import EventRecord
@@ -23,8 +23,11 @@ def intern_policy() -> CompiledPolicy:
     grants = RoleGrants(
         1,
         "Intern",
-        {(DEAL, READ, ANY_STATUS): AccessLevel.OWN, (DEAL, READ, WON_STAGE): AccessLevel.NONE},
-        {(DEAL, "amount", ANY_STATUS): FieldRuleKind.HIDDEN},
+        {
+            (DEAL, READ, ANY_SCOPE): AccessLevel.OWN,
+            (DEAL, READ, RuleScope.of_status(WON_STAGE)): AccessLevel.NONE,
+        },
+        {(DEAL, "amount", ANY_SCOPE): FieldRuleKind.HIDDEN},
     )
     return CompiledPolicy(VIEWER, [grants])
 
