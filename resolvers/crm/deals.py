@@ -39,6 +39,7 @@ from resolvers.crm.fields import DEAL_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.guards import (
     guard_create,
+    guard_create_in_stage,
     guard_delete,
     guard_move,
     guard_update,
@@ -207,6 +208,9 @@ async def insert_deal(
         closed_at=None if stage.semantics is Semantics.PROCESS else utcnow(),
     )
     await guard_create(ctx, session, deal)
+    if new.stage_id is not None:
+        stage_ids = await _stage_ids(session, deal.pipeline_id)
+        await guard_create_in_stage(ctx, session, deal, stage_ids)
     session.add(deal)
     await session.flush()
     session.add_all(DealContact(deal_id=deal.id, contact_id=pk) for pk in checked.contact_ids)

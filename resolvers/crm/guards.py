@@ -9,6 +9,7 @@ envelopes and field names those checks take.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,7 @@ from resolvers.access.checks import require_create, require_delete, require_move
 from resolvers.access.envelopes import CrmRecord, envelope_of
 from resolvers.context import RequestContext
 from resolvers.crm.timeline import Changes
+from resolvers.errors import Forbidden
 
 # Change-log names (GraphQL input names) that differ from the field-rule names of
 # ``auth.policy.entities.ENTITY_FIELDS`` (GraphQL output names).
@@ -46,6 +48,23 @@ def rule_fields(changed: Iterable[str]) -> set[str]:
 async def guard_create(ctx: RequestContext, session: AsyncSession, record: CrmRecord) -> None:
     """CREATE for the record as it is about to be stored (status and responsible set)."""
     require_create(ctx.require_policy(), await envelope_of(session, record))
+
+
+async def guard_create_in_stage(
+    ctx: RequestContext, session: AsyncSession, deal: Deal, stage_ids: Sequence[int]
+) -> None:
+    """A deal created past its pipeline's first stage (``stage_ids``, in order) must be one
+    the viewer could have created in the first stage and then moved there: otherwise
+    ``createDeal(stageId:)`` would skip the roles' stage transitions (straight into Won)."""
+    if not stage_ids or deal.stage_id == stage_ids[0]:
+        return
+    at_first_stage = replace(await envelope_of(session, deal), status_id=stage_ids[0])
+    if not ctx.require_policy().may_move(deal.pipeline_id, deal.stage_id, at_first_stage):
+        raise Forbidden(
+            "You may not create a deal in that stage: it takes a move from the pipeline's "
+            "first stage that you may not make",
+            field="stageId",
+        )
 
 
 async def guard_update(

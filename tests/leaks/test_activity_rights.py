@@ -39,12 +39,10 @@ async def test_a_reader_changes_no_activity(demo: LogIn) -> None:
     intern = await demo("nikita.novikov@example.com")
     olga = await demo("olga.popova@example.com")
     interns_deal = await _a_deal(intern)
-    olgas_private_deal = await _a_deal(
-        admin, assignedToId={"eq": await _me(olga)}, opened=False
-    )
-    shared = (await admin.data(ADD, {"owners": [interns_deal, olgas_private_deal]}))[
-        "addActivity"
-    ]["id"]
+    olgas_private_deal = await _a_deal(admin, assignedToId={"eq": await _me(olga)}, opened=False)
+    shared = (await admin.data(ADD, {"owners": [interns_deal, olgas_private_deal]}))["addActivity"][
+        "id"
+    ]
     own = (await admin.data(ADD, {"owners": [interns_deal]}))["addActivity"]["id"]
 
     await _refused(intern, shared)
