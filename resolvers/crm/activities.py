@@ -20,8 +20,8 @@ from models.crm import (
     TimelineEntry,
     TimelineKind,
 )
-from resolvers.context import RequestContext
 from resolvers.access.envelopes import envelopes_by_id
+from resolvers.context import RequestContext
 from resolvers.crm.common import MAX_TEXT, MAX_TITLE, list_records, require_user, rows_by_id
 from resolvers.crm.fields import ACTIVITY_FIELDS
 from resolvers.crm.filtering import Filter

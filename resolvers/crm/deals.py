@@ -42,6 +42,7 @@ from resolvers.crm.guards import (
     guard_create_in_stage,
     guard_delete,
     guard_move,
+    guard_stage_unlocked,
     guard_update,
     guard_update_allowed,
 )
@@ -338,6 +339,7 @@ async def move_deal(ctx: RequestContext, deal_id: int, stage_id: int) -> Deal:
         stage = await require_row(session, DealStage, stage_id, "stageId", "deal stage")
         if stage.pipeline_id != deal.pipeline_id:
             raise BadInput("The stage belongs to another pipeline", field="stageId")
+        await guard_stage_unlocked(ctx, session, deal)
         if stage.id == deal.stage_id:
             return deal
         await guard_move(ctx, session, deal, await _stage_ids(session, deal.pipeline_id), stage.id)

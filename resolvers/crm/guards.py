@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.policy import Envelope
+from auth.policy import CompiledPolicy, Envelope
 from models.crm import Deal
 from resolvers.access.checks import require_create, require_delete, require_move, require_update
 from resolvers.access.envelopes import CrmRecord, envelope_of
@@ -89,6 +89,22 @@ async def guard_update_allowed(
     before = await envelope_of(session, record)
     require_update(ctx.require_policy(), before, before, ())
     return before
+
+
+def stage_locked(policy: CompiledPolicy, deal: Envelope) -> bool:
+    """Whether the deal's stage is hidden from the viewer or read-only for them: they may not
+    move it, and nothing may tell them which stages it could go to (that names the one it
+    is in)."""
+    return "stage" in policy.hidden_fields(deal) | policy.read_only_fields(deal)
+
+
+async def guard_stage_unlocked(ctx: RequestContext, session: AsyncSession, deal: Deal) -> None:
+    """moveDeal, first: UPDATE, and FORBIDDEN naming ``stageId`` when the stage is locked
+    (see ``stage_locked``), before the answer can differ with the stage asked for."""
+    policy, envelope = ctx.require_policy(), await envelope_of(session, deal)
+    require_update(policy, envelope, envelope, ())
+    if stage_locked(policy, envelope):
+        raise Forbidden("The deal's stage is hidden from you or read-only", field="stageId")
 
 
 async def guard_move(
