@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Integer, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from crmhub.demo import load_demo
@@ -71,13 +71,18 @@ async def _restore(engine: AsyncEngine, rows: Rows) -> None:
 
 
 async def _advance_sequences(connection: AsyncConnection) -> None:
-    """Ids inserted as copied leave the sequences behind: move them past the largest id."""
+    """Keys inserted as copied leave the sequences behind: move them past the largest key."""
     for table in Base.metadata.sorted_tables:
-        if "id" not in table.c or not table.c.id.autoincrement:
+        (key, *more) = table.primary_key.columns
+        if more or not isinstance(key.type, Integer):
             continue
-        largest = await connection.scalar(select(func.max(table.c.id)))
-        if largest is not None:
+        sequence = await connection.scalar(
+            text("SELECT pg_get_serial_sequence(:table, :column)"),
+            {"table": f'"{table.name}"', "column": key.name},
+        )
+        largest = await connection.scalar(select(func.max(key)))
+        if sequence is not None and largest is not None:
             await connection.execute(
-                text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :largest)"),
-                {"table": f'"{table.name}"', "largest": largest},
+                text("SELECT setval(:sequence, :largest)"),
+                {"sequence": sequence, "largest": largest},
             )
