@@ -4,8 +4,8 @@ Ordering a list by a field that is hidden on some of its rows must not reveal th
 values, through the order of the rows or through the keyset cursors, which carry the sort
 values. Such a field sorts as NULL sorts in PostgreSQL: the rows where it is hidden come
 after the others in ascending order and before them in descending order, and among
-themselves by the tie-break (the primary key); their sort value in the cursor is a
-placeholder. A field no role of the viewer hides sorts by its column, as before.
+themselves by the next sort keys (finally the primary key); their sort value in the cursor
+is a placeholder. A field no role of the viewer hides sorts by its column alone.
 """
 
 from __future__ import annotations

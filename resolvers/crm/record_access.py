@@ -56,9 +56,9 @@ async def hidden_fields(ctx: RequestContext, facts: RecordFacts) -> frozenset[st
 async def allowed_stages(
     ctx: RequestContext, pipeline_id: int, facts: RecordFacts
 ) -> list[DealStage]:
-    """The stages of the deal's pipeline the viewer may move it to, in order. None when the
+    """The stages of the deal's pipeline the viewer may move it to, in order; none when its
     stage is hidden from the viewer or read-only for them: every stage but the current one
-    would name the hidden stage, and a move changes the stage."""
+    would name a hidden stage, and a move changes the stage."""
     stages = await ctx.loader(stages_by_pipeline_id).load(pipeline_id)
     envelope = await envelope_of_record(ctx, facts)
     policy = ctx.require_policy()

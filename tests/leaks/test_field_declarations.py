@@ -11,7 +11,9 @@ from resolvers.crm.filtering import Fields
 
 
 @pytest.mark.parametrize(
-    "fields", [LEAD_FIELDS, CONTACT_FIELDS, COMPANY_FIELDS, DEAL_FIELDS], ids=lambda f: f.entity
+    "fields",
+    [LEAD_FIELDS, CONTACT_FIELDS, COMPANY_FIELDS, DEAL_FIELDS],
+    ids=["lead", "contact", "company", "deal"],
 )
 def test_every_guarding_rule_is_a_field_of_the_entity(fields: Fields) -> None:
     assert fields.entity is not None
