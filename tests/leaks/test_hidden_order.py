@@ -16,11 +16,11 @@ from tests.leaks.conftest import LogIn
 README = Path(__file__).parents[2] / "README.md"
 ROLES = "{ roles(first: 10) { edges { node { id name } } } }"
 PIPELINES = "{ pipelines { id isDefault stages { id semantics } } }"
-HIDE_TITLE_IN = """mutation($role: ID!, $stage: ID!) { setFieldRule(roleId: $role,
-  entity: DEAL, field: "title", rule: HIDDEN, statusId: $stage) { id } }"""
-PAGE = """query($after: String, $direction: OrderDirection!) {
-  deals(first: 40, after: $after, orderBy: [{field: TITLE, direction: $direction}]) {
-    edges { cursor node { id title } } pageInfo { hasNextPage endCursor } } }"""
+HIDE_IN = """mutation($role: ID!, $field: String!, $stage: ID!) { setFieldRule(roleId: $role,
+  entity: DEAL, field: $field, rule: HIDDEN, statusId: $stage) { id } }"""
+PAGE = """query($after: String, $order: [DealOrder!]) {
+  deals(first: 40, after: $after, orderBy: $order) { totalCount
+    edges { cursor node { id title createdAt } } pageInfo { hasNextPage endCursor } } }"""
 
 
 def readme_query(start: str) -> str:
@@ -55,13 +55,15 @@ def _cursor(cursor: str) -> list[Any]:
     return decoded
 
 
-async def _all_pages(user: GraphQLClient, direction: str) -> list[dict[str, Any]]:
+async def _all_pages(user: GraphQLClient, order: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Every row, page after page; keyset pages neither repeat nor skip a row."""
     rows: list[dict[str, Any]] = []
     after = None
     while True:
-        page = (await user.data(PAGE, {"after": after, "direction": direction}))["deals"]
+        page = (await user.data(PAGE, {"after": after, "order": order}))["deals"]
         rows.extend({**edge["node"], "cursor": edge["cursor"]} for edge in page["edges"])
         if not page["pageInfo"]["hasNextPage"]:
+            assert len({row["id"] for row in rows}) == len(rows) == page["totalCount"]
             return rows
         after = page["pageInfo"]["endCursor"]
 
@@ -75,13 +77,12 @@ async def test_titles_hidden_in_won_deals_sort_apart_and_stay_out_of_cursors(
     }
     pipeline = next(p for p in (await admin.data(PIPELINES))["pipelines"] if p["isDefault"])
     won = next(stage["id"] for stage in pipeline["stages"] if stage["semantics"] == "SUCCESS")
-    await admin.data(HIDE_TITLE_IN, {"role": roles["Sales manager"], "stage": won})
+    for field in ("title", "createdAt"):
+        await admin.data(HIDE_IN, {"role": roles["Sales manager"], "field": field, "stage": won})
     maria = await demo("maria.ivanova@example.com")
 
     for direction in ("ASC", "DESC"):
-        rows = await _all_pages(maria, direction)
-        ids = [row["id"] for row in rows]
-        assert len(set(ids)) == len(ids)  # keyset pages neither repeat nor skip
+        rows = await _all_pages(maria, [{"field": "TITLE", "direction": direction}])
         hidden = [row for row in rows if row["title"] is None]
         shown = [row for row in rows if row["title"] is not None]
         assert hidden and shown
@@ -93,5 +94,10 @@ async def test_titles_hidden_in_won_deals_sort_apart_and_stay_out_of_cursors(
             assert _cursor(row["cursor"]) == [1, "", _pk(row["id"])]
         for row in shown:
             assert _cursor(row["cursor"]) == [0, row["title"], _pk(row["id"])]
+    # The default order, newest first, pages through hidden creation times as well.
+    newest_first = await _all_pages(maria, [])
+    assert [row["createdAt"] is None for row in newest_first] == sorted(
+        (row["createdAt"] is None for row in newest_first), reverse=True
+    )
     refused = await maria.request('{ deals(filter: {title: {startsWith: "A"}}) { totalCount } }')
     assert (refused.code, refused.error_field) == ("FORBIDDEN", "filter.title")
