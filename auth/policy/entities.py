@@ -27,12 +27,13 @@ RECORD_COLUMNS: dict[CrmEntity, RecordColumns] = {
     CrmEntity.DEAL: RecordColumns(Deal.assigned_to_id, Deal.opened, Deal.stage_id),
 }
 
-_COMMON = ("assignedTo", "createdBy", "opened", "communications", "createdAt", "updatedAt")
+_COMMON = ("assignedTo", "createdBy", "opened", "createdAt", "updatedAt")
 
 ENTITY_FIELDS: dict[CrmEntity, frozenset[str]] = {
     CrmEntity.LEAD: frozenset(
         (
             *_COMMON,
+            "communications",
             "title",
             "firstName",
             "lastName",
@@ -48,10 +49,20 @@ ENTITY_FIELDS: dict[CrmEntity, frozenset[str]] = {
         )
     ),
     CrmEntity.CONTACT: frozenset(
-        (*_COMMON, "firstName", "lastName", "position", "companies", "deals")
+        (*_COMMON, "communications", "firstName", "lastName", "position", "companies")
     ),
     CrmEntity.COMPANY: frozenset(
-        (*_COMMON, "title", "industry", "revenue", "employees", "address", "contacts", "deals")
+        (
+            *_COMMON,
+            "communications",
+            "title",
+            "industry",
+            "revenue",
+            "employees",
+            "address",
+            "contacts",
+            "deals",
+        )
     ),
     CrmEntity.DEAL: frozenset(
         (

@@ -24,7 +24,7 @@ async def effective_permissions(ctx: RequestContext, user_id: int) -> list[Permi
     if not viewer.is_admin:
         raise Forbidden("Only an administrator may see another user's permissions")
     async with ctx.db() as session:
-        policy, _active = await _policy_of_user(session, user_id, "id")
+        policy, _active = await policy_of_user(session, user_id, "id")
     return policy.summary()
 
 
@@ -33,7 +33,7 @@ async def explain_access(
 ) -> Decision:
     ctx.require_admin()
     async with ctx.db() as session:
-        policy, active = await _policy_of_user(session, user_id, "userId")
+        policy, active = await policy_of_user(session, user_id, "userId")
         envelope = (await envelopes_by_id(session, entity, [record_id])).get(record_id)
     if envelope is None:
         raise NotFound(f"No {entity.value.lower()} with id {record_id}", field="nodeId")
@@ -42,10 +42,10 @@ async def explain_access(
     return policy.explain(action, envelope)
 
 
-async def _policy_of_user(
+async def policy_of_user(
     session: AsyncSession, user_id: int, field: str
 ) -> tuple[CompiledPolicy, bool]:
-    """The user's policy (compiled afresh: admins look rarely) and whether they are active."""
+    """The user's policy (compiled afresh: asked for rarely) and whether they are active."""
     row = (
         await session.execute(
             select(User.is_admin, User.active, User.department_id, Department.path)

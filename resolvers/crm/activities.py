@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import utcnow
+from models import AccessAction, utcnow
 from models.crm import (
     Activity,
     ActivityBinding,
@@ -20,12 +20,13 @@ from models.crm import (
     TimelineEntry,
     TimelineKind,
 )
+from resolvers.access.envelopes import envelopes_by_id
 from resolvers.context import RequestContext
 from resolvers.crm.common import MAX_TEXT, MAX_TITLE, list_records, require_user, rows_by_id
 from resolvers.crm.fields import ACTIVITY_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.visibility import require_visible, visible_binding
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput, Forbidden, NotFound
 from resolvers.pagination import Page, PageRequest
 from resolvers.patch import MISSING, Missing
 from resolvers.validation import text
@@ -136,6 +137,7 @@ async def add_activity(ctx: RequestContext, new: NewActivity) -> Activity:
     for entity, pk in owners:
         await require_visible(ctx, entity, pk, "ownerIds")
     async with ctx.db() as session:
+        await _require_on_every_record(ctx, session, owners, AccessAction.UPDATE, "ownerIds")
         await require_user(session, new.assigned_to_id, "assignedToId")
         activity = Activity(
             kind=new.kind,
@@ -167,10 +169,43 @@ async def add_activity(ctx: RequestContext, new: NewActivity) -> Activity:
     return activity
 
 
-async def _visible_activity(ctx: RequestContext, session: AsyncSession, pk: int) -> Activity:
+async def _require_on_every_record(
+    ctx: RequestContext,
+    session: AsyncSession,
+    records: Sequence[RecordKey],
+    action: AccessAction,
+    field: str,
+) -> None:
+    """FORBIDDEN unless ``action`` reaches every record: an activity is part of each record
+    it is bound to, so binding, changing or deleting it changes them all. The refusal does
+    not say which record refused, nor whether the viewer may read it."""
+    policy = ctx.require_policy()
+    by_entity: dict[CrmEntity, list[int]] = defaultdict(list)
+    for entity, pk in records:
+        by_entity[entity].append(pk)
+    for entity, ids in by_entity.items():
+        envelopes = await envelopes_by_id(session, entity, ids)
+        if not all(policy.allows(action, envelope) for envelope in envelopes.values()):
+            raise Forbidden(
+                f"This needs {action.value} on every record the activity is bound to",
+                field=field,
+            )
+
+
+async def _changeable_activity(
+    ctx: RequestContext, session: AsyncSession, pk: int, action: AccessAction
+) -> Activity:
+    """The activity, if readable (else NOT_FOUND) and ``action`` reaches every record it is
+    bound to, readable or not (else FORBIDDEN)."""
     activity = await session.scalar(visible_activities(ctx).where(Activity.id == pk))
     if activity is None:
         raise NotFound(f"No activity with id {pk}", field="id")
+    bound = await session.execute(
+        select(ActivityBinding.entity_type, ActivityBinding.entity_id).where(
+            ActivityBinding.activity_id == pk
+        )
+    )
+    await _require_on_every_record(ctx, session, list(bound.tuples()), action, "id")
     return activity
 
 
@@ -179,7 +214,7 @@ async def update_activity(
 ) -> Activity:
     ctx.require_viewer()
     async with ctx.db() as session:
-        activity = await _visible_activity(ctx, session, activity_id)
+        activity = await _changeable_activity(ctx, session, activity_id, AccessAction.UPDATE)
         if isinstance(changes.subject, str):
             activity.subject = text(changes.subject, "subject", max_length=MAX_TITLE)
         if isinstance(changes.description, str):
@@ -211,7 +246,7 @@ async def complete_activity(ctx: RequestContext, activity_id: int) -> Activity:
 async def delete_activity(ctx: RequestContext, activity_id: int) -> int:
     ctx.require_viewer()
     async with ctx.db() as session:
-        activity = await _visible_activity(ctx, session, activity_id)
+        activity = await _changeable_activity(ctx, session, activity_id, AccessAction.DELETE)
         await session.delete(activity)  # bindings and timeline entries go by foreign key
         await session.commit()
     ctx.forget_loaded()

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import User
 from models.crm import CrmEntity
 from resolvers.context import RequestContext
+from resolvers.crm.field_masks import order_masks
 from resolvers.crm.filtering import Fields, Filter, filtered_fields, searches, sort_keys, where
-from resolvers.crm.guards import rule_field
 from resolvers.errors import BadInput, Forbidden, NotFound
 from resolvers.pagination import Page, PageRequest, fetch_page
 
@@ -51,8 +51,8 @@ async def list_records(
     few. The filter's nested readability tests (a deal's company, in a search) are ``IN``
     subqueries over every matching record, so they take the bulk form too.
     """
-    refuse_hidden_fields(ctx, fields, filter, order)
-    keys = sort_keys(fields, order)
+    refuse_hidden_fields(ctx, fields, filter)
+    keys = sort_keys(fields, order, await order_masks(ctx, fields, order))
     policy = ctx.require_policy()
 
     def readable(entity: CrmEntity) -> ColumnElement[bool]:
@@ -68,24 +68,22 @@ async def list_records(
     )
 
 
-def refuse_hidden_fields(
-    ctx: RequestContext, fields: Fields, filter: Filter, order: Sequence[tuple[str, bool]]
-) -> None:
-    """FORBIDDEN for a filter, search or order on a field some role of the viewer hides:
-    the rows it selects, or their order, would reveal the hidden values."""
+def refuse_hidden_fields(ctx: RequestContext, fields: Fields, filter: Filter) -> None:
+    """FORBIDDEN for a filter or a search on a field some role of the viewer hides (at any
+    nesting, under ``and``, ``or`` and ``not``): the rows it selects would reveal the hidden
+    values. Orders sort hidden values apart instead (``field_masks``)."""
     if fields.entity is None:
         return
     policy = ctx.require_policy()
-    for name, path in [
-        *((name, f"filter.{name}") for name in sorted(filtered_fields(filter))),
-        *((name, "orderBy") for name, _descending in order),
-    ]:
-        if policy.may_hide_field(fields.entity, rule_field(name)):
+    for name in sorted(filtered_fields(filter)):
+        spec = fields.by_name.get(name)
+        rule = None if spec is None else spec.rule
+        if rule is not None and policy.may_hide_field(fields.entity, rule):
             raise Forbidden(
-                f"'{name}' is hidden from you: you cannot filter or order on it", field=path
+                f"'{name}' is hidden from you: you cannot filter on it", field=f"filter.{name}"
             )
     if searches(filter) and any(
-        policy.may_hide_field(fields.entity, name) for name in fields.searched
+        policy.may_hide_field(entity, name) for entity, name in fields.searched
     ):
         raise Forbidden("The search reads a field hidden from you", field="filter.search")
 

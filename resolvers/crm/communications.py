@@ -16,7 +16,9 @@ from sqlalchemy import ColumnElement, Select, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crm import Communication, CommunicationKind, CrmEntity
+from resolvers.access.envelopes import envelopes_by_id
 from resolvers.context import RequestContext
+from resolvers.crm.visibility import visible_ids
 from resolvers.errors import BadInput
 from resolvers.validation import email as valid_email
 from resolvers.validation import text
@@ -24,6 +26,8 @@ from resolvers.validation import text
 VALUE_TYPES = frozenset({"WORK", "HOME", "MOBILE", "OTHER"})
 MAX_VALUE = 255
 MAX_PER_RECORD = 20
+# Contacts (companies) holding a lead's phone or e-mail looked at for `isRepeat`.
+MAX_HOLDERS = 100
 MIN_PHONE_DIGITS = 5
 MAX_PHONE_DIGITS = 15
 _PHONE_CHARACTERS = re.compile(r"^\+?[\d\s().\-]+$")
@@ -128,24 +132,42 @@ async def replace_communications(
 
 
 async def matches_existing_customer(
-    session: AsyncSession, items: Sequence[CleanCommunication]
+    ctx: RequestContext, session: AsyncSession, items: Sequence[CleanCommunication]
 ) -> bool:
-    """Whether a phone or e-mail already belongs to a contact or company (a repeat lead)."""
+    """Whether a phone or e-mail already belongs to a contact or company (a repeat lead) the
+    acting user may read, with communications not hidden from them: as ``duplicates``, the
+    answer must not tell whether a record they may not see holds that phone or e-mail."""
     matchable = [
         item for item in items if item.kind in (CommunicationKind.PHONE, CommunicationKind.EMAIL)
     ]
     if not matchable:
         return False
-    match = select(Communication.id).where(
-        Communication.entity_type.in_([CrmEntity.CONTACT, CrmEntity.COMPANY]),
-        or_(
-            *(
-                (Communication.kind == item.kind) & (Communication.normalized == item.normalized)
-                for item in matchable
-            )
-        ),
+    same_value = or_(
+        *(
+            (Communication.kind == item.kind) & (Communication.normalized == item.normalized)
+            for item in matchable
+        )
     )
-    return await session.scalar(match.limit(1)) is not None
+    policy = ctx.require_policy()
+    for entity in (CrmEntity.CONTACT, CrmEntity.COMPANY):
+        holders = list(
+            await session.scalars(
+                select(Communication.entity_id)
+                .where(
+                    Communication.entity_type == entity,
+                    same_value,
+                    Communication.entity_id.in_(visible_ids(ctx, entity)),
+                )
+                .distinct()
+                .limit(MAX_HOLDERS)
+            )
+        )
+        if holders and not policy.may_hide_field(entity, "communications"):
+            return True
+        envelopes = await envelopes_by_id(session, entity, holders) if holders else {}
+        if any("communications" not in policy.hidden_fields(e) for e in envelopes.values()):
+            return True
+    return False
 
 
 async def communications_by_record(

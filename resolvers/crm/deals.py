@@ -39,8 +39,10 @@ from resolvers.crm.fields import DEAL_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.guards import (
     guard_create,
+    guard_create_in_stage,
     guard_delete,
     guard_move,
+    guard_stage_unlocked,
     guard_update,
     guard_update_allowed,
 )
@@ -208,6 +210,9 @@ async def insert_deal(
         closed_at=None if stage.semantics is Semantics.PROCESS else utcnow(),
     )
     await guard_create(ctx, session, deal)
+    if new.stage_id is not None:
+        stage_ids = await _stage_ids(session, deal.pipeline_id)
+        await guard_create_in_stage(ctx, session, deal, stage_ids)
     session.add(deal)
     await session.flush()
     session.add_all(DealContact(deal_id=deal.id, contact_id=pk) for pk in checked.contact_ids)
@@ -336,6 +341,7 @@ async def move_deal(ctx: RequestContext, deal_id: int, stage_id: int) -> Deal:
         stage = await require_row(session, DealStage, stage_id, "stageId", "deal stage")
         if stage.pipeline_id != deal.pipeline_id:
             raise BadInput("The stage belongs to another pipeline", field="stageId")
+        await guard_stage_unlocked(ctx, session, deal)
         if stage.id == deal.stage_id:
             await session.commit()  # nothing to do: end the transaction, and its lock
             return deal

@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Department, User
+from models import AccessAction, Department, User
 from models.crm import Company, Contact, Deal, DealStage, Lead, Semantics
 from resolvers.access.envelopes import CrmRecord, envelope_of
+from resolvers.access.explain import policy_of_user
 from resolvers.context import RequestContext
 from resolvers.crm.event_access import envelope_json
 from resolvers.crm.timeline import Changes
@@ -227,9 +228,24 @@ async def _tell_assignee(
         return set()
     entity = _SUBJECT_TYPE[type(record)]
     actor = await actor_name(session, actor_id)
-    text = f"{actor} assigned {entity.lower()} {_name_of(record)} to you"
+    if await _may_read_name(session, record, responsible):
+        text = f"{actor} assigned {entity.lower()} {_name_of(record)} to you"
+    else:
+        text = f"{actor} assigned a {entity.lower()} to you"
     subject = (entity, record.id)
     return await notify(session, [responsible], _ASSIGNED[type(record)], subject, actor_id, text)
+
+
+async def _may_read_name(session: AsyncSession, record: CrmRecord, user_id: int) -> bool:
+    """Whether the user may read the record and its name fields, as the change leaves it: a
+    notification's text must not tell what its recipient may not read (the intern assigned
+    a won deal is told a deal was assigned, not which)."""
+    policy, _active = await policy_of_user(session, user_id, "assignedToId")
+    envelope = await envelope_of(session, record)
+    name_fields = {"firstName", "lastName"} if isinstance(record, Contact) else {"title"}
+    return policy.allows(AccessAction.READ, envelope) and not (
+        name_fields & policy.hidden_fields(envelope)
+    )
 
 
 def _name_of(record: CrmRecord) -> str:

@@ -69,28 +69,32 @@ def _search_deals(term: str, readable: Readable) -> ColumnElement[bool]:
     return or_(_contains(Deal.title, term), Deal.company_id.in_(companies))
 
 
+def _own(entity: CrmEntity, *names: str) -> frozenset[tuple[CrmEntity, str]]:
+    return frozenset((entity, name) for name in names)
+
+
 def _common(model: type[Lead] | type[Contact] | type[Company] | type[Deal]) -> dict[str, FieldSpec]:
     return {
-        "assignedToId": FieldSpec(model.assigned_to_id, ID, "User"),
-        "createdById": FieldSpec(model.created_by_id, ID, "User"),
-        "opened": FieldSpec(model.opened, BOOLEAN),
-        "createdAt": FieldSpec(model.created_at, DATETIME, orderable=True),
-        "updatedAt": FieldSpec(model.updated_at, DATETIME, orderable=True),
+        "assignedToId": FieldSpec(model.assigned_to_id, ID, "User", rule="assignedTo"),
+        "createdById": FieldSpec(model.created_by_id, ID, "User", rule="createdBy"),
+        "opened": FieldSpec(model.opened, BOOLEAN, rule="opened"),
+        "createdAt": FieldSpec(model.created_at, DATETIME, orderable=True, rule="createdAt"),
+        "updatedAt": FieldSpec(model.updated_at, DATETIME, orderable=True, rule="updatedAt"),
     }
 
 
 LEAD_FIELDS = Fields(
     by_name={
         "id": FieldSpec(Lead.id, ID, "Lead", orderable=True),
-        "title": FieldSpec(Lead.title, TEXT, orderable=True),
-        "firstName": FieldSpec(Lead.first_name, TEXT, orderable=True),
-        "lastName": FieldSpec(Lead.last_name, TEXT, orderable=True),
-        "companyTitle": FieldSpec(Lead.company_title, TEXT),
-        "statusId": FieldSpec(Lead.status_id, ID, "LeadStatus"),
-        "sourceId": FieldSpec(Lead.source_id, ID, "LeadSource"),
-        "utmSource": FieldSpec(Lead.utm_source, TEXT),
-        "utmMedium": FieldSpec(Lead.utm_medium, TEXT),
-        "utmCampaign": FieldSpec(Lead.utm_campaign, TEXT),
+        "title": FieldSpec(Lead.title, TEXT, orderable=True, rule="title"),
+        "firstName": FieldSpec(Lead.first_name, TEXT, orderable=True, rule="firstName"),
+        "lastName": FieldSpec(Lead.last_name, TEXT, orderable=True, rule="lastName"),
+        "companyTitle": FieldSpec(Lead.company_title, TEXT, rule="companyTitle"),
+        "statusId": FieldSpec(Lead.status_id, ID, "LeadStatus", rule="status"),
+        "sourceId": FieldSpec(Lead.source_id, ID, "LeadSource", rule="source"),
+        "utmSource": FieldSpec(Lead.utm_source, TEXT, rule="utmSource"),
+        "utmMedium": FieldSpec(Lead.utm_medium, TEXT, rule="utmMedium"),
+        "utmCampaign": FieldSpec(Lead.utm_campaign, TEXT, rule="utmCampaign"),
         "isRepeat": FieldSpec(Lead.is_repeat, BOOLEAN),
         "convertedAt": FieldSpec(Lead.converted_at, DATETIME),
         **_common(Lead),
@@ -99,17 +103,23 @@ LEAD_FIELDS = Fields(
     search=_search_leads,
     default_order=[("createdAt", True)],
     entity=CrmEntity.LEAD,
-    searched=frozenset(("title", "firstName", "lastName", "companyTitle", "communications")),
+    searched=_own(
+        CrmEntity.LEAD, "title", "firstName", "lastName", "companyTitle", "communications"
+    ),
 )
 
 CONTACT_FIELDS = Fields(
     by_name={
         "id": FieldSpec(Contact.id, ID, "Contact", orderable=True),
-        "firstName": FieldSpec(Contact.first_name, TEXT, orderable=True),
-        "lastName": FieldSpec(Contact.last_name, TEXT, orderable=True),
-        "position": FieldSpec(Contact.position, TEXT),
+        "firstName": FieldSpec(Contact.first_name, TEXT, orderable=True, rule="firstName"),
+        "lastName": FieldSpec(Contact.last_name, TEXT, orderable=True, rule="lastName"),
+        "position": FieldSpec(Contact.position, TEXT, rule="position"),
         "companyId": FieldSpec(
-            ContactCompany.company_id, ID, "Company", through=ContactCompany.contact_id
+            ContactCompany.company_id,
+            ID,
+            "Company",
+            through=ContactCompany.contact_id,
+            rule="companies",
         ),
         "sourceLeadId": FieldSpec(Contact.source_lead_id, ID, "Lead"),
         **_common(Contact),
@@ -118,16 +128,16 @@ CONTACT_FIELDS = Fields(
     search=_search_contacts,
     default_order=[("lastName", False), ("firstName", False)],
     entity=CrmEntity.CONTACT,
-    searched=frozenset(("firstName", "lastName", "communications")),
+    searched=_own(CrmEntity.CONTACT, "firstName", "lastName", "communications"),
 )
 
 COMPANY_FIELDS = Fields(
     by_name={
         "id": FieldSpec(Company.id, ID, "Company", orderable=True),
-        "title": FieldSpec(Company.title, TEXT, orderable=True),
-        "industry": FieldSpec(Company.industry, TEXT),
-        "revenue": FieldSpec(Company.revenue, DECIMAL),
-        "employees": FieldSpec(Company.employees, INT),
+        "title": FieldSpec(Company.title, TEXT, orderable=True, rule="title"),
+        "industry": FieldSpec(Company.industry, TEXT, rule="industry"),
+        "revenue": FieldSpec(Company.revenue, DECIMAL, rule="revenue"),
+        "employees": FieldSpec(Company.employees, INT, rule="employees"),
         "sourceLeadId": FieldSpec(Company.source_lead_id, ID, "Lead"),
         **_common(Company),
     },
@@ -135,29 +145,32 @@ COMPANY_FIELDS = Fields(
     search=_search_companies,
     default_order=[("title", False)],
     entity=CrmEntity.COMPANY,
-    searched=frozenset(("title", "communications")),
+    searched=_own(CrmEntity.COMPANY, "title", "communications"),
 )
 
 DEAL_FIELDS = Fields(
     by_name={
         "id": FieldSpec(Deal.id, ID, "Deal", orderable=True),
-        "title": FieldSpec(Deal.title, TEXT, orderable=True),
-        "amount": FieldSpec(Deal.amount, DECIMAL, orderable=True),
-        "currency": FieldSpec(Deal.currency, TEXT),
-        "probability": FieldSpec(Deal.probability, INT),
+        "title": FieldSpec(Deal.title, TEXT, orderable=True, rule="title"),
+        "amount": FieldSpec(Deal.amount, DECIMAL, orderable=True, rule="amount"),
+        "currency": FieldSpec(Deal.currency, TEXT, rule="currency"),
+        "probability": FieldSpec(Deal.probability, INT, rule="probability"),
         "pipelineId": FieldSpec(Deal.pipeline_id, ID, "Pipeline"),
-        "stageId": FieldSpec(Deal.stage_id, ID, "DealStage"),
-        "companyId": FieldSpec(Deal.company_id, ID, "Company"),
-        "contactId": FieldSpec(DealContact.contact_id, ID, "Contact", through=DealContact.deal_id),
+        "stageId": FieldSpec(Deal.stage_id, ID, "DealStage", rule="stage"),
+        "companyId": FieldSpec(Deal.company_id, ID, "Company", rule="company"),
+        "contactId": FieldSpec(
+            DealContact.contact_id, ID, "Contact", through=DealContact.deal_id, rule="contacts"
+        ),
         "sourceLeadId": FieldSpec(Deal.source_lead_id, ID, "Lead"),
-        "closedAt": FieldSpec(Deal.closed_at, DATETIME),
+        "closedAt": FieldSpec(Deal.closed_at, DATETIME, rule="closedAt"),
         **_common(Deal),
     },
     pk=Deal.id,
     search=_search_deals,
     default_order=[("createdAt", True)],
     entity=CrmEntity.DEAL,
-    searched=frozenset("title"),
+    # The company's title, through the deal's company.
+    searched=_own(CrmEntity.DEAL, "title", "company") | {(CrmEntity.COMPANY, "title")},
 )
 
 ACTIVITY_FIELDS = Fields(

@@ -10,10 +10,22 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    and_,
+    case,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
 
 from models.crm import CrmEntity
 from resolvers.errors import BadInput
@@ -48,6 +60,9 @@ class FieldSpec:
     # A many-to-many field: ``column`` lives on a link table whose ``through`` column holds
     # the filtered record's id.
     through: SQLColumnExpression[Any] | None = None
+    # The field (a field-rule name of the list's entity) whose values this one reveals:
+    # filtering or ordering on it is judged by that field's rules. None: no rule hides it.
+    rule: str | None = None
 
 
 # The rows of an entity the viewer may read, as a WHERE clause: what a search that looks
@@ -67,10 +82,10 @@ class Fields:
     pk: SQLColumnExpression[Any]
     search: Callable[[str, Readable], ColumnElement[bool]]
     default_order: Sequence[tuple[str, bool]]
-    # The CRM entity whose field rules apply, and the fields (field-rule names) ``search``
-    # reads: filters, searches and orders on fields hidden from the viewer are refused.
+    # The CRM entity whose field rules apply, and the fields ``search`` reads, as (entity,
+    # field-rule name): its own, and those of related records it looks into.
     entity: CrmEntity | None = None
-    searched: frozenset[str] = frozenset()
+    searched: frozenset[tuple[CrmEntity, str]] = frozenset()
 
 
 def filtered_fields(filter: Filter) -> set[str]:
@@ -204,8 +219,17 @@ def _check_size(items: Sequence[Any], path: str) -> None:
         raise BadInput(f"At most {MAX_LIST} items", field=path)
 
 
-def sort_keys(fields: Fields, order: Sequence[tuple[str, bool]]) -> list[SortKey]:
-    """Sort keys for (field name, descending) pairs, with the primary key as the tie-break."""
+def sort_keys(
+    fields: Fields,
+    order: Sequence[tuple[str, bool]],
+    masks: Mapping[str, ColumnElement[bool]] | None = None,
+) -> list[SortKey]:
+    """Sort keys for (field name, descending) pairs, with the primary key as the tie-break.
+
+    ``masks`` names the fields hidden on some rows, with the rows where they are shown
+    (``field_masks.order_masks``): such a field sorts as NULL sorts in PostgreSQL, rows where
+    it is hidden together after the others (before them, descending), and its hidden values
+    never reach the order nor the cursors."""
     if len(order) > MAX_ORDER_FIELDS:
         raise BadInput(f"Order by at most {MAX_ORDER_FIELDS} fields", field="orderBy")
     if len({name for name, _ in order}) != len(order):
@@ -215,7 +239,29 @@ def sort_keys(fields: Fields, order: Sequence[tuple[str, bool]]) -> list[SortKey
         spec = fields.by_name.get(name)
         if spec is None or not spec.orderable:
             raise BadInput(f"Cannot order by '{name}'", field="orderBy")
-        keys.append(SortKey(spec.column, descending))
+        if masks and name in masks:
+            keys.extend(_masked_keys(spec, masks[name], descending))
+        else:
+            keys.append(SortKey(spec.column, descending))
     if not any(key.expression is fields.pk for key in keys):
         keys.append(SortKey(fields.pk, keys[-1].descending if keys else False))
     return keys
+
+
+# What a hidden value sorts as (and its cursors carry), after the flag that puts the rows
+# where it is hidden together.
+_PLACEHOLDERS: dict[FieldKind, Any] = {
+    FieldKind.ID: 0,
+    FieldKind.TEXT: "",
+    FieldKind.DECIMAL: Decimal(0),
+    FieldKind.INT: 0,
+    FieldKind.DATETIME: datetime(1970, 1, 1, tzinfo=UTC),
+    FieldKind.BOOLEAN: False,
+}
+
+
+def _masked_keys(spec: FieldSpec, shown: ColumnElement[bool], descending: bool) -> list[SortKey]:
+    column = cast(ColumnElement[Any], spec.column)
+    hidden = case((shown, 0), else_=1)
+    value = case((shown, column), else_=literal(_PLACEHOLDERS[spec.kind], column.type))
+    return [SortKey(hidden, descending), SortKey(value, descending)]

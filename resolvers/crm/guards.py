@@ -9,15 +9,17 @@ envelopes and field names those checks take.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.policy import Envelope
+from auth.policy import CompiledPolicy, Envelope
 from models.crm import Deal
 from resolvers.access.checks import require_create, require_delete, require_move, require_update
 from resolvers.access.envelopes import CrmRecord, envelope_of
 from resolvers.context import RequestContext
 from resolvers.crm.timeline import Changes
+from resolvers.errors import Forbidden
 
 # Change-log names (GraphQL input names) that differ from the field-rule names of
 # ``auth.policy.entities.ENTITY_FIELDS`` (GraphQL output names).
@@ -48,6 +50,23 @@ async def guard_create(ctx: RequestContext, session: AsyncSession, record: CrmRe
     require_create(ctx.require_policy(), await envelope_of(session, record))
 
 
+async def guard_create_in_stage(
+    ctx: RequestContext, session: AsyncSession, deal: Deal, stage_ids: Sequence[int]
+) -> None:
+    """A deal created past its pipeline's first stage (``stage_ids``, in order) must be one
+    the viewer could have created in the first stage and then moved there: otherwise
+    ``createDeal(stageId:)`` would skip the roles' stage transitions (straight into Won)."""
+    if not stage_ids or deal.stage_id == stage_ids[0]:
+        return
+    at_first_stage = replace(await envelope_of(session, deal), status_id=stage_ids[0])
+    if not ctx.require_policy().may_move(deal.pipeline_id, deal.stage_id, at_first_stage):
+        raise Forbidden(
+            "You may not create a deal in that stage: it takes a move from the pipeline's "
+            "first stage that you may not make",
+            field="stageId",
+        )
+
+
 async def guard_update(
     ctx: RequestContext,
     session: AsyncSession,
@@ -70,6 +89,22 @@ async def guard_update_allowed(
     before = await envelope_of(session, record)
     require_update(ctx.require_policy(), before, before, ())
     return before
+
+
+def stage_locked(policy: CompiledPolicy, deal: Envelope) -> bool:
+    """Whether the deal's stage is hidden from the viewer or read-only for them: they may not
+    move it, and nothing may tell them which stages it could go to (that names the one it
+    is in)."""
+    return "stage" in policy.hidden_fields(deal) | policy.read_only_fields(deal)
+
+
+async def guard_stage_unlocked(ctx: RequestContext, session: AsyncSession, deal: Deal) -> None:
+    """moveDeal, first: UPDATE, and FORBIDDEN naming ``stageId`` when the stage is locked
+    (see ``stage_locked``), before the answer can differ with the stage asked for."""
+    policy, envelope = ctx.require_policy(), await envelope_of(session, deal)
+    require_update(policy, envelope, envelope, ())
+    if stage_locked(policy, envelope):
+        raise Forbidden("The deal's stage is hidden from you or read-only", field="stageId")
 
 
 async def guard_move(

@@ -159,7 +159,7 @@ async def create_lead(ctx: RequestContext, new: NewLead) -> Lead:
             assigned_to_id=viewer.user_id if new.assigned_to_id is None else new.assigned_to_id,
             created_by_id=viewer.user_id,
             opened=new.opened,
-            is_repeat=await matches_existing_customer(session, communications),
+            is_repeat=await matches_existing_customer(ctx, session, communications),
         )
         await guard_create(ctx, session, lead)
         session.add(lead)
@@ -204,7 +204,7 @@ async def update_lead(ctx: RequestContext, lead_id: int, changes: LeadChanges) -
             items = clean(changes.communications)
             old = await replace_communications(session, CrmEntity.LEAD, lead.id, items)
             log.note("communications", old, summary(items))
-            lead.is_repeat = await matches_existing_customer(session, items)
+            lead.is_repeat = await matches_existing_customer(ctx, session, items)
         await guard_update(ctx, session, lead, before, log)
         write_changes(session, CrmEntity.LEAD, lead.id, viewer.user_id, log)
         await events.record_updated(session, ctx, lead, log)

@@ -15,7 +15,7 @@ from models.crm import CrmEntity, DealStage
 from resolvers.access.envelopes import department_paths_by_user_id
 from resolvers.context import RequestContext
 from resolvers.crm.dictionaries import stages_by_pipeline_id
-from resolvers.crm.guards import rule_field
+from resolvers.crm.guards import rule_field, stage_locked
 
 NOTHING: frozenset[str] = frozenset()
 
@@ -56,12 +56,15 @@ async def hidden_fields(ctx: RequestContext, facts: RecordFacts) -> frozenset[st
 async def allowed_stages(
     ctx: RequestContext, pipeline_id: int, facts: RecordFacts
 ) -> list[DealStage]:
-    """The stages of the deal's pipeline the viewer may move it to, in order."""
+    """The stages of the deal's pipeline the viewer may move it to, in order; none when its
+    stage is hidden from the viewer or read-only for them: every stage but the current one
+    would name a hidden stage, and a move changes the stage."""
     stages = await ctx.loader(stages_by_pipeline_id).load(pipeline_id)
     envelope = await envelope_of_record(ctx, facts)
-    allowed = set(
-        ctx.require_policy().allowed_stages(pipeline_id, [stage.id for stage in stages], envelope)
-    )
+    policy = ctx.require_policy()
+    if stage_locked(policy, envelope):
+        return []
+    allowed = set(policy.allowed_stages(pipeline_id, [stage.id for stage in stages], envelope))
     return [stage for stage in stages if stage.id in allowed]
 
 

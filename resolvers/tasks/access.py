@@ -41,25 +41,23 @@ def _headed_by(viewer_id: int) -> Select[tuple[int]]:
 
 
 def visible_task(viewer: Viewer) -> ColumnElement[bool]:
-    """True for the rows of ``tasks`` the viewer may see (correlates with ``Task``)."""
+    """True for the rows of ``tasks`` the viewer may see (correlates with ``Task``, which the
+    enclosing statement must select from)."""
     if viewer.is_admin:
         return true()
     me = viewer.user_id
-    member_ids = select(TaskMember.user_id).where(TaskMember.task_id == Task.id)
-    under_me = _headed_by(me).subquery()
+    under_me = _headed_by(me)  # uncorrelated: computed once, whatever the number of tasks
     return or_(
         Task.creator_id == me,
         Task.responsible_id == me,
-        exists().where(TaskMember.task_id == Task.id, TaskMember.user_id == me),
+        Task.creator_id.in_(under_me),
+        Task.responsible_id.in_(under_me),
         exists()
-        .select_from(under_me)
         .where(
-            or_(
-                under_me.c.id == Task.creator_id,
-                under_me.c.id == Task.responsible_id,
-                under_me.c.id.in_(member_ids),
-            )
-        ),
+            TaskMember.task_id == Task.id,
+            or_(TaskMember.user_id == me, TaskMember.user_id.in_(under_me)),
+        )
+        .correlate(Task),
     )
 
 

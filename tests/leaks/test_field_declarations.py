@@ -1,0 +1,29 @@
+"""Filters, orders and searches name the field rules that guard them: each such name must be
+a field of its entity, or a hidden field would be filtered on unguarded."""
+
+from __future__ import annotations
+
+import pytest
+
+from auth.policy import ENTITY_FIELDS
+from resolvers.crm.fields import COMPANY_FIELDS, CONTACT_FIELDS, DEAL_FIELDS, LEAD_FIELDS
+from resolvers.crm.filtering import Fields
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [LEAD_FIELDS, CONTACT_FIELDS, COMPANY_FIELDS, DEAL_FIELDS],
+    ids=["lead", "contact", "company", "deal"],
+)
+def test_every_guarding_rule_is_a_field_of_the_entity(fields: Fields) -> None:
+    assert fields.entity is not None
+    known = ENTITY_FIELDS[fields.entity]
+    for name, spec in fields.by_name.items():
+        assert spec.rule is None or spec.rule in known, name
+    assert fields.searched
+    for entity, name in fields.searched:
+        assert name in ENTITY_FIELDS[entity], (entity, name)
+    # Every filter named after a rule field is guarded by it.
+    for name, spec in fields.by_name.items():
+        if name in known:
+            assert spec.rule == name, name
