@@ -43,7 +43,7 @@ def shown_in(
         return true()
     terms = []
     for role in policy.roles:
-        alone = CompiledPolicy(viewer, [role])
+        alone = CompiledPolicy(viewer, [role], policy.catalog)
 
         def hides(status_id: int | None, alone: CompiledPolicy = alone) -> bool:
             # The viewer's own record: every level that grants anything reaches it.
