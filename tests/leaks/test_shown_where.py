@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from auth.policy import CompiledPolicy, RoleGrants
-from models import ANY_STATUS, AccessAction, AccessLevel, FieldRuleKind, SessionFactory
+from models import ANY_SCOPE, AccessAction, AccessLevel, FieldRuleKind, RuleScope, SessionFactory
 from models.crm import Company, CrmEntity, Deal
 from resolvers.crm.field_masks import shown_in
 from tests.access.world import World, build_world
@@ -16,26 +16,27 @@ DEAL, COMPANY = CrmEntity.DEAL, CrmEntity.COMPANY
 
 
 def roles(world: World) -> list[RoleGrants]:
-    won, lost = world.stages["Won"], world.stages["Lost"]
+    won = RuleScope.of_status(world.stages["Won"])
+    lost = RuleScope.of_status(world.stages["Lost"])
     return [
         RoleGrants(
             1,
             "Sees own, no amounts",
             {
-                (DEAL, READ, ANY_STATUS): AccessLevel.OWN,
-                (COMPANY, READ, ANY_STATUS): AccessLevel.OWN,
+                (DEAL, READ, ANY_SCOPE): AccessLevel.OWN,
+                (COMPANY, READ, ANY_SCOPE): AccessLevel.OWN,
             },
             {
-                (DEAL, "amount", ANY_STATUS): FieldRuleKind.HIDDEN,
-                (COMPANY, "revenue", ANY_STATUS): FieldRuleKind.HIDDEN,
+                (DEAL, "amount", ANY_SCOPE): FieldRuleKind.HIDDEN,
+                (COMPANY, "revenue", ANY_SCOPE): FieldRuleKind.HIDDEN,
             },
         ),
         RoleGrants(
             2,
             "Department, amounts hidden when won",
             {
-                (DEAL, READ, ANY_STATUS): AccessLevel.DEPARTMENT,
-                (COMPANY, READ, ANY_STATUS): AccessLevel.DEPARTMENT,
+                (DEAL, READ, ANY_SCOPE): AccessLevel.DEPARTMENT,
+                (COMPANY, READ, ANY_SCOPE): AccessLevel.DEPARTMENT,
             },
             {
                 (DEAL, "amount", won): FieldRuleKind.HIDDEN,
@@ -45,9 +46,9 @@ def roles(world: World) -> list[RoleGrants]:
         RoleGrants(
             3,
             "Open, amounts hidden but when lost",
-            {(DEAL, READ, ANY_STATUS): AccessLevel.OPEN, (DEAL, READ, won): AccessLevel.NONE},
+            {(DEAL, READ, ANY_SCOPE): AccessLevel.OPEN, (DEAL, READ, won): AccessLevel.NONE},
             {
-                (DEAL, "amount", ANY_STATUS): FieldRuleKind.HIDDEN,
+                (DEAL, "amount", ANY_SCOPE): FieldRuleKind.HIDDEN,
                 (DEAL, "amount", lost): FieldRuleKind.READ_ONLY,
             },
         ),
