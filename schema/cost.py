@@ -1,0 +1,241 @@
+"""What an operation may cost, computed before it runs, and the bound on every plain list.
+
+The cost estimates the fields an operation resolves, as GitHub's GraphQL API estimates its
+nodes: every field counts 1, times the items of every list around it. A connection holds
+its page (``first`` or ``last``; the default page size when neither is given), a plain list
+of objects at most ``MAX_LIST_ITEMS`` (enforced by ``bound_lists``). So
+``deals(first: 100) { edges { node { company { deals { title } } } } }`` costs
+1 + 1 + 100 * (1 + 1 + 1 + 100 * 1). The estimate needs the variables (``first: $n``), so
+it is computed as the operation is about to execute; each fragment is costed once per page
+size it is spread under, which keeps the computation linear in the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from inspect import isawaitable
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLType,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
+    default_field_resolver,
+    get_named_type,
+    get_operation_ast,
+    is_composite_type,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from strawberry.extensions import SchemaExtension
+
+from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from schema.limits import SATURATED, too_complex
+
+# Plain lists of objects (a deal's contacts, a department's members) return at most this
+# many items: as many as the largest page of a connection.
+MAX_LIST_ITEMS = MAX_PAGE_SIZE
+PAGE_ARGUMENTS = ("first", "last")
+Fields = Mapping[str, GraphQLField]
+
+
+def _fields_of(type_: GraphQLNamedType | None) -> Fields:
+    if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType):
+        fields: Fields = type_.fields
+        return fields
+    return {}
+
+
+def _is_list(type_: GraphQLType) -> bool:
+    return isinstance(type_.of_type if isinstance(type_, GraphQLNonNull) else type_, GraphQLList)
+
+
+def _is_connection(type_: GraphQLNamedType | None) -> bool:
+    """A connection's lists (its edges) hold one page."""
+    return "pageInfo" in _fields_of(type_)
+
+
+class _Costing:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any],
+    ) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.defaults = {
+            definition.variable.name.value: definition.default_value
+            for definition in operation.variable_definitions or ()
+        }
+        self.fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        self.costs: dict[tuple[str, int | None], int] = {}
+
+    def selection_set(
+        self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None, page: int | None
+    ) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(selection, parent, page)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selection_set(selection.selection_set, inner, page)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.fragment(selection.name.value, page)
+            total = min(total, SATURATED)
+        return total
+
+    def fragment(self, name: str, page: int | None) -> int:
+        key = (name, page)
+        known = self.costs.get(key)
+        if known is not None:
+            return known
+        self.costs[key] = 0  # a cycle, refused by validation, costs nothing here
+        definition = self.fragments.get(name)
+        cost = 0
+        if definition is not None:
+            condition = self.schema.get_type(definition.type_condition.name.value)
+            cost = self.selection_set(definition.selection_set, condition, page)
+        self.costs[key] = cost
+        return cost
+
+    def field(self, node: FieldNode, parent: GraphQLNamedType | None, page: int | None) -> int:
+        if node.selection_set is None:
+            return 1
+        # Introspection fields are left untyped: counted 1 each, their lists unweighted.
+        definition = _fields_of(parent).get(node.name.value)
+        child = get_named_type(definition.type) if definition else None
+        items = 1
+        if definition is not None and _is_list(definition.type):
+            items = page if page is not None and _is_connection(parent) else MAX_LIST_ITEMS
+        child_page = self.page_size(node) if definition and _paginated(definition) else None
+        below = self.selection_set(node.selection_set, child, child_page)
+        return min(1 + items * below, SATURATED)
+
+    def page_size(self, node: FieldNode) -> int:
+        sizes = [
+            self.value(argument.value)
+            for argument in node.arguments or ()
+            if argument.name.value in PAGE_ARGUMENTS
+        ]
+        given = [size for size in sizes if size is not None]
+        size = max(given) if given else DEFAULT_PAGE_SIZE
+        return max(0, min(size, MAX_PAGE_SIZE))
+
+    def value(self, node: ValueNode) -> int | None:
+        if isinstance(node, IntValueNode):
+            return int(node.value)
+        if isinstance(node, VariableNode):
+            name = node.name.value
+            value = self.variables.get(name)
+            if value is None and name not in self.variables:
+                default = self.defaults.get(name)
+                return self.value(default) if default is not None else None
+            # A value of the wrong type fails coercion before anything runs.
+            return value if isinstance(value, int) else None
+        return None
+
+
+def _paginated(field: GraphQLField) -> bool:
+    return any(name in field.args for name in PAGE_ARGUMENTS)
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Mapping[str, Any] | None,
+) -> int:
+    costing = _Costing(schema, document, operation, variables or {})
+    root = schema.get_root_type(operation.operation)
+    return costing.selection_set(operation.selection_set, root, None)
+
+
+class CostLimit(SchemaExtension):
+    """Refuses, before it runs, an operation whose cost is past the limit."""
+
+    def __init__(self, max_cost: int) -> None:
+        super().__init__()
+        self.max_cost = max_cost
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        document = execution.graphql_document
+        if execution.result is None and document is not None:
+            operation = get_operation_ast(document, execution.operation_name)
+            if operation is not None:
+                cost = operation_cost(
+                    execution.schema._schema, document, operation, execution.variables
+                )
+                if cost > self.max_cost:
+                    error = too_complex(
+                        f"This operation may cost {cost} (fields times the items of the lists "
+                        f"around them); the limit is {self.max_cost}. Ask for smaller pages "
+                        "or fewer nested lists",
+                        "cost",
+                        cost,
+                        self.max_cost,
+                        operation,
+                    )
+                    execution.result = GraphQLExecutionResult(data=None, errors=[error])
+        yield
+
+
+Resolve = Callable[..., Any]
+
+
+def bound_lists(schema: GraphQLSchema) -> None:
+    """Every list of objects an object type returns holds at most ``MAX_LIST_ITEMS`` (a
+    connection's edges hold one page; mutations return what their input named), and its
+    description says so."""
+    skipped = {schema.mutation_type, schema.subscription_type}
+    for type_ in schema.type_map.values():
+        if type_.name.startswith("__") or type_ in skipped or _is_connection(type_):
+            continue
+        for field in _fields_of(type_).values():
+            if not (_is_list(field.type) and is_composite_type(get_named_type(field.type))):
+                continue
+            note = f"At most {MAX_LIST_ITEMS} items."
+            field.description = f"{field.description} {note}" if field.description else note
+            if isinstance(type_, GraphQLObjectType):
+                field.resolve = _truncating(field.resolve or default_field_resolver)
+
+
+def _truncating(resolve: Resolve) -> Resolve:
+    def resolve_bounded(source: Any, info: Any, **arguments: Any) -> Any:
+        result = resolve(source, info, **arguments)
+        return _truncated(result) if isawaitable(result) else _first_items(result)
+
+    return resolve_bounded
+
+
+async def _truncated(result: Awaitable[Any]) -> Any:
+    return _first_items(await result)
+
+
+def _first_items(items: Any) -> Any:
+    if items is None:
+        return None
+    items = items if isinstance(items, list) else list(items)
+    return items if len(items) <= MAX_LIST_ITEMS else items[:MAX_LIST_ITEMS]
