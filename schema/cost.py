@@ -3,7 +3,11 @@
 The cost estimates the fields an operation resolves, as GitHub's GraphQL API estimates its
 nodes: every field counts 1, times the items of every list around it. A connection holds
 its page (``first`` or ``last``; the default page size when neither is given), a plain list
-of objects at most ``MAX_LIST_ITEMS`` (enforced by ``bound_lists``). So
+of objects at most ``MAX_LIST_ITEMS`` (enforced by ``bound_lists``). The lists of the
+company's structure and settings, which only administrators grow, weigh their usual size
+instead (``ASSUMED_SIZES``, as the GraphQL cost directives' ``assumedSize``): a tree of
+departments with their members stays affordable, while every list that an ordinary user can
+fill (deals, contacts, tasks, comments …) weighs its bound. So
 ``deals(first: 100) { edges { node { company { deals { title } } } } }`` costs
 1 + 1 + 100 * (1 + 1 + 1 + 100 * 1). The estimate needs the variables (``first: $n``), so
 it is computed as the operation is about to execute; each fragment is costed once per page
@@ -50,11 +54,35 @@ from schema.limits import SATURATED, too_complex
 # many items: as many as the largest page of a connection.
 MAX_LIST_ITEMS = MAX_PAGE_SIZE
 PAGE_ARGUMENTS = ("first", "last")
+ADMINISTERED_LIST_SIZE = 10
+ASSUMED_SIZES: dict[tuple[str, str], int] = dict.fromkeys(
+    (
+        ("Department", "children"),
+        ("Department", "members"),
+        ("User", "roles"),
+        ("User", "permissions"),
+        ("Role", "users"),
+        ("Role", "departments"),
+        ("Role", "permissions"),
+        ("Role", "fieldRules"),
+        ("Role", "stageTransitions"),
+        ("Pipeline", "stages"),
+        ("Deal", "allowedStages"),
+        ("Query", "pipelines"),
+        ("Query", "leadStatuses"),
+        ("Query", "leadSources"),
+    ),
+    ADMINISTERED_LIST_SIZE,
+)
 Fields = Mapping[str, GraphQLField]
 
 
 def _fields_of(type_: GraphQLNamedType | None) -> Fields:
-    if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType):
+    """The fields of an object or interface type; none for introspection's types, which are
+    left untyped (graphql-core's MaxIntrospectionDepthRule bounds their nesting)."""
+    if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType) and not type_.name.startswith(
+        "__"
+    ):
         fields: Fields = type_.fields
         return fields
     return {}
@@ -123,12 +151,12 @@ class _Costing:
     def field(self, node: FieldNode, parent: GraphQLNamedType | None, page: int | None) -> int:
         if node.selection_set is None:
             return 1
-        # Introspection fields are left untyped: counted 1 each, their lists unweighted.
+        # Introspection fields are untyped: counted 1 each, their lists unweighted.
         definition = _fields_of(parent).get(node.name.value)
         child = get_named_type(definition.type) if definition else None
         items = 1
-        if definition is not None and _is_list(definition.type):
-            items = page if page is not None and _is_connection(parent) else MAX_LIST_ITEMS
+        if parent is not None and definition is not None and _is_list(definition.type):
+            items = _list_items(parent, node.name.value, page)
         child_page = self.page_size(node) if definition and _paginated(definition) else None
         below = self.selection_set(node.selection_set, child, child_page)
         return min(1 + items * below, SATURATED)
@@ -155,6 +183,14 @@ class _Costing:
             # A value of the wrong type fails coercion before anything runs.
             return value if isinstance(value, int) else None
         return None
+
+
+def _list_items(parent: GraphQLNamedType, field_name: str, page: int | None) -> int:
+    """What a list of ``parent`` weighs: a connection's edges its page, others their bound
+    or, for lists only administrators grow, their usual size."""
+    if page is not None and _is_connection(parent):
+        return page
+    return ASSUMED_SIZES.get((parent.name, field_name), MAX_LIST_ITEMS)
 
 
 def _paginated(field: GraphQLField) -> bool:
