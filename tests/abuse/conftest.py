@@ -45,7 +45,13 @@ def _app_process(settings: Settings, log: Path) -> Iterator[LiveServer]:
             yield LiveServer(f"http://127.0.0.1:{port}")
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                # Its event loop is stuck (the harm a test may have done): it cannot even
+                # see the signal.
+                process.kill()
+                process.wait(timeout=10)
 
 
 async def _ready(server: LiveServer) -> None:
