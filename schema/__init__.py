@@ -119,11 +119,12 @@ def build_schema(limits: QueryLimits | None = None, **options: Any) -> strawberr
         ],
         extensions=[
             # Factories: Strawberry builds the extensions afresh for every operation. The
-            # parser and validation caches themselves live at module level.
+            # parser and validation caches themselves live at module level (validation's
+            # in schema/limits.py).
             OperationScope,
             lambda: ParserCache(maxsize=512),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: LimitedValidation(limits, maxsize=512),
+            lambda: LimitedValidation(limits),
             RequireLogin,
             lambda: CostLimit(limits.max_cost),
             ErrorCodes,

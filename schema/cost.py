@@ -17,6 +17,7 @@ size it is spread under, which keeps the computation linear in the document.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from functools import lru_cache
 from inspect import isawaitable
 from typing import Any
 
@@ -48,7 +49,7 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from schema.limits import SATURATED, too_complex
+from schema.limits import SATURATED, Same, too_complex
 
 # Plain lists of objects (a deal's contacts, a department's members) return at most this
 # many items: as many as the largest page of a connection.
@@ -203,7 +204,26 @@ def operation_cost(
     operation: OperationDefinitionNode,
     variables: Mapping[str, Any] | None,
 ) -> int:
-    costing = _Costing(schema, document, operation, variables or {})
+    # The cost depends on the variables only through the integers among them (the page
+    # sizes): equal documents with equal integers (but other cursors, say) share one.
+    integers = tuple(
+        sorted(
+            (name, value if isinstance(value, int) else None)
+            for name, value in (variables or {}).items()
+        )
+    )
+    return _cost(schema, Same(document), Same(operation), integers)
+
+
+@lru_cache(maxsize=1024)
+def _cost(
+    schema: GraphQLSchema,
+    document: Same[DocumentNode],
+    key: Same[OperationDefinitionNode],
+    integers: tuple[tuple[str, int | None], ...],
+) -> int:
+    operation = key.obj
+    costing = _Costing(schema, document.obj, operation, dict(integers))
     root = schema.get_root_type(operation.operation)
     return costing.selection_set(operation.selection_set, root, None)
 

@@ -21,26 +21,49 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
 )
-from strawberry.extensions import ValidationCache
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from resolvers.context import RequestContext
+
+T = TypeVar("T")
 
 TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 # Counts stop growing here: a fragment bomb's 2^N must not become a huge integer.
 SATURATED = 2**62
+
+
+class Same(Generic[T]):
+    """A cache key that is its object itself: graphql-core's nodes hash their whole tree
+    (a quarter of a millisecond for a small query), while a parsed document is cached, so
+    an equal query text is the same object. The key keeps its object alive, so its id is
+    never reused while the entry lives."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: T) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.obj is self.obj
 
 
 @dataclass(frozen=True)
@@ -175,10 +198,14 @@ def too_complex(
     )
 
 
-@lru_cache(maxsize=512)
 def shape_errors(document: DocumentNode, limits: QueryLimits) -> list[GraphQLError]:
-    """The limits the document's operations exceed (cached: parsed documents are cached,
-    so an equal query text is the same document)."""
+    """The limits the document's operations exceed."""
+    return _shape_errors(Same(document), limits)
+
+
+@lru_cache(maxsize=512)
+def _shape_errors(key: Same[DocumentNode], limits: QueryLimits) -> list[GraphQLError]:
+    document = key.obj
     walker = _Walker(document, limits)
     errors: list[GraphQLError] = []
     for operation in document.definitions:
@@ -257,12 +284,12 @@ def operation_errors(
     return []
 
 
-class LimitedValidation(ValidationCache):
+class LimitedValidation(SchemaExtension):
     """Validation, cached per document, behind the limits above: a document past them is
     refused without running graphql-core's rules; then the operation is chosen."""
 
-    def __init__(self, limits: QueryLimits, maxsize: int = 512) -> None:
-        super().__init__(maxsize=maxsize)
+    def __init__(self, limits: QueryLimits) -> None:
+        super().__init__()
         self.limits = limits
 
     def on_validate(self) -> Iterator[None]:
@@ -271,14 +298,21 @@ class LimitedValidation(ValidationCache):
         assert document is not None
         errors = shape_errors(document, self.limits)
         if not errors:
+            rules = tuple(execution.validation_rules)
             errors = [
-                *self.cached_validate_document(
-                    execution.schema._schema, document, execution.validation_rules
-                ),
+                *_validated(execution.schema._schema, Same(document), rules),
                 *operation_errors(document, _provided_name(execution), _over_http(execution)),
             ]
         execution.pre_execution_errors = errors
         yield
+
+
+@lru_cache(maxsize=512)
+def _validated(
+    schema: GraphQLSchema, key: Same[DocumentNode], rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    """graphql-core's validation (and Strawberry's rules), once per document."""
+    return validate_document(schema, key.obj, rules)
 
 
 def _provided_name(execution: Any) -> str | None:
