@@ -102,6 +102,7 @@ def query_limits(settings: Settings) -> QueryLimits:
         max_aliases=settings.query_max_aliases,
         max_selections=settings.query_max_selections,
         max_cost=settings.query_max_cost,
+        max_list_items=settings.query_max_list_items,
         operation_timeout_seconds=settings.operation_timeout_seconds,
     )
 

@@ -14,7 +14,7 @@ from schema.access import AccessQueries, Role
 from schema.access_admin import AccessMutations
 from schema.budget import budgeted_executor
 from schema.comments import Comment, CommentMutations
-from schema.cost import CostLimit, bound_lists
+from schema.cost import CostLimit
 from schema.crm.activities import ActivityMutations, ActivityQueries
 from schema.crm.companies import CompanyMutations, CompanyQueries
 from schema.crm.contacts import ContactMutations, ContactQueries
@@ -29,6 +29,7 @@ from schema.errors import ErrorCodes, is_expected
 from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
 from schema.feed import FeedEvent, FeedQueries
 from schema.limits import LimitedValidation, QueryLimits
+from schema.list_bounds import bound_lists
 from schema.live import Subscription
 from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
@@ -130,8 +131,8 @@ def build_schema(limits: QueryLimits | None = None, **options: Any) -> strawberr
             ErrorCodes,
         ],
         # Answers events that subscribers share once per key (schema/sharing.py), within
-        # the operations' time budget (schema/budget.py).
-        execution_context_class=budgeted_executor(limits.operation_timeout_seconds),
+        # the operations' budgets (schema/budget.py).
+        execution_context_class=budgeted_executor(limits),
         **options,
     )
     bound_lists(schema._schema)

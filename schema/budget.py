@@ -1,4 +1,5 @@
-"""The wall-clock budget of a query or mutation: past it, the operation is cancelled.
+"""The budgets of a query or mutation as it runs: wall-clock time (past it, the operation
+is cancelled) and list items (schema/list_bounds.py; past them, it stops).
 
 The budget stops operations that wait (on the database, on locks); it cannot interrupt
 Python code that never yields, such as graphql-core completing a huge result. That work is
@@ -15,6 +16,8 @@ from typing import Any, ClassVar
 
 from graphql import ExecutionResult, GraphQLError, OperationType
 
+from schema.limits import QueryLimits
+from schema.list_bounds import TALLY, ItemTally
 from schema.sharing import SharingExecutor
 
 log = logging.getLogger(__name__)
@@ -23,30 +26,46 @@ TIMED_OUT = "OPERATION_TIMEOUT"
 
 
 class BudgetedExecutor(SharingExecutor):
-    """The schema's executor, with the budget of ``budgeted_executor``."""
+    """The schema's executor, with the budgets of ``budgeted_executor``."""
 
     budget_seconds: ClassVar[float] = 0.0
+    max_list_items: ClassVar[int] = 0
 
     def execute_operation(self, serially: bool | None = None) -> Any:
+        if self.operation.operation is OperationType.SUBSCRIPTION:
+            return super().execute_operation(serially)
+        tally = ItemTally(self.max_list_items)
+        # Set before the root fields resolve: the tasks they start inherit it.
+        TALLY.set(tally)
         result = super().execute_operation(serially)
-        if (
-            self.budget_seconds <= 0
-            or self.operation.operation is OperationType.SUBSCRIPTION
-            or not isinstance(result, Awaitable)
-        ):
-            return result
-        return _within(result, self.budget_seconds)
+        if isinstance(result, Awaitable):
+            return _within(result, self.budget_seconds, tally)
+        return _tallied(result, tally)
 
 
-def budgeted_executor(seconds: float) -> type[BudgetedExecutor]:
-    """The executor class for a schema whose operations may run ``seconds`` (0: no limit)."""
-    return type("BudgetedExecutor", (BudgetedExecutor,), {"budget_seconds": seconds})
+def budgeted_executor(limits: QueryLimits) -> type[BudgetedExecutor]:
+    """The executor class for a schema held to ``limits``."""
+    budgets = {
+        "budget_seconds": limits.operation_timeout_seconds,
+        "max_list_items": limits.max_list_items,
+    }
+    return type("BudgetedExecutor", (BudgetedExecutor,), budgets)
 
 
-async def _within(result: Awaitable[ExecutionResult], seconds: float) -> ExecutionResult:
+def _tallied(result: ExecutionResult, tally: ItemTally) -> ExecutionResult:
+    """The result, or the one error that replaces it when the operation met too many items
+    (each list past the limit failed on its own)."""
+    return ExecutionResult(data=None, errors=[tally.error()]) if tally.exceeded else result
+
+
+async def _within(
+    result: Awaitable[ExecutionResult], seconds: float, tally: ItemTally
+) -> ExecutionResult:
+    if seconds <= 0:
+        return _tallied(await result, tally)
     try:
         async with asyncio.timeout(seconds) as budget:
-            return await result
+            return _tallied(await result, tally)
     except TimeoutError:
         if not budget.expired():
             raise  # the operation's own timeout, not ours

@@ -1,24 +1,22 @@
-"""What an operation may cost, computed before it runs, and the bound on every plain list.
+"""What an operation may cost, computed before it runs.
 
 The cost estimates the fields an operation resolves, as GitHub's GraphQL API estimates its
 nodes: every field counts 1, times the items of every list around it. A connection holds
-its page (``first`` or ``last``; the default page size when neither is given), a plain list
-of objects at most ``MAX_LIST_ITEMS`` (enforced by ``bound_lists``). The lists of the
-company's structure and settings, which only administrators grow, weigh their usual size
-instead (``ASSUMED_SIZES``, as the GraphQL cost directives' ``assumedSize``): a tree of
-departments with their members stays affordable, while every list that an ordinary user can
-fill (deals, contacts, tasks, comments …) weighs its bound. So
+its page (``first`` or ``last``; the default page size when neither is given). A plain list
+of objects holds at most 100 items (schema/list_bounds.py) but usually far fewer, and
+nothing tells how many before it runs: it weighs ``ASSUMED_LIST_SIZE``, as the GraphQL cost
+directives' ``assumedSize``, and the items an operation really meets are counted as it runs
+(past ``max_list_items`` it stops). So
 ``deals(first: 100) { edges { node { company { deals { title } } } } }`` costs
-1 + 1 + 100 * (1 + 1 + 1 + 100 * 1). The estimate needs the variables (``first: $n``), so
+1 + 1 + 100 * (1 + 1 + 1 + 10 * 1). The estimate needs the variables (``first: $n``), so
 it is computed as the operation is about to execute; each fragment is costed once per page
 size it is spread under, which keeps the computation linear in the document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from inspect import isawaitable
 from typing import Any
 
 from graphql import (
@@ -27,75 +25,26 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLField,
-    GraphQLInterfaceType,
-    GraphQLList,
     GraphQLNamedType,
-    GraphQLNonNull,
-    GraphQLObjectType,
     GraphQLSchema,
-    GraphQLType,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValueNode,
     VariableNode,
-    default_field_resolver,
     get_named_type,
     get_operation_ast,
-    is_composite_type,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from schema.limits import SATURATED, Same, too_complex
+from schema.list_bounds import ASSUMED_LIST_SIZE, fields_of, is_connection, is_list
 
-# Plain lists of objects (a deal's contacts, a department's members) return at most this
-# many items: as many as the largest page of a connection.
-MAX_LIST_ITEMS = MAX_PAGE_SIZE
 PAGE_ARGUMENTS = ("first", "last")
-ADMINISTERED_LIST_SIZE = 10
-ASSUMED_SIZES: dict[tuple[str, str], int] = dict.fromkeys(
-    (
-        ("Department", "children"),
-        ("Department", "members"),
-        ("User", "roles"),
-        ("User", "permissions"),
-        ("Role", "users"),
-        ("Role", "departments"),
-        ("Role", "permissions"),
-        ("Role", "fieldRules"),
-        ("Role", "stageTransitions"),
-        ("Pipeline", "stages"),
-        ("Deal", "allowedStages"),
-        ("Query", "pipelines"),
-        ("Query", "leadStatuses"),
-        ("Query", "leadSources"),
-    ),
-    ADMINISTERED_LIST_SIZE,
-)
 Fields = Mapping[str, GraphQLField]
-
-
-def _fields_of(type_: GraphQLNamedType | None) -> Fields:
-    """The fields of an object or interface type; none for introspection's types, which are
-    left untyped (graphql-core's MaxIntrospectionDepthRule bounds their nesting)."""
-    if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType) and not type_.name.startswith(
-        "__"
-    ):
-        fields: Fields = type_.fields
-        return fields
-    return {}
-
-
-def _is_list(type_: GraphQLType) -> bool:
-    return isinstance(type_.of_type if isinstance(type_, GraphQLNonNull) else type_, GraphQLList)
-
-
-def _is_connection(type_: GraphQLNamedType | None) -> bool:
-    """A connection's lists (its edges) hold one page."""
-    return "pageInfo" in _fields_of(type_)
 
 
 class _Costing:
@@ -153,11 +102,11 @@ class _Costing:
         if node.selection_set is None:
             return 1
         # Introspection fields are untyped: counted 1 each, their lists unweighted.
-        definition = _fields_of(parent).get(node.name.value)
+        definition = fields_of(parent).get(node.name.value)
         child = get_named_type(definition.type) if definition else None
         items = 1
-        if parent is not None and definition is not None and _is_list(definition.type):
-            items = _list_items(parent, node.name.value, page)
+        if parent is not None and definition is not None and is_list(definition.type):
+            items = _list_items(parent, page)
         child_page = self.page_size(node) if definition and _paginated(definition) else None
         below = self.selection_set(node.selection_set, child, child_page)
         return min(1 + items * below, SATURATED)
@@ -186,12 +135,10 @@ class _Costing:
         return None
 
 
-def _list_items(parent: GraphQLNamedType, field_name: str, page: int | None) -> int:
-    """What a list of ``parent`` weighs: a connection's edges its page, others their bound
-    or, for lists only administrators grow, their usual size."""
-    if page is not None and _is_connection(parent):
-        return page
-    return ASSUMED_SIZES.get((parent.name, field_name), MAX_LIST_ITEMS)
+def _list_items(parent: GraphQLNamedType, page: int | None) -> int:
+    """What a list of ``parent`` weighs: a connection's edges their page, others the
+    assumed size."""
+    return page if page is not None and is_connection(parent) else ASSUMED_LIST_SIZE
 
 
 def _paginated(field: GraphQLField) -> bool:
@@ -256,42 +203,3 @@ class CostLimit(SchemaExtension):
                     )
                     execution.result = GraphQLExecutionResult(data=None, errors=[error])
         yield
-
-
-Resolve = Callable[..., Any]
-
-
-def bound_lists(schema: GraphQLSchema) -> None:
-    """Every list of objects an object type returns holds at most ``MAX_LIST_ITEMS`` (a
-    connection's edges hold one page; mutations return what their input named), and its
-    description says so."""
-    skipped = {schema.mutation_type, schema.subscription_type}
-    for type_ in schema.type_map.values():
-        if type_.name.startswith("__") or type_ in skipped or _is_connection(type_):
-            continue
-        for field in _fields_of(type_).values():
-            if not (_is_list(field.type) and is_composite_type(get_named_type(field.type))):
-                continue
-            note = f"At most {MAX_LIST_ITEMS} items."
-            field.description = f"{field.description} {note}" if field.description else note
-            if isinstance(type_, GraphQLObjectType):
-                field.resolve = _truncating(field.resolve or default_field_resolver)
-
-
-def _truncating(resolve: Resolve) -> Resolve:
-    def resolve_bounded(source: Any, info: Any, **arguments: Any) -> Any:
-        result = resolve(source, info, **arguments)
-        return _truncated(result) if isawaitable(result) else _first_items(result)
-
-    return resolve_bounded
-
-
-async def _truncated(result: Awaitable[Any]) -> Any:
-    return _first_items(await result)
-
-
-def _first_items(items: Any) -> Any:
-    if items is None:
-        return None
-    items = items if isinstance(items, list) else list(items)
-    return items if len(items) <= MAX_LIST_ITEMS else items[:MAX_LIST_ITEMS]

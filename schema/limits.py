@@ -79,7 +79,9 @@ class QueryLimits:
     max_spreads: int = 30
     # Fields times the items of the lists around them (schema/cost.py).
     max_cost: int = 50_000
-    # Wall-clock time an operation may run; 0 turns the budget off (schema/budget.py).
+    # Items of lists of objects one operation may meet as it runs (schema/list_bounds.py).
+    max_list_items: int = 10_000
+    # Wall-clock time a query or mutation may run; 0: no limit (schema/budget.py).
     operation_timeout_seconds: float = 10.0
 
 

@@ -22,9 +22,10 @@ def cost(query: str, variables: dict[str, object] | None = None) -> int:
 
 
 def test_lists_multiply_the_fields_below_them() -> None:
-    # title: 1; deals (a list): 1 + 100 x 1; company: 1 + 101; deals: 1 + 100 x 102;
-    # company: +1; node: +1; edges (a page of 100): 1 + 100 x 10203; the connection: +1.
-    assert cost(f"{{ {NESTED} }}") == 1_020_302
+    # title: 1; deals (a plain list weighs 10): 1 + 10 x 1; company: 1 + 11; deals:
+    # 1 + 10 x 12; company: +1; node: +1; edges (a page of 100): 1 + 100 x 123; the
+    # connection: +1.
+    assert cost(f"{{ {NESTED} }}") == 12_302
     # totalCount and pageInfo count once per page, not per item.
     assert cost("{ deals(first: 7) { totalCount edges { node { title } } } }") == 1 + 1 + 1 + 7 * 2
 
