@@ -1,10 +1,11 @@
 """The budgets of a query or mutation as it runs: wall-clock time (past it, the operation
 is cancelled) and list items (schema/list_bounds.py; past them, it stops).
 
-The budget stops operations that wait (on the database, on locks); it cannot interrupt
+The time budget stops operations that wait (on the database, on locks); it cannot interrupt
 Python code that never yields, such as graphql-core completing a huge result. That work is
-bounded before execution by the cost limit (schema/cost.py). Subscriptions are not timed:
-they are meant to last, and each of their events is small.
+bounded by the cost limit before execution (schema/cost.py) and by the item tally during
+it. Subscriptions have neither budget: they are meant to last, and each of their events is
+small.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
+from contextvars import Token
 from typing import Any, ClassVar
 
 from graphql import ExecutionResult, GraphQLError, OperationType
@@ -36,10 +38,11 @@ class BudgetedExecutor(SharingExecutor):
             return super().execute_operation(serially)
         tally = ItemTally(self.max_list_items)
         # Set before the root fields resolve: the tasks they start inherit it.
-        TALLY.set(tally)
+        token = TALLY.set(tally)
         result = super().execute_operation(serially)
         if isinstance(result, Awaitable):
-            return _within(result, self.budget_seconds, tally)
+            return _within(result, self.budget_seconds, tally, token)
+        TALLY.reset(token)
         return _tallied(result, tally)
 
 
@@ -59,16 +62,21 @@ def _tallied(result: ExecutionResult, tally: ItemTally) -> ExecutionResult:
 
 
 async def _within(
-    result: Awaitable[ExecutionResult], seconds: float, tally: ItemTally
+    result: Awaitable[ExecutionResult],
+    seconds: float,
+    tally: ItemTally,
+    token: Token[ItemTally | None],
 ) -> ExecutionResult:
-    if seconds <= 0:
-        return _tallied(await result, tally)
     try:
+        if seconds <= 0:
+            return _tallied(await result, tally)
         async with asyncio.timeout(seconds) as budget:
             return _tallied(await result, tally)
     except TimeoutError:
-        if not budget.expired():
-            raise  # the operation's own timeout, not ours
+        if seconds <= 0 or not budget.expired():
+            raise  # the operation's own timeout, not the budget's
+    finally:
+        TALLY.reset(token)
     log.warning("an operation ran past its %s s budget and was cancelled", seconds)
     error = GraphQLError(
         f"The operation ran past its time budget of {seconds:g} s and was cancelled",
