@@ -172,7 +172,10 @@ def _cost(
     operation = key.obj
     costing = _Costing(schema, document.obj, operation, dict(integers))
     root = schema.get_root_type(operation.operation)
-    return costing.selection_set(operation.selection_set, root, None)
+    try:
+        return costing.selection_set(operation.selection_set, root, None)
+    except RecursionError:  # fragments spreading fragments, hundreds deep
+        return SATURATED
 
 
 class CostLimit(SchemaExtension):

@@ -46,6 +46,9 @@ T = TypeVar("T")
 TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 # Counts stop growing here: a fragment bomb's 2^N must not become a huge integer.
 SATURATED = 2**62
+NESTED_TOO_DEEPLY = GraphQLError(
+    "Fragments are nested too deeply (each spreading the next)", extensions={"code": TOO_COMPLEX}
+)
 
 
 class Same(Generic[T]):
@@ -210,14 +213,17 @@ def _shape_errors(key: Same[DocumentNode], limits: QueryLimits) -> list[GraphQLE
     document = key.obj
     walker = _Walker(document, limits)
     errors: list[GraphQLError] = []
-    for operation in document.definitions:
-        if not isinstance(operation, OperationDefinitionNode):
-            continue
-        shape = walker.selection_set(operation.selection_set)
-        errors.extend(_exceeded(shape, limits, operation))
-    # Fragments no operation spreads are still compared by graphql-core's rules.
-    for name in walker.fragments:
-        walker.fragment(name)
+    try:
+        for operation in document.definitions:
+            if isinstance(operation, OperationDefinitionNode):
+                shape = walker.selection_set(operation.selection_set)
+                errors.extend(_exceeded(shape, limits, operation))
+        # Fragments no operation spreads are still compared by graphql-core's rules.
+        for name in walker.fragments:
+            walker.fragment(name)
+    except RecursionError:
+        # The parser refuses deeply nested selections, not long chains of fragments.
+        return [NESTED_TOO_DEEPLY]
     return [*errors, *walker.crowded]
 
 
