@@ -11,8 +11,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,9 +86,7 @@ class Probes:
 
 
 @asynccontextmanager
-async def probing(server: LiveServer) -> AsyncIterator[Probes]:
-    """Probes /healthz while the block runs (and at least once after): only then, so that
-    the test's own work between requests does not delay the probes it times."""
+async def _probing(server: LiveServer) -> AsyncIterator[Probes]:
     probes = Probes()
     stop = asyncio.Event()
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
@@ -110,3 +108,14 @@ async def probing(server: LiveServer) -> AsyncIterator[Probes]:
         finally:
             stop.set()
             await asyncio.wait_for(task, 15)
+
+
+Probing = Callable[[], AbstractAsyncContextManager[Probes]]
+
+
+@pytest.fixture
+def probing(hub: LiveServer) -> Probing:
+    """``async with probing() as probes:`` probes the hub's /healthz while the block runs
+    (and once after): only then, so that the test's own work between requests does not
+    delay the probes it times."""
+    return lambda: _probing(hub)

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from models import AccessAction, AccessLevel, SessionFactory
 from models.crm import CrmEntity, Deal
-from tests.abuse.conftest import probing
+from tests.abuse.conftest import Probing
 from tests.crm.api import CREATE_COMPANY
 from tests.crm.factories import many_deals
 from tests.factories import Seed, every_action, grant_role
@@ -37,8 +37,10 @@ async def _post(
 
 
 @pytest.mark.parametrize("levels", [25, 40])
-async def test_a_fragment_bomb_is_refused_at_once(hub: LiveServer, levels: int) -> None:
-    async with probing(hub) as probes:
+async def test_a_fragment_bomb_is_refused_at_once(
+    hub: LiveServer, probing: Probing, levels: int
+) -> None:
+    async with probing() as probes:
         body, elapsed = await _post(hub, fragment_bomb(levels))
     assert [error["extensions"]["code"] for error in body["errors"]] == ["QUERY_TOO_COMPLEX"]
     assert elapsed < ANSWER_WITHIN_SECONDS
@@ -46,7 +48,7 @@ async def test_a_fragment_bomb_is_refused_at_once(hub: LiveServer, levels: int) 
 
 
 async def test_a_nested_list_bomb_of_a_sales_manager_is_refused_at_once(
-    hub: LiveServer, seed: Seed, session_factory: SessionFactory
+    hub: LiveServer, probing: Probing, seed: Seed, session_factory: SessionFactory
 ) -> None:
     await grant_role(
         session_factory,
@@ -62,7 +64,7 @@ async def test_a_nested_list_bomb_of_a_sales_manager_is_refused_at_once(
         await session.execute(update(Deal).values(company_id=_pk(company["createCompany"]["id"])))
         await session.commit()
 
-    async with probing(hub) as probes:
+    async with probing() as probes:
         body, elapsed = await _post(hub, nested_list_bomb(10), manager)
     [error] = body["errors"]
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
