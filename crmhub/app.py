@@ -26,7 +26,7 @@ from crmhub.websocket import LegacyWSHandler, TransportWSHandler, frames_of
 from resolvers.context import AuthConfig, Services
 from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
 from resolvers.sessions import viewer_for_token
-from schema import ConnectionInfo, build_schema
+from schema import ConnectionInfo, QueryLimits, build_schema
 from schema.sharing import dump_json
 from subscriptions.bus import Bus
 from subscriptions.realtime import Realtime
@@ -43,8 +43,8 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
 
-    def __init__(self, services: Services, **options: Any) -> None:
-        super().__init__(build_schema(), **options)
+    def __init__(self, services: Services, limits: QueryLimits, **options: Any) -> None:
+        super().__init__(build_schema(limits), **options)
         self.services = services
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> ConnectionInfo:
@@ -96,6 +96,17 @@ def auth_config(settings: Settings) -> AuthConfig:
     )
 
 
+def query_limits(settings: Settings) -> QueryLimits:
+    return QueryLimits(
+        max_depth=settings.query_max_depth,
+        max_aliases=settings.query_max_aliases,
+        max_selections=settings.query_max_selections,
+        max_cost=settings.query_max_cost,
+        max_list_items=settings.query_max_list_items,
+        operation_timeout_seconds=settings.operation_timeout_seconds,
+    )
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(settings.database_url, pool_size=settings.pool_size)
@@ -107,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     graphql = CrmGraphQL(
         services,
+        query_limits(settings),
         connection_init_wait_timeout=timedelta(seconds=CONNECTION_INIT_TIMEOUT_SECONDS),
         max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
     )

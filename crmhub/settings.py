@@ -31,6 +31,16 @@ class Settings(BaseSettings):
     login_failures_per_email: int = 5
     login_failures_per_address: int = 30
     login_failure_window_seconds: int = 15 * 60
+    # Query limits (docs/security.md): how deep, how many aliases, how many fields
+    # (fragments expanded), what estimated cost (fields times the items of the lists around
+    # them) a document may reach; how many list items an operation may meet, and how long
+    # a query or mutation may run (0: no limit).
+    query_max_depth: int = 12
+    query_max_aliases: int = 30
+    query_max_selections: int = 2_000
+    query_max_cost: int = 50_000
+    query_max_list_items: int = 10_000
+    operation_timeout_seconds: float = 10.0
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,22 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-    max_aliases,
-    query_depth_limiter,
-)
-from strawberry.extensions.query_depth_limiter import IgnoreContext
+from graphql import GraphQLError
+from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.access import AccessQueries, Role
 from schema.access_admin import AccessMutations
+from schema.budget import budgeted_executor
 from schema.comments import Comment, CommentMutations
+from schema.cost import CostLimit
 from schema.crm.activities import ActivityMutations, ActivityQueries
 from schema.crm.companies import CompanyMutations, CompanyQueries
 from schema.crm.contacts import ContactMutations, ContactQueries
@@ -34,17 +28,18 @@ from schema.departments import Department, DepartmentMutations, DepartmentQuerie
 from schema.errors import ErrorCodes, is_expected
 from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
 from schema.feed import FeedEvent, FeedQueries
+from schema.limits import LimitedValidation, QueryLimits
+from schema.list_bounds import bound_lists
 from schema.live import Subscription
 from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
 from schema.posts import Post, PostMutations, PostQueries
 from schema.sessions import SessionMutations
-from schema.sharing import SharingExecutor
 from schema.task_mutations import TaskMutations
 from schema.tasks import ChecklistItem, Task, TaskQueries
 from schema.users import User, UserMutations, UserQueries
 
-__all__ = ["ConnectionInfo", "build_schema"]
+__all__ = ["ConnectionInfo", "QueryLimits", "build_schema"]
 
 Query = merge_types(
     "Query",
@@ -87,25 +82,7 @@ Mutation = merge_types(
     ),
 )
 
-MAX_DEPTH = 12
-MAX_ALIASES = 30
 MAX_TOKENS = 5000
-
-
-def _is_introspection(context: IgnoreContext) -> bool:
-    return context.field_name.startswith("__")
-
-
-# Built once, at import. ValidationCache keys on (schema, document, rules): the limiters'
-# own extensions make new rule classes per instance, i.e. per request, so the cache never hit.
-LIMIT_RULES: list[type[ASTValidationRule]] = [
-    query_depth_limiter.create_validator(MAX_DEPTH, _is_introspection, None),
-    max_aliases.create_validator(MAX_ALIASES),
-]
-
-
-def _limit_rules() -> AddValidationRules:
-    return AddValidationRules(LIMIT_RULES)
 
 
 class CrmSchema(strawberry.Schema):
@@ -123,8 +100,10 @@ class CrmSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(**options: Any) -> strawberry.Schema:
-    return CrmSchema(
+def build_schema(limits: QueryLimits | None = None, **options: Any) -> strawberry.Schema:
+    """The schema, holding every operation to ``limits`` (docs/security.md)."""
+    limits = limits or QueryLimits()
+    schema = CrmSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -141,16 +120,20 @@ def build_schema(**options: Any) -> strawberry.Schema:
         ],
         extensions=[
             # Factories: Strawberry builds the extensions afresh for every operation. The
-            # parser and validation caches themselves live at module level.
+            # parser and validation caches themselves live at module level (validation's
+            # in schema/limits.py).
             OperationScope,
             lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
-            _limit_rules,
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: LimitedValidation(limits),
             RequireLogin,
+            lambda: CostLimit(limits.max_cost),
             ErrorCodes,
         ],
-        # Answers events that subscribers share once per key (schema/sharing.py).
-        execution_context_class=SharingExecutor,
+        # Answers events that subscribers share once per key (schema/sharing.py), within
+        # the operations' budgets (schema/budget.py).
+        execution_context_class=budgeted_executor(limits),
         **options,
     )
+    bound_lists(schema._schema)
+    return schema
