@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from crmhub.settings import Settings
+from models import SessionFactory
+from tests.client import GraphQLClient
+from tests.oracle.population import Population
+from tests.oracle.world import World, prepare
+
+MakeWorld = Callable[[Population], Awaitable[World]]
+
+
+@pytest.fixture
+def make_world(
+    engine: AsyncEngine, session_factory: SessionFactory, settings: Settings, client: GraphQLClient
+) -> MakeWorld:
+    """Loads an example's population into emptied tables (one app serves every example)."""
+
+    async def make(population: Population) -> World:
+        return await prepare(population, engine, session_factory, settings, client)
+
+    return make

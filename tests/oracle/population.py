@@ -1,0 +1,439 @@
+"""Hypothesis strategies for populations: a company, its roles, and everything it keeps.
+
+A population is plain data (frozen dataclasses), independent of the database: people and
+records refer to each other by index. ``load.py`` writes one into the database, ``model.py``
+judges it. Small on purpose (about 6-10 users, at most about 30 records), so that one example
+loads and is checked in well under a second.
+
+Titles are two words of a small vocabulary and phones come from a small pool, so that
+searches and duplicate lookups match several records, readable and unreadable ones.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+# Rules by pipeline and by stage semantics are being added to the app: generated only once
+# it stores them (the oracle already knows their precedence).
+SCOPED_RULES = False
+
+
+class Entity(enum.Enum):
+    LEAD = "LEAD"
+    CONTACT = "CONTACT"
+    COMPANY = "COMPANY"
+    DEAL = "DEAL"
+
+
+class Action(enum.Enum):
+    READ = "READ"
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+
+
+class Level(enum.IntEnum):
+    """Ordered: each level reaches what the ones below reach."""
+
+    NONE = 0
+    OWN = 1
+    DEPARTMENT = 2
+    SUBDEPARTMENTS = 3
+    OPEN = 4
+    ALL = 5
+
+
+class Semantics(enum.Enum):
+    PROCESS = "PROCESS"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+
+
+# The default dictionaries of a fresh database (models/crm/defaults.py), and a second
+# pipeline that load.py creates: (name, semantics) in order.
+LEAD_STATUSES = (
+    ("New", Semantics.PROCESS),
+    ("In process", Semantics.PROCESS),
+    ("Processed", Semantics.PROCESS),
+    ("Converted", Semantics.SUCCESS),
+    ("Junk", Semantics.FAILURE),
+)
+PIPELINES = (
+    (
+        ("New", Semantics.PROCESS),
+        ("Preparation", Semantics.PROCESS),
+        ("Proposal", Semantics.PROCESS),
+        ("Negotiation", Semantics.PROCESS),
+        ("Won", Semantics.SUCCESS),
+        ("Lost", Semantics.FAILURE),
+    ),
+    (
+        ("Queued", Semantics.PROCESS),
+        ("Working", Semantics.PROCESS),
+        ("Done", Semantics.SUCCESS),
+        ("Dropped", Semantics.FAILURE),
+    ),
+)
+STAGES = tuple((p, s) for p, stages in enumerate(PIPELINES) for s in range(len(stages)))
+
+
+def stage_semantics(stage: tuple[int, int]) -> Semantics:
+    return PIPELINES[stage[0]][stage[1]][1]
+
+
+# The fields of each CRM type that field rules may name: the GraphQL fields that carry data
+# of the record (what `access { hiddenFields readOnlyFields }` may list).
+_COMMON = ("assignedTo", "createdBy", "opened", "communications", "createdAt", "updatedAt")
+FIELDS: dict[Entity, tuple[str, ...]] = {
+    Entity.LEAD: (
+        *_COMMON,
+        "title",
+        "firstName",
+        "lastName",
+        "companyTitle",
+        "status",
+        "source",
+        "sourceDescription",
+        "utmSource",
+        "utmMedium",
+        "utmCampaign",
+        "utmContent",
+        "utmTerm",
+    ),
+    Entity.CONTACT: (*_COMMON, "firstName", "lastName", "position", "companies"),
+    Entity.COMPANY: (
+        *_COMMON,
+        "title",
+        "industry",
+        "revenue",
+        "employees",
+        "address",
+        "contacts",
+        "deals",
+    ),
+    Entity.DEAL: (
+        *_COMMON,
+        "title",
+        "stage",
+        "amount",
+        "currency",
+        "probability",
+        "company",
+        "contacts",
+        "closedAt",
+    ),
+}
+# Field rules are drawn from these, the fields the checks read.
+RULED_FIELDS: dict[Entity, tuple[str, ...]] = {
+    Entity.LEAD: ("title", "lastName", "status", "assignedTo", "communications", "opened"),
+    Entity.CONTACT: ("lastName", "companies", "communications", "assignedTo"),
+    Entity.COMPANY: ("title", "industry", "contacts", "deals", "communications"),
+    Entity.DEAL: ("title", "amount", "stage", "company", "contacts", "assignedTo"),
+}
+
+WORDS = ("amber", "birch", "cedar", "delta", "ember")
+PHONES = ("+1 555 0100", "+1 555 0101", "+1 555 0102")
+INDUSTRIES = ("IT", "Retail")
+
+
+class ScopeKind(enum.Enum):
+    ANY = "ANY"
+    STATUS = "STATUS"  # a lead status or a deal stage
+    PIPELINE = "PIPELINE"
+    SEMANTICS = "SEMANTICS"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a permission row applies to: ANY, one status (lead status index or deal stage
+    (pipeline, index)), one pipeline (deals), or a semantics (leads and deals)."""
+
+    kind: ScopeKind
+    status: int | tuple[int, int] | None = None
+    pipeline: int | None = None
+    semantics: Semantics | None = None
+
+
+ANY = Scope(ScopeKind.ANY)
+
+
+@dataclass(frozen=True)
+class Role:
+    # (entity, action, scope) → level
+    levels: dict[tuple[Entity, Action, Scope], Level]
+    # (entity, field, status or None for any) → "HIDDEN" | "READ_ONLY"
+    field_rules: dict[tuple[Entity, str, int | tuple[int, int] | None], str]
+    # pipeline → allowed (from stage index, to stage index); a pipeline absent: any move
+    transitions: dict[int, frozenset[tuple[int, int]]]
+    users: frozenset[int]
+    departments: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Department:
+    parent: int | None
+    head: int | None
+
+
+@dataclass(frozen=True)
+class User:
+    department: int | None
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class Record:
+    entity: Entity
+    responsible: int | None
+    opened: bool
+    title: str
+    phone: str | None = None
+    # LEAD: status index; DEAL: (pipeline, stage index)
+    status: int | tuple[int, int] | None = None
+    company: int | None = None  # DEAL
+    contacts: frozenset[int] = frozenset()  # DEAL
+    companies: frozenset[int] = frozenset()  # CONTACT
+    amount: Decimal = Decimal("0.00")  # DEAL
+    industry: str = ""  # COMPANY
+
+
+RecordRef = tuple[Entity, int]
+
+
+@dataclass(frozen=True)
+class Activity:
+    bindings: tuple[RecordRef, ...]
+    responsible: int | None
+
+
+@dataclass(frozen=True)
+class Task:
+    creator: int
+    responsible: int
+    accomplices: frozenset[int]
+    auditors: frozenset[int]
+    comment_authors: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str  # ALL, DEPARTMENT, USER
+    target: int | None = None
+
+
+@dataclass(frozen=True)
+class Post:
+    author: int
+    recipients: tuple[Recipient, ...]
+    comment_authors: tuple[int, ...]
+
+
+Subject = tuple[str, int]  # ("LEAD" | "CONTACT" | "COMPANY" | "DEAL" | "TASK" | "POST", index)
+
+
+@dataclass(frozen=True)
+class Population:
+    departments: tuple[Department, ...]
+    users: tuple[User, ...]
+    roles: tuple[Role, ...]
+    records: dict[Entity, tuple[Record, ...]]
+    activities: tuple[Activity, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    posts: tuple[Post, ...] = ()
+    # (user, subject): one notification each
+    notifications: tuple[tuple[int, Subject], ...] = ()
+
+    def refs(self, entity: Entity | None = None) -> list[RecordRef]:
+        entities = [entity] if entity else list(Entity)
+        return [(e, i) for e in entities for i in range(len(self.records[e]))]
+
+    def record(self, ref: RecordRef) -> Record:
+        return self.records[ref[0]][ref[1]]
+
+
+# Strategies ---------------------------------------------------------------------------------
+
+
+@st.composite
+def departments(draw: st.DrawFn) -> tuple[int | None, ...]:
+    """Parents of a tree of 2-6 departments, 2-4 levels deep (index 0 is the root)."""
+    count = draw(st.integers(2, 6))
+    parents: list[int | None] = [None]
+    depths = [1]
+    for index in range(1, count):
+        choices = [p for p in range(index) if depths[p] < 4]
+        parent = draw(st.sampled_from(choices))
+        parents.append(parent)
+        depths.append(depths[parent] + 1)
+    return tuple(parents)
+
+
+def _status_scopes(entity: Entity) -> list[Scope]:
+    if entity is Entity.LEAD:
+        scopes = [Scope(ScopeKind.STATUS, status=i) for i in range(len(LEAD_STATUSES))]
+    elif entity is Entity.DEAL:
+        scopes = [Scope(ScopeKind.STATUS, status=stage) for stage in STAGES]
+        if SCOPED_RULES:
+            scopes += [Scope(ScopeKind.PIPELINE, pipeline=p) for p in range(len(PIPELINES))]
+    else:
+        return []
+    if SCOPED_RULES:
+        scopes += [Scope(ScopeKind.SEMANTICS, semantics=s) for s in Semantics]
+    return scopes
+
+
+def _permission_keys() -> list[tuple[Entity, Action, Scope]]:
+    """ANY rows for every (entity, action); status (and scoped) rows for READ, CREATE and
+    UPDATE of leads and deals."""
+    keys = [(entity, action, ANY) for entity in Entity for action in Action]
+    for entity in Entity:
+        for action in (Action.READ, Action.CREATE, Action.UPDATE):
+            keys += [(entity, action, scope) for scope in _status_scopes(entity)]
+    return keys
+
+
+@st.composite
+def roles(draw: st.DrawFn, user_count: int, department_count: int) -> Role:
+    keys = _permission_keys()
+    any_rows = [key for key in keys if key[2] == ANY]
+    # Mostly ANY rows, so that most records are reachable at some level, plus a few
+    # status rows that override them.
+    levels = draw(
+        st.dictionaries(st.sampled_from(any_rows), st.sampled_from(list(Level)), max_size=10)
+    )
+    levels |= draw(st.dictionaries(st.sampled_from(keys), st.sampled_from(list(Level)), max_size=3))
+    rules: dict[tuple[Entity, str, int | tuple[int, int] | None], str] = {}
+    for _ in range(draw(st.integers(0, 3))):
+        entity = draw(st.sampled_from(list(Entity)))
+        name = draw(st.sampled_from(RULED_FIELDS[entity]))
+        status: int | tuple[int, int] | None = None
+        if entity is Entity.LEAD:
+            status = draw(st.none() | st.integers(0, len(LEAD_STATUSES) - 1))
+        elif entity is Entity.DEAL:
+            status = draw(st.none() | st.sampled_from(STAGES))
+        rules[(entity, name, status)] = draw(st.sampled_from(["HIDDEN", "READ_ONLY"]))
+    transitions: dict[int, frozenset[tuple[int, int]]] = {}
+    if draw(st.booleans()):
+        pipeline = draw(st.integers(0, len(PIPELINES) - 1))
+        stage_count = len(PIPELINES[pipeline])
+        # Forward one step at a time: no jump straight to the end.
+        transitions[pipeline] = frozenset((s, s + 1) for s in range(stage_count - 2))
+    users = draw(st.frozensets(st.integers(0, user_count - 1), max_size=3))
+    held_by = draw(st.frozensets(st.integers(0, department_count - 1), max_size=2))
+    return Role(levels, rules, transitions, users, held_by)
+
+
+def _people(user_count: int) -> st.SearchStrategy[int | None]:
+    return st.none() | st.integers(0, user_count - 1)
+
+
+@st.composite
+def _record(draw: st.DrawFn, entity: Entity, users: int, companies: int, contacts: int) -> Record:
+    title = " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=2, max_size=2)))
+    common = {
+        "entity": entity,
+        "responsible": draw(_people(users)),
+        "opened": draw(st.booleans()),
+        "title": title,
+    }
+    if entity is Entity.LEAD:
+        status = draw(st.integers(0, len(LEAD_STATUSES) - 1))
+        return Record(**common, status=status, phone=draw(st.none() | st.sampled_from(PHONES)))
+    if entity is Entity.CONTACT:
+        linked = st.frozensets(st.integers(0, companies - 1), max_size=2)
+        return Record(
+            **common,
+            phone=draw(st.none() | st.sampled_from(PHONES)),
+            companies=draw(linked) if companies else frozenset(),
+        )
+    if entity is Entity.COMPANY:
+        return Record(
+            **common,
+            phone=draw(st.none() | st.sampled_from(PHONES)),
+            industry=draw(st.sampled_from(INDUSTRIES)),
+        )
+    return Record(
+        **common,
+        status=draw(st.sampled_from(STAGES)),
+        company=draw(st.none() | st.integers(0, companies - 1)) if companies else None,
+        contacts=draw(st.frozensets(st.integers(0, contacts - 1), max_size=2))
+        if contacts
+        else frozenset(),
+        amount=Decimal(draw(st.sampled_from(["100.00", "250.00", "900.00"]))),
+    )
+
+
+@st.composite
+def populations(draw: st.DrawFn) -> Population:
+    parents = draw(departments())
+    user_count = draw(st.integers(6, 9))
+    department = st.integers(0, len(parents) - 1)
+    users = tuple(
+        User(
+            # The first user always has a department; others may have none.
+            department=draw(department if index == 0 else st.none() | department),
+            # At most one administrator: the last user, sometimes.
+            is_admin=index == user_count - 1 and draw(st.booleans()),
+        )
+        for index in range(user_count)
+    )
+    depts = tuple(Department(parent, draw(_people(user_count))) for parent in parents)
+    role_list = tuple(draw(roles(user_count, len(depts))) for _ in range(draw(st.integers(1, 4))))
+    counts = {
+        Entity.COMPANY: draw(st.integers(0, 4)),
+        Entity.CONTACT: draw(st.integers(0, 5)),
+        Entity.LEAD: draw(st.integers(0, 5)),
+        Entity.DEAL: draw(st.integers(0, 6)),
+    }
+    records: dict[Entity, tuple[Record, ...]] = {}
+    for entity in (Entity.COMPANY, Entity.CONTACT, Entity.LEAD, Entity.DEAL):
+        records[entity] = tuple(
+            draw(_record(entity, user_count, counts[Entity.COMPANY], counts[Entity.CONTACT]))
+            for _ in range(counts[entity])
+        )
+    refs = [(e, i) for e in Entity for i in range(counts[e])]
+    activities: tuple[Activity, ...] = ()
+    if refs:
+        activities = tuple(
+            Activity(
+                tuple(draw(st.lists(st.sampled_from(refs), min_size=1, max_size=3, unique=True))),
+                draw(_people(user_count)),
+            )
+            for _ in range(draw(st.integers(0, 4)))
+        )
+    person = st.integers(0, user_count - 1)
+    tasks = tuple(
+        Task(
+            creator=draw(person),
+            responsible=draw(person),
+            accomplices=draw(st.frozensets(person, max_size=2)),
+            auditors=draw(st.frozensets(person, max_size=2)),
+            comment_authors=tuple(draw(st.lists(person, max_size=2))),
+        )
+        for _ in range(draw(st.integers(0, 4)))
+    )
+    recipient = st.one_of(
+        st.just(Recipient("ALL")),
+        st.builds(Recipient, st.just("DEPARTMENT"), st.integers(0, len(depts) - 1)),
+        st.builds(Recipient, st.just("USER"), person),
+    )
+    posts = tuple(
+        Post(
+            author=draw(person),
+            recipients=tuple(draw(st.lists(recipient, min_size=1, max_size=2, unique=True))),
+            comment_authors=tuple(draw(st.lists(person, max_size=2))),
+        )
+        for _ in range(draw(st.integers(0, 3)))
+    )
+    subjects: list[Subject] = [(e.value, i) for e, i in refs]
+    subjects += [("TASK", i) for i in range(len(tasks))] + [("POST", i) for i in range(len(posts))]
+    notifications: tuple[tuple[int, Subject], ...] = ()
+    if subjects:
+        notifications = tuple(
+            draw(st.lists(st.tuples(person, st.sampled_from(subjects)), max_size=4, unique=True))
+        )
+    return Population(depts, users, role_list, records, activities, tasks, posts, notifications)
