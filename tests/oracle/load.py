@@ -395,23 +395,21 @@ async def _events_and_notifications(
         *(("TASK", i) for i in range(len(population.tasks))),
         *(("POST", i) for i in range(len(population.posts))),
     ]
-    for kind, index in subjects:
-        row_id = loaded.ids[kind][index]
-        event = Event(
+    events = [
+        Event(
             kind=f"{kind}_CREATED",
             actor_id=None,
             subject_type=kind,
-            subject_id=row_id,
+            subject_id=loaded.ids[kind][index],
             scope_type=kind,
-            scope_id=row_id,
+            scope_id=loaded.ids[kind][index],
             changes={},
             envelope=_envelope(population, loaded, kind, index),
         )
-        session.add(event)
-        await session.flush()
-        loaded.events[(kind, index)] = event.seq
-    for user, (kind, index) in population.notifications:
-        notification = Notification(
+        for kind, index in subjects
+    ]
+    notifications = [
+        Notification(
             user_id=loaded.ids["USER"][user],
             kind="TASK_ASSIGNED",
             actor_id=None,
@@ -419,8 +417,12 @@ async def _events_and_notifications(
             subject_id=loaded.ids[kind][index],
             text="something happened",
         )
-        session.add(notification)
-        await session.flush()
+        for user, (kind, index) in population.notifications
+    ]
+    session.add_all([*events, *notifications])
+    await session.flush()
+    loaded.events = {subject: event.seq for subject, event in zip(subjects, events, strict=True)}
+    for (user, _subject), notification in zip(population.notifications, notifications, strict=True):
         loaded.notifications.setdefault(user, []).append(notification.id)
 
 

@@ -272,9 +272,9 @@ class Oracle:
         for recipient in p.recipients:
             if recipient.kind == "ALL" or (recipient.kind == "USER" and recipient.target == user):
                 return True
-            if recipient.kind == "DEPARTMENT" and recipient.target is not None:
-                if self.in_subtree(home, recipient.target):
-                    return True
+            department = recipient.target if recipient.kind == "DEPARTMENT" else None
+            if department is not None and self.in_subtree(home, department):
+                return True
         return False
 
     def subject_visible(self, user: int, subject: Subject) -> bool:

@@ -135,6 +135,8 @@ RULED_FIELDS: dict[Entity, tuple[str, ...]] = {
     Entity.DEAL: ("title", "amount", "stage", "company", "contacts", "assignedTo"),
 }
 
+ALL_RULED_FIELDS = [(entity, name) for entity in Entity for name in RULED_FIELDS[entity]]
+
 WORDS = ("amber", "birch", "cedar", "delta", "ember")
 PHONES = ("+1 555 0100", "+1 555 0101", "+1 555 0102")
 INDUSTRIES = ("IT", "Retail")
@@ -297,7 +299,9 @@ def _permission_keys() -> list[tuple[Entity, Action, Scope]]:
 
 
 @st.composite
-def roles(draw: st.DrawFn, user_count: int, department_count: int) -> Role:
+def roles(
+    draw: st.DrawFn, user_count: int, department_count: int, focus: list[tuple[Entity, str]]
+) -> Role:
     keys = _permission_keys()
     any_rows = [key for key in keys if key[2] == ANY]
     # Mostly ANY rows, so that most records are reachable at some level, plus a few
@@ -307,15 +311,16 @@ def roles(draw: st.DrawFn, user_count: int, department_count: int) -> Role:
     )
     levels |= draw(st.dictionaries(st.sampled_from(keys), st.sampled_from(list(Level)), max_size=3))
     rules: dict[tuple[Entity, str, int | tuple[int, int] | None], str] = {}
-    for _ in range(draw(st.integers(0, 3))):
-        entity = draw(st.sampled_from(list(Entity)))
-        name = draw(st.sampled_from(RULED_FIELDS[entity]))
+    for _ in range(draw(st.integers(0, 4))):
+        # Mostly the population's focus fields, so that every role of a viewer that grants
+        # READ tends to hide the same field (a field is hidden only then).
+        entity, name = draw(st.sampled_from(focus) | st.sampled_from(ALL_RULED_FIELDS))
         status: int | tuple[int, int] | None = None
         if entity is Entity.LEAD:
             status = draw(st.none() | st.integers(0, len(LEAD_STATUSES) - 1))
         elif entity is Entity.DEAL:
             status = draw(st.none() | st.sampled_from(STAGES))
-        rules[(entity, name, status)] = draw(st.sampled_from(["HIDDEN", "READ_ONLY"]))
+        rules[(entity, name, status)] = draw(st.sampled_from(["HIDDEN", "HIDDEN", "READ_ONLY"]))
     transitions: dict[int, frozenset[tuple[int, int]]] = {}
     if draw(st.booleans()):
         pipeline = draw(st.integers(0, len(PIPELINES) - 1))
@@ -382,7 +387,10 @@ def populations(draw: st.DrawFn) -> Population:
         for index in range(user_count)
     )
     depts = tuple(Department(parent, draw(_people(user_count))) for parent in parents)
-    role_list = tuple(draw(roles(user_count, len(depts))) for _ in range(draw(st.integers(1, 4))))
+    focus = draw(st.lists(st.sampled_from(ALL_RULED_FIELDS), min_size=1, max_size=2, unique=True))
+    role_list = tuple(
+        draw(roles(user_count, len(depts), focus)) for _ in range(draw(st.integers(1, 3)))
+    )
     counts = {
         Entity.COMPANY: draw(st.integers(0, 4)),
         Entity.CONTACT: draw(st.integers(0, 5)),

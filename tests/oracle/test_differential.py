@@ -6,7 +6,6 @@ example empties the tables and loads a new population (see ``world.py``).
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 
 from tests.crm.api import global_id
