@@ -129,10 +129,10 @@ FIELDS: dict[Entity, tuple[str, ...]] = {
 }
 # Field rules are drawn from these, the fields the checks read.
 RULED_FIELDS: dict[Entity, tuple[str, ...]] = {
-    Entity.LEAD: ("title", "lastName", "status", "assignedTo", "communications", "opened"),
-    Entity.CONTACT: ("lastName", "companies", "communications", "assignedTo"),
-    Entity.COMPANY: ("title", "industry", "contacts", "deals", "communications"),
-    Entity.DEAL: ("title", "amount", "stage", "company", "contacts", "assignedTo"),
+    Entity.LEAD: ("title", "lastName", "status", "communications"),
+    Entity.CONTACT: ("companies", "lastName", "communications"),
+    Entity.COMPANY: ("title", "contacts", "deals", "communications"),
+    Entity.DEAL: ("title", "stage", "company", "contacts"),
 }
 
 ALL_RULED_FIELDS = [(entity, name) for entity in Entity for name in RULED_FIELDS[entity]]
@@ -288,6 +288,26 @@ def _status_scopes(entity: Entity) -> list[Scope]:
     return scopes
 
 
+FieldRules = dict[tuple[Entity, str, int | tuple[int, int] | None], str]
+
+
+@st.composite
+def field_rules(draw: st.DrawFn) -> FieldRules:
+    """Per entity some fields ruled, mostly HIDDEN and mostly in every status."""
+    rules: FieldRules = {}
+    for entity in Entity:
+        fields = RULED_FIELDS[entity]
+        names = st.lists(st.sampled_from(fields), min_size=1, max_size=len(fields) - 1, unique=True)
+        for name in draw(names):
+            status: int | tuple[int, int] | None = None
+            if entity is Entity.LEAD:
+                status = draw(st.none() | st.none() | st.integers(0, len(LEAD_STATUSES) - 1))
+            elif entity is Entity.DEAL:
+                status = draw(st.none() | st.none() | st.sampled_from(STAGES))
+            rules[(entity, name, status)] = draw(st.sampled_from(["HIDDEN"] * 3 + ["READ_ONLY"]))
+    return rules
+
+
 def _permission_keys() -> list[tuple[Entity, Action, Scope]]:
     """ANY rows for every (entity, action); status (and scoped) rows for READ, CREATE and
     UPDATE of leads and deals."""
@@ -299,28 +319,27 @@ def _permission_keys() -> list[tuple[Entity, Action, Scope]]:
 
 
 @st.composite
-def roles(
-    draw: st.DrawFn, user_count: int, department_count: int, focus: list[tuple[Entity, str]]
-) -> Role:
+def roles(draw: st.DrawFn, user_count: int, department_count: int, focus: FieldRules) -> Role:
     keys = _permission_keys()
-    any_rows = [key for key in keys if key[2] == ANY]
-    # Mostly ANY rows, so that most records are reachable at some level, plus a few
-    # status rows that override them.
-    levels = draw(
-        st.dictionaries(st.sampled_from(any_rows), st.sampled_from(list(Level)), max_size=10)
+    level = st.sampled_from(list(Level))
+    # Every role says something about reading each entity, so that most records are
+    # readable by someone; then other ANY rows, and a few status rows that override them.
+    # Reading leans wide, so that a viewer reads several records of each kind.
+    wide = st.sampled_from(
+        [Level.NONE, Level.OWN, *[Level.SUBDEPARTMENTS, Level.OPEN, Level.ALL] * 2]
     )
-    levels |= draw(st.dictionaries(st.sampled_from(keys), st.sampled_from(list(Level)), max_size=3))
-    rules: dict[tuple[Entity, str, int | tuple[int, int] | None], str] = {}
-    for _ in range(draw(st.integers(0, 4))):
-        # Mostly the population's focus fields, so that every role of a viewer that grants
-        # READ tends to hide the same field (a field is hidden only then).
-        entity, name = draw(st.sampled_from(focus) | st.sampled_from(ALL_RULED_FIELDS))
-        status: int | tuple[int, int] | None = None
-        if entity is Entity.LEAD:
-            status = draw(st.none() | st.integers(0, len(LEAD_STATUSES) - 1))
-        elif entity is Entity.DEAL:
-            status = draw(st.none() | st.sampled_from(STAGES))
-        rules[(entity, name, status)] = draw(st.sampled_from(["HIDDEN", "HIDDEN", "READ_ONLY"]))
+    levels = {(entity, Action.READ, ANY): draw(wide) for entity in Entity}
+    levels |= {(entity, Action.UPDATE, ANY): draw(level) for entity in Entity}
+    other_any = [key for key in keys if key[2] == ANY and key[0:2] not in levels]
+    levels |= draw(st.dictionaries(st.sampled_from(other_any), level, max_size=8))
+    levels |= draw(st.dictionaries(st.sampled_from(keys), level, max_size=3))
+    # The population's field rules, in most roles (a field is hidden only if every role of
+    # the viewer that grants READ hides it), and rarely one of the role's own.
+    rules = {
+        key: kind for key, kind in focus.items() if draw(st.sampled_from([True] * 3 + [False]))
+    }
+    for entity, name in draw(st.lists(st.sampled_from(ALL_RULED_FIELDS), max_size=1)):
+        rules[(entity, name, None)] = draw(st.sampled_from(["HIDDEN", "READ_ONLY"]))
     transitions: dict[int, frozenset[tuple[int, int]]] = {}
     if draw(st.booleans()):
         pipeline = draw(st.integers(0, len(PIPELINES) - 1))
@@ -387,7 +406,7 @@ def populations(draw: st.DrawFn) -> Population:
         for index in range(user_count)
     )
     depts = tuple(Department(parent, draw(_people(user_count))) for parent in parents)
-    focus = draw(st.lists(st.sampled_from(ALL_RULED_FIELDS), min_size=1, max_size=2, unique=True))
+    focus = draw(field_rules())
     role_list = tuple(
         draw(roles(user_count, len(depts), focus)) for _ in range(draw(st.integers(1, 3)))
     )
@@ -395,7 +414,7 @@ def populations(draw: st.DrawFn) -> Population:
         Entity.COMPANY: draw(st.integers(0, 4)),
         Entity.CONTACT: draw(st.integers(0, 5)),
         Entity.LEAD: draw(st.integers(0, 5)),
-        Entity.DEAL: draw(st.integers(0, 6)),
+        Entity.DEAL: draw(st.integers(1, 6)),
     }
     records: dict[Entity, tuple[Record, ...]] = {}
     for entity in (Entity.COMPANY, Entity.CONTACT, Entity.LEAD, Entity.DEAL):
