@@ -370,13 +370,14 @@ async def _tasks_and_posts(session: AsyncSession, population: Population, loaded
                     else None,
                 )
             )
+    parents: list[Task] | list[Post]
     for parents, specs, column, out in (
         (tasks, [t.comment_authors for t in population.tasks], "task_id", loaded.task_comments),
         (posts, [p.comment_authors for p in population.posts], "post_id", loaded.post_comments),
     ):
-        for parent, authors in zip(parents, specs, strict=True):
+        for parent_id, authors in zip([p.id for p in parents], specs, strict=True):
             comments = [
-                Comment(author_id=user_ids[author], body="a comment", **{column: parent.id})
+                Comment(author_id=user_ids[author], body="a comment", **{column: parent_id})
                 for author in authors
             ]
             session.add_all(comments)

@@ -12,7 +12,7 @@ searches and duplicate lookups match several records, readable and unreadable on
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from hypothesis import strategies as st
@@ -330,7 +330,7 @@ def roles(draw: st.DrawFn, user_count: int, department_count: int, focus: FieldR
     )
     levels = {(entity, Action.READ, ANY): draw(wide) for entity in Entity}
     levels |= {(entity, Action.UPDATE, ANY): draw(level) for entity in Entity}
-    other_any = [key for key in keys if key[2] == ANY and key[0:2] not in levels]
+    other_any = [key for key in keys if key[2] == ANY and key not in levels]
     levels |= draw(st.dictionaries(st.sampled_from(other_any), level, max_size=8))
     levels |= draw(st.dictionaries(st.sampled_from(keys), level, max_size=3))
     # The population's field rules, in most roles (a field is hidden only if every role of
@@ -358,30 +358,19 @@ def _people(user_count: int) -> st.SearchStrategy[int | None]:
 @st.composite
 def _record(draw: st.DrawFn, entity: Entity, users: int, companies: int, contacts: int) -> Record:
     title = " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=2, max_size=2)))
-    common = {
-        "entity": entity,
-        "responsible": draw(_people(users)),
-        "opened": draw(st.booleans()),
-        "title": title,
-    }
+    base = Record(entity, draw(_people(users)), draw(st.booleans()), title)
+    phone = st.none() | st.sampled_from(PHONES)
     if entity is Entity.LEAD:
-        status = draw(st.integers(0, len(LEAD_STATUSES) - 1))
-        return Record(**common, status=status, phone=draw(st.none() | st.sampled_from(PHONES)))
+        return replace(base, status=draw(st.integers(0, len(LEAD_STATUSES) - 1)), phone=draw(phone))
     if entity is Entity.CONTACT:
         linked = st.frozensets(st.integers(0, companies - 1), max_size=2)
-        return Record(
-            **common,
-            phone=draw(st.none() | st.sampled_from(PHONES)),
-            companies=draw(linked) if companies else frozenset(),
+        return replace(
+            base, phone=draw(phone), companies=draw(linked) if companies else frozenset()
         )
     if entity is Entity.COMPANY:
-        return Record(
-            **common,
-            phone=draw(st.none() | st.sampled_from(PHONES)),
-            industry=draw(st.sampled_from(INDUSTRIES)),
-        )
-    return Record(
-        **common,
+        return replace(base, phone=draw(phone), industry=draw(st.sampled_from(INDUSTRIES)))
+    return replace(
+        base,
         status=draw(st.sampled_from(STAGES)),
         company=draw(st.none() | st.integers(0, companies - 1)) if companies else None,
         contacts=draw(st.frozensets(st.integers(0, contacts - 1), max_size=2))

@@ -146,16 +146,19 @@ def _member(name: str, rule_field: str, entity: Entity, attribute: str) -> Filte
     )
 
 
+def _status_gid(loaded: Loaded, record: Record) -> str:
+    if isinstance(record.status, tuple):
+        return loaded.stage_gid(record.status)
+    assert record.status is not None
+    return global_id("LeadStatus", loaded.lead_statuses[record.status])
+
+
 ASSIGNED = _spec("assignedToId", "assignedTo", _user_gid)
 FILTERS: dict[Entity, list[FilterSpec]] = {
     Entity.LEAD: [
         _spec("title", "title", lambda _l, r: r.title),
         _spec("lastName", "lastName", lambda _l, r: r.title.split(" ")[1]),
-        _spec(
-            "statusId",
-            "status",
-            lambda loaded, r: global_id("LeadStatus", loaded.lead_statuses[r.status]),
-        ),
+        _spec("statusId", "status", lambda loaded, r: _status_gid(loaded, r)),
         ASSIGNED,
     ],
     Entity.CONTACT: [
@@ -171,7 +174,7 @@ FILTERS: dict[Entity, list[FilterSpec]] = {
     Entity.DEAL: [
         _spec("title", "title", lambda _l, r: r.title),
         _spec("amount", "amount", lambda _l, r: str(r.amount)),
-        _spec("stageId", "stage", lambda loaded, r: loaded.stage_gid(r.status)),
+        _spec("stageId", "stage", lambda loaded, r: _status_gid(loaded, r)),
         _spec(
             "companyId",
             "company",

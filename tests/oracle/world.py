@@ -22,7 +22,7 @@ from tests.oracle.population import Entity, Population
 # Shrinking only on demand (CRMHUB_ORACLE_SHRINK=1): the checks of known leaks fail on
 # purpose until the leaks are fixed, and shrinking each would cost minutes per run.
 
-EXAMPLES = int(os.environ.get("CRMHUB_ORACLE_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("CRMHUB_ORACLE_EXAMPLES", "10"))
 PHASES = (
     tuple(Phase) if os.environ.get("CRMHUB_ORACLE_SHRINK") else (Phase.explicit, Phase.generate)
 )
