@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from crmhub.settings import Settings
 from models import SessionFactory
 from tests.client import GraphQLClient
-from tests.oracle.population import Population
+from tests.oracle.domain import Population
 from tests.oracle.world import World, prepare
 
 MakeWorld = Callable[[Population], Awaitable[World]]

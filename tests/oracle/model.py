@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from tests.oracle.population import (
+from tests.oracle.domain import (
     ANY,
     FIELDS,
     LEAD_STATUSES,

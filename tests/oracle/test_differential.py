@@ -11,7 +11,8 @@ from hypothesis import given
 
 from tests.crm.api import global_id
 from tests.oracle.conftest import MakeWorld
-from tests.oracle.population import Entity, Population, populations
+from tests.oracle.domain import Entity, Population
+from tests.oracle.population import populations
 from tests.oracle.world import LISTS, ORACLE_SETTINGS, connection, ids_of
 
 NESTED = {

@@ -12,8 +12,9 @@ from hypothesis import given
 
 from tests.crm.api import global_id
 from tests.oracle.conftest import MakeWorld
-from tests.oracle.load import Loaded
-from tests.oracle.population import PHONES, WORDS, Entity, Population, Record, populations
+from tests.oracle.domain import PHONES, WORDS, Entity, Population, Record
+from tests.oracle.ids import Loaded
+from tests.oracle.population import populations
 from tests.oracle.world import LISTS, ORACLE_SETTINGS, World, ids_of, refused
 
 LIST_DOCUMENT = """query($filter: {type}Filter, $order: [{type}Order!]) {{

@@ -15,16 +15,9 @@ from hypothesis import given
 from tests.client import Response
 from tests.crm.api import global_id
 from tests.oracle.conftest import MakeWorld
+from tests.oracle.domain import PHONES, PIPELINES, Entity, Population, Record, Semantics
 from tests.oracle.model import Oracle
-from tests.oracle.population import (
-    PHONES,
-    PIPELINES,
-    Entity,
-    Population,
-    Record,
-    Semantics,
-    populations,
-)
+from tests.oracle.population import populations
 from tests.oracle.world import ORACLE_SETTINGS, World
 
 UPDATE_ACTIVITY = """mutation($id: ID!) {

@@ -14,9 +14,10 @@ from crmhub.settings import Settings
 from models import SessionFactory
 from tests.client import GraphQLClient, Response
 from tests.database import empty_all_tables
-from tests.oracle.load import Loaded, load
+from tests.oracle.domain import Entity, Population
+from tests.oracle.ids import Loaded
+from tests.oracle.load import load
 from tests.oracle.model import Oracle
-from tests.oracle.population import Entity, Population
 
 # Few examples in CI (the whole module in about two minutes on SQLite); more on demand.
 # Shrinking only on demand (CRMHUB_ORACLE_SHRINK=1): the checks of known leaks fail on
