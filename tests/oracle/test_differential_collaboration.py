@@ -124,10 +124,6 @@ async def test_feed_holds_exactly_the_entries_of_visible_subjects(
         assert found["totalCount"] == len(expected), user
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="department heads read every task: a notification's task subject resolves",
-)
 @ORACLE_SETTINGS
 @given(population=populations())
 async def test_notifications_are_the_viewers_own_with_visible_subjects(
