@@ -13,7 +13,7 @@ from tests.crm.api import global_id
 from tests.oracle.conftest import MakeWorld
 from tests.oracle.domain import Entity, Population
 from tests.oracle.population import populations
-from tests.oracle.world import LISTS, ORACLE_SETTINGS, connection, ids_of
+from tests.oracle.world import LISTS, ORACLE_SETTINGS, World, connection, ids_of
 
 NESTED = {
     Entity.DEAL: "company { id } contacts { id }",
@@ -52,11 +52,8 @@ async def test_node_answers_exactly_the_readable_records(
             visible = response.data is not None and (response.data.get("node") or {}).get("id")
             if not visible:
                 assert response.codes in ([], ["NOT_FOUND"]), response.errors
-            assert bool(visible) is world.oracle.readable(user, (entity, index)), (
-                user,
-                entity,
-                index,
-            )
+            readable = world.oracle.readable(user, (entity, index))
+            assert bool(visible) is readable, (user, entity, index)
 
 
 @ORACLE_SETTINGS
@@ -66,7 +63,7 @@ async def test_nested_relations_hold_only_readable_records(
 ) -> None:
     """deal.company, deal.contacts, company.deals, company.contacts, contact.companies: null
     when the relation is a hidden field, else exactly the readable related records."""
-    world, oracle = await make_world(population), None
+    world = await make_world(population)
     oracle = world.oracle
     for user, viewer in world.viewers():
         for entity in (Entity.DEAL, Entity.COMPANY, Entity.CONTACT):
@@ -141,11 +138,19 @@ async def test_hidden_values_are_null(make_world: MakeWorld, population: Populat
             for node in (edge["node"] for edge in found["edges"]):
                 (index,) = world.loaded.index_of(entity, [node["id"]])
                 hidden = world.oracle.hidden_fields(user, (entity, index))
+                record = population.records[entity][index]
                 for name in (selection.split(" ")[0] for selection in fields):
+                    context = (user, entity, index, name)
                     if name in hidden:
-                        assert node[name] is None, (user, entity, index, name)
+                        assert node[name] is None, context
+                    elif name == "assignedTo":
+                        responsible = record.responsible
+                        expected = (
+                            None if responsible is None else {"id": _user_gid(world, responsible)}
+                        )
+                        assert node[name] == expected, context
                     else:
-                        assert node[name] is not None or name == "assignedTo", (user, name)
+                        assert node[name] is not None, context
 
 
 @ORACLE_SETTINGS
@@ -224,3 +229,7 @@ async def test_allowed_stages_match_the_oracle(
                 continue
             expected = [world.loaded.stage_gid(s) for s in world.oracle.allowed_stages(user, index)]
             assert got == expected, (user, index)
+
+
+def _user_gid(world: World, user: int) -> str:
+    return global_id("User", world.loaded.ids["USER"][user])
