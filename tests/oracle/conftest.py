@@ -1,6 +1,6 @@
-from __future__ import annotations
+"""The fixture every differential check takes: a loader of populations."""
 
-from collections.abc import Awaitable, Callable
+from __future__ import annotations
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -9,9 +9,7 @@ from crmhub.settings import Settings
 from models import SessionFactory
 from tests.client import GraphQLClient
 from tests.oracle.domain import Population
-from tests.oracle.world import World, prepare
-
-MakeWorld = Callable[[Population], Awaitable[World]]
+from tests.oracle.world import MakeWorld, World, prepare
 
 
 @pytest.fixture

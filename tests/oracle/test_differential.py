@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given
 
 from tests.crm.api import global_id
-from tests.oracle.conftest import MakeWorld
 from tests.oracle.domain import Entity, Population
 from tests.oracle.population import populations
-from tests.oracle.world import LISTS, ORACLE_SETTINGS, World, connection, ids_of
+from tests.oracle.world import LISTS, ORACLE_SETTINGS, MakeWorld, World, connection, ids_of
 
 NESTED = {
     Entity.DEAL: "company { id } contacts { id }",

@@ -8,10 +8,9 @@ import pytest
 from hypothesis import given
 
 from tests.crm.api import global_id
-from tests.oracle.conftest import MakeWorld
 from tests.oracle.domain import Population
 from tests.oracle.population import populations
-from tests.oracle.world import ORACLE_SETTINGS, World, connection, ids_of
+from tests.oracle.world import ORACLE_SETTINGS, MakeWorld, World, connection, ids_of
 
 TYPE_NAMES = {"TASK": "Task", "POST": "Post"}
 NODE_COMMENTS = """query($id: ID!) {

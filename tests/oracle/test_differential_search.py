@@ -11,11 +11,10 @@ import pytest
 from hypothesis import given
 
 from tests.crm.api import global_id
-from tests.oracle.conftest import MakeWorld
 from tests.oracle.domain import PHONES, WORDS, Entity, Population, Record
 from tests.oracle.ids import Loaded
 from tests.oracle.population import populations
-from tests.oracle.world import LISTS, ORACLE_SETTINGS, World, ids_of, refused
+from tests.oracle.world import LISTS, ORACLE_SETTINGS, MakeWorld, World, ids_of, refused
 
 LIST_DOCUMENT = """query($filter: {type}Filter, $order: [{type}Order!]) {{
   {field}(first: 100, filter: $filter, orderBy: $order) {{ edges {{ node {{ id }} }} }}

@@ -14,11 +14,10 @@ from hypothesis import given
 
 from tests.client import Response
 from tests.crm.api import global_id
-from tests.oracle.conftest import MakeWorld
 from tests.oracle.domain import PHONES, PIPELINES, Entity, Population, Record, Semantics
 from tests.oracle.model import Oracle
 from tests.oracle.population import populations
-from tests.oracle.world import ORACLE_SETTINGS, World
+from tests.oracle.world import ORACLE_SETTINGS, MakeWorld, World
 
 UPDATE_ACTIVITY = """mutation($id: ID!) {
   updateActivity(id: $id, input: {subject: "changed"}) { id }

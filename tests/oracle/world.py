@@ -4,6 +4,7 @@ the oracle; plus the hypothesis settings every differential check shares."""
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,9 @@ async def prepare(
     loaded = await load(session_factory, population, app_settings.token_secret)
     clients = [client.as_user(token) for token in loaded.tokens]
     return World(population, loaded, Oracle(population), clients)
+
+
+MakeWorld = Callable[[Population], Awaitable[World]]
 
 
 def ids_of(connection: dict[str, Any]) -> list[str]:
