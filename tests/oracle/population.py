@@ -77,6 +77,11 @@ def _status_scopes(entity: Entity) -> list[Scope]:
     return scopes
 
 
+def _often(value: bool) -> st.SearchStrategy[bool]:
+    """``value`` seven times out of eight."""
+    return st.sampled_from([value] * 7 + [not value])
+
+
 FieldRules = dict[tuple[Entity, str, int | tuple[int, int] | None], str]
 
 
@@ -89,10 +94,10 @@ def field_rules(draw: st.DrawFn) -> FieldRules:
         names = st.lists(st.sampled_from(fields), min_size=1, max_size=len(fields) - 1, unique=True)
         for name in draw(names):
             status: int | tuple[int, int] | None = None
-            if entity is Entity.LEAD:
-                status = draw(st.none() | st.none() | st.integers(0, len(LEAD_STATUSES) - 1))
-            elif entity is Entity.DEAL:
-                status = draw(st.none() | st.none() | st.sampled_from(STAGES))
+            if draw(_often(False)) and entity is Entity.LEAD:
+                status = draw(st.integers(0, len(LEAD_STATUSES) - 1))
+            elif draw(_often(False)) and entity is Entity.DEAL:
+                status = draw(st.sampled_from(STAGES))
             rules[(entity, name, status)] = draw(st.sampled_from(["HIDDEN"] * 3 + ["READ_ONLY"]))
     return rules
 
@@ -124,9 +129,7 @@ def roles(draw: st.DrawFn, user_count: int, department_count: int, focus: FieldR
     levels |= draw(st.dictionaries(st.sampled_from(keys), level, max_size=3))
     # The population's field rules, in most roles (a field is hidden only if every role of
     # the viewer that grants READ hides it), and rarely one of the role's own.
-    rules = {
-        key: kind for key, kind in focus.items() if draw(st.sampled_from([True] * 3 + [False]))
-    }
+    rules = {key: kind for key, kind in focus.items() if draw(_often(True))}
     for entity, name in draw(st.lists(st.sampled_from(ALL_RULED_FIELDS), max_size=1)):
         rules[(entity, name, None)] = draw(st.sampled_from(["HIDDEN", "READ_ONLY"]))
     transitions: dict[int, frozenset[tuple[int, int]]] = {}
