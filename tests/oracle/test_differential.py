@@ -12,7 +12,15 @@ from hypothesis import given
 from tests.crm.api import global_id
 from tests.oracle.domain import Entity, Population
 from tests.oracle.population import populations
-from tests.oracle.world import LISTS, ORACLE_SETTINGS, MakeWorld, World, connection, ids_of
+from tests.oracle.world import (
+    FIELD_RULE_SETTINGS,
+    LISTS,
+    ORACLE_SETTINGS,
+    MakeWorld,
+    World,
+    connection,
+    ids_of,
+)
 
 NESTED = {
     Entity.DEAL: "company { id } contacts { id }",
@@ -106,7 +114,7 @@ def _relations(
     }
 
 
-@ORACLE_SETTINGS
+@FIELD_RULE_SETTINGS
 @given(population=populations())
 async def test_hidden_fields_match_the_oracle(
     make_world: MakeWorld, population: Population
@@ -169,7 +177,7 @@ async def test_can_update_and_can_delete_match_the_oracle(
 
 
 @pytest.mark.xfail(strict=True, reason="readOnlyFields lists fields the entity does not have")
-@ORACLE_SETTINGS
+@FIELD_RULE_SETTINGS
 @given(population=populations())
 async def test_read_only_fields_match_the_oracle(
     make_world: MakeWorld, population: Population
@@ -210,7 +218,7 @@ async def test_activities_are_read_through_their_readable_records(
 
 
 @pytest.mark.xfail(strict=True, reason="allowedStages reveals a hidden stage")
-@ORACLE_SETTINGS
+@FIELD_RULE_SETTINGS
 @given(population=populations())
 async def test_allowed_stages_match_the_oracle(
     make_world: MakeWorld, population: Population

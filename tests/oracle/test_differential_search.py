@@ -14,7 +14,15 @@ from tests.crm.api import global_id
 from tests.oracle.domain import PHONES, WORDS, Entity, Population, Record
 from tests.oracle.ids import Loaded
 from tests.oracle.population import populations
-from tests.oracle.world import LISTS, ORACLE_SETTINGS, MakeWorld, World, ids_of, refused
+from tests.oracle.world import (
+    FIELD_RULE_SETTINGS,
+    LISTS,
+    ORACLE_SETTINGS,
+    MakeWorld,
+    World,
+    ids_of,
+    refused,
+)
 
 LIST_DOCUMENT = """query($filter: {type}Filter, $order: [{type}Order!]) {{
   {field}(first: 100, filter: $filter, orderBy: $order) {{ edges {{ node {{ id }} }} }}
@@ -93,7 +101,7 @@ def _probe_words(world: World, user: int, entity: Entity) -> list[str]:
         ),
     ],
 )
-@ORACLE_SETTINGS
+@FIELD_RULE_SETTINGS
 @given(population=populations())
 async def test_search_finds_only_what_the_viewer_may_read(
     make_world: MakeWorld, population: Population, entity: Entity
@@ -226,7 +234,7 @@ XFAIL_CONTACT_COMPANIES = pytest.mark.xfail(
         pytest.param(Entity.DEAL, id="DEAL"),
     ],
 )
-@ORACLE_SETTINGS
+@FIELD_RULE_SETTINGS
 @given(population=populations())
 async def test_filters_select_only_by_what_the_viewer_may_read(
     make_world: MakeWorld, population: Population, entity: Entity
