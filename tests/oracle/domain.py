@@ -146,6 +146,11 @@ class Scope:
     pipeline: int | None = None
     semantics: Semantics | None = None
 
+    def __repr__(self) -> str:
+        # Short, for hypothesis's falsifying examples: ANY, STATUS(3), PIPELINE(1), …
+        given = [v for v in (self.status, self.pipeline, self.semantics) if v is not None]
+        return self.kind.value + "".join(f"({value!r})" for value in given)
+
 
 ANY = Scope(ScopeKind.ANY)
 
