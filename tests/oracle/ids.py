@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models import ANY_STATUS
 from tests.crm.api import global_id
 from tests.oracle.domain import Entity
 
@@ -42,10 +41,8 @@ class Loaded:
         return global_id("DealStage", self.stages[stage])
 
 
-def status_id(loaded: Loaded, status: int | tuple[int, int] | None) -> int:
-    """The lead status or deal stage id of a status (ANY_STATUS for none)."""
-    if status is None:
-        return ANY_STATUS
+def status_id(loaded: Loaded, status: int | tuple[int, int]) -> int:
+    """The lead status (an index) or deal stage (pipeline, index) id."""
     if isinstance(status, tuple):
         return loaded.stages[status]
     return loaded.lead_statuses[status]

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.tokens import issue_token
 from models import (
-    ANY_STATUS,
+    ANY_SCOPE,
     POLICY_EPOCH_ID,
     AccessAction,
     AccessLevel,
@@ -26,6 +26,7 @@ from models import (
     Role,
     RoleAssignment,
     RolePermission,
+    RuleScope,
     SessionFactory,
     StageTransition,
     User,
@@ -145,7 +146,7 @@ async def _roles(session: AsyncSession, population: Population, loaded: Loaded) 
                     role_id=role.id,
                     entity=CrmEntity(entity.value),
                     action=AccessAction(action.value),
-                    status_id=_scope_status(loaded, scope),
+                    scope=_rule_scope(loaded, scope),
                     level=AccessLevel[level.name],
                 )
             )
@@ -155,7 +156,9 @@ async def _roles(session: AsyncSession, population: Population, loaded: Loaded) 
                     role_id=role.id,
                     entity=CrmEntity(entity.value),
                     field=name,
-                    status_id=status_id(loaded, status),
+                    scope=ANY_SCOPE
+                    if status is None
+                    else RuleScope.of_status(status_id(loaded, status)),
                     rule=FieldRuleKind(rule),
                 )
             )
@@ -180,14 +183,17 @@ async def _roles(session: AsyncSession, population: Population, loaded: Loaded) 
     await session.flush()
 
 
-def _scope_status(loaded: Loaded, scope: Scope) -> int:
-    if scope.kind is ScopeKind.ANY:
-        return ANY_STATUS
+def _rule_scope(loaded: Loaded, scope: Scope) -> RuleScope:
     if scope.kind is ScopeKind.STATUS:
-        return status_id(loaded, scope.status)
-    # Rules by pipeline and by semantics: to be written the way the app stores them once it
-    # does (population.SCOPED_RULES).
-    raise NotImplementedError(f"storing {scope.kind.value} rules")
+        assert scope.status is not None
+        return RuleScope.of_status(status_id(loaded, scope.status))
+    if scope.kind is ScopeKind.PIPELINE:
+        assert scope.pipeline is not None
+        return RuleScope.of_pipeline(loaded.pipelines[scope.pipeline])
+    if scope.kind is ScopeKind.SEMANTICS:
+        assert scope.semantics is not None
+        return RuleScope.of_semantics(Semantics(scope.semantics.value))
+    return ANY_SCOPE
 
 
 def _row(loaded: Loaded, record: Record) -> Any:
@@ -200,6 +206,7 @@ def _row(loaded: Loaded, record: Record) -> Any:
     }
     first, last = record.title.split(" ")
     if record.entity is Entity.LEAD:
+        assert record.status is not None
         return Lead(
             title=record.title,
             first_name=first,

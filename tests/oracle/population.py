@@ -46,7 +46,7 @@ from tests.oracle.domain import (
 
 # Rules by pipeline and by stage semantics are being added to the app: generated only once
 # it stores them (the oracle already knows their precedence).
-SCOPED_RULES = False
+SCOPED_RULES = True
 
 
 @st.composite

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import given
 
 from tests.crm.api import global_id
@@ -26,10 +25,6 @@ def _visible(world: World, user: int, kind: str, index: int) -> bool:
     return world.oracle.subject_visible(user, (kind, index))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="department heads read every task (an uncorrelated IN in resolvers/tasks/access.py)",
-)
 @ORACLE_SETTINGS
 @given(population=populations())
 async def test_tasks_list_and_node_hold_exactly_the_visible_tasks(
@@ -62,10 +57,6 @@ async def test_posts_list_holds_exactly_the_visible_posts(
         assert found["totalCount"] == len(expected), user
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="department heads read every task, and so every task's comments",
-)
 @ORACLE_SETTINGS
 @given(population=populations())
 async def test_comments_and_commenting_follow_their_task_or_post(
@@ -102,10 +93,6 @@ async def test_comments_and_commenting_follow_their_task_or_post(
             assert response.codes == expected, (user, index)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="department heads read every task, and so every task's feed entries",
-)
 @ORACLE_SETTINGS
 @given(population=populations())
 async def test_feed_holds_exactly_the_entries_of_visible_subjects(
