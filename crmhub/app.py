@@ -43,6 +43,7 @@ from subscriptions.realtime import Realtime
 log = logging.getLogger(__name__)
 
 READINESS_TIMEOUT_SECONDS = 2.0
+UNAUTHENTICATED_SOCKET = 'Log in first: send {"authorization": "Bearer <token>"} in connection_init'
 
 
 class CrmGraphQL(GraphQL[ConnectionInfo, None]):
@@ -110,7 +111,7 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
             ) from error
         if viewer is None:
             raise ConnectionRejectionError(
-                {"code": "UNAUTHENTICATED", "message": "Unauthenticated: log in first"}
+                {"code": "UNAUTHENTICATED", "message": UNAUTHENTICATED_SOCKET}
             )
         socket = CONNECTING.get()
         if socket is not None:

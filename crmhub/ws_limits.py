@@ -10,8 +10,6 @@ handler's own table of running operations, so the counts cannot drift from what 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -77,12 +75,13 @@ class SocketLimits:
         self.sockets_per_user = sockets_per_user
         self.operations_per_user = operations_per_user
         self.per_socket = per_socket
-        self._by_user: defaultdict[int, set[Socket]] = defaultdict(set)
+        self._by_user: dict[int, set[Socket]] = {}
 
     def admit(self, socket: Socket, user_id: int) -> Refusal | None:
-        sockets = self._by_user[user_id]
-        if socket in sockets:
+        if socket.user_id == user_id:
             return None  # a repeated connection_init (legacy graphql-ws allows it)
+        self.release(socket)  # ... possibly with another user's token
+        sockets = self._by_user.setdefault(user_id, set())
         if len(sockets) >= self.sockets_per_user:
             return Refusal(
                 RATE_LIMITED,
@@ -93,13 +92,12 @@ class SocketLimits:
         return None
 
     def release(self, socket: Socket) -> None:
-        if socket.user_id is None:
-            return
-        sockets = self._by_user.get(socket.user_id, set())
+        user_id = socket.user_id
+        socket.user_id, socket.limits = None, None
+        sockets = self._by_user.get(user_id, set()) if user_id is not None else set()
         sockets.discard(socket)
-        if not sockets:
-            with contextlib.suppress(KeyError):
-                del self._by_user[socket.user_id]
+        if user_id is not None and not sockets:
+            self._by_user.pop(user_id, None)
 
     def operation_refusal(self, socket: Socket) -> Refusal | None:
         if socket.running_operations() >= self.per_socket:

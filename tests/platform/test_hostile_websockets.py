@@ -255,7 +255,7 @@ async def test_subscriptions_end_with_4401_when_their_token_expires(
     server: LiveServer, token: str, session_factory: SessionFactory, protocol: str
 ) -> None:
     async with session_factory() as session:
-        await session.execute(update(AuthToken).values(expires_at=utcnow() + timedelta(seconds=1)))
+        await session.execute(update(AuthToken).values(expires_at=utcnow() + timedelta(seconds=3)))
         await session.commit()
     async with connected(server, protocol, bearer(token)) as ws:
         await subscribe(ws, protocol, "1")
