@@ -87,6 +87,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         ws_per_message_deflate=False,
         # Offers the app a frame writer: live events skip the per-subscriber pipeline.
         ws=FRAMED_WEBSOCKETS,
+        # A websocket message is held whole before it is parsed: no larger than a body.
+        ws_max_size=settings.max_body_bytes,
         log_level="info",
     )
     return 0

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import websockets
+from websockets import Subprotocol
 
 from tests.live_server import LiveServer
 from tests.served_process import RawConnection, crmhub_serve
@@ -81,6 +83,19 @@ async def test_a_chunked_100_mb_body_is_cut_off_past_the_limit(server: LiveServe
     assert status == 413
     assert json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert sent < MOST_OF_IT
+    await _assert_healthy(server)
+
+
+async def test_a_websocket_message_past_the_limit_closes_with_1009(server: LiveServer) -> None:
+    url = server.url.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(
+        url, subprotocols=[Subprotocol("graphql-transport-ws")], max_size=None
+    ) as ws:
+        await ws.send(" " * (2 * 1024 * 1024))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 30)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1009  # message too big
     await _assert_healthy(server)
 
 
