@@ -89,9 +89,16 @@ def close_reason(text: str) -> str:
 
 
 class CheckedWebSocketAdapter(ASGIWebSocketAdapter):
-    """Strawberry's adapter, except that a message that is not JSON is handed to the legacy
-    graphql-ws handler (which asks to ignore such messages) as ``Unparseable``, to be
-    answered; graphql-transport-ws closes on it with 4400, as before."""
+    """Strawberry's adapter, except that
+    - a message that is not JSON is handed to the legacy graphql-ws handler (which asks to
+      ignore such messages) as ``Unparseable``, to be answered; graphql-transport-ws closes
+      on it with 4400, as before;
+    - a close reason is cut to what a close frame carries: some of Strawberry's closes give
+      an error's text as the reason, which may quote the client's document, and a reason
+      too long to send fails the close."""
+
+    async def close(self, code: int, reason: str) -> None:
+        await super().close(code, close_reason(reason))
 
     async def iter_json(
         self, *, ignore_parsing_errors: bool = False

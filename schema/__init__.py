@@ -9,7 +9,6 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
-    ParserCache,
     ValidationCache,
     max_aliases,
     query_depth_limiter,
@@ -37,6 +36,7 @@ from schema.feed import FeedEvent, FeedQueries
 from schema.live import Subscription
 from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
+from schema.parsing import CheckedParserCache
 from schema.posts import Post, PostMutations, PostQueries
 from schema.sessions import SessionMutations
 from schema.sharing import SharingExecutor
@@ -143,7 +143,7 @@ def build_schema(**options: Any) -> strawberry.Schema:
             # Factories: Strawberry builds the extensions afresh for every operation. The
             # parser and validation caches themselves live at module level.
             OperationScope,
-            lambda: ParserCache(maxsize=512),
+            lambda: CheckedParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             _limit_rules,
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

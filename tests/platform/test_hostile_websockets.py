@@ -142,6 +142,28 @@ async def test_transport_ws_closes_on_a_malformed_message_with_4400_and_a_reason
         assert words in reason, (text, reason)
 
 
+SYNTAX_ERRORS = [
+    "subscription { feed { cursor }",
+    "query { viewer { id } } " + "b" * 300,
+    # Past the token limit: also refused while parsing.
+    "query { " + "viewer { id } " * 2000 + "}",
+]
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_a_document_that_does_not_parse_gets_the_protocols_answer(
+    server: LiveServer, token: str, protocol: str
+) -> None:
+    for document in SYNTAX_ERRORS:
+        async with connected(server, protocol, bearer(token)) as ws:
+            await ws.send(subscribe_with({"query": document}, kind=SUBSCRIBE[protocol]))
+            error = await receive(ws)
+        assert (error["type"], error["id"]) == ("error", "1"), error
+        (payload,) = error["payload"] if protocol == TRANSPORT_WS else [error["payload"]]
+        assert payload["message"].startswith("Syntax Error")
+        assert payload["extensions"]["code"] == "BAD_USER_INPUT"
+
+
 async def test_transport_ws_refuses_a_malformed_message_before_connection_init(
     server: LiveServer,
 ) -> None:
