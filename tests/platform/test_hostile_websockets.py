@@ -164,6 +164,34 @@ async def test_a_document_that_does_not_parse_gets_the_protocols_answer(
         assert payload["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_an_unknown_operation_name_is_bad_user_input(
+    server: LiveServer, token: str, protocol: str
+) -> None:
+    payload = {"query": "subscription A { feed { cursor } }", "operationName": "B"}
+    async with connected(server, protocol, bearer(token)) as ws:
+        await ws.send(subscribe_with(payload, kind=SUBSCRIBE[protocol]))
+        error = await receive(ws)
+    assert (error["type"], error["id"]) == ("error", "1"), error
+    (payload,) = error["payload"] if protocol == TRANSPORT_WS else [error["payload"]]
+    assert payload["extensions"] == {"code": "BAD_USER_INPUT", "field": "operationName"}
+    assert payload["message"] == 'Unknown operation named "B".'
+
+
+async def test_a_close_reason_quoting_the_client_is_cut_to_fit_a_close_frame(
+    server: LiveServer, token: str
+) -> None:
+    # Strawberry closes with "Subscriber for <id> already exists": past 123 bytes here.
+    long_id = "i" * 300
+    async with connected(server, TRANSPORT_WS, bearer(token)) as ws:
+        await subscribe(ws, TRANSPORT_WS, long_id)
+        await subscribe(ws, TRANSPORT_WS, long_id)
+        code, reason = await close_of(ws)
+    assert code == 4409
+    assert reason.startswith("Subscriber for iii")
+    assert len(reason.encode()) <= 123
+
+
 async def test_transport_ws_refuses_a_malformed_message_before_connection_init(
     server: LiveServer,
 ) -> None:
