@@ -10,23 +10,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-import orjson
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
-from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types.unset import UnsetType
 
 from crmhub.database import create_engine, create_session_factory
-from crmhub.http_input import graphql_query, graphql_request, refusal_response
+from crmhub.http_input import CheckedGraphQL
 from crmhub.http_limits import BodyLimit
 from crmhub.settings import Settings
 from crmhub.websocket import LegacyWSHandler, TransportWSHandler, frames_of
@@ -46,11 +40,13 @@ READINESS_TIMEOUT_SECONDS = 2.0
 UNAUTHENTICATED_SOCKET = 'Log in first: send {"authorization": "Bearer <token>"} in connection_init'
 
 
-class CrmGraphQL(GraphQL[ConnectionInfo, None]):
-    # They tell each operation its messages' prefix, for the express lane.
+class CrmGraphQL(CheckedGraphQL):
+    # They tell each operation its messages' prefix (for the express lane), check every
+    # message and hold the socket's per-user limits (crmhub/websocket.py).
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
-    websocket_adapter_class = CheckedWebSocketAdapter
+    # Strawberry types this as a factory of its own adapter class: ours is a subclass of it.
+    websocket_adapter_class = CheckedWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, services: Services, socket_limits: SocketLimits, **options: Any) -> None:
         super().__init__(build_schema(), **options)
@@ -65,32 +61,6 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
             close=_closer(request) if isinstance(request, WebSocket) else None,
             frames=frames_of(request.scope) if isinstance(request, WebSocket) else None,
         )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
-        # As Strawberry's, but a refusal is a coded GraphQL error, not plain text.
-        try:
-            response = await self.run(Request(scope, receive))
-        except HTTPException as refused:
-            response = refusal_response(refused)
-        await response(scope, receive, send)
-
-    async def parse_http_body(
-        self, request: AsyncHTTPRequestAdapter
-    ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        content_type, _ = parse_content_type(request.content_type or "")
-        if request.method == "GET":
-            return graphql_query(request.query_params)
-        if request.method == "POST" and content_type == "application/json":
-            return graphql_request(await request.get_body())
-        return await super().parse_http_body(request)  # refuses other content types
-
-    def decode_json(self, data: str | bytes) -> object:
-        # orjson refuses lone surrogates, invalid UTF-8 and nesting past 1,024 levels as
-        # malformed JSON, which the stdlib's json accepts (or overflows the stack on).
-        return orjson.loads(data)
 
     def encode_json(self, data: object) -> str:
         # orjson: several times faster than the stdlib's json on a page of results. Text,

@@ -1,5 +1,7 @@
-"""GraphQL over HTTP: the request body decoded and checked before it runs, and every
-refusal answered as a coded GraphQL error with its HTTP status, never a 500."""
+"""GraphQL over HTTP: the request (a POSTed body, a GET's query string) decoded and
+checked before it runs, and every refusal answered as a coded GraphQL error with its HTTP
+status, never a 500 or plain text. ``CheckedGraphQL`` is Strawberry's ASGI view with these
+checks; the app's view (crmhub/app.py) builds on it."""
 
 from __future__ import annotations
 
@@ -7,12 +9,48 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
 
 from crmhub.http_errors import BAD_USER_INPUT, NOT_FOUND, error_response
 from crmhub.request_shape import operation_problem
+from schema import ConnectionInfo
+
+
+class CheckedGraphQL(GraphQL[ConnectionInfo, None]):
+    """Strawberry's ASGI GraphQL, with requests read by ``graphql_request`` and
+    ``graphql_query`` and refusals answered by ``refusal_response``."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # As Strawberry's, but a refusal is a coded GraphQL error, not plain text.
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as refused:
+            response = refusal_response(refused)
+        await response(scope, receive, send)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        content_type, _ = parse_content_type(request.content_type or "")
+        if request.method == "GET":
+            return graphql_query(request.query_params)
+        if request.method == "POST" and content_type == "application/json":
+            return graphql_request(await request.get_body())
+        return await super().parse_http_body(request)  # refuses other content types
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses lone surrogates, invalid UTF-8 and nesting past 1,024 levels as
+        # malformed JSON, which the stdlib's json accepts (or overflows the stack on).
+        return orjson.loads(data)
 
 
 class RequestRefused(HTTPException):
@@ -40,12 +78,6 @@ def graphql_request(body: bytes) -> GraphQLRequestData:
     return _checked(data)
 
 
-def refusal_response(refused: HTTPException) -> Response:
-    field = refused.field if isinstance(refused, RequestRefused) else None
-    code = NOT_FOUND if refused.status_code == 404 else BAD_USER_INPUT
-    return error_response(refused.status_code, refused.reason, code=code, field=field)
-
-
 def graphql_query(params: Mapping[str, object]) -> GraphQLRequestData:
     """A GET request's query string as one GraphQL request."""
     data: dict[str, Any] = dict(params)
@@ -69,3 +101,9 @@ def _checked(data: dict[str, Any]) -> GraphQLRequestData:
         extensions=data.get("extensions"),
         protocol="http",
     )
+
+
+def refusal_response(refused: HTTPException) -> Response:
+    field = refused.field if isinstance(refused, RequestRefused) else None
+    code = NOT_FOUND if refused.status_code == 404 else BAD_USER_INPUT
+    return error_response(refused.status_code, refused.reason, code=code, field=field)
