@@ -143,7 +143,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[ConnectionInfo, None]):
         self.connection_acknowledged = True
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        refusal = self.socket.operation_refusal() if self.connection_acknowledged else None
+        # Before the ack, or for an id in use, Strawberry's own answers apply (4401, 4409).
+        counted = self.connection_acknowledged and message["id"] not in self.operations
+        refusal = self.socket.operation_refusal() if counted else None
         if refusal is not None:
             error = coded_error(refusal.message, refusal.code)
             await self.send_message(TransportError(id=message["id"], type="error", payload=[error]))
@@ -193,7 +195,9 @@ class LegacyWSHandler(BaseGraphQLWSHandler[ConnectionInfo, None]):
             CONNECTING.reset(connecting)
 
     async def handle_start(self, message: StartMessage) -> None:
-        refusal = self.socket.operation_refusal() if self.connection_acknowledged else None
+        # Before the ack Strawberry closes with 4401; a start for an id in use replaces it.
+        counted = self.connection_acknowledged and message["id"] not in self.tasks
+        refusal = self.socket.operation_refusal() if counted else None
         if refusal is not None:
             error = coded_error(refusal.message, refusal.code)
             await self.send_message(LegacyError(type="error", id=message["id"], payload=error))

@@ -15,9 +15,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from resolvers.live import CLOSE_UNAUTHORIZED
+
 RATE_LIMITED = "RATE_LIMITED"
-# graphql-transport-ws' code for "log in again", as logout uses it (resolvers/live.py).
-CLOSE_UNAUTHORIZED = 4401
 TOKEN_EXPIRED = "Token expired: log in again"
 
 # The socket whose connection_init is being handled, set by its handler around the call
