@@ -44,6 +44,7 @@ async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> 
         await session.execute(
             select(
                 AuthToken.id,
+                AuthToken.expires_at,
                 User.id,
                 User.is_admin,
                 User.department_id,
@@ -62,7 +63,7 @@ async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> 
     ).one_or_none()
     if row is None:
         return None
-    token_id, user_id, is_admin, department_id, path, policy_epoch = row
+    token_id, expires_at, user_id, is_admin, department_id, path, policy_epoch = row
     return Viewer(
         user_id=user_id,
         is_admin=is_admin,
@@ -71,6 +72,7 @@ async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> 
         token_id=token_id,
         # No epoch row yet (a database emptied by hand): nothing has changed since epoch 0.
         policy_epoch=policy_epoch or 0,
+        token_expires_at=expires_at,
     )
 
 

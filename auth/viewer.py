@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,3 +18,5 @@ class Viewer:
     # The policy epoch when the token was checked: with the user id, the key of the cached
     # compiled policy (see resolvers/access/loading.py).
     policy_epoch: int = 0
+    # When that token expires: a websocket authorised by it is closed then.
+    token_expires_at: datetime | None = None

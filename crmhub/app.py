@@ -16,13 +16,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
 from crmhub.database import create_engine, create_session_factory
+from crmhub.http_input import CheckedGraphQL
+from crmhub.http_limits import BodyLimit
 from crmhub.settings import Settings
 from crmhub.websocket import LegacyWSHandler, TransportWSHandler, frames_of
+from crmhub.ws_limits import CONNECTING, SocketLimits
+from crmhub.ws_messages import CheckedWebSocketAdapter
 from resolvers.context import AuthConfig, Services
 from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
 from resolvers.sessions import viewer_for_token
@@ -34,18 +37,27 @@ from subscriptions.realtime import Realtime
 log = logging.getLogger(__name__)
 
 READINESS_TIMEOUT_SECONDS = 2.0
-CONNECTION_INIT_TIMEOUT_SECONDS = 10
-MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+UNAUTHENTICATED_SOCKET = 'Log in first: send {"authorization": "Bearer <token>"} in connection_init'
 
 
-class CrmGraphQL(GraphQL[ConnectionInfo, None]):
-    # They tell each operation its messages' prefix, for the express lane.
+class CrmGraphQL(CheckedGraphQL):
+    # They tell each operation its messages' prefix (for the express lane), check every
+    # message and hold the socket's per-user limits (crmhub/websocket.py).
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+    # Strawberry types this as a factory of its own adapter class: ours is a subclass of it.
+    websocket_adapter_class = CheckedWebSocketAdapter  # type: ignore[assignment]
 
-    def __init__(self, services: Services, limits: QueryLimits, **options: Any) -> None:
+    def __init__(
+        self,
+        services: Services,
+        limits: QueryLimits,
+        socket_limits: SocketLimits,
+        **options: Any,
+    ) -> None:
         super().__init__(build_schema(limits), **options)
         self.services = services
+        self.socket_limits = socket_limits
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> ConnectionInfo:
         return ConnectionInfo(
@@ -65,16 +77,25 @@ class CrmGraphQL(GraphQL[ConnectionInfo, None]):
     async def on_ws_connect(self, context: ConnectionInfo) -> UnsetType | dict[str, object] | None:
         token = context.raw_token
         try:
-            known = token is not None and await viewer_for_token(self.services, token) is not None
+            viewer = None if token is None else await viewer_for_token(self.services, token)
         except DATABASE_UNREACHABLE as error:
             # Refused, not crashed: the client is told why (legacy graphql-ws shows the
-            # payload; graphql-transport-ws has only its 4403 close) and may retry.
+            # payload; graphql-transport-ws the message as its 4403 close reason) and may retry.
             log.warning("connection_init refused, database unreachable: %r", error)
             raise ConnectionRejectionError(
                 {"code": "SERVICE_UNAVAILABLE", "message": UNAVAILABLE_MESSAGE}
             ) from error
-        if not known:
-            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        if viewer is None:
+            raise ConnectionRejectionError(
+                {"code": "UNAUTHENTICATED", "message": UNAUTHENTICATED_SOCKET}
+            )
+        socket = CONNECTING.get()
+        if socket is not None:
+            refusal = self.socket_limits.admit(socket, viewer.user_id)
+            if refusal is not None:
+                raise ConnectionRejectionError({"code": refusal.code, "message": refusal.message})
+            if viewer.token_expires_at is not None and context.close is not None:
+                socket.close_at(viewer.token_expires_at, context.close)
         return await super().on_ws_connect(context)
 
 
@@ -116,11 +137,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     services = Services(
         session_factory=session_factory, auth=auth_config(settings), realtime=realtime
     )
+    socket_limits = SocketLimits(
+        sockets_per_user=settings.max_websockets_per_user,
+        operations_per_user=settings.max_subscriptions_per_user,
+        per_socket=settings.max_subscriptions_per_connection,
+    )
     graphql = CrmGraphQL(
         services,
         query_limits(settings),
-        connection_init_wait_timeout=timedelta(seconds=CONNECTION_INIT_TIMEOUT_SECONDS),
-        max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        socket_limits,
+        connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
     )
 
     @contextlib.asynccontextmanager
@@ -146,9 +173,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             status_code=200 if all(checks.values()) else 503,
         )
 
+    graphql_over_http = BodyLimit(
+        graphql, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+    )
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql_over_http, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -159,6 +189,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.services = services
     app.state.bus = bus
     app.state.realtime = realtime
+    app.state.socket_limits = socket_limits
     return app
 
 

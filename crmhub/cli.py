@@ -65,6 +65,7 @@ async def _migrate(settings: Settings) -> None:
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
     import uvicorn
 
+    from crmhub.http_protocol import GUARDED_HTTP
     from crmhub.websocket import FRAMED_WEBSOCKETS
 
     asyncio.run(_migrate(settings))
@@ -77,14 +78,17 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         workers=workers,
         proxy_headers=True,
         # The fast event loop and HTTP parser, asked for by name: a missing one fails loudly
-        # instead of falling back to the slow default.
+        # instead of falling back to the slow default. The parser's protocol bounds request
+        # heads in time and size (crmhub/http_protocol.py).
         loop="uvloop",
-        http="httptools",
+        http=GUARDED_HTTP,
         # Live events are small JSON messages: compressing each costs more CPU per delivery
         # than it saves, and a zlib context per socket costs memory per idle subscriber.
         ws_per_message_deflate=False,
         # Offers the app a frame writer: live events skip the per-subscriber pipeline.
         ws=FRAMED_WEBSOCKETS,
+        # A websocket message is held whole before it is parsed: no larger than a body.
+        ws_max_size=settings.max_body_bytes,
         log_level="info",
     )
     return 0

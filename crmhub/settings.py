@@ -41,6 +41,20 @@ class Settings(BaseSettings):
     query_max_cost: int = 50_000
     query_max_list_items: int = 10_000
     operation_timeout_seconds: float = 10.0
+    # Transport limits (docs/security.md, "Transport limits"). A request body past this
+    # size is answered 413 before it is read (or as soon as a chunked one passes it).
+    max_body_bytes: int = 1024 * 1024
+    # The request line and headers must arrive within this time and this size (408, 431),
+    # and a body must arrive within its own time once the headers are in (408).
+    header_timeout_seconds: float = 10.0
+    max_header_bytes: int = 64 * 1024
+    body_timeout_seconds: float = 30.0
+    # Websockets: connection_init within this time; open sockets and running operations
+    # per user across this process, and operations per socket.
+    connection_init_timeout_seconds: float = 10.0
+    max_websockets_per_user: int = 20
+    max_subscriptions_per_user: int = 100
+    max_subscriptions_per_connection: int = 20
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,7 +5,9 @@
   (``FRAMES_EXTENSION``). `crmhub serve`, the benches and the live-server tests run uvicorn
   with it (``FRAMED_WEBSOCKETS``).
 - The two Strawberry protocol handlers, telling each operation's task the prefix of its
-  messages (protocol and id) in ``schema.express.FRAME_PREFIX``.
+  messages (protocol and id) in ``schema.express.FRAME_PREFIX``. They also check every
+  message's shape first (crmhub/ws_messages.py) and hold the socket's per-user limits and
+  token expiry (crmhub/ws_limits.py).
 
 Frames are written to the transport in one piece, as uvicorn writes its own, so they
 interleave with its pings and closes only between frames; nothing is written once the
@@ -17,15 +19,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    Message,
+    SubscribeMessage,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage as TransportError,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ConnectionErrorMessage,
+    OperationMessage,
+    StartMessage,
+)
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ConnectionInitMessage as LegacyInitMessage,
+)
+from strawberry.subscriptions.protocols.graphql_ws.types import ErrorMessage as LegacyError
+from strawberry.types.unset import UnsetType
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
+from crmhub.ws_limits import CONNECTING, Socket
+from crmhub.ws_messages import BAD_USER_INPUT, Protocol, close_reason, coded_error
 from schema import ConnectionInfo
 from schema.express import FRAME_PREFIX, legacy_ws_prefix, transport_ws_prefix
 
@@ -33,6 +54,15 @@ _OPEN = State.OPEN  # read once per frame written: a module global, not an enum 
 FRAMES_EXTENSION = "crmhub.frames"
 # uvicorn's `ws` setting (an import string) that selects the protocol below.
 FRAMED_WEBSOCKETS = "crmhub.websocket:FramedWebSocketProtocol"
+
+TRANSPORT_WS = Protocol(
+    types=frozenset({"connection_init", "ping", "pong", "subscribe", "complete"}),
+    operation_types=frozenset({"subscribe"}),
+)
+LEGACY_WS = Protocol(
+    types=frozenset({"connection_init", "connection_terminate", "start", "stop"}),
+    operation_types=frozenset({"start"}),
+)
 
 
 class TransportFrames:
@@ -67,7 +97,59 @@ class FramedWebSocketProtocol(WebSocketsSansIOProtocol):
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[ConnectionInfo, None]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.socket = Socket(lambda: len(self.operations))
+
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            self.socket.end()
+
+    async def handle_message(self, message: Message) -> None:
+        problem = TRANSPORT_WS.problem(message)
+        if problem is not None:
+            await self.handle_invalid_message(close_reason(problem.message))
+            return
+        await super().handle_message(message)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        # Strawberry's, except that a refusal closes with its own message as the reason
+        # (Strawberry's is a bare "Forbidden"), and the view learns which socket it admits.
+        if self.connection_init_timeout_task:
+            self.connection_init_timeout_task.cancel()
+        payload = message.get("payload", {})
+        if self.connection_timed_out or not isinstance(payload, dict):
+            await super().handle_connection_init(message)
+            return
+        if self.connection_init_received:
+            await self.websocket.close(code=4429, reason="Too many initialisation requests")
+            return
+        self.connection_init_received = True
+        self.context.connection_params = payload
+        connecting = CONNECTING.set(self.socket)
+        try:
+            ack_payload = await self.view.on_ws_connect(self.context)
+        except ConnectionRejectionError as refused:
+            await self.websocket.close(code=4403, reason=close_reason(_reason(refused.payload)))
+            return
+        finally:
+            CONNECTING.reset(connecting)
+        if isinstance(ack_payload, UnsetType):
+            await self.send_message({"type": "connection_ack"})
+        else:
+            await self.send_message({"type": "connection_ack", "payload": ack_payload})
+        self.connection_acknowledged = True
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        # Before the ack, or for an id in use, Strawberry's own answers apply (4401, 4409).
+        counted = self.connection_acknowledged and message["id"] not in self.operations
+        refusal = self.socket.operation_refusal() if counted else None
+        if refusal is not None:
+            error = coded_error(refusal.message, refusal.code)
+            await self.send_message(TransportError(id=message["id"], type="error", payload=[error]))
+            return
         # The operation's task, created in there, starts with a copy of this context.
         token = FRAME_PREFIX.set(transport_ws_prefix(message["id"]))
         try:
@@ -77,12 +159,59 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[ConnectionInfo, None]):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[ConnectionInfo, None]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.socket = Socket(lambda: len(self.tasks))
+
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            self.socket.end()
+
+    async def handle_message(self, message: OperationMessage) -> None:
+        problem = LEGACY_WS.problem(message)
+        if problem is None:
+            await super().handle_message(message)
+            return
+        error = coded_error(problem.message, BAD_USER_INPUT, problem.field)
+        operation_id = LEGACY_WS.operation_id(message)
+        if operation_id is not None:
+            await self.send_message(LegacyError(type="error", id=operation_id, payload=error))
+        else:
+            payload: dict[str, object] = {
+                "code": BAD_USER_INPUT,
+                "field": problem.field,
+                "message": problem.message,
+            }
+            refusal = ConnectionErrorMessage(type="connection_error", payload=payload)
+            await self.send_message(refusal)
+
+    async def handle_connection_init(self, message: LegacyInitMessage) -> None:
+        connecting = CONNECTING.set(self.socket)
+        try:
+            await super().handle_connection_init(message)
+        finally:
+            CONNECTING.reset(connecting)
+
     async def handle_start(self, message: StartMessage) -> None:
+        # Before the ack Strawberry closes with 4401; a start for an id in use replaces it.
+        counted = self.connection_acknowledged and message["id"] not in self.tasks
+        refusal = self.socket.operation_refusal() if counted else None
+        if refusal is not None:
+            error = coded_error(refusal.message, refusal.code)
+            await self.send_message(LegacyError(type="error", id=message["id"], payload=error))
+            return
         token = FRAME_PREFIX.set(legacy_ws_prefix(message["id"]))
         try:
             await super().handle_start(message)
         finally:
             FRAME_PREFIX.reset(token)
+
+
+def _reason(payload: object) -> str:
+    message = payload.get("message") if isinstance(payload, dict) else None
+    return message if isinstance(message, str) else "Forbidden"
 
 
 def frames_of(scope: Mapping[str, Any]) -> TransportFrames | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxTokensLimiter, ParserCache
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -33,6 +33,7 @@ from schema.list_bounds import bound_lists
 from schema.live import Subscription
 from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
+from schema.parsing import CheckedParserCache
 from schema.posts import Post, PostMutations, PostQueries
 from schema.sessions import SessionMutations
 from schema.task_mutations import TaskMutations
@@ -123,7 +124,7 @@ def build_schema(limits: QueryLimits | None = None, **options: Any) -> strawberr
             # parser and validation caches themselves live at module level (validation's
             # in schema/limits.py).
             OperationScope,
-            lambda: ParserCache(maxsize=512),
+            lambda: CheckedParserCache(maxsize=512),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: LimitedValidation(limits),
             RequireLogin,

@@ -9,7 +9,7 @@ from typing import Any
 
 from graphql import ArgumentNode, DocumentNode, GraphQLError, VariableNode, Visitor, visit
 from strawberry.extensions import MaskErrors
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE, DomainError
 
@@ -20,7 +20,12 @@ _INVALID_VARIABLE = re.compile(r"^Variable '\$(\w+)' has invalid value at ((?:\.
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
 # GraphQL's own errors (syntax, validation, coercion of variables) come wrapped in another.
-CLIENT_ERRORS = (DomainError, GraphQLError, InvalidOperationTypeError)
+CLIENT_ERRORS = (
+    DomainError,
+    GraphQLError,
+    InvalidOperationTypeError,
+    CannotGetOperationTypeError,
+)
 
 
 def is_expected(error: GraphQLError) -> bool:
@@ -62,6 +67,10 @@ class ErrorCodes(MaskErrors):
             operation = original.operation_type.value
             message = f"A {operation} is not allowed here (legacy graphql-ws runs subscriptions)"
             return self._with(error, message, {"code": "BAD_USER_INPUT"})
+        if isinstance(original, CannotGetOperationTypeError):
+            # Over HTTP Strawberry answers it with a 400; on a websocket it lands here.
+            message = original.as_http_error_reason()
+            return self._with(error, message, {"code": "BAD_USER_INPUT", "field": "operationName"})
         if isinstance(original, DATABASE_UNREACHABLE):
             return self._with(error, UNAVAILABLE_MESSAGE, {"code": "SERVICE_UNAVAILABLE"})
         if original is None or isinstance(original, GraphQLError):

@@ -62,9 +62,20 @@ class ConnectionInfo:
     def raw_token(self) -> str | None:
         header = self.authorization
         if header is None and isinstance(self.connection_params, dict):
-            value = self.connection_params.get("authorization")
-            header = value if isinstance(value, str) else None
+            header = _authorization_param(self.connection_params)
         return parse_authorization(header)
+
+
+def _authorization_param(params: dict[str, Any]) -> str | None:
+    """A connection_init payload's ``authorization``, the key in any case (GraphiQL sends
+    ``Authorization``), at the top or under ``headers``, as clients pass HTTP headers."""
+    for source in (params, params.get("headers")):
+        if not isinstance(source, dict):
+            continue
+        for key, value in source.items():
+            if isinstance(key, str) and key.lower() == "authorization" and isinstance(value, str):
+                return value
+    return None
 
 
 class OperationScope(SchemaExtension):

@@ -1,0 +1,109 @@
+"""GraphQL over HTTP: the request (a POSTed body, a GET's query string) decoded and
+checked before it runs, and every refusal answered as a coded GraphQL error with its HTTP
+status, never a 500 or plain text. ``CheckedGraphQL`` is Strawberry's ASGI view with these
+checks; the app's view (crmhub/app.py) builds on it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+
+from crmhub.http_errors import BAD_USER_INPUT, NOT_FOUND, error_response
+from crmhub.request_shape import operation_problem
+from schema import ConnectionInfo
+
+
+class CheckedGraphQL(GraphQL[ConnectionInfo, None]):
+    """Strawberry's ASGI GraphQL, with requests read by ``graphql_request`` and
+    ``graphql_query`` and refusals answered by ``refusal_response``."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # As Strawberry's, but a refusal is a coded GraphQL error, not plain text.
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as refused:
+            response = refusal_response(refused)
+        await response(scope, receive, send)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        content_type, _ = parse_content_type(request.content_type or "")
+        if request.method == "GET":
+            return graphql_query(request.query_params)
+        if request.method == "POST" and content_type == "application/json":
+            return graphql_request(await request.get_body())
+        return await super().parse_http_body(request)  # refuses other content types
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses lone surrogates, invalid UTF-8 and nesting past 1,024 levels as
+        # malformed JSON, which the stdlib's json accepts (or overflows the stack on).
+        return orjson.loads(data)
+
+
+class RequestRefused(HTTPException):
+    """A bad request, naming the part at fault."""
+
+    def __init__(self, field: str, message: str, status: int = 400) -> None:
+        super().__init__(status, message)
+        self.field = field
+
+
+def decode_json(data: str | bytes, field: str) -> object:
+    """JSON as orjson reads it: invalid UTF-8, lone surrogates (``"\\ud800"``) and nesting
+    past 1,024 levels are refused as malformed, before anything else sees them."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise RequestRefused(field, f"'{field}' is not valid JSON: {error}") from None
+
+
+def graphql_request(body: bytes) -> GraphQLRequestData:
+    """A POSTed JSON body as one GraphQL request (batches are not served)."""
+    data = decode_json(body, "body")
+    if not isinstance(data, dict):
+        raise RequestRefused("body", 'The request body must be a JSON object: {"query": …}')
+    return _checked(data)
+
+
+def graphql_query(params: Mapping[str, object]) -> GraphQLRequestData:
+    """A GET request's query string as one GraphQL request."""
+    data: dict[str, Any] = dict(params)
+    for name in ("variables", "extensions"):
+        value = data.get(name)
+        if isinstance(value, str) and value:
+            data[name] = decode_json(value, name)
+        elif value == "":
+            data[name] = None
+    return _checked(data)
+
+
+def _checked(data: dict[str, Any]) -> GraphQLRequestData:
+    problem = operation_problem(data)
+    if problem is not None:
+        raise RequestRefused(problem.field, problem.message)
+    return GraphQLRequestData(
+        query=data["query"],
+        variables=data.get("variables"),
+        operation_name=data.get("operationName"),
+        extensions=data.get("extensions"),
+        protocol="http",
+    )
+
+
+def refusal_response(refused: HTTPException) -> Response:
+    field = refused.field if isinstance(refused, RequestRefused) else None
+    code = NOT_FOUND if refused.status_code == 404 else BAD_USER_INPUT
+    return error_response(refused.status_code, refused.reason, code=code, field=field)
