@@ -74,10 +74,12 @@ def stage_semantics(stage: tuple[int, int]) -> Semantics:
 
 # The fields of each CRM type that field rules may name: the GraphQL fields that carry data
 # of the record (what `access { hiddenFields readOnlyFields }` may list).
-_COMMON = ("assignedTo", "createdBy", "opened", "communications", "createdAt", "updatedAt")
+_COMMON = ("assignedTo", "createdBy", "opened", "createdAt", "updatedAt")
+# Deals have no communications of their own.
+_WITH_COMMUNICATIONS = (*_COMMON, "communications")
 FIELDS: dict[Entity, tuple[str, ...]] = {
     Entity.LEAD: (
-        *_COMMON,
+        *_WITH_COMMUNICATIONS,
         "title",
         "firstName",
         "lastName",
@@ -91,9 +93,9 @@ FIELDS: dict[Entity, tuple[str, ...]] = {
         "utmContent",
         "utmTerm",
     ),
-    Entity.CONTACT: (*_COMMON, "firstName", "lastName", "position", "companies"),
+    Entity.CONTACT: (*_WITH_COMMUNICATIONS, "firstName", "lastName", "position", "companies"),
     Entity.COMPANY: (
-        *_COMMON,
+        *_WITH_COMMUNICATIONS,
         "title",
         "industry",
         "revenue",
