@@ -20,7 +20,8 @@ from dataclasses import replace
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from auth.policy import CompiledPolicy
-from models import Event
+from models import Comment, Event
+from resolvers.comments import COMMENT
 from resolvers.context import RequestContext
 from resolvers.crm.event_access import masked_changes, visible_crm_events
 from resolvers.pagination import Page, PageRequest, SortKey, encode_cursor, fetch_page
@@ -43,10 +44,15 @@ def feed_cursor(seq: int) -> str:
 
 def visible_event(policy: CompiledPolicy) -> ColumnElement[bool]:
     viewer = policy.viewer
-    return or_(
-        and_(Event.scope_type == "POST", Event.scope_id.in_(visible_post_ids(viewer))),
-        and_(Event.scope_type == "TASK", Event.scope_id.in_(visible_task_ids(viewer))),
-        visible_crm_events(policy),
+    return and_(
+        or_(
+            and_(Event.scope_type == "POST", Event.scope_id.in_(visible_post_ids(viewer))),
+            and_(Event.scope_type == "TASK", Event.scope_id.in_(visible_task_ids(viewer))),
+            visible_crm_events(policy),
+        ),
+        # A deleted comment takes its entries (and the text they carry) with it, as a
+        # deleted post or task does.
+        or_(Event.subject_type != COMMENT, Event.subject_id.in_(select(Comment.id))),
     )
 
 

@@ -18,7 +18,7 @@ QUERY = "query { feed(first: 100) { edges { node { cursor kind } } } }"
 POST = """mutation($body: String!) {
   createPost(input: {body: $body, recipients: [{kind: ALL}]}) { id }
 }"""
-COMMENT = "mutation($post: ID!) { addComment(postId: $post, body: \"a comment\") { id } }"
+COMMENT = 'mutation($post: ID!) { addComment(postId: $post, body: "a comment") { id } }'
 DELETE_POST = "mutation($id: ID!) { deletePost(id: $id) }"
 DEAL = "mutation($input: DealInput!) { createDeal(input: $input) { id } }"
 DELETE_DEAL = "mutation($id: ID!) { deleteDeal(id: $id) }"
