@@ -82,7 +82,7 @@ async def test_sqlite_ids_are_never_reused_and_the_rebuild_keeps_every_row(
         async with engine.begin() as connection:
             # Rebuilding the posts table cascaded to nothing: the comment is still there.
             comments = await connection.execute(text("SELECT id, post_id FROM comments"))
-            assert comments.all() == [(3, 5)]
+            assert [tuple(row) for row in comments] == [(3, 5)]
             tables = await connection.execute(
                 text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
             )
