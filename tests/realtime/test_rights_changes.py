@@ -5,13 +5,18 @@ rights did not change carry on untouched; revocation still closes with 4401."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Hashable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import websockets
 from starlette.applications import Starlette
 
+from subscriptions.control import ACCESS_CHANGED
+from subscriptions.hub import Hub, Renew, See
 from subscriptions.realtime import Realtime
+from subscriptions.records import EventRecord
 from tests.collaboration.factories import Company, Users, gid
 from tests.crm_feed.world import sales_world
 from tests.live_server import LiveServer, Subscription, serve
@@ -146,3 +151,40 @@ async def test_deactivation_still_closes_with_4401(
                     await asyncio.wait_for(feed.connection.recv(), 2)
             assert closed.value.rcvd is not None
             assert closed.value.rcvd.code == 4401
+
+
+async def test_the_hub_renews_only_the_named_viewers_before_the_next_event() -> None:
+    hub = Hub()
+    renewals: list[tuple[int, int]] = []
+
+    def renewing(user_id: int, label: str) -> Renew[str]:
+        async def renew(seq: int) -> tuple[See[str], Hashable]:
+            renewals.append((user_id, seq))
+            return (lambda event: f"{label} after"), ("renewed", user_id)
+
+        return renew
+
+    changed = hub.register(lambda event: "before", 1, alike="same", renew=renewing(1, "one"))
+    untouched = hub.register(lambda event: "before", 2, alike="other", renew=renewing(2, "two"))
+    await hub.dispatch(
+        [_record(1, ACCESS_CHANGED, {"userIds": [1]}), _record(2, "POST_CREATED", {})]
+    )
+    assert renewals == [(1, 1)]
+    assert changed.queue.get_nowait() == (2, "one after")
+    assert untouched.queue.get_nowait() == (2, "before")
+    assert hub.channels == 2
+
+
+def _record(seq: int, kind: str, envelope: dict[str, Any]) -> EventRecord:
+    return EventRecord(
+        seq=seq,
+        kind=kind,
+        actor_id=None,
+        subject_type="ACCESS",
+        subject_id=0,
+        scope_type="ACCESS",
+        scope_id=0,
+        changes={},
+        envelope=envelope,
+        occurred_at=datetime.now(UTC),
+    )
