@@ -35,6 +35,7 @@ from subscriptions.records import EventRecord
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 1000
+RENEW_TIMEOUT_SECONDS = 5.0
 
 S = TypeVar("S")
 
@@ -151,9 +152,6 @@ class Hub:
         self._channel_of[subscriber] = key
 
     def unregister(self, subscriber: Subscriber[Any]) -> None:
-        self._leave(subscriber)
-
-    def _leave(self, subscriber: Subscriber[Any]) -> None:
         key = self._channel_of.pop(subscriber, None)
         if key is None:
             return
@@ -234,7 +232,8 @@ class Hub:
     async def _renew(self, subscriber: Subscriber[Any], seq: int) -> None:
         assert subscriber.renew is not None
         try:
-            see, alike = await subscriber.renew(seq)
+            # Bounded: every subscriber's next event waits for this.
+            see, alike = await asyncio.wait_for(subscriber.renew(seq), RENEW_TIMEOUT_SECONDS)
         except Closed as closed:
             self._end(subscriber, closed)
             return
@@ -250,7 +249,7 @@ class Hub:
             return
         self.renewed += 1
         if subscriber in self._channel_of:  # it may have ended meanwhile
-            self._leave(subscriber)
+            self.unregister(subscriber)
             self._join(subscriber, see, alike)
 
     def _offer(self, subscriber: Subscriber[S], seq: int, seen: S) -> None:
