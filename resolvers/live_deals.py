@@ -50,6 +50,9 @@ EVENT_KINDS = {
 }
 
 
+MAX_FORMER_POLICIES = 4
+
+
 @dataclass(frozen=True)
 class DealChange:
     kind: DealChangeKind
@@ -65,14 +68,16 @@ class DealWatch:
     policy: CompiledPolicy
     pipeline_id: int | None = None
     deal_id: int | None = None
-    # The policies the subscriber held before changes of rights, oldest first.
+    # The policies the subscriber held before changes of rights, oldest first (the last
+    # few: rights rarely change twice before a deal's next event).
     former: tuple[CompiledPolicy, ...] = ()
     # Deals told HIDDEN because a change of rights took them out of sight.
     _lost: set[int] = field(default_factory=set, compare=False)
 
     def after_rights_change(self, policy: CompiledPolicy) -> DealWatch:
         """The same watch under the subscriber's new ``policy``."""
-        return DealWatch(policy, self.pipeline_id, self.deal_id, (*self.former, self.policy))
+        former = (*self.former, self.policy)[-MAX_FORMER_POLICIES:]
+        return DealWatch(policy, self.pipeline_id, self.deal_id, former, set(self._lost))
 
     def alike(self, viewer: Viewer) -> Hashable:
         """Everything ``judge`` reads (its policies: the viewer's standing, then and now)."""

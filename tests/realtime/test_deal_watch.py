@@ -128,5 +128,7 @@ def test_a_deal_taken_out_of_sight_by_a_change_of_rights_is_hidden_once() -> Non
     assert hidden is not None
     assert (hidden.kind, hidden.changed_fields) == (DealChangeKind.HIDDEN, ())
     assert watch.judge(renamed) is None
+    # Told once, also across a further change of rights.
+    assert watch.after_rights_change(nothing).judge(renamed) is None
     # Deals the former rights never showed are not announced either.
     assert watch.judge(event("DEAL_UPDATED", envelope(OTHER, OPEN_STAGE))) is None
