@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -73,6 +74,29 @@ async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> 
         # No epoch row yet (a database emptied by hand): nothing has changed since epoch 0.
         policy_epoch=policy_epoch or 0,
         token_expires_at=expires_at,
+    )
+
+
+async def current_standing(session: AsyncSession, viewer: Viewer) -> Viewer | None:
+    """The same viewer as they stand now (department, admin right, policy epoch), for an
+    open subscription after a change of rights; None once the user is inactive."""
+    epoch = select(PolicyEpoch.epoch).where(PolicyEpoch.id == POLICY_EPOCH_ID).scalar_subquery()
+    row = (
+        await session.execute(
+            select(User.is_admin, User.department_id, Department.path, epoch)
+            .outerjoin(Department, Department.id == User.department_id)
+            .where(User.id == viewer.user_id, User.active.is_(True))
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    is_admin, department_id, path, policy_epoch = row
+    return replace(
+        viewer,
+        is_admin=is_admin,
+        department_id=department_id,
+        department_path=path or "",
+        policy_epoch=policy_epoch or 0,
     )
 
 

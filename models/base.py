@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, func
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator, event, func
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, mapped_column
@@ -63,3 +63,14 @@ UpdatedAt = Annotated[
 
 class Base(AsyncAttrs, DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Table, "after_parent_attach")
+def _ids_never_reused(table: Table, parent: object) -> None:
+    """On SQLite, an integer primary key without AUTOINCREMENT hands out the id of the last
+    row again once it is deleted: events, notifications and links that named the deleted
+    row would then name the new one. AUTOINCREMENT never reuses an id (PostgreSQL's
+    identity columns never do either). SQLite applies it to single-column integer keys only.
+    """
+    if parent is Base.metadata:
+        table.dialect_kwargs["sqlite_autoincrement"] = True

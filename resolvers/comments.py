@@ -12,7 +12,12 @@ from models import Comment, Post, Task, utcnow
 from resolvers.batches import many_per_key, one_per_key
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, NotFound
-from resolvers.notifications import NotificationKind, actor_name, notify
+from resolvers.notifications import (
+    NotificationKind,
+    actor_name,
+    forget_notifications,
+    notify,
+)
 from resolvers.posts.access import (
     load_visible_post,
     post_envelope,
@@ -31,6 +36,8 @@ from resolvers.validation import text
 from subscriptions.events import Changes, EventKind, record_event
 
 MAX_BODY = 10_000
+# How events and notifications name a comment.
+COMMENT = "COMMENT"
 
 
 def visible_comment(viewer: Viewer) -> ColumnElement[bool]:
@@ -85,7 +92,7 @@ async def _add(
     await _record(session, viewer, comment, EventKind.COMMENT_ADDED, {"body": [None, body]})
     author = await actor_name(session, viewer.user_id)
     message = f"{author} commented on {commented_on}: {body[:80]}"
-    await notify(session, told, kind, ("COMMENT", comment.id), viewer.user_id, message)
+    await notify(session, told, kind, (COMMENT, comment.id), viewer.user_id, message)
 
 
 async def update_comment(ctx: RequestContext, comment_id: int, body: str) -> Comment:
@@ -103,12 +110,23 @@ async def update_comment(ctx: RequestContext, comment_id: int, body: str) -> Com
     return comment
 
 
+async def forget_comments_of(
+    session: AsyncSession, *, post_id: int | None = None, task_id: int | None = None
+) -> None:
+    """Before a post or task is deleted (its comments go by foreign key): what pointed at
+    its comments without one goes too."""
+    owner = Comment.post_id == post_id if post_id is not None else Comment.task_id == task_id
+    ids = await session.scalars(select(Comment.id).where(owner))
+    await forget_notifications(session, COMMENT, ids)
+
+
 async def delete_comment(ctx: RequestContext, comment_id: int) -> int:
     """By its author; admins may remove any comment they see (moderation)."""
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
         comment = await _own_comment(session, viewer, comment_id, allow_admin=True)
         await session.delete(comment)
+        await forget_notifications(session, COMMENT, [comment.id])
         await _record(
             session, viewer, comment, EventKind.COMMENT_DELETED, {"body": [comment.body, None]}
         )
@@ -179,7 +197,7 @@ async def _record(
         session,
         kind,
         actor_id=viewer.user_id,
-        subject=("COMMENT", comment.id),
+        subject=(COMMENT, comment.id),
         scope=scope,
         changes=changes,
         envelope=envelope,

@@ -14,12 +14,14 @@ left it are dropped from ``changes`` (resolvers/crm/event_access.py), in memory 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Collection
 from dataclasses import replace
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from auth.policy import CompiledPolicy
-from models import Event
+from models import Comment, Event
+from resolvers.comments import COMMENT
 from resolvers.context import RequestContext
 from resolvers.crm.event_access import masked_changes, visible_crm_events
 from resolvers.pagination import Page, PageRequest, SortKey, encode_cursor, fetch_page
@@ -28,6 +30,9 @@ from resolvers.rows import one_or_not_found
 from resolvers.tasks.access import visible_task_ids
 from subscriptions.events import EventKind
 from subscriptions.records import EventRecord
+
+# Events per statement when a subscription replays what it missed.
+REPLAY_BATCH = 500
 
 # Only the seq, so that a live ``feed(after:)`` subscription can resume from any edge.
 FEED_KEYS = [SortKey(Event.seq, descending=True)]
@@ -39,10 +44,15 @@ def feed_cursor(seq: int) -> str:
 
 def visible_event(policy: CompiledPolicy) -> ColumnElement[bool]:
     viewer = policy.viewer
-    return or_(
-        and_(Event.scope_type == "POST", Event.scope_id.in_(visible_post_ids(viewer))),
-        and_(Event.scope_type == "TASK", Event.scope_id.in_(visible_task_ids(viewer))),
-        visible_crm_events(policy),
+    return and_(
+        or_(
+            and_(Event.scope_type == "POST", Event.scope_id.in_(visible_post_ids(viewer))),
+            and_(Event.scope_type == "TASK", Event.scope_id.in_(visible_task_ids(viewer))),
+            visible_crm_events(policy),
+        ),
+        # A deleted comment takes its entries (and the text they carry) with it, as a
+        # deleted post or task does.
+        or_(Event.subject_type != COMMENT, Event.subject_id.in_(select(Comment.id))),
     )
 
 
@@ -78,3 +88,27 @@ async def list_feed(
         has_previous_page=found.has_previous_page,
         count_total=found.count_total,
     )
+
+
+async def feed_since(
+    ctx: RequestContext, kinds: Collection[str], after_seq: int, through_seq: int | None
+) -> AsyncIterator[EventRecord]:
+    """What the `feed` query shows after ``after_seq`` (up to ``through_seq``), oldest
+    first: a subscription's replay, under the same rule as the query. Read in batches, each
+    under the viewer's policy of the moment, the session released between them."""
+    while True:
+        policy = ctx.require_policy()
+        statement = select(Event).where(visible_event(policy), Event.seq > after_seq)
+        if through_seq is not None:
+            statement = statement.where(Event.seq <= through_seq)
+        if kinds:
+            statement = statement.where(Event.kind.in_(kinds))
+        async with ctx.db() as session:
+            rows = await session.scalars(statement.order_by(Event.seq).limit(REPLAY_BATCH))
+            batch = [as_seen(policy, row) for row in rows]
+        await ctx.release()
+        for record in batch:
+            yield record
+        if len(batch) < REPLAY_BATCH:
+            return
+        after_seq = batch[-1].seq

@@ -1,39 +1,41 @@
 """Live streams for GraphQL subscriptions: who may see which event, decided in memory.
 
-A subscriber's facts (its departments, the departments it heads) are read once when it
-subscribes; every event is then checked against the envelope stored with it, without a
-query, so one event reaching N subscribers costs the pump's one read, not N. The checks
-mirror the SQL predicates of resolvers/posts/access.py and resolvers/tasks/access.py; CRM
-events are judged by the subscriber's compiled access policy (``policy.allows(READ, …)`` on
-the stored envelope) and lose the fields it hides, like the ``feed`` query's.
+A subscriber's facts (its departments, the departments it heads, its policy) are read when
+it subscribes and again after each change of rights (resolvers/live_sight.py); every live
+event is checked against the envelope stored with it, without a query, so one event
+reaching N subscribers costs the pump's one read, not N. The checks mirror the SQL
+predicates of resolvers/posts/access.py and resolvers/tasks/access.py; CRM events are judged
+by the subscriber's compiled access policy (``policy.allows(READ, …)`` on the stored
+envelope) and lose the fields it hides, like the ``feed`` query's. Replay after a cursor is
+the ``feed`` query's own rule over the log (resolvers/feed.py: ``feed_since``): what was
+deleted or has left the viewer's sight since is not replayed.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Collection
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Hashable
 from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from auth.policy import CompiledPolicy
 from auth.viewer import Viewer
-from models import Department
 from resolvers.access.cache import cache_key
 from resolvers.context import RequestContext
 from resolvers.crm.event_access import CRM_SCOPES, sees_crm_event
-from resolvers.errors import Conflict, Forbidden, RateLimited, Unauthenticated
-from resolvers.feed import FEED_KEYS, as_seen
+from resolvers.errors import Conflict, RateLimited, Unauthenticated
+from resolvers.feed import FEED_KEYS, as_seen, feed_since
+from resolvers.live_sight import Sight, realtime_of, renewed_sight, sight_of
 from resolvers.notifications import LiveNotification
 from resolvers.pagination import decode_cursor
 from subscriptions.express import Express
-from subscriptions.hub import Closed, Overflowed
+from subscriptions.hub import Closed, Overflowed, See
 from subscriptions.records import EventRecord
 from subscriptions.streams import follow
 
 # Websocket close codes: 4401 as graphql-transport-ws uses it (log in again); 4410 (ours,
-# outside the protocol's own codes) asks the client to subscribe again from its last cursor.
+# outside the protocol's own codes) asks the client to subscribe again from its last cursor
+# (it fell too far behind).
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_RESUBSCRIBE = 4410
 
@@ -46,9 +48,13 @@ class Audience:
     ancestry: frozenset[int]
     # Paths of the departments the viewer heads: it sees tasks of people in them and below.
     headed_paths: tuple[str, ...]
-    # Compiled when the subscription opened: a later change of roles applies to the next
-    # subscription (role changes do not revoke open ones yet; see docs/collaboration.md).
     policy: CompiledPolicy
+
+    @classmethod
+    def of(cls, sight: Sight) -> Audience:
+        viewer = sight.viewer
+        ancestry = frozenset(int(part) for part in viewer.department_path.split("/") if part)
+        return cls(viewer.user_id, viewer.is_admin, ancestry, sight.headed_paths, sight.policy)
 
     def sees(self, envelope: dict[str, Any]) -> bool:
         if self.is_admin:
@@ -77,14 +83,22 @@ class Audience:
         return any(path.startswith(head) for head in self.headed_paths for path in paths)
 
 
-async def audience_of(ctx: RequestContext, viewer: Viewer) -> Audience:
-    async with ctx.db() as session:
-        headed = await session.scalars(
-            select(Department.path).where(Department.head_id == viewer.user_id)
-        )
-        paths = tuple(headed)
-    ancestry = frozenset(int(part) for part in viewer.department_path.split("/") if part)
-    return Audience(viewer.user_id, viewer.is_admin, ancestry, paths, ctx.require_policy())
+@dataclass(frozen=True)
+class FeedWatch:
+    """What one `feed` subscriber is shown of a live event: the kinds it asked for, judged
+    by its audience and masked like the `feed` query."""
+
+    audience: Audience
+    kinds: frozenset[str]
+
+    def see(self, event: EventRecord) -> EventRecord | None:
+        if (self.kinds and event.kind not in self.kinds) or not self.audience.sees(event.envelope):
+            return None
+        return as_seen(self.audience.policy, event)
+
+    def alike(self, viewer: Viewer) -> Hashable:
+        """Everything ``see`` reads: the viewer's standing (policy, departments), the kinds."""
+        return ("feed", cache_key(viewer), self.audience.headed_paths, self.kinds)
 
 
 async def feed_stream(
@@ -94,32 +108,34 @@ async def feed_stream(
     express: Express[EventRecord] | None = None,
 ) -> AsyncGenerator[EventRecord, None]:
     """The viewer's feed events in seq order, as the viewer sees them (hidden changes left
-    out): replayed after ``after``, then live. Live events may go to ``express`` instead."""
+    out): replayed after ``after`` as the `feed` query shows them, then live. Live events
+    may go to ``express`` instead. A change of rights applies from the next event on."""
     viewer = ctx.require_viewer()
-    realtime = ctx.services.realtime
-    if realtime is None:
-        raise Forbidden("Subscriptions are not served by this process")
+    realtime = realtime_of(ctx)
     after_seq = None if after is None else int(decode_cursor(after, FEED_KEYS, "after")[0])
-    audience = await audience_of(ctx, viewer)
-    await ctx.release()
     wanted = frozenset(kinds)
+    watch = FeedWatch(Audience.of(await sight_of(ctx)), wanted)
+    await ctx.release()
 
-    def see(event: EventRecord) -> EventRecord | None:
-        if (wanted and event.kind not in wanted) or not audience.sees(event.envelope):
-            return None
-        return as_seen(audience.policy, event)
+    async def renew(seq: int) -> tuple[See[EventRecord], Hashable]:
+        renewed = FeedWatch(Audience.of(await renewed_sight(ctx, seq)), wanted)
+        return renewed.see, renewed.alike(ctx.require_viewer())
 
-    # Everything `see` reads: the viewer's standing (its policy, department) and the kinds.
-    alike = ("feed", cache_key(viewer), audience.headed_paths, wanted)
+    async def replay(after_seq: int, through: int | None) -> AsyncIterator[tuple[int, EventRecord]]:
+        async for record in feed_since(ctx, wanted, after_seq, through):
+            yield record.seq, record
+
     stream = follow(
         realtime.pump,
         realtime.hub,
-        see,
+        watch.see,
         viewer.user_id,
         after_seq,
         token_id=viewer.token_id,
-        alike=alike,
+        alike=watch.alike(viewer),
         express=express,
+        renew=renew,
+        replay=replay,
     )
     async with ended_on_close(ctx), aclosing(stream):
         async for record in stream:
@@ -154,13 +170,18 @@ async def notification_stream(
 ) -> AsyncGenerator[LiveNotification, None]:
     """The viewer's new notifications, live, as they are committed."""
     viewer = ctx.require_viewer()
-    realtime = ctx.services.realtime
-    if realtime is None:
-        raise Forbidden("Subscriptions are not served by this process")
+    realtime = realtime_of(ctx)
     await ctx.release()
 
     def see(event: EventRecord) -> LiveNotification | None:
         return LiveNotification.for_user(event, viewer.user_id)
+
+    alike = ("notifications", viewer.user_id)
+
+    async def renew(seq: int) -> tuple[See[LiveNotification], Hashable]:
+        # What it is shown stays the same; nested objects are read under the new rights.
+        await renewed_sight(ctx, seq)
+        return see, alike
 
     stream = follow(
         realtime.pump,
@@ -168,8 +189,9 @@ async def notification_stream(
         see,
         viewer.user_id,
         token_id=viewer.token_id,
-        alike=("notifications", viewer.user_id),
+        alike=alike,
         express=express,
+        renew=renew,
     )
     async with ended_on_close(ctx), aclosing(stream):
         async for notification in stream:

@@ -5,25 +5,31 @@ could move the deal in or out of someone's sight (a new responsible, stage or `o
 the envelope before it as ``previous``. A subscriber who could see the deal before and no
 longer can gets one HIDDEN event with only the id; fields hidden from it are left out of
 ``changedFields``. No query is made to decide any of this.
+
+A change of the subscriber's rights replaces its policy (resolvers/live_sight.py); the
+policies it held before are kept, so that a deal they showed and the new one hides yields
+HIDDEN at its next event, once.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Hashable
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from auth.policy.compiled import CompiledPolicy
 from auth.policy.levels import Envelope
+from auth.viewer import Viewer
 from models import AccessAction
 from models.crm import CrmEntity
 from resolvers.access.cache import cache_key
 from resolvers.context import RequestContext
-from resolvers.errors import Forbidden
 from resolvers.live import ended_on_close
+from resolvers.live_sight import realtime_of, renewed_sight
 from subscriptions.express import Express
+from subscriptions.hub import See
 from subscriptions.records import EventRecord
 from subscriptions.streams import follow
 
@@ -44,6 +50,9 @@ EVENT_KINDS = {
 }
 
 
+MAX_FORMER_POLICIES = 4
+
+
 @dataclass(frozen=True)
 class DealChange:
     kind: DealChangeKind
@@ -59,6 +68,21 @@ class DealWatch:
     policy: CompiledPolicy
     pipeline_id: int | None = None
     deal_id: int | None = None
+    # The policies the subscriber held before changes of rights, oldest first (the last
+    # few: rights rarely change twice before a deal's next event).
+    former: tuple[CompiledPolicy, ...] = ()
+    # Deals told HIDDEN because a change of rights took them out of sight.
+    _lost: set[int] = field(default_factory=set, compare=False)
+
+    def after_rights_change(self, policy: CompiledPolicy) -> DealWatch:
+        """The same watch under the subscriber's new ``policy``."""
+        former = (*self.former, self.policy)[-MAX_FORMER_POLICIES:]
+        return DealWatch(policy, self.pipeline_id, self.deal_id, former, set(self._lost))
+
+    def alike(self, viewer: Viewer) -> Hashable:
+        """Everything ``judge`` reads (its policies: the viewer's standing, then and now)."""
+        former = tuple(cache_key(policy.viewer) for policy in self.former)
+        return ("dealChanged", cache_key(viewer), former, self.pipeline_id, self.deal_id)
 
     def judge(self, event: EventRecord) -> DealChange | None:
         kind = EVENT_KINDS.get(event.kind)
@@ -66,18 +90,29 @@ class DealWatch:
             return None
         now = envelope_of(event.envelope)
         before = envelope_of(event.envelope.get("previous") or event.envelope)
-        saw_it = self.policy.allows(AccessAction.READ, before)
         sees_it = kind is not DealChangeKind.DELETED and self.policy.allows(AccessAction.READ, now)
         if sees_it:
+            self._lost.discard(event.subject_id)
             hidden = self.policy.hidden_fields(now)
-            changed = tuple(field for field in event.changes if field not in hidden)
+            changed = tuple(name for name in event.changes if name not in hidden)
             return DealChange(kind, event.subject_id, changed, event.seq)
-        if saw_it:
+        if self.policy.allows(AccessAction.READ, before) or self._lost_by_rights(
+            event.subject_id, before
+        ):
             gone = (
                 DealChangeKind.DELETED if kind is DealChangeKind.DELETED else DealChangeKind.HIDDEN
             )
             return DealChange(gone, event.subject_id, (), event.seq)
         return None
+
+    def _lost_by_rights(self, deal_id: int, before: Envelope) -> bool:
+        """Whether the deal was in sight under a former policy and has not been told gone."""
+        if deal_id in self._lost:
+            return False
+        if any(policy.allows(AccessAction.READ, before) for policy in self.former):
+            self._lost.add(deal_id)
+            return True
+        return False
 
     def _concerns(self, event: EventRecord) -> bool:
         if self.deal_id is not None and event.subject_id != self.deal_id:
@@ -108,19 +143,25 @@ async def deal_changes(
     express: Express[DealChange] | None = None,
 ) -> AsyncGenerator[DealChange, None]:
     viewer = ctx.require_viewer()
-    realtime = ctx.services.realtime
-    if realtime is None:
-        raise Forbidden("Subscriptions are not served by this process")
+    realtime = realtime_of(ctx)
     watch = DealWatch(ctx.require_policy(), pipeline_id, deal_id)
     await ctx.release()
+
+    async def renew(seq: int) -> tuple[See[DealChange], Hashable]:
+        nonlocal watch
+        sight = await renewed_sight(ctx, seq)
+        watch = watch.after_rights_change(sight.policy)
+        return watch.judge, watch.alike(sight.viewer)
+
     stream = follow(
         realtime.pump,
         realtime.hub,
         watch.judge,
         viewer.user_id,
         token_id=viewer.token_id,
-        alike=("dealChanged", cache_key(viewer), pipeline_id, deal_id),
+        alike=watch.alike(viewer),
         express=express,
+        renew=renew,
     )
     async with ended_on_close(ctx), aclosing(stream):
         async for change in stream:

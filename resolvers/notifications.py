@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Notification, User
@@ -37,6 +37,20 @@ class NotificationKind(enum.Enum):
     CONTACT_ASSIGNED = "CONTACT_ASSIGNED"
     COMPANY_ASSIGNED = "COMPANY_ASSIGNED"
     DEAL_ASSIGNED = "DEAL_ASSIGNED"
+
+
+async def forget_notifications(
+    session: AsyncSession, subject_type: str, subject_ids: Iterable[int]
+) -> None:
+    """Notifications about deleted things go with them: their subject has no foreign key,
+    and what a user was told about a record must not outlive it."""
+    ids = sorted(set(subject_ids))
+    if ids:
+        await session.execute(
+            delete(Notification).where(
+                Notification.subject_type == subject_type, Notification.subject_id.in_(ids)
+            )
+        )
 
 
 async def notify(

@@ -43,14 +43,18 @@ def legacy_ws_prefix(operation_id: str) -> bytes:
 
 
 class DirectLane(Generic[S]):
-    __slots__ = ("_prefix", "_sharing", "channel", "sink")
+    __slots__ = ("_prefix", "_sharing", "sink")
 
     def __init__(self, sharing: Sharing[S, Any], sink: FrameSink, prefix: bytes) -> None:
         self._sharing = sharing
         self._prefix = prefix
         self.sink = sink
-        # Lanes with the same sharing key and prefix frame every event alike.
-        self.channel: Hashable = (sharing.key, prefix)
+
+    @property
+    def channel(self) -> Hashable:
+        """Lanes with the same sharing key and prefix frame every event alike (read when the
+        hub places the subscriber: on subscribing and after a change of rights)."""
+        return (self._sharing.key, self._prefix)
 
     def frame(self, seen: S) -> bytes | Awaitable[bytes | None] | None:
         try:

@@ -114,10 +114,21 @@ class Sharing(Generic[S, V]):
     # None where this process serves no subscriptions (their streams refuse to start).
     results: SharedResults | None
     context: RequestContext
-    key: Hashable
+    # The operation and its variables.
+    operation_key: Hashable
+    # Whether the selection reaches objects read through the viewer's access rules.
+    needs_sight: bool
     presenter: Presenter[S, V]
     # The subscription's executor: what executes answers asked for by the express lane.
     executor: SharingExecutor | None
+
+    @property
+    def key(self) -> Hashable:
+        """The subscription's part of every answer's key. Read from the context each time:
+        a change of rights renews the subscription's viewer (resolvers/live_sight.py)."""
+        viewer = self.context.viewer
+        sight = cache_key(viewer) if self.needs_sight and viewer is not None else None
+        return (self.operation_key, sight)
 
     @classmethod
     def of(
@@ -130,14 +141,12 @@ class Sharing(Generic[S, V]):
         raw = info._raw_info
         variables = repr(sorted(info.variable_values.items()))
         own_fields_only = _selected_names(info.selected_fields) <= value_fields | {TYPENAME}
-        viewer = context.viewer
-        sight = None if own_fields_only or viewer is None else cache_key(viewer)
         results = None if realtime is None else realtime.shared
         executor = _starting.get()
         if executor is not None and executor.operation is not raw.operation:
             executor = None
-        key = (_Same(raw.operation), variables, sight)
-        return cls(results, context, key, presenter, executor)
+        operation_key = (_Same(raw.operation), variables)
+        return cls(results, context, operation_key, not own_fields_only, presenter, executor)
 
     def event(self, seen: S) -> V:
         """What the subscriber sees of an event as the subscription yields it to graphql-core.

@@ -25,8 +25,8 @@ async def record_revocation(
     token_ids: Iterable[int] = (),
     user_ids: Iterable[int] = (),
 ) -> None:
-    """Open subscriptions of these tokens or users are to be closed (logout, deactivation,
-    a change of rights); the caller commits."""
+    """Open subscriptions of these tokens or users are to be closed (logout, deactivation);
+    the caller commits."""
     tokens, users = sorted(set(token_ids)), sorted(set(user_ids))
     await append_event(
         session,
@@ -42,8 +42,9 @@ async def record_revocation(
 async def record_access_change(
     session: AsyncSession, *, actor_id: int | None, user_ids: Iterable[int] | None = None
 ) -> None:
-    """Rights changed for these users (everyone, with None): their open subscriptions end and
-    are resubscribed from their cursors under the new rules; the caller commits."""
+    """Rights changed for these users (everyone, with None): their open subscriptions are
+    renewed (subscriptions/hub.py) and judge every later event under the new rules; the
+    caller commits."""
     envelope: dict[str, object] = (
         {"all": True} if user_ids is None else {"userIds": sorted(set(user_ids))}
     )

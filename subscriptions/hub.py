@@ -11,12 +11,19 @@ None) and frames once. Each member then takes one of two lanes:
   the hub, when its stream is idle: waiting on an empty queue. Idle means everything queued
   before has been sent, so a direct frame cannot overtake one; as soon as anything is
   queued the subscriber stops being idle, until its stream has drained it.
+
+A change of rights does not end a subscription: the hub asks each affected subscriber to
+``renew`` (re-read the viewer's standing and policy, once per viewer and change, shared by
+its subscriptions) and moves it to the channel of its new judgement before it hands out the
+next event, so every later event is judged under the new rights and no fan-out ever waits
+on the database for a subscriber's policy.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -25,13 +32,19 @@ from subscriptions.control import ACCESS_CHANGED, ACCESS_REVOKED
 from subscriptions.express import Express
 from subscriptions.records import EventRecord
 
+log = logging.getLogger(__name__)
+
 DEFAULT_QUEUE_SIZE = 1000
+RENEW_TIMEOUT_SECONDS = 5.0
 
 S = TypeVar("S")
 
 # What a subscriber is shown of an event, or None when the event is not for it.
 See = Callable[[EventRecord], S | None]
 Frame = bytes | None
+# After the change of rights logged at the given seq: the subscriber's new ``see`` and its
+# ``alike`` key (Hub.register); raises Closed when the subscription may not go on.
+Renew = Callable[[int], Awaitable[tuple[See[S], Hashable | None]]]
 
 
 class Overflowed(Exception):
@@ -39,8 +52,9 @@ class Overflowed(Exception):
 
 
 class Closed(Exception):
-    """The server ended the subscription: its access was revoked (log in again) or its
-    rights changed (``resubscribe``: subscribe again from the last cursor)."""
+    """The server ended the subscription: its access was revoked (log in again) or it could
+    not be carried over a change of rights (``resubscribe``: subscribe again from the last
+    cursor)."""
 
     def __init__(self, reason: str, *, resubscribe: bool = False) -> None:
         super().__init__(reason)
@@ -55,6 +69,8 @@ class Subscriber(Generic[S]):
         default_factory=lambda: asyncio.Queue(maxsize=DEFAULT_QUEUE_SIZE)
     )
     express: Express[S] | None = None
+    # How it follows a change of rights; None: nothing it is shown depends on them.
+    renew: Renew[S] | None = None
     # True while the stream waits on an empty queue: the express lane may be used.
     idle: bool = False
     # The seq of the last event the subscriber was given, by either lane.
@@ -88,6 +104,11 @@ class Hub:
         self._channel_of: dict[Subscriber[Any], Hashable] = {}
         # Deliveries through the express lane: what it carried is visible to tests and benches.
         self.sent_directly = 0
+        # The seq of the last event handed out (or where the pump started reading): a
+        # subscriber registered now is handed every later event, so replay stops here.
+        self.reached: int | None = None
+        # Renewals after changes of rights: what they cost is visible to tests.
+        self.renewed = 0
 
     def __len__(self) -> int:
         return len(self._channel_of)
@@ -104,16 +125,24 @@ class Hub:
         *,
         alike: Hashable | None = None,
         express: Express[S] | None = None,
+        renew: Renew[S] | None = None,
         queue_size: int = DEFAULT_QUEUE_SIZE,
     ) -> Subscriber[S]:
         """A new subscriber. ``alike``: equal for subscribers whose ``see`` judges every
-        event alike (None: like no other); with equal express channels too, they share one."""
+        event alike (None: like no other); with equal express channels too, they share one.
+        ``renew``: how it carries on after a change of rights (None: unchanged)."""
         subscriber: Subscriber[S] = Subscriber(
             user_id=user_id,
             token_id=token_id,
             queue=asyncio.Queue(maxsize=queue_size),
             express=express,
+            renew=renew,
         )
+        self._join(subscriber, see, alike)
+        return subscriber
+
+    def _join(self, subscriber: Subscriber[S], see: See[S], alike: Hashable | None) -> None:
+        express = subscriber.express
         shared = alike is not None and express is not None
         key = (alike, express.channel) if shared and express is not None else object()
         channel = self._channels.get(key)
@@ -121,7 +150,6 @@ class Hub:
             channel = self._channels[key] = Channel(see, express)
         channel.members[subscriber] = None
         self._channel_of[subscriber] = key
-        return subscriber
 
     def unregister(self, subscriber: Subscriber[Any]) -> None:
         key = self._channel_of.pop(subscriber, None)
@@ -136,12 +164,18 @@ class Hub:
         """Hand each event to every subscriber that sees it, in seq order: an event's
         frames that wait for I/O are written before the next event is handed out."""
         for event in events:
+            # Set before the channels are read: whoever registers from now on gets the next.
+            self.reached = max(self.reached or 0, event.seq)
             if event.kind == ACCESS_REVOKED:
                 self._revoke(event)
             elif event.kind == ACCESS_CHANGED:
-                self._rights_changed(event)
+                await self._rights_changed(event)
             else:
                 await self._fan_out(event)
+
+    def start_at(self, seq: int) -> None:
+        """The pump reads the log from after ``seq``: nothing up to it will be handed out."""
+        self.reached = max(self.reached or 0, seq)
 
     async def _fan_out(self, event: EventRecord) -> None:
         waiting: list[tuple[Channel[Any], Any, Awaitable[Frame]]] = []
@@ -184,15 +218,39 @@ class Hub:
             if subscriber.token_id in tokens or subscriber.user_id in users:
                 self._end(subscriber, Closed("access revoked; log in again"))
 
-    def _rights_changed(self, event: EventRecord) -> None:
+    async def _rights_changed(self, event: EventRecord) -> None:
+        """Every affected subscriber is renewed before the next event is handed out."""
         everyone = bool(event.envelope.get("all"))
         users = set(event.envelope.get("userIds", ()))
-        reason = Closed(
-            "access rules changed; subscribe again from your last cursor", resubscribe=True
-        )
-        for subscriber in list(self._channel_of):
-            if everyone or subscriber.user_id in users:
-                self._end(subscriber, reason)
+        affected = [
+            subscriber
+            for subscriber in self._channel_of
+            if subscriber.renew is not None and (everyone or subscriber.user_id in users)
+        ]
+        await asyncio.gather(*(self._renew(subscriber, event.seq) for subscriber in affected))
+
+    async def _renew(self, subscriber: Subscriber[Any], seq: int) -> None:
+        assert subscriber.renew is not None
+        try:
+            # Bounded: every subscriber's next event waits for this.
+            see, alike = await asyncio.wait_for(subscriber.renew(seq), RENEW_TIMEOUT_SECONDS)
+        except Closed as closed:
+            self._end(subscriber, closed)
+            return
+        except Exception:
+            # Never judge on under rights that may be gone: the client resumes from its cursor.
+            log.exception("a subscription could not follow a change of rights")
+            self._end(
+                subscriber,
+                Closed(
+                    "access rules changed; subscribe again from your last cursor", resubscribe=True
+                ),
+            )
+            return
+        self.renewed += 1
+        if subscriber in self._channel_of:  # it may have ended meanwhile
+            self.unregister(subscriber)
+            self._join(subscriber, see, alike)
 
     def _offer(self, subscriber: Subscriber[S], seq: int, seen: S) -> None:
         # Keep one slot for the end marker, so an overflowed stream can always be told.

@@ -76,6 +76,7 @@ class EventPump:
     async def _drain(self) -> None:
         if self.last_seq is None:
             self.last_seq = await self.max_seq()
+            self.hub.start_at(self.last_seq)
             return
         while True:
             batch = await self._read_after(self.last_seq)
@@ -85,25 +86,27 @@ class EventPump:
             if len(batch) < BATCH_SIZE:
                 return
 
-    async def replay(self, after_seq: int) -> AsyncIterator[EventRecord]:
-        """Every committed event after ``after_seq``, oldest first, read in batches."""
+    async def replay(
+        self, after_seq: int, through_seq: int | None = None
+    ) -> AsyncIterator[EventRecord]:
+        """Every committed event after ``after_seq`` (up to ``through_seq``), oldest first,
+        read in batches."""
         while True:
-            batch = await self._read_after(after_seq)
+            batch = await self._read_after(after_seq, through_seq)
             for record in batch:
                 yield record
             if len(batch) < BATCH_SIZE:
                 return
             after_seq = batch[-1].seq
 
-    async def _read_after(self, seq: int) -> list[EventRecord]:
+    async def _read_after(self, seq: int, through_seq: int | None = None) -> list[EventRecord]:
         # A short-lived session per batch: nothing is held between wake-ups.
+        statement = select(Event).where(Event.seq > seq)
+        if through_seq is not None:
+            statement = statement.where(Event.seq <= through_seq)
         async with self.session_factory() as session:
             rows = await session.scalars(
-                select(Event)
-                .where(Event.seq > seq)
-                .order_by(Event.seq)
-                .limit(BATCH_SIZE)
-                .execution_options(**BACKGROUND)
+                statement.order_by(Event.seq).limit(BATCH_SIZE).execution_options(**BACKGROUND)
             )
             return [EventRecord.of(row) for row in rows]
 

@@ -51,6 +51,8 @@ async def empty_all_tables(engine: AsyncEngine) -> None:
             await connection.execute(text("PRAGMA defer_foreign_keys=ON"))
             for name in tables:
                 await connection.execute(text(f'DELETE FROM "{name}"'))
+            # Ids start again from 1, as PostgreSQL's RESTART IDENTITY does.
+            await connection.execute(text("DELETE FROM sqlite_sequence"))
         await connection.run_sync(seed_default_dictionaries)
 
 

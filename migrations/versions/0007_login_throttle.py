@@ -2,7 +2,7 @@
 before the password is checked; the log of failures it replaces goes.
 
 Revision ID: 0007_login_throttle
-Revises: 0004_access
+Revises: 0006_rule_scopes
 Create Date: 2026-12-02
 """
 

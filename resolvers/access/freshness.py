@@ -1,4 +1,4 @@
-"""When rights change: every process recompiles, every open subscription starts again."""
+"""When rights change: every process recompiles, every open subscription is renewed."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ async def access_changed(
 ) -> None:
     """In the transaction of a change to roles, grants, assignments or a user's standing:
     the epoch makes the next request of every affected user recompile its policy, and the
-    logged change ends the open subscriptions of those users (everyone, with None) on every
-    process, so that they resubscribe under the new rules."""
+    logged change makes every process renew the open subscriptions of those users
+    (everyone, with None), which judge every later event under the new rules."""
     await bump_policy_epoch(session)
     await record_access_change(session, actor_id=actor_id, user_ids=user_ids)

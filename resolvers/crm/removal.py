@@ -1,11 +1,18 @@
-"""What goes when a CRM record is deleted: its communications, timeline and activity links."""
+"""What goes when a CRM record is deleted: everything that names it without a foreign key
+(communications, timeline, activity bindings, task links, notifications about it).
+
+Feed events stay in the log: the `feed` query and replay show an event only while its
+record is readable, and ids are never handed out again, so they never name another record.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import TaskCrmLink
 from models.crm import Activity, ActivityBinding, Communication, CrmEntity, TimelineEntry
+from resolvers.notifications import forget_notifications
 
 
 async def forget_record(session: AsyncSession, entity: CrmEntity, entity_id: int) -> None:
@@ -22,6 +29,12 @@ async def forget_record(session: AsyncSession, entity: CrmEntity, entity_id: int
             TimelineEntry.entity_type == entity, TimelineEntry.entity_id == entity_id
         )
     )
+    await session.execute(
+        delete(TaskCrmLink).where(
+            TaskCrmLink.entity_type == entity.value, TaskCrmLink.entity_id == entity_id
+        )
+    )
+    await forget_notifications(session, entity.value, [entity_id])
     bound = select(ActivityBinding.activity_id).where(
         ActivityBinding.entity_type == entity, ActivityBinding.entity_id == entity_id
     )

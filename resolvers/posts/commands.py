@@ -11,9 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
 from models import Department, Post, PostLike, PostRecipient, User, utcnow
+from resolvers.comments import forget_comments_of
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, Forbidden, NotFound
-from resolvers.notifications import NotificationKind, actor_name, notify
+from resolvers.notifications import (
+    NotificationKind,
+    actor_name,
+    forget_notifications,
+    notify,
+)
 from resolvers.patch import MISSING, Missing
 from resolvers.posts.access import (
     Recipient,
@@ -124,6 +130,8 @@ async def delete_post(ctx: RequestContext, post_id: int) -> int:
             raise Forbidden("Only the author or an admin may delete a post")
         # Read before the delete, which takes the recipients with it.
         recipients = await recipients_of(session, post.id)
+        await forget_comments_of(session, post_id=post.id)
+        await forget_notifications(session, "POST", [post.id])
         await session.delete(post)
         deleted: Changes = {"title": [post.title, None]}
         await record_post_event(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
 from models import Task, TaskMember, TaskTag, User, utcnow
+from resolvers.comments import forget_comments_of
 from resolvers.context import RequestContext
 from resolvers.crm.task_links import (
     CrmKey,
@@ -20,7 +21,12 @@ from resolvers.crm.task_links import (
 )
 from resolvers.errors import BadInput, Conflict, Forbidden, NotFound
 from resolvers.locking import lock_for_write
-from resolvers.notifications import NotificationKind, actor_name, notify
+from resolvers.notifications import (
+    NotificationKind,
+    actor_name,
+    forget_notifications,
+    notify,
+)
 from resolvers.patch import MISSING, Missing
 from resolvers.tasks.access import (
     load_visible_task,
@@ -196,6 +202,8 @@ async def delete_task(ctx: RequestContext, task_id: int) -> int:
         members = await members_of(session, task_id)
         if not may(await parts_in(session, viewer, task, members), TaskAction.DELETE):
             raise Forbidden("Only the creator and admins may delete a task")
+        await forget_comments_of(session, task_id=task.id)
+        await forget_notifications(session, "TASK", [task.id])
         await session.delete(task)
         # The envelope is made from the task object and its members, both still in hand.
         deleted: Changes = {"title": [task.title, None]}

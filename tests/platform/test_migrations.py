@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -54,3 +55,52 @@ async def test_upgrade_matches_the_models_and_every_step_comes_back_down(tmp_pat
             await upgrade(engine)
         finally:
             await engine.dispose()
+
+
+async def test_sqlite_ids_are_never_reused_and_the_rebuild_keeps_every_row(
+    tmp_path: Path,
+) -> None:
+    if (os.environ.get("CRMHUB_TEST_DATABASE_URL") or "sqlite").startswith("postgresql"):
+        pytest.skip("PostgreSQL's identity columns never reuse a value")
+    engine = engine_for(f"sqlite+aiosqlite:///{tmp_path / 'ids.db'}")
+    try:
+        await upgrade(engine, "0004_access")
+        async with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO users (id, email, name, position, is_admin, active, password_hash)"
+                " VALUES (1, 'a@example.com', 'A', '', 1, 1, 'x')",
+                "INSERT INTO posts (id, author_id, title, body, important)"
+                " VALUES (5, 1, '', 'b', 0)",
+                "INSERT INTO comments (id, post_id, author_id, body) VALUES (3, 5, 1, 'c')",
+                # The feed still names post 9, deleted before the upgrade.
+                "INSERT INTO events (kind, subject_type, subject_id, scope_type, scope_id,"
+                " changes, envelope, occurred_at)"
+                " VALUES ('POST_CREATED', 'POST', 9, 'POST', 9, '{}', '{}', '2026-01-01')",
+            ):
+                await connection.execute(text(statement))
+        await upgrade(engine)
+        async with engine.begin() as connection:
+            # Rebuilding the posts table cascaded to nothing: the comment is still there.
+            comments = await connection.execute(text("SELECT id, post_id FROM comments"))
+            assert [tuple(row) for row in comments] == [(3, 5)]
+            tables = await connection.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+            )
+            keyed_by_id = {name: sql for name, sql in tables if "id INTEGER NOT NULL" in sql}
+            assert keyed_by_id
+            for name, table in Base.metadata.tables.items():
+                if len(table.primary_key.columns) == 1:
+                    assert "AUTOINCREMENT" in keyed_by_id.get(name, table.name + "?"), name
+            await connection.execute(text("DELETE FROM comments WHERE id = 3"))
+            await connection.execute(
+                text("INSERT INTO posts (author_id, title, body, important) VALUES (1, '', 'n', 0)")
+            )
+            await connection.execute(
+                text("INSERT INTO comments (post_id, author_id, body) VALUES (5, 1, 'again')")
+            )
+            posts = await connection.execute(text("SELECT max(id) FROM posts"))
+            assert posts.scalar_one() == 10  # past the post the feed still names
+            again = await connection.execute(text("SELECT id FROM comments"))
+            assert again.scalar_one() == 4  # not the deleted comment's 3
+    finally:
+        await engine.dispose()

@@ -121,3 +121,17 @@ def test_pipeline_and_deal_filters() -> None:
 def test_other_events_are_ignored() -> None:
     post = event("POST_CREATED", {"entity": "POST", "all": True})
     assert DealWatch(intern_policy()).judge(post) is None
+
+
+def test_a_deal_taken_out_of_sight_by_a_change_of_rights_is_hidden_once() -> None:
+    nothing = CompiledPolicy(VIEWER, [])  # the role was taken away
+    watch = DealWatch(intern_policy()).after_rights_change(nothing)
+    renamed = event("DEAL_UPDATED", envelope(ME, OPEN_STAGE), title=("a", "b"))
+    hidden = watch.judge(renamed)
+    assert hidden is not None
+    assert (hidden.kind, hidden.changed_fields) == (DealChangeKind.HIDDEN, ())
+    assert watch.judge(renamed) is None
+    # Told once, also across a further change of rights.
+    assert watch.after_rights_change(nothing).judge(renamed) is None
+    # Deals the former rights never showed are not announced either.
+    assert watch.judge(event("DEAL_UPDATED", envelope(OTHER, OPEN_STAGE))) is None

@@ -18,6 +18,7 @@ from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 from starlette.applications import Starlette
 
+from subscriptions.realtime import Realtime
 from tests.factories import Seed
 from tests.live_server import LiveServer, serve
 
@@ -54,8 +55,9 @@ def node_client() -> Path:
 
 
 async def test_the_graphql_ws_npm_client_follows_and_resumes_the_feed(
-    server: LiveServer, node_client: Path
+    app: Starlette, server: LiveServer, node_client: Path
 ) -> None:
+    realtime: Realtime = app.state.services.realtime
     admin = await server.login("admin@example.com")
     member = await server.login("member@example.com")
 
@@ -64,8 +66,12 @@ async def test_the_graphql_ws_npm_client_follows_and_resumes_the_feed(
         process = await asyncio.create_subprocess_exec(
             "node", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
         )
-        await asyncio.sleep(1.0)  # let it connect and subscribe
         if after is None:
+            # Live events reach it only once it has subscribed (node starts slowly).
+            for _ in range(1500):
+                if len(realtime.hub):
+                    break
+                await asyncio.sleep(0.01)
             for index in range(3):
                 await server.graphql(POST, {"b": f"live {index}"}, token=admin)
         stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
