@@ -23,10 +23,10 @@ from models import Department
 from resolvers.access.cache import cache_key
 from resolvers.context import RequestContext
 from resolvers.crm.event_access import CRM_SCOPES, sees_crm_event
+from resolvers.cursors import decode_cursor
 from resolvers.errors import Conflict, Forbidden, RateLimited, Unauthenticated
 from resolvers.feed import FEED_KEYS, as_seen
 from resolvers.notifications import LiveNotification
-from resolvers.pagination import decode_cursor
 from subscriptions.express import Express
 from subscriptions.hub import Closed, Overflowed
 from subscriptions.records import EventRecord

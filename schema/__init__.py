@@ -34,6 +34,7 @@ from schema.departments import Department, DepartmentMutations, DepartmentQuerie
 from schema.errors import ErrorCodes, is_expected
 from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
 from schema.feed import FeedEvent, FeedQueries
+from schema.input_text import CleanLiterals, CleanVariables
 from schema.live import Subscription
 from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
@@ -101,6 +102,7 @@ def _is_introspection(context: IgnoreContext) -> bool:
 LIMIT_RULES: list[type[ASTValidationRule]] = [
     query_depth_limiter.create_validator(MAX_DEPTH, _is_introspection, None),
     max_aliases.create_validator(MAX_ALIASES),
+    CleanLiterals,
 ]
 
 
@@ -148,6 +150,7 @@ def build_schema(**options: Any) -> strawberry.Schema:
             _limit_rules,
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             RequireLogin,
+            CleanVariables,
             ErrorCodes,
         ],
         # Answers events that subscribers share once per key (schema/sharing.py).
