@@ -50,7 +50,7 @@ class CleanVariables(SchemaExtension):
             operation = get_operation_ast(document, context.operation_name)
             declared = {
                 definition.variable.name.value
-                for definition in (operation.variable_definitions if operation else ())
+                for definition in (operation.variable_definitions or () if operation else ())
             }
             for name in declared & context.variables.keys():
                 path = _bad_text_path(context.variables[name])
