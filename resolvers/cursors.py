@@ -71,7 +71,8 @@ def _column_value(value: Any, key: SortKey) -> Any:
         return _enum(value, python_type)
     decode = _DECODERS.get(python_type)
     if decode is None:
-        raise ForgedCursor(f"no cursor values of type {python_type.__name__}")
+        # A list ordered by a column kind no cursor can carry: ours to fix, not the client's.
+        raise TypeError(f"no cursor decoder for {python_type.__name__} keyset columns")
     return decode(value)
 
 
