@@ -136,6 +136,9 @@ class RequestContext:
         self.forget_loaded()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        # Under the lock: a resolver cancelled mid-query (a sibling field failed and nulled
+        # the answer) may still be rolling the session back.
+        async with self._lock:
+            if self._session is not None:
+                await self._session.close()
+                self._session = None

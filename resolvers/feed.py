@@ -24,7 +24,8 @@ from models import Comment, Event
 from resolvers.comments import COMMENT
 from resolvers.context import RequestContext
 from resolvers.crm.event_access import masked_changes, visible_crm_events
-from resolvers.pagination import Page, PageRequest, SortKey, encode_cursor, fetch_page
+from resolvers.cursors import encode_cursor
+from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.posts.access import visible_post_ids
 from resolvers.rows import one_or_not_found
 from resolvers.tasks.access import visible_task_ids

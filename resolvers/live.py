@@ -23,11 +23,11 @@ from auth.viewer import Viewer
 from resolvers.access.cache import cache_key
 from resolvers.context import RequestContext
 from resolvers.crm.event_access import CRM_SCOPES, sees_crm_event
+from resolvers.cursors import decode_cursor
 from resolvers.errors import Conflict, RateLimited, Unauthenticated
 from resolvers.feed import FEED_KEYS, as_seen, feed_since
 from resolvers.live_sight import Sight, realtime_of, renewed_sight, sight_of
 from resolvers.notifications import LiveNotification
-from resolvers.pagination import decode_cursor
 from subscriptions.express import Express
 from subscriptions.hub import Closed, Overflowed, See
 from subscriptions.records import EventRecord

@@ -8,15 +8,10 @@ in ``coalesce`` before ordering on them.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
-import orjson
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -30,6 +25,7 @@ from sqlalchemy import (
 )
 
 from resolvers.context import RequestContext
+from resolvers.cursors import decode_cursor, encode_cursor
 from resolvers.errors import BadInput
 
 T = TypeVar("T")
@@ -77,43 +73,6 @@ class Page(Generic[T]):
     has_next_page: bool
     has_previous_page: bool
     count_total: Callable[[], Awaitable[int]]
-
-
-def encode_cursor(values: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(list(values), default=_jsonable)).decode()
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(type(value).__name__)
-
-
-def decode_cursor(cursor: str, keys: Sequence[SortKey], field: str) -> list[Any]:
-    try:
-        raw = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError, orjson.JSONDecodeError) as error:
-        raise BadInput("Not a cursor of this list", field=field) from error
-    if not isinstance(raw, list) or len(raw) != len(keys):
-        raise BadInput("Not a cursor of this list (another order?)", field=field)
-    try:
-        return [_from_json(value, key) for value, key in zip(raw, keys, strict=True)]
-    except (TypeError, ValueError) as error:
-        raise BadInput("Not a cursor of this list (another order?)", field=field) from error
-
-
-def _from_json(value: Any, key: SortKey) -> Any:
-    python_type = cast(ColumnElement[Any], key.expression).type.python_type
-    if python_type is datetime:
-        return datetime.fromisoformat(value)
-    if python_type is Decimal:
-        return Decimal(value)
-    if not isinstance(value, python_type):
-        raise TypeError(f"expected {python_type.__name__}")
-    if python_type is int and not -(2**63) <= value < 2**63:
-        # Beyond a 64-bit column the driver would fail instead of finding nothing.
-        raise ValueError("integer out of range")
-    return value
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:

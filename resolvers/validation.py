@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from auth.passwords import is_common_password
 from resolvers.errors import BadInput
@@ -10,6 +11,24 @@ from resolvers.errors import BadInput
 # Pragmatic, not RFC 5322: one @, no spaces, a dot in the domain, a sane length.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MAX_EMAIL_LENGTH = 254
+# NUL, which PostgreSQL refuses in text, and lone UTF-16 surrogates, which no encoding can
+# store (a JSON body may carry "\ud800"; the driver would fail on it).
+_BAD_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
+def has_bad_characters(value: str) -> bool:
+    return _BAD_CHARACTERS.search(value) is not None
+
+
+def moment(value: datetime, field: str) -> datetime:
+    """``value`` in UTC; refused without a zone, or when UTC would leave years 1-9999
+    (0001-01-01T00:00:00+14:00 is a year-0 time in UTC: the database cannot compare it)."""
+    if value.tzinfo is None:
+        raise BadInput("A time needs a zone, e.g. 2026-01-31T09:00:00Z", field=field)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as error:
+        raise BadInput(f"'{field}' is out of range", field=field) from error
 
 
 def text(value: str, field: str, *, max_length: int, required: bool = True) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxTokensLimiter
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -28,6 +28,7 @@ from schema.departments import Department, DepartmentMutations, DepartmentQuerie
 from schema.errors import ErrorCodes, is_expected
 from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
 from schema.feed import FeedEvent, FeedQueries
+from schema.input_text import CleanLiterals, CleanVariables
 from schema.limits import LimitedValidation, QueryLimits
 from schema.list_bounds import bound_lists
 from schema.live import Subscription
@@ -126,9 +127,12 @@ def build_schema(limits: QueryLimits | None = None, **options: Any) -> strawberr
             OperationScope,
             lambda: CheckedParserCache(maxsize=512),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            # Text literals are checked with the document, so once per cached validation.
+            lambda: AddValidationRules([CleanLiterals]),
             lambda: LimitedValidation(limits),
             RequireLogin,
             lambda: CostLimit(limits.max_cost),
+            CleanVariables,
             ErrorCodes,
         ],
         # Answers events that subscribers share once per key (schema/sharing.py), within

@@ -7,7 +7,16 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ArgumentNode, DocumentNode, GraphQLError, VariableNode, Visitor, visit
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    GraphQLError,
+    ObjectFieldNode,
+    VariableDefinitionNode,
+    VariableNode,
+    Visitor,
+    visit,
+)
 from strawberry.extensions import MaskErrors
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
@@ -15,8 +24,11 @@ from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE, DomainEr
 
 log = logging.getLogger("crmhub.errors")
 
-# graphql-core: "Variable '$f' has invalid value at .amount.gt: …" (list items as "[0]").
-_INVALID_VARIABLE = re.compile(r"^Variable '\$(\w+)' has invalid value at ((?:\.\w+|\[\d+\])+)")
+# graphql-core: "Variable '$f' has invalid value at .amount.gt: …" (list items as "[0]"),
+# "Variable '$p' has invalid value: …" for the variable itself.
+_INVALID_VARIABLE = re.compile(
+    r"^Variable '\$(\w+)' has invalid value(?: at ((?:\.\w+|\[\d+\])+))?:"
+)
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
 # GraphQL's own errors (syntax, validation, coercion of variables) come wrapped in another.
@@ -86,11 +98,11 @@ class ErrorCodes(MaskErrors):
         match = _INVALID_VARIABLE.match(message)
         if match is None:
             return None
-        variable = match.group(1)
-        rest = re.sub(r"\[(\d+)\]", r".\1", match.group(2)).lstrip(".")
+        variable, rest = match.group(1), match.group(2) or ""
+        inside = re.sub(r"\[(\d+)\]", r".\1", rest).lstrip(".")
         document = self.execution_context.graphql_document
-        argument = (_argument_of(document, variable) if document else None) or variable
-        return rest if argument == "input" else f"{argument}.{rest}"
+        filled = variable_path(document, variable) if document else [variable]
+        return input_field([*filled, *filter(None, inside.split("."))])
 
     @staticmethod
     def _with(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
@@ -104,14 +116,43 @@ class ErrorCodes(MaskErrors):
         )
 
 
-def _argument_of(document: DocumentNode, variable: str) -> str | None:
-    """The name of the argument a variable is passed to directly, if any."""
-    found: list[str] = []
+def input_field(path: list[str]) -> str:
+    """The name errors give an input field: its path from the argument, dot-separated, without
+    a mutation's ``input`` argument (resolvers name ``amount``, not ``input.amount``)."""
+    return ".".join(path[1:] if path[:1] == ["input"] and len(path) > 1 else path)
+
+
+def variable_path(document: DocumentNode, variable: str) -> list[str]:
+    """The input field a variable fills where it is first used (``filter``, ``title``),
+    else its own name."""
+    found: list[list[str | int]] = []
 
     class Finder(Visitor):
-        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
-            if isinstance(node.value, VariableNode) and node.value.name.value == variable:
-                found.append(node.name.value)
+        def enter_variable(
+            self, node: VariableNode, _key: Any, parent: Any, path: Any, *_: Any
+        ) -> Any:
+            if node.name.value == variable and not isinstance(parent, VariableDefinitionNode):
+                found.append(list(path))
+                return self.BREAK
+            return None
 
     visit(document, Finder())
-    return found[0] if found else None
+    return input_path(document, found[0]) if found else [variable]
+
+
+def input_path(document: DocumentNode, path: list[str | int]) -> list[str]:
+    """The input field a value of the document fills (``filter``, ``title``, ``contains``),
+    from the value's AST path (as a visitor gives it)."""
+    names: list[str] = []
+    node: Any = document
+    previous: str | int | None = None
+    for key in path:
+        node = node[key] if isinstance(key, int) else getattr(node, key)
+        if isinstance(node, ArgumentNode | ObjectFieldNode):
+            names.append(node.name.value)
+        elif isinstance(node, VariableDefinitionNode):
+            names.append(node.variable.name.value)
+        elif isinstance(key, int) and previous == "values":
+            names.append(str(key))
+        previous = key
+    return names

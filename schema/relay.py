@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import re
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -18,9 +19,6 @@ NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
 
 
-MAX_PK = 2**63 - 1
-
-
 def encode_id(type_name: str, pk: int) -> strawberry.ID:
     raw = f"{type_name}:{pk}".encode()
     return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
@@ -28,17 +26,22 @@ def encode_id(type_name: str, pk: int) -> strawberry.ID:
 
 # Primary keys are BIGINTs: anything outside cannot name a row and would overflow the driver.
 MAX_PK = 2**63 - 1
+# ASCII digits only, no sign, no leading zero (int() takes "١٢", " 1", "+1", "1_0", "01"):
+# one row, one ID.
+_PK = re.compile(r"[1-9][0-9]{0,18}")
 
 
 def decode_any_id(global_id: str, field: str = "id") -> tuple[str, int]:
+    """(type name, primary key) of an ID exactly as ``encode_id`` writes it ("=" padding
+    allowed); anything else is BadInput, never a second name for the same row."""
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
         type_name, _, raw_pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        pk = int(raw_pk)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+    except (binascii.Error, ValueError) as error:  # UnicodeError is a ValueError
         raise BadInput(f"'{global_id}' is not an ID", field=field) from error
-    # Out of the database's key range, it would fail in the driver instead of finding nothing.
-    if not 0 < pk <= MAX_PK:
+    pk = int(raw_pk) if _PK.fullmatch(raw_pk) else 0
+    # Base64 decoding skips stray characters: only the canonical spelling names the row.
+    if not 0 < pk <= MAX_PK or encode_id(type_name, pk) != global_id.rstrip("="):
         raise BadInput(f"'{global_id}' is not an ID", field=field)
     return type_name, pk
 

@@ -37,6 +37,8 @@ MAX_ORDER_FIELDS = 5
 MAX_SEARCH = 200
 MAX_TEXT = 1000
 MAX_DECIMAL = Decimal("9999999999999999.99")  # NUMERIC(18, 2)
+# A finer operand compares the same; PostgreSQL's numeric refuses 1e-999999 outright.
+MAX_DECIMAL_PLACES = 20
 
 
 class FieldKind(enum.Enum):
@@ -182,8 +184,19 @@ def _check_operands(condition: Condition, path: str) -> None:
     for operand in operands:
         if isinstance(operand, str) and ("\x00" in operand or len(operand) > MAX_TEXT):
             raise BadInput(f"Text operands: no NUL, at most {MAX_TEXT} characters", field=path)
-        if isinstance(operand, Decimal) and not abs(operand) <= MAX_DECIMAL:
-            raise BadInput(f"Numbers in filters stay within ±{MAX_DECIMAL}", field=path)
+        if isinstance(operand, Decimal) and not (
+            abs(operand) <= MAX_DECIMAL and _decimal_places(operand) <= MAX_DECIMAL_PLACES
+        ):
+            raise BadInput(
+                f"Numbers in filters stay within ±{MAX_DECIMAL}, "
+                f"with at most {MAX_DECIMAL_PLACES} decimals",
+                field=path,
+            )
+
+
+def _decimal_places(number: Decimal) -> int:
+    exponent = number.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
 
 
 def _field_clauses(spec: FieldSpec, condition: Condition, path: str) -> list[ColumnElement[bool]]:

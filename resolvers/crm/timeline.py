@@ -15,7 +15,8 @@ from sqlalchemy.orm import aliased
 from models.crm import CrmEntity, TimelineEntry, TimelineKind
 from resolvers.context import RequestContext
 from resolvers.crm.visibility import require_visible
-from resolvers.pagination import Page, PageRequest, SortKey, encode_cursor, fetch_page
+from resolvers.cursors import encode_cursor
+from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.validation import text
 
 MAX_COMMENT = 10_000

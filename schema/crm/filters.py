@@ -17,6 +17,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from resolvers.crm.filtering import MAX_DEPTH, MAX_LIST, Condition, Fields, FieldSpec, Filter
 from resolvers.errors import BadInput
+from resolvers.validation import moment
 from schema.relay import OrderDirection, decode_id
 
 # The Python names of the boolean operators (GraphQL "and", "or", "not").
@@ -111,15 +112,18 @@ class DateTimeFilter:
     is_null: bool | None = None
 
     def condition(self, spec: FieldSpec, path: str) -> Condition:
-        for bound in (self.gt, self.gte, self.lt, self.lte):
-            aware(bound, path)
-        return Condition(gt=self.gt, gte=self.gte, lt=self.lt, lte=self.lte, is_null=self.is_null)
+        return Condition(
+            gt=aware(self.gt, path),
+            gte=aware(self.gte, path),
+            lt=aware(self.lt, path),
+            lte=aware(self.lte, path),
+            is_null=self.is_null,
+        )
 
 
 def aware(value: datetime | None, field: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise BadInput("A time needs a zone, e.g. 2026-01-31T09:00:00Z", field=field)
-    return value
+    """``value`` in UTC; BadInput without a zone or beyond years 1-9999 in UTC."""
+    return None if value is None else moment(value, field)
 
 
 def to_filter(value: Any, fields: Fields, path: str = "filter", depth: int = 0) -> Filter:

@@ -189,7 +189,7 @@ def cases(
         # Filters and orders of the wrong type.
         (DEALS, {"f": {"amount": {"gt": "abc"}}}, "BAD_USER_INPUT", "filter.amount.gt"),
         (DEALS, {"f": {"title": {"eq": 5}}}, "BAD_USER_INPUT", "filter.title.eq"),
-        (DEALS, {"f": {"title": {"contains": "\x00"}}}, "BAD_USER_INPUT", "filter.title"),
+        (DEALS, {"f": {"title": {"contains": "\x00"}}}, "BAD_USER_INPUT", "filter.title.contains"),
         (DEALS, {"f": {"amount": {"gt": "1e400"}}}, "BAD_USER_INPUT", "filter.amount"),
         (DEALS, {"f": {"id": {"eq": global_id("Deal", 2**64)}}}, "BAD_USER_INPUT", "filter.id"),
         (DEALS, {"f": {"stageId": {"eq": deal}}}, "BAD_USER_INPUT", "filter.stageId"),
