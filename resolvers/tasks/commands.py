@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
-from models import Task, TaskMember, TaskTag, User, utcnow
+from models import Task, TaskTag, utcnow
 from resolvers.comments import forget_comments_of
 from resolvers.context import RequestContext
 from resolvers.crm.task_links import (
@@ -19,11 +19,10 @@ from resolvers.crm.task_links import (
     crm_keys_of_task,
     replace_crm_links,
 )
-from resolvers.errors import BadInput, Conflict, Forbidden, NotFound
+from resolvers.errors import BadInput, Conflict, Forbidden
 from resolvers.locking import lock_for_write
 from resolvers.notifications import (
     NotificationKind,
-    actor_name,
     forget_notifications,
     notify,
 )
@@ -36,6 +35,13 @@ from resolvers.tasks.access import (
     record_task_event,
 )
 from resolvers.tasks.dates import aware_utc
+from resolvers.tasks.people import (
+    add_members,
+    member_ids,
+    notify_assigned,
+    replace_members,
+    require_users,
+)
 from resolvers.tasks.rules import (
     TRANSITIONS,
     Part,
@@ -52,7 +58,6 @@ MAX_TITLE = 255
 MAX_DESCRIPTION = 20_000
 MAX_TAG = 100
 MAX_TAGS = 20
-MAX_MEMBERS = 50
 CRM_ITEMS_FIELD = "crmItemIds"
 
 
@@ -103,13 +108,13 @@ async def create_task(ctx: RequestContext, new: NewTask) -> Task:
     )
     tags = _tags(new.tags)
     members = {
-        Part.ACCOMPLICE.value: _member_ids(new.accomplice_ids, "accomplicesIds"),
-        Part.AUDITOR.value: _member_ids(new.auditor_ids, "auditorIds"),
+        Part.ACCOMPLICE.value: member_ids(new.accomplice_ids, "accomplicesIds"),
+        Part.AUDITOR.value: member_ids(new.auditor_ids, "auditorIds"),
     }
     async with ctx.db() as session:
-        await _require_users(session, [responsible_id], "responsibleId")
-        await _require_users(session, members[Part.ACCOMPLICE.value], "accomplicesIds")
-        await _require_users(session, members[Part.AUDITOR.value], "auditorIds")
+        await require_users(session, [responsible_id], "responsibleId")
+        await require_users(session, members[Part.ACCOMPLICE.value], "accomplicesIds")
+        await require_users(session, members[Part.AUDITOR.value], "auditorIds")
         if new.parent_id is not None:
             await load_visible_task(session, viewer, new.parent_id, "parentId")
             task.parent_id = new.parent_id
@@ -117,13 +122,13 @@ async def create_task(ctx: RequestContext, new: NewTask) -> Task:
         session.add(task)
         await session.flush()
         await replace_crm_links(session, task.id, crm_items)
-        _add_members(session, task.id, members)
+        add_members(session, task.id, members)
         session.add_all(TaskTag(task_id=task.id, tag=tag) for tag in tags)
         created: Changes = {"title": [None, task.title], "status": [None, task.status]}
         await record_task_event(
             session, EventKind.TASK_CREATED, viewer.user_id, task, members, created
         )
-        await _notify_assigned(
+        await notify_assigned(
             session, task, {Part.RESPONSIBLE.value: [responsible_id], **members}, viewer
         )
         await session.commit()
@@ -144,7 +149,7 @@ async def update_task(ctx: RequestContext, task_id: int, changes: TaskChanges) -
             await _check_parent(session, viewer, task, changes.parent_id)
             changed["parentId"] = [task.parent_id, changes.parent_id]
             task.parent_id = changes.parent_id
-        added = await _apply_people(session, task, changes, members, changed)
+        added = await apply_people(session, task, changes, members, changed)
         if isinstance(changes.tags, list):
             tags = _tags(changes.tags)
             old_tags = await _replace_tags(session, task.id, tags)
@@ -157,13 +162,13 @@ async def update_task(ctx: RequestContext, task_id: int, changes: TaskChanges) -
             await record_task_event(
                 session, EventKind.TASK_UPDATED, viewer.user_id, task, members, changed
             )
-            await _notify_assigned(session, task, added, viewer)
+            await notify_assigned(session, task, added, viewer)
         await session.commit()
     ctx.forget_loaded()
     return task
 
 
-async def _apply_people(
+async def apply_people(
     session: AsyncSession,
     task: Task,
     changes: TaskChanges,
@@ -175,7 +180,7 @@ async def _apply_people(
     added: dict[str, list[int]] = {}
     responsible_id = changes.responsible_id
     if isinstance(responsible_id, int) and responsible_id != task.responsible_id:
-        await _require_users(session, [responsible_id], "responsibleId")
+        await require_users(session, [responsible_id], "responsibleId")
         changed["responsibleId"] = [task.responsible_id, responsible_id]
         task.responsible_id = responsible_id
         added[Part.RESPONSIBLE.value] = [responsible_id]
@@ -185,10 +190,10 @@ async def _apply_people(
     ):
         if not isinstance(ids, list):
             continue
-        wanted = _member_ids(ids, name)
+        wanted = member_ids(ids, name)
         if wanted != members[role]:
-            await _require_users(session, wanted, name)
-            await _replace_members(session, task.id, role, wanted)
+            await require_users(session, wanted, name)
+            await replace_members(session, task.id, role, wanted)
             changed[name] = [members[role], wanted]
             added[role] = sorted(set(wanted) - set(members[role]))
             members[role] = wanted
@@ -291,40 +296,6 @@ def _tags(tags: list[str]) -> list[str]:
     return sorted({text(tag, "tags", max_length=MAX_TAG).lower() for tag in tags})
 
 
-def _member_ids(ids: list[int], name: str) -> list[int]:
-    if len(ids) > MAX_MEMBERS:
-        raise BadInput(f"At most {MAX_MEMBERS} users in '{name}'", field=name)
-    return sorted(set(ids))
-
-
-async def _require_users(session: AsyncSession, ids: list[int], name: str) -> None:
-    if not ids:
-        return
-    found = set(
-        (
-            await session.execute(select(User.id).where(User.id.in_(ids), User.active.is_(True)))
-        ).scalars()
-    )
-    missing = sorted(set(ids) - found)
-    if missing:
-        raise NotFound(f"No active user with id {missing[0]}", field=name)
-
-
-def _add_members(session: AsyncSession, task_id: int, members: dict[str, list[int]]) -> None:
-    session.add_all(
-        TaskMember(task_id=task_id, user_id=user_id, role=role)
-        for role, user_ids in members.items()
-        for user_id in user_ids
-    )
-
-
-async def _replace_members(session: AsyncSession, task_id: int, role: str, ids: list[int]) -> None:
-    await session.execute(
-        delete(TaskMember).where(TaskMember.task_id == task_id, TaskMember.role == role)
-    )
-    _add_members(session, task_id, {role: ids})
-
-
 async def _replace_tags(session: AsyncSession, task_id: int, tags: list[str]) -> list[str]:
     old = sorted(
         (await session.execute(select(TaskTag.tag).where(TaskTag.task_id == task_id))).scalars()
@@ -345,31 +316,6 @@ async def _check_parent(
             raise BadInput("A task cannot be below itself", field="parentId")
         ancestor = await load_visible_task(session, viewer, ancestor_id, "parentId")
         ancestor_id = ancestor.parent_id
-
-
-_ASSIGNMENT_TEXT = {
-    Part.RESPONSIBLE.value: "made you responsible for",
-    Part.ACCOMPLICE.value: "added you as an accomplice to",
-    Part.AUDITOR.value: "added you as an auditor of",
-}
-
-
-async def _notify_assigned(
-    session: AsyncSession, task: Task, added: dict[str, list[int]], viewer: Viewer
-) -> None:
-    """One TASK_ASSIGNED per newly added user, naming their most active part."""
-    name = await actor_name(session, viewer.user_id)
-    told: set[int] = set()
-    for role, phrase in _ASSIGNMENT_TEXT.items():
-        ids = set(added.get(role, [])) - told
-        told |= await notify(
-            session,
-            ids,
-            NotificationKind.TASK_ASSIGNED,
-            ("TASK", task.id),
-            viewer.user_id,
-            f"{name} {phrase} “{task.title}”",
-        )
 
 
 async def _relink_crm_items(
