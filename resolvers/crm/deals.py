@@ -382,6 +382,7 @@ async def _stage_ids(session: AsyncSession, pipeline_id: int) -> list[int]:
 async def delete_deal(ctx: RequestContext, deal_id: int) -> int:
     ctx.require_viewer()
     async with ctx.db() as session:
+        await lock_for_write(session, Deal.id, deal_id)
         deal = await session.scalar(visible_deals(ctx).where(Deal.id == deal_id))
         if deal is None:
             raise NotFound(f"No deal with id {deal_id}", field="id")

@@ -33,6 +33,7 @@ from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_leads
 from resolvers.errors import BadInput, NotFound
+from resolvers.locking import lock_for_write
 from resolvers.pagination import Page, PageRequest
 from resolvers.patch import MISSING, Missing
 from resolvers.validation import text
@@ -177,6 +178,7 @@ async def update_lead(ctx: RequestContext, lead_id: int, changes: LeadChanges) -
     if "title" in texts and not texts["title"]:
         raise BadInput("'title' must not be empty", field="title")
     async with ctx.db() as session:
+        await lock_for_write(session, Lead.id, lead_id)
         lead = await session.scalar(visible_leads(ctx).where(Lead.id == lead_id))
         if lead is None:
             raise NotFound(f"No lead with id {lead_id}", field="id")
@@ -216,6 +218,7 @@ async def update_lead(ctx: RequestContext, lead_id: int, changes: LeadChanges) -
 async def delete_lead(ctx: RequestContext, lead_id: int) -> int:
     ctx.require_viewer()
     async with ctx.db() as session:
+        await lock_for_write(session, Lead.id, lead_id)
         lead = await session.scalar(visible_leads(ctx).where(Lead.id == lead_id))
         if lead is None:
             raise NotFound(f"No lead with id {lead_id}", field="id")
