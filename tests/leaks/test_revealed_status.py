@@ -15,6 +15,7 @@ CONVERT = """mutation($id: ID!) {
     lead { id } } }"""
 LEAD = """query($id: ID!) { node(id: $id) { ... on Lead {
   status { id } convertedAt contact { id } company { id } deal { id } } } }"""
+CONVERSIONS = "{ feed(first: 10, kinds: [LEAD_CONVERTED]) { edges { node { changes } } } }"
 
 
 async def _converted_lead(maria: GraphQLClient) -> str:
@@ -55,3 +56,15 @@ async def test_a_hidden_status_refuses_filters_on_the_conversion(demo: LogIn) ->
             "filter.sourceLeadId",
             l=lead,
         )
+
+
+async def test_a_hidden_status_hides_the_links_in_the_conversion_event(demo: LogIn) -> None:
+    maria = await demo("maria.ivanova@example.com")
+    await _converted_lead(maria)
+    links = {"statusId", "contactId", "companyId", "dealId"}
+    (shown,) = (await maria.data(CONVERSIONS))["feed"]["edges"]
+    assert set(shown["node"]["changes"]) >= links
+
+    await _hide(await demo("admin@example.com"), "LEAD", "status")
+    (event,) = (await maria.data(CONVERSIONS))["feed"]["edges"]
+    assert not set(event["node"]["changes"]) & links, event
