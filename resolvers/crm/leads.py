@@ -28,7 +28,13 @@ from resolvers.crm.communications import (
 from resolvers.crm.dictionaries import first_status, require_row
 from resolvers.crm.fields import LEAD_FIELDS
 from resolvers.crm.filtering import Filter
-from resolvers.crm.guards import guard_create, guard_delete, guard_update, guard_update_allowed
+from resolvers.crm.guards import (
+    guard_create,
+    guard_delete,
+    guard_lead_status_unlocked,
+    guard_update,
+    guard_update_allowed,
+)
 from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_leads
@@ -187,6 +193,7 @@ async def update_lead(ctx: RequestContext, lead_id: int, changes: LeadChanges) -
         for attribute, value in texts.items():
             log.set(lead, attribute, value, _GRAPHQL_NAMES[attribute])
         if isinstance(changes.status_id, int):
+            guard_lead_status_unlocked(ctx, before)
             if lead.converted_at is not None:
                 raise BadInput("A converted lead keeps its status", field="statusId")
             await _status(session, changes.status_id)

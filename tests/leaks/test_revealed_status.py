@@ -15,6 +15,9 @@ CONVERT = """mutation($id: ID!) {
     lead { id } } }"""
 LEAD = """query($id: ID!) { node(id: $id) { ... on Lead {
   status { id } convertedAt contact { id } company { id } deal { id } } } }"""
+UPDATE_STATUS = """mutation($id: ID!, $status: ID!) {
+  updateLead(id: $id, input: {statusId: $status}) { id } }"""
+STATUSES = "{ leadStatuses { id semantics } }"
 CONVERSIONS = "{ feed(first: 10, kinds: [LEAD_CONVERTED]) { edges { node { changes } } } }"
 
 
@@ -68,3 +71,17 @@ async def test_a_hidden_status_hides_the_links_in_the_conversion_event(demo: Log
     await _hide(await demo("admin@example.com"), "LEAD", "status")
     (event,) = (await maria.data(CONVERSIONS))["feed"]["edges"]
     assert not set(event["node"]["changes"]) & links, event
+
+
+async def test_a_hidden_status_is_not_told_by_status_changes(demo: LogIn) -> None:
+    maria = await demo("maria.ivanova@example.com")
+    converted = await _converted_lead(maria)
+    input = {"title": "Another enquiry"}
+    open_lead = (await maria.data(CREATE_LEAD, {"input": input}))["createLead"]["id"]
+    statuses = (await maria.data(STATUSES))["leadStatuses"]
+    status = next(s["id"] for s in statuses if s["semantics"] == "PROCESS")
+    await _hide(await demo("admin@example.com"), "LEAD", "status")
+    # A converted lead and an open one answer alike: neither says which is converted.
+    for lead in (converted, open_lead):
+        await _refused(maria, CONVERT, "status", id=lead)
+        await _refused(maria, UPDATE_STATUS, "status", id=lead, status=status)
