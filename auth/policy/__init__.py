@@ -2,7 +2,7 @@
 into SQL predicates for lists and into in-memory checks on a record's envelope."""
 
 from auth.policy.compiled import CompiledPolicy, PermissionSummary
-from auth.policy.entities import ENTITY_FIELDS, RECORD_COLUMNS, RecordColumns
+from auth.policy.entities import ENTITY_FIELDS, RECORD_COLUMNS, RecordColumns, maskable_fields
 from auth.policy.explain import Decision
 from auth.policy.grants import RoleGrants
 from auth.policy.levels import Envelope
@@ -19,4 +19,5 @@ __all__ = [
     "RoleGrants",
     "StatusCatalog",
     "StatusFacts",
+    "maskable_fields",
 ]

@@ -14,7 +14,13 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from auth.policy.entities import ENTITY_FIELDS, RECORD_COLUMNS, RecordColumns, has_statuses
+from auth.policy.entities import (
+    ENTITY_FIELDS,
+    RECORD_COLUMNS,
+    RecordColumns,
+    has_statuses,
+    with_revealing,
+)
 from auth.policy.explain import Decision, explain
 from auth.policy.grants import RoleGrants
 from auth.policy.levels import Envelope, admits, highest, predicate
@@ -69,10 +75,11 @@ class CompiledPolicy:
             for action in AccessAction
         }
         self._hiding_fields = frozenset(
-            (entity, field_name)
+            (entity, hidden)
             for role in self.roles
             for (entity, field_name, _scope), kind in role.field_rules.items()
             if kind is FieldRuleKind.HIDDEN and not viewer.is_admin
+            for hidden in with_revealing(entity, frozenset((field_name,)))
         )
         self._hiding = frozenset(entity for entity, _field in self._hiding_fields)
 
@@ -186,8 +193,9 @@ class CompiledPolicy:
 
     def hidden_fields(self, envelope: Envelope) -> frozenset[str]:
         """Fields hidden by every role that grants READ on the record (all of them when none
-        does: such a record should not have been shown at all)."""
-        return self._masked(AccessAction.READ, envelope, HIDING)
+        does: such a record should not have been shown at all), with the fields that reveal
+        them (``REVEALING``)."""
+        return with_revealing(envelope.entity, self._masked(AccessAction.READ, envelope, HIDING))
 
     def read_only_fields(self, envelope: Envelope) -> frozenset[str]:
         """Fields no role granting UPDATE on the record lets the viewer change: every role

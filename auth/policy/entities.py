@@ -79,6 +79,24 @@ ENTITY_FIELDS: dict[CrmEntity, frozenset[str]] = {
     ),
 }
 
+# Fields no field rule names that tell the value of one that a rule may hide: they are hidden
+# wherever it is (masks, filters, orders). A converted lead's conversion time and its links
+# to the contact, company and deal it became say that its status is a success.
+REVEALING: dict[CrmEntity, dict[str, frozenset[str]]] = {
+    CrmEntity.LEAD: {"status": frozenset(("convertedAt", "contact", "company", "deal"))},
+}
+
+
+def with_revealing(entity: CrmEntity, hidden: frozenset[str]) -> frozenset[str]:
+    """``hidden`` and the fields that reveal one of them (``REVEALING``)."""
+    revealing = REVEALING.get(entity, {})
+    return hidden.union(*(revealing[name] for name in hidden if name in revealing))
+
+
+def maskable_fields(entity: CrmEntity) -> frozenset[str]:
+    """Every field a mask may hide: those rules name and those that reveal them."""
+    return with_revealing(entity, ENTITY_FIELDS[entity])
+
 
 RecordModel = type[Lead] | type[Contact] | type[Company] | type[Deal]
 

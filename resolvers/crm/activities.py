@@ -27,6 +27,7 @@ from resolvers.crm.fields import ACTIVITY_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.visibility import require_visible, visible_binding
 from resolvers.errors import BadInput, Forbidden, NotFound
+from resolvers.locking import lock_for_write
 from resolvers.pagination import Page, PageRequest
 from resolvers.patch import MISSING, Missing
 from resolvers.validation import text
@@ -196,7 +197,9 @@ async def _changeable_activity(
     ctx: RequestContext, session: AsyncSession, pk: int, action: AccessAction
 ) -> Activity:
     """The activity, if readable (else NOT_FOUND) and ``action`` reaches every record it is
-    bound to, readable or not (else FORBIDDEN)."""
+    bound to, readable or not (else FORBIDDEN). Locked before it is read: of simultaneous
+    changes each sees the one before it, and of simultaneous deletions one deletes."""
+    await lock_for_write(session, Activity.id, pk)
     activity = await session.scalar(visible_activities(ctx).where(Activity.id == pk))
     if activity is None:
         raise NotFound(f"No activity with id {pk}", field="id")

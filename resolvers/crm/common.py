@@ -10,11 +10,20 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth.policy import CompiledPolicy
 from models import User
 from models.crm import CrmEntity
 from resolvers.context import RequestContext
 from resolvers.crm.field_masks import order_masks
-from resolvers.crm.filtering import Fields, Filter, filtered_fields, searches, sort_keys, where
+from resolvers.crm.filtering import (
+    Fields,
+    FieldSpec,
+    Filter,
+    filtered_fields,
+    searches,
+    sort_keys,
+    where,
+)
 from resolvers.errors import BadInput, Forbidden, NotFound
 from resolvers.pagination import Page, PageRequest, fetch_page
 
@@ -77,8 +86,7 @@ def refuse_hidden_fields(ctx: RequestContext, fields: Fields, filter: Filter) ->
     policy = ctx.require_policy()
     for name in sorted(filtered_fields(filter)):
         spec = fields.by_name.get(name)
-        rule = None if spec is None else spec.rule
-        if rule is not None and policy.may_hide_field(fields.entity, rule):
+        if spec is not None and _hidden_somewhere(policy, fields.entity, spec):
             raise Forbidden(
                 f"'{name}' is hidden from you: you cannot filter on it", field=f"filter.{name}"
             )
@@ -86,6 +94,13 @@ def refuse_hidden_fields(ctx: RequestContext, fields: Fields, filter: Filter) ->
         policy.may_hide_field(entity, name) for entity, name in fields.searched
     ):
         raise Forbidden("The search reads a field hidden from you", field="filter.search")
+
+
+def _hidden_somewhere(policy: CompiledPolicy, entity: CrmEntity, spec: FieldSpec) -> bool:
+    """Whether a role of the viewer may hide the field, or the link from its other end."""
+    if spec.rule is not None and policy.may_hide_field(entity, spec.rule):
+        return True
+    return spec.other_end is not None and policy.may_hide_field(*spec.other_end)
 
 
 async def rows_by_id(

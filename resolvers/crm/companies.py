@@ -37,6 +37,7 @@ from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies, visible_contacts
 from resolvers.errors import BadInput, NotFound
+from resolvers.locking import lock_for_write
 from resolvers.pagination import Page, PageRequest
 from resolvers.patch import MISSING, Missing
 from resolvers.validation import text
@@ -197,6 +198,7 @@ async def create_company(ctx: RequestContext, new: NewCompany) -> Company:
 async def update_company(ctx: RequestContext, company_id: int, changes: CompanyChanges) -> Company:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
+        await lock_for_write(session, Company.id, company_id)
         company = await session.scalar(visible_companies(ctx).where(Company.id == company_id))
         if company is None:
             raise NotFound(f"No company with id {company_id}", field="id")
@@ -259,6 +261,7 @@ async def _replace_contacts(
 async def delete_company(ctx: RequestContext, company_id: int) -> int:
     ctx.require_viewer()
     async with ctx.db() as session:
+        await lock_for_write(session, Company.id, company_id)
         company = await session.scalar(visible_companies(ctx).where(Company.id == company_id))
         if company is None:
             raise NotFound(f"No company with id {company_id}", field="id")

@@ -34,6 +34,7 @@ from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies, visible_contacts
 from resolvers.errors import BadInput, NotFound
+from resolvers.locking import lock_for_write
 from resolvers.pagination import Page, PageRequest
 from resolvers.patch import MISSING, Missing
 from resolvers.validation import text
@@ -186,6 +187,7 @@ async def create_contact(ctx: RequestContext, new: NewContact) -> Contact:
 async def update_contact(ctx: RequestContext, contact_id: int, changes: ContactChanges) -> Contact:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
+        await lock_for_write(session, Contact.id, contact_id)
         contact = await session.scalar(visible_contacts(ctx).where(Contact.id == contact_id))
         if contact is None:
             raise NotFound(f"No contact with id {contact_id}", field="id")
@@ -244,6 +246,7 @@ async def _replace_companies(
 async def delete_contact(ctx: RequestContext, contact_id: int) -> int:
     ctx.require_viewer()
     async with ctx.db() as session:
+        await lock_for_write(session, Contact.id, contact_id)
         contact = await session.scalar(visible_contacts(ctx).where(Contact.id == contact_id))
         if contact is None:
             raise NotFound(f"No contact with id {contact_id}", field="id")

@@ -26,7 +26,7 @@ from resolvers.crm.companies import NewCompany, check_new_company, insert_compan
 from resolvers.crm.contacts import NewContact, check_new_contact, insert_contact
 from resolvers.crm.deals import NewDeal, check_new_deal, insert_deal
 from resolvers.crm.dictionaries import first_status
-from resolvers.crm.guards import guard_update, guard_update_allowed
+from resolvers.crm.guards import guard_lead_status_unlocked, guard_update, guard_update_allowed
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies, visible_contacts, visible_leads
 from resolvers.errors import BadInput, Conflict, NotFound
@@ -81,11 +81,12 @@ async def convert_lead(ctx: RequestContext, lead_id: int, conversion: Conversion
         lead = await session.scalar(visible_leads(ctx).where(Lead.id == lead_id))
         if lead is None:
             raise NotFound(f"No lead with id {lead_id}", field="id")
-        if lead.converted_at is not None:
-            raise Conflict("The lead is already converted", field="id")
         # Converting changes the lead (its status, its links): UPDATE on it, before and
         # after; each record it makes checks CREATE as it is inserted.
         before = await guard_update_allowed(ctx, session, lead)
+        guard_lead_status_unlocked(ctx, before)
+        if lead.converted_at is not None:
+            raise Conflict("The lead is already converted", field="id")
         communications = await _communications(session, lead.id)
         contact = await _contact(ctx, session, lead, conversion, communications, viewer.user_id)
         company = await _company(ctx, session, lead, conversion, communications, viewer.user_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -103,50 +102,6 @@ class CheckedDeal:
 
 async def deals_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Deal | None]:
     return await rows_by_id(ctx, visible_deals(ctx), Deal.id, ids)
-
-
-async def contacts_by_deal_id(ctx: RequestContext, deal_ids: list[int]) -> Sequence[list[Contact]]:
-    found: dict[int, list[Contact]] = defaultdict(list)
-    statement = (
-        visible_contacts(ctx)
-        .join(DealContact, DealContact.contact_id == Contact.id)
-        .where(DealContact.deal_id.in_(deal_ids))
-        .add_columns(DealContact.deal_id)
-        .order_by(Contact.last_name, Contact.first_name, Contact.id)
-    )
-    async with ctx.db() as session:
-        for contact, deal_id in (await session.execute(statement)).all():
-            found[deal_id].append(contact)
-    return [found[pk] for pk in deal_ids]
-
-
-async def deals_by_company_id(ctx: RequestContext, company_ids: list[int]) -> Sequence[list[Deal]]:
-    found: dict[int, list[Deal]] = defaultdict(list)
-    statement = (
-        visible_deals(ctx)
-        .where(Deal.company_id.in_(company_ids))
-        .order_by(Deal.created_at.desc(), Deal.id.desc())
-    )
-    async with ctx.db() as session:
-        for deal in (await session.execute(statement)).scalars():
-            assert deal.company_id is not None
-            found[deal.company_id].append(deal)
-    return [found[pk] for pk in company_ids]
-
-
-async def stage_moves_by_deal_id(
-    ctx: RequestContext, deal_ids: list[int]
-) -> Sequence[list[DealStageMove]]:
-    found: dict[int, list[DealStageMove]] = defaultdict(list)
-    statement = (
-        select(DealStageMove)
-        .where(DealStageMove.deal_id.in_(deal_ids))
-        .order_by(DealStageMove.moved_at, DealStageMove.id)
-    )
-    async with ctx.db() as session:
-        for move in (await session.execute(statement)).scalars():
-            found[move.deal_id].append(move)
-    return [found[pk] for pk in deal_ids]
 
 
 # Reading
@@ -382,6 +337,7 @@ async def _stage_ids(session: AsyncSession, pipeline_id: int) -> list[int]:
 async def delete_deal(ctx: RequestContext, deal_id: int) -> int:
     ctx.require_viewer()
     async with ctx.db() as session:
+        await lock_for_write(session, Deal.id, deal_id)
         deal = await session.scalar(visible_deals(ctx).where(Deal.id == deal_id))
         if deal is None:
             raise NotFound(f"No deal with id {deal_id}", field="id")

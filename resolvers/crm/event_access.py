@@ -32,6 +32,9 @@ _GOVERNING_FIELDS = {
     "semantics": frozenset({"stage"}),
     "outcome": frozenset({"stage"}),
     "companyId": frozenset({"company"}),
+    # A lead conversion's links (``REVEALING``: hidden with the lead's status).
+    "contactId": frozenset({"contact"}),
+    "dealId": frozenset({"deal"}),
     "companyIds": frozenset({"companies"}),
     "contactIds": frozenset({"contacts"}),
     # A deleted record's name: its title, or a contact's first and last name.

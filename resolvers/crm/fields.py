@@ -96,7 +96,7 @@ LEAD_FIELDS = Fields(
         "utmMedium": FieldSpec(Lead.utm_medium, TEXT, rule="utmMedium"),
         "utmCampaign": FieldSpec(Lead.utm_campaign, TEXT, rule="utmCampaign"),
         "isRepeat": FieldSpec(Lead.is_repeat, BOOLEAN),
-        "convertedAt": FieldSpec(Lead.converted_at, DATETIME),
+        "convertedAt": FieldSpec(Lead.converted_at, DATETIME, rule="convertedAt"),
         **_common(Lead),
     },
     pk=Lead.id,
@@ -120,8 +120,11 @@ CONTACT_FIELDS = Fields(
             "Company",
             through=ContactCompany.contact_id,
             rule="companies",
+            other_end=(CrmEntity.COMPANY, "contacts"),
         ),
-        "sourceLeadId": FieldSpec(Contact.source_lead_id, ID, "Lead"),
+        "sourceLeadId": FieldSpec(
+            Contact.source_lead_id, ID, "Lead", other_end=(CrmEntity.LEAD, "contact")
+        ),
         **_common(Contact),
     },
     pk=Contact.id,
@@ -138,7 +141,9 @@ COMPANY_FIELDS = Fields(
         "industry": FieldSpec(Company.industry, TEXT, rule="industry"),
         "revenue": FieldSpec(Company.revenue, DECIMAL, rule="revenue"),
         "employees": FieldSpec(Company.employees, INT, rule="employees"),
-        "sourceLeadId": FieldSpec(Company.source_lead_id, ID, "Lead"),
+        "sourceLeadId": FieldSpec(
+            Company.source_lead_id, ID, "Lead", other_end=(CrmEntity.LEAD, "company")
+        ),
         **_common(Company),
     },
     pk=Company.id,
@@ -157,11 +162,16 @@ DEAL_FIELDS = Fields(
         "probability": FieldSpec(Deal.probability, INT, rule="probability"),
         "pipelineId": FieldSpec(Deal.pipeline_id, ID, "Pipeline"),
         "stageId": FieldSpec(Deal.stage_id, ID, "DealStage", rule="stage"),
-        "companyId": FieldSpec(Deal.company_id, ID, "Company", rule="company"),
+        "companyId": FieldSpec(
+            Deal.company_id, ID, "Company", rule="company", other_end=(CrmEntity.COMPANY, "deals")
+        ),
+        # A contact shows no deals: only the deal's own rule guards its contacts.
         "contactId": FieldSpec(
             DealContact.contact_id, ID, "Contact", through=DealContact.deal_id, rule="contacts"
         ),
-        "sourceLeadId": FieldSpec(Deal.source_lead_id, ID, "Lead"),
+        "sourceLeadId": FieldSpec(
+            Deal.source_lead_id, ID, "Lead", other_end=(CrmEntity.LEAD, "deal")
+        ),
         "closedAt": FieldSpec(Deal.closed_at, DATETIME, rule="closedAt"),
         **_common(Deal),
     },

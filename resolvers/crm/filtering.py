@@ -65,6 +65,10 @@ class FieldSpec:
     # The field (a field-rule name of the list's entity) whose values this one reveals:
     # filtering or ordering on it is judged by that field's rules. None: no rule hides it.
     rule: str | None = None
+    # A link to another entity's records, and that entity's field rule showing the same link
+    # from its side (a contact's companyId is also the company's contacts): a filter on the
+    # link reveals both ends, so a rule hiding either refuses it.
+    other_end: tuple[CrmEntity, str] | None = None
 
 
 # The rows of an entity the viewer may read, as a WHERE clause: what a search that looks

@@ -91,6 +91,13 @@ async def guard_update_allowed(
     return before
 
 
+def guard_lead_status_unlocked(ctx: RequestContext, lead: Envelope) -> None:
+    """A command changing a lead's status (an update of it, a conversion): FORBIDDEN naming
+    ``status`` when it is hidden from the viewer or read-only, before anything can answer
+    that the lead is converted, which would tell its status."""
+    require_update(ctx.require_policy(), lead, lead, ("status",))
+
+
 def stage_locked(policy: CompiledPolicy, deal: Envelope) -> bool:
     """Whether the deal's stage is hidden from the viewer or read-only for them: they may not
     move it, and nothing may tell them which stages it could go to (that names the one it

@@ -28,11 +28,18 @@ from resolvers.crm.communications import (
 from resolvers.crm.dictionaries import first_status, require_row
 from resolvers.crm.fields import LEAD_FIELDS
 from resolvers.crm.filtering import Filter
-from resolvers.crm.guards import guard_create, guard_delete, guard_update, guard_update_allowed
+from resolvers.crm.guards import (
+    guard_create,
+    guard_delete,
+    guard_lead_status_unlocked,
+    guard_update,
+    guard_update_allowed,
+)
 from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_leads
 from resolvers.errors import BadInput, NotFound
+from resolvers.locking import lock_for_write
 from resolvers.pagination import Page, PageRequest
 from resolvers.patch import MISSING, Missing
 from resolvers.validation import text
@@ -177,6 +184,7 @@ async def update_lead(ctx: RequestContext, lead_id: int, changes: LeadChanges) -
     if "title" in texts and not texts["title"]:
         raise BadInput("'title' must not be empty", field="title")
     async with ctx.db() as session:
+        await lock_for_write(session, Lead.id, lead_id)
         lead = await session.scalar(visible_leads(ctx).where(Lead.id == lead_id))
         if lead is None:
             raise NotFound(f"No lead with id {lead_id}", field="id")
@@ -185,6 +193,7 @@ async def update_lead(ctx: RequestContext, lead_id: int, changes: LeadChanges) -
         for attribute, value in texts.items():
             log.set(lead, attribute, value, _GRAPHQL_NAMES[attribute])
         if isinstance(changes.status_id, int):
+            guard_lead_status_unlocked(ctx, before)
             if lead.converted_at is not None:
                 raise BadInput("A converted lead keeps its status", field="statusId")
             await _status(session, changes.status_id)
@@ -216,6 +225,7 @@ async def update_lead(ctx: RequestContext, lead_id: int, changes: LeadChanges) -
 async def delete_lead(ctx: RequestContext, lead_id: int) -> int:
     ctx.require_viewer()
     async with ctx.db() as session:
+        await lock_for_write(session, Lead.id, lead_id)
         lead = await session.scalar(visible_leads(ctx).where(Lead.id == lead_id))
         if lead is None:
             raise NotFound(f"No lead with id {lead_id}", field="id")

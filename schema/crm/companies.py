@@ -11,7 +11,7 @@ import strawberry
 
 from models.crm import Company as CompanyRow
 from models.crm import CrmEntity
-from resolvers.crm import companies, deals
+from resolvers.crm import companies, deal_relations
 from resolvers.crm.fields import COMPANY_FIELDS
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
@@ -115,7 +115,7 @@ class Company(Node):
     async def deals(self, info: Info) -> list[DealRef] | None:
         from schema.crm.deals import Deal
 
-        rows = await info.context.loader(deals.deals_by_company_id).load(self.pk)
+        rows = await info.context.loader(deal_relations.deals_by_company_id).load(self.pk)
         return [Deal.of(row) for row in rows]
 
     @strawberry.field(extensions=[Masked()])

@@ -12,7 +12,7 @@ import strawberry
 from models.crm import CrmEntity, Semantics
 from models.crm import Deal as DealRow
 from models.crm import DealStageMove as DealStageMoveRow
-from resolvers.crm import deals
+from resolvers.crm import deal_relations, deals
 from resolvers.crm import record_access as record_access_rules
 from resolvers.crm.fields import DEAL_FIELDS
 from resolvers.crm.record_access import RecordFacts
@@ -165,7 +165,7 @@ class Deal(Node):
     async def contacts(self, info: Info) -> list[ContactRef] | None:
         from schema.crm.contacts import Contact
 
-        rows = await info.context.loader(deals.contacts_by_deal_id).load(self.pk)
+        rows = await info.context.loader(deal_relations.contacts_by_deal_id).load(self.pk)
         return [Contact.of(row) for row in rows]
 
     @strawberry.field(extensions=[Masked()])
@@ -186,7 +186,7 @@ class Deal(Node):
         description="Every stage move, oldest first.", extensions=[Masked(covers=["stage"])]
     )
     async def stage_history(self, info: Info) -> list[DealStageMove] | None:
-        rows = await info.context.loader(deals.stage_moves_by_deal_id).load(self.pk)
+        rows = await info.context.loader(deal_relations.stage_moves_by_deal_id).load(self.pk)
         return [DealStageMove.of(row) for row in rows]
 
     @strawberry.field(description="Activities, comments and field changes, newest first.")

@@ -67,7 +67,7 @@ class Lead(Node):
     is_repeat: bool = strawberry.field(
         description="A phone or e-mail matched an existing contact or company."
     )
-    converted_at: datetime | None
+    converted_at: datetime | None = masked()
     created_at: datetime | None = masked()
     updated_at: datetime | None = masked()
     status_pk: strawberry.Private[int]
@@ -137,19 +137,19 @@ class Lead(Node):
     async def created_by(self, info: Info) -> UserRef | None:
         return await load_user(info, self.created_by_pk)
 
-    @strawberry.field(description="The contact the lead was converted into.")
+    @strawberry.field(description="The contact the lead was converted into.", extensions=[Masked()])
     async def contact(self, info: Info) -> ContactRef | None:
         from schema.crm.contacts import load_contact
 
         return await load_contact(info, self.contact_pk)
 
-    @strawberry.field(description="The company the lead was converted into.")
+    @strawberry.field(description="The company the lead was converted into.", extensions=[Masked()])
     async def company(self, info: Info) -> CompanyRef | None:
         from schema.crm.companies import load_company
 
         return await load_company(info, self.company_pk)
 
-    @strawberry.field(description="The deal the lead was converted into.")
+    @strawberry.field(description="The deal the lead was converted into.", extensions=[Masked()])
     async def deal(self, info: Info) -> DealRef | None:
         from schema.crm.deals import load_deal
 

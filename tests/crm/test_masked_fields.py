@@ -1,5 +1,5 @@
-"""Field rules name GraphQL fields (``ENTITY_FIELDS``); each must exist on its CRM type, be
-nullable (a hidden field is null) and be masked."""
+"""Field rules name GraphQL fields (``ENTITY_FIELDS``), and others reveal them (``REVEALING``);
+each must exist on its CRM type, be nullable (a hidden field is null) and be masked."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from graphql import GraphQLNonNull, GraphQLObjectType
 from strawberry.types.base import StrawberryObjectDefinition
 
-from auth.policy import ENTITY_FIELDS
+from auth.policy import maskable_fields
 from models.crm import CrmEntity
 from schema import build_schema
 from schema.crm.masking import Masked
@@ -26,7 +26,7 @@ def test_every_ruled_field_is_nullable_and_masked(entity: CrmEntity) -> None:
         for field in definition.fields
         if any(isinstance(extension, Masked) for extension in field.extensions)
     }
-    for name in sorted(ENTITY_FIELDS[entity]):
+    for name in sorted(maskable_fields(entity)):
         assert name in graphql_type.fields, name
         assert not isinstance(graphql_type.fields[name].type, GraphQLNonNull), name
         assert name in masked, name

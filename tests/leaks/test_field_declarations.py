@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from auth.policy import ENTITY_FIELDS
+from auth.policy import ENTITY_FIELDS, maskable_fields
 from resolvers.crm.fields import COMPANY_FIELDS, CONTACT_FIELDS, DEAL_FIELDS, LEAD_FIELDS
 from resolvers.crm.filtering import Fields
 
@@ -17,9 +17,12 @@ from resolvers.crm.filtering import Fields
 )
 def test_every_guarding_rule_is_a_field_of_the_entity(fields: Fields) -> None:
     assert fields.entity is not None
-    known = ENTITY_FIELDS[fields.entity]
+    known = maskable_fields(fields.entity)
     for name, spec in fields.by_name.items():
         assert spec.rule is None or spec.rule in known, name
+        if spec.other_end is not None:
+            entity, rule = spec.other_end
+            assert rule in maskable_fields(entity), (name, entity, rule)
     assert fields.searched
     for entity, name in fields.searched:
         assert name in ENTITY_FIELDS[entity], (entity, name)
