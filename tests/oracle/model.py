@@ -224,16 +224,22 @@ class Oracle:
         return allowed
 
     def may_create_deal(self, user: int, record: Record) -> bool:
-        """CREATE reaches the new deal; a deal made past its pipeline's first stage counts as
-        moved there from the first stage, by a role that grants CREATE on it."""
+        """CREATE reaches the new deal; a deal made past its pipeline's first stage must be
+        one the viewer could have made in the first stage and then moved there (UPDATE in
+        both stages, and the move allowed by a role that grants UPDATE in the first)."""
         if not self.allows(user, Action.CREATE, record):
             return False
         assert isinstance(record.status, tuple)
         pipeline, stage = record.status
-        if stage == 0 or self.is_admin(user):
+        if stage == 0:
             return True
-        creators = self._granting(user, Action.CREATE, record)
-        return self._may_move(creators, pipeline, (0, stage))
+        at_first = _with_status(record, (pipeline, 0))
+        if not (
+            self.allows(user, Action.UPDATE, at_first) and self.allows(user, Action.UPDATE, record)
+        ):
+            return False
+        movers = self._granting(user, Action.UPDATE, at_first)
+        return self.is_admin(user) or self._may_move(movers, pipeline, (0, stage))
 
     # Activities, tasks, posts --------------------------------------------------------------
 
@@ -241,11 +247,12 @@ class Oracle:
         bindings = self.population.activities[activity].bindings
         return any(self.readable(user, ref) for ref in bindings)
 
-    def activity_changeable(self, user: int, activity: int) -> bool:
-        """Readable, and the viewer may change every record it is bound to."""
+    def activity_changeable(self, user: int, activity: int, action: Action) -> bool:
+        """Readable, and ``action`` (UPDATE to change it, DELETE to delete it) reaches every
+        record it is bound to."""
         bindings = self.population.activities[activity].bindings
         return self.activity_readable(user, activity) and all(
-            self.may_update(user, ref) for ref in bindings
+            self.allows(user, action, self.population.record(ref)) for ref in bindings
         )
 
     def _heads_above(self, person: int) -> set[int]:

@@ -13,7 +13,7 @@ from hypothesis import given
 
 from tests.client import Response
 from tests.crm.api import global_id
-from tests.oracle.domain import PHONES, PIPELINES, Entity, Population, Record, Semantics
+from tests.oracle.domain import PHONES, PIPELINES, Action, Entity, Population, Record, Semantics
 from tests.oracle.model import Oracle
 from tests.oracle.population import populations
 from tests.oracle.world import ORACLE_SETTINGS, MakeWorld, World
@@ -151,16 +151,14 @@ async def test_activity_writes_need_the_right_to_change_every_bound_record(
         for index, pk in enumerate(world.loaded.ids["ACTIVITY"]):
             gid = global_id("Activity", pk)
             readable = index not in deleted and world.oracle.activity_readable(user, index)
-            allowed = world.oracle.activity_changeable(user, index)
-            response = await viewer.request(
-                UPDATE_ACTIVITY,
-                {"id": gid},
-            )
-            _expect(response, readable, allowed, ("update", user, index))
+            updatable = world.oracle.activity_changeable(user, index, Action.UPDATE)
+            response = await viewer.request(UPDATE_ACTIVITY, {"id": gid})
+            _expect(response, readable, updatable, ("update", user, index))
+            deletable = world.oracle.activity_changeable(user, index, Action.DELETE)
             response = await viewer.request(
                 "mutation($id: ID!) { deleteActivity(id: $id) }", {"id": gid}
             )
-            if _expect(response, readable, allowed, ("delete", user, index)):
+            if _expect(response, readable, deletable, ("delete", user, index)):
                 deleted.add(index)
 
 
