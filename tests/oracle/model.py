@@ -78,6 +78,10 @@ def role_field_rule(
     return role.field_rules.get((entity, name, None))
 
 
+# What a hidden lead status hides with it.
+LEAD_STATUS_REVEALED_BY = frozenset(("convertedAt", "contact", "company", "deal"))
+
+
 @dataclass
 class Oracle:
     population: Population
@@ -180,7 +184,11 @@ class Oracle:
         return fields
 
     def hidden_fields(self, user: int, ref: RecordRef) -> set[str]:
-        return self._masked(user, Action.READ, self.population.record(ref), HIDING)
+        hidden = self._masked(user, Action.READ, self.population.record(ref), HIDING)
+        if ref[0] is Entity.LEAD and "status" in hidden:
+            # Whether and into what a lead was converted tells its status.
+            hidden |= LEAD_STATUS_REVEALED_BY
+        return hidden
 
     def read_only_fields(self, user: int, ref: RecordRef) -> set[str]:
         return self._masked(user, Action.UPDATE, self.population.record(ref), LOCKING)
