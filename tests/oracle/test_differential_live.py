@@ -153,7 +153,8 @@ async def test_live_streams_carry_exactly_what_the_oracle_allows(
 
         async def check(user: int) -> None:
             seen = [_event_gid(e.seq) for e in logged if timeline.visible(user, e.subject)]
-            assert await _read_until(streams[user].feed, "feed", seen[-1]) == seen, user
+            log = [(e.seq, e.kind, e.subject) for e in logged]
+            assert await _read_until(streams[user].feed, "feed", seen[-1]) == seen, (user, log)
             own = await notifications_after(session_factory, world, user, notified)
             gids = [global_id("Notification", pk) for pk in own]
             got = await _read_until(streams[user].notifications, "notifications", gids[-1])
