@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
 
 from crmhub.settings import Settings
 from models import SessionFactory
@@ -33,10 +33,7 @@ from tests.oracle.live import (
 )
 from tests.oracle.model import Oracle
 from tests.oracle.population import populations
-from tests.oracle.world import EXAMPLES, ORACLE_SETTINGS, MakeWorld, connection, ids_of
-
-# Each example opens a socket per viewer and stream: a third of the other checks' examples.
-LIVE_SETTINGS = settings(ORACLE_SETTINGS, max_examples=max(1, EXAMPLES // 3))
+from tests.oracle.world import ORACLE_SETTINGS, MakeWorld, connection, ids_of
 
 FEED = "subscription($after: String) { feed(after: $after) { id kind } }"
 DEAL_CHANGED = "subscription { dealChanged { kind dealId changedFields deal { title amount } } }"
@@ -60,7 +57,7 @@ async def _read_until(subscription: Subscription, field: str, last: str) -> list
     return ids
 
 
-@LIVE_SETTINGS
+@ORACLE_SETTINGS
 @given(population=populations())
 async def test_replay_after_the_first_event_is_what_the_feed_shows(
     make_world: MakeWorld,
@@ -115,7 +112,7 @@ class Streams:
     notifications: Subscription
 
 
-@LIVE_SETTINGS
+@ORACLE_SETTINGS
 @given(population=populations())
 async def test_live_streams_carry_exactly_what_the_oracle_allows(
     make_world: MakeWorld,
