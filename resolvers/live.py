@@ -39,6 +39,8 @@ from subscriptions.streams import follow
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_RESUBSCRIBE = 4410
 
+FEED_SUBJECTS = CRM_SCOPES | {"POST", "TASK"}
+
 
 @dataclass(frozen=True)
 class Audience:
@@ -57,16 +59,18 @@ class Audience:
         return cls(viewer.user_id, viewer.is_admin, ancestry, sight.headed_paths, sight.policy)
 
     def sees(self, envelope: dict[str, Any]) -> bool:
+        entity = envelope.get("entity")
+        # Events of no feed subject (notifications, unknown kinds) stay private, even to
+        # administrators: the feed has no entry for them.
+        if entity not in FEED_SUBJECTS:
+            return False
         if self.is_admin:
             return True
-        entity = envelope.get("entity")
         if entity == "POST":
             return self._sees_post(envelope)
         if entity == "TASK":
             return self._sees_task(envelope)
-        if entity in CRM_SCOPES:
-            return sees_crm_event(self.policy, envelope)
-        return False  # unknown kinds of record stay private by default
+        return sees_crm_event(self.policy, envelope)
 
     def _sees_post(self, envelope: dict[str, Any]) -> bool:
         return bool(

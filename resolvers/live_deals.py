@@ -26,6 +26,7 @@ from models import AccessAction
 from models.crm import CrmEntity
 from resolvers.access.cache import cache_key
 from resolvers.context import RequestContext
+from resolvers.crm.event_access import masked_changes
 from resolvers.live import ended_on_close
 from resolvers.live_sight import realtime_of, renewed_sight
 from subscriptions.express import Express
@@ -93,8 +94,9 @@ class DealWatch:
         sees_it = kind is not DealChangeKind.DELETED and self.policy.allows(AccessAction.READ, now)
         if sees_it:
             self._lost.discard(event.subject_id)
-            hidden = self.policy.hidden_fields(now)
-            changed = tuple(name for name in event.changes if name not in hidden)
+            # Hidden fields leave out the changes named after them and those that carry
+            # them (a hidden stage hides `stageId` and `semantics` too), as in the feed.
+            changed = tuple(masked_changes(self.policy, event.envelope, event.changes))
             return DealChange(kind, event.subject_id, changed, event.seq)
         if self.policy.allows(AccessAction.READ, before) or self._lost_by_rights(
             event.subject_id, before

@@ -20,15 +20,16 @@ async def send(
     client: GraphQLClient, query: str, variables: dict[str, Any] | None = None
 ) -> Response:
     """As a browser would send it: json.dumps escapes a lone surrogate as "\\ud800" (httpx's
-    own encoder refuses to)."""
+    own encoder refuses to). A body no text can be decoded from is refused whole, 400."""
     body = json.dumps({"query": query, "variables": variables or {}})
     answer = await client.http.post(
         "/graphql",
         content=body,
         headers={"Authorization": f"Bearer {client.token}", "Content-Type": "application/json"},
     )
-    assert answer.status_code == 200, answer.text
+    assert answer.status_code in (200, 400), answer.text
     payload = answer.json()
+    assert answer.status_code == 200 or payload["data"] is None, payload
     return Response(data=payload.get("data"), errors=payload.get("errors") or [])
 
 
@@ -123,7 +124,7 @@ async def test_forged_cursor_values_are_bad_input_naming_the_argument(
 
 @pytest.mark.parametrize(
     "cursor",
-    ["!!!", "eyJ", base64.b64encode(b"not json").decode(), cursor_of({"a": 1}), "\ud800"],
+    ["!!!", "eyJ", base64.b64encode(b"not json").decode(), cursor_of({"a": 1})],
 )
 async def test_cursors_that_are_no_cursor_at_all_are_bad_input(
     admin: GraphQLClient, cursor: str
@@ -140,18 +141,24 @@ DEAL_FILTER = "query($f: DealFilter) { deals(filter: $f) { totalCount } }"
 @pytest.mark.parametrize(
     ("document", "variables", "field"),
     [
-        (TITLE_VARIABLE, {"t": "\ud800"}, "title"),
-        (TITLE_VARIABLE, {"t": "ok\udfff"}, "title"),
+        (TITLE_VARIABLE, {"t": "\ud800"}, "body"),
+        (TITLE_VARIABLE, {"t": "ok\udfff"}, "body"),
         (TITLE_VARIABLE, {"t": "a\x00b"}, "title"),
         (
             'mutation($c: String!) { createCompany(input: {title: "Acme", industry: $c}) { id } }',
             {"c": "\udc00"},
-            "industry",
+            "body",
         ),
-        (DEAL_INPUT, {"i": {"title": "x", "contactIds": ["\ud800"]}}, "contactIds.0"),
+        (DEAL_INPUT, {"i": {"title": "x", "contactIds": ["\ud800"]}}, "body"),
         (
             DEAL_FILTER,
             {"f": {"or": [{"title": {"in": ["ok", "\ud800"]}}]}},
+            "body",
+        ),
+        (DEAL_INPUT, {"i": {"title": "x", "contactIds": ["a\x00"]}}, "contactIds.0"),
+        (
+            DEAL_FILTER,
+            {"f": {"or": [{"title": {"in": ["ok", "\x00"]}}]}},
             "filter.or.0.title.in.1",
         ),
         (DEAL_FILTER, {"f": {"search": "a\x00"}}, "filter.search"),

@@ -74,6 +74,26 @@ def test_a_visible_change_comes_through_without_hidden_fields() -> None:
     )
 
 
+def test_a_hidden_stage_hides_the_changes_that_carry_it() -> None:
+    grants = RoleGrants(
+        1,
+        "Blind to stages",
+        {(DEAL, READ, ANY_SCOPE): AccessLevel.OWN},
+        {(DEAL, "stage", ANY_SCOPE): FieldRuleKind.HIDDEN},
+    )
+    watch = DealWatch(CompiledPolicy(VIEWER, [grants]))
+    moved = event(
+        "DEAL_STAGE_MOVED",
+        envelope(ME, OPEN_STAGE),
+        stageId=(1, OPEN_STAGE),
+        semantics=("PROCESS", "PROCESS"),
+        probability=(10, 30),
+    )
+    change = watch.judge(moved)
+    assert change is not None
+    assert change.changed_fields == ("probability",)
+
+
 def test_deals_of_others_never_come_through() -> None:
     watch = DealWatch(intern_policy())
     assert watch.judge(event("DEAL_CREATED", envelope(OTHER, OPEN_STAGE))) is None
