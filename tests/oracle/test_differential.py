@@ -9,7 +9,8 @@ from __future__ import annotations
 from hypothesis import given
 
 from tests.crm.api import global_id
-from tests.oracle.domain import Entity, Population
+from tests.oracle.domain import Action, Entity, Population
+from tests.oracle.live import with_actor
 from tests.oracle.population import populations
 from tests.oracle.world import (
     FIELD_RULE_SETTINGS,
@@ -237,3 +238,26 @@ async def test_allowed_stages_match_the_oracle(
 
 def _user_gid(world: World, user: int) -> str:
     return global_id("User", world.loaded.ids["USER"][user])
+
+
+@ORACLE_SETTINGS
+@given(population=populations())
+async def test_explain_access_decides_as_the_oracle(
+    make_world: MakeWorld, population: Population
+) -> None:
+    """An administrator asks ``explainAccess`` for every user, record and action: its
+    ``allowed`` is the oracle's decision."""
+    world = await make_world(with_actor(population))
+    actor = world.clients[-1]
+    refs = world.population.refs()
+    for user in range(len(population.users)):
+        for action in (Action.READ, Action.UPDATE, Action.DELETE):
+            asked = " ".join(
+                f'r{n}: explainAccess(userId: "{_user_gid(world, user)}",'
+                f' nodeId: "{world.loaded.gid(*ref)}", action: {action.value}) {{ allowed }}'
+                for n, ref in enumerate(refs)
+            )
+            answered = await actor.data(f"{{ {asked} }}")
+            for n, ref in enumerate(refs):
+                expected = world.oracle.allows(user, action, world.population.record(ref))
+                assert answered[f"r{n}"]["allowed"] is expected, (user, action, ref)
