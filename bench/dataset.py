@@ -19,7 +19,7 @@ from decimal import Decimal
 import asyncpg
 
 from auth.passwords import hash_password
-from models import AccessAction, AccessLevel
+from models import ANY_SCOPE, AccessAction, AccessLevel
 from models.crm import CrmEntity
 
 SEED = 20261126
@@ -207,7 +207,7 @@ async def _load_roles(connection: asyncpg.Connection) -> int:
             role_id,
             entity.value,
             action.value,
-            0,
+            ANY_SCOPE.encode(),
             (read if action is AccessAction.READ else other).value,
         )
         for role_id, _name, read, other, _holder in ROLES
@@ -219,7 +219,7 @@ async def _load_roles(connection: asyncpg.Connection) -> int:
         [(role_id, name) for role_id, name, *_ in ROLES],
     )
     await connection.executemany(
-        "INSERT INTO role_permissions (role_id, entity, action, status_id, level)"
+        "INSERT INTO role_permissions (role_id, entity, action, scope, level)"
         " VALUES ($1, $2, $3, $4, $5)",
         grants,
     )
