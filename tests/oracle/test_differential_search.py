@@ -88,15 +88,7 @@ def _probe_words(world: World, user: int, entity: Entity) -> list[str]:
     return chosen or ([records[0].title.split(" ")[0]] if records else [WORDS[0]])
 
 
-@pytest.mark.parametrize(
-    "entity",
-    [
-        pytest.param(Entity.LEAD, id="LEAD"),
-        pytest.param(Entity.CONTACT, id="CONTACT"),
-        pytest.param(Entity.COMPANY, id="COMPANY"),
-        pytest.param(Entity.DEAL, id="DEAL"),
-    ],
-)
+@pytest.mark.parametrize("entity", list(Entity), ids=lambda e: e.value)
 @FIELD_RULE_SETTINGS
 @given(population=populations())
 async def test_search_finds_only_what_the_viewer_may_read(
@@ -216,15 +208,7 @@ def _probe_operand(world: World, user: int, entity: Entity, spec: FilterSpec) ->
     return spec.operand(world.loaded, records[index])
 
 
-@pytest.mark.parametrize(
-    "entity",
-    [
-        pytest.param(Entity.LEAD, id="LEAD"),
-        pytest.param(Entity.CONTACT, id="CONTACT"),
-        pytest.param(Entity.COMPANY, id="COMPANY"),
-        pytest.param(Entity.DEAL, id="DEAL"),
-    ],
-)
+@pytest.mark.parametrize("entity", list(Entity), ids=lambda e: e.value)
 @FIELD_RULE_SETTINGS
 @given(population=populations())
 async def test_filters_select_only_by_what_the_viewer_may_read(
