@@ -129,7 +129,21 @@ def main(argv: list[str]) -> int:
     ]
     for line in load_errors:
         print(f"ERRORS UNDER LOAD {line}", file=sys.stderr)
-    return 1 if failed or load_errors else 0
+    lost = fanout_losses(results)
+    for line in lost:
+        print(f"FAN-OUT INCOMPLETE {line}", file=sys.stderr)
+    return 1 if failed or load_errors or lost else 0
+
+
+def fanout_losses(results: list[ScaleResult]) -> list[str]:
+    """Fan-out runs where a socket failed to subscribe or a delivery never arrived."""
+    return [
+        f"{run.get('server', 'hub')} {run['subscribers']} subscribers:"
+        f" {run['failed_sockets']} sockets failed, {run['deliveries']}/{run['expected']} deliveries"
+        for scale in results
+        for run in scale.fanout
+        if run["failed_sockets"] or run["deliveries"] < run["expected"]
+    ]
 
 
 async def run(options: Options, wrk: str) -> list[ScaleResult]:
@@ -181,6 +195,10 @@ async def _serve_and_measure(
         "BENCH_FLOOR_DSN": services.asyncpg_dsn(database_url),
         # One connection per concurrent request at the highest concurrency measured.
         "CRMHUB_POOL_SIZE": str(max(options.connections)),
+        # Every fan-out subscriber is the same Sales manager: lift the per-user socket and
+        # subscription caps (crmhub/ws_limits.py) past the largest count measured.
+        "CRMHUB_MAX_WEBSOCKETS_PER_USER": str(max(options.subscribers) + 1),
+        "CRMHUB_MAX_SUBSCRIPTIONS_PER_USER": str(max(options.subscribers) + 1),
     }
     settings = Settings(
         database_url=database_url,
