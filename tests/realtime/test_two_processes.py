@@ -18,6 +18,8 @@ from tests.factories import Seed
 from tests.live_server import LiveServer, Subscription, free_port
 from tests.redis_server import private_redis
 
+# Only bounds a hang: two processes importing and migrating on a loaded machine are slow.
+READY_SECONDS = 60
 FEED = "subscription { feed { kind changes } }"
 POST = (
     "mutation($b: String!) {"
@@ -62,7 +64,7 @@ def _app_process(database_url: str, redis_url: str, log: Path) -> Iterator[LiveS
 
 
 async def _ready(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http, asyncio.timeout(20):
+    async with httpx.AsyncClient(base_url=server.url) as http, asyncio.timeout(READY_SECONDS):
         while True:
             try:
                 if (await http.get("/readyz")).status_code == 200:
