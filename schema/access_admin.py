@@ -16,7 +16,7 @@ from resolvers.access import assignments, grants, roles
 from schema.access import Role, decode_status
 from schema.access_enums import AccessAction, AccessEntity, AccessLevel, FieldRuleKind
 from schema.context import Info
-from schema.patch import required
+from schema.patch import CHANGES, required
 from schema.relay import decode_id, decode_optional_id
 
 
@@ -120,7 +120,7 @@ class AccessMutations:
         self,
         info: Info,
         id: RoleId,
-        input: Annotated[UpdateRoleInput, strawberry.argument(description="What to change.")],
+        input: Annotated[UpdateRoleInput, CHANGES],
     ) -> Role:
         changes = roles.RoleChanges(
             name=required(input.name, "name"),

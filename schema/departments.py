@@ -11,7 +11,7 @@ from models import Department as DepartmentRow
 from resolvers import departments
 from resolvers.departments import MAX_NAME
 from schema.context import Info
-from schema.patch import id_or_null, required
+from schema.patch import CHANGES, id_or_null, required
 from schema.relay import (
     After,
     Before,
@@ -21,6 +21,7 @@ from schema.relay import (
     Node,
     decode_id,
     decode_optional_id,
+    matching,
     node_fetcher,
     page_request,
 )
@@ -138,10 +139,7 @@ class DepartmentQueries:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: Annotated[
-            DepartmentFilter | None,
-            strawberry.argument(description="Only the departments matching it."),
-        ] = None,
+        filter: Annotated[DepartmentFilter | None, matching("departments")] = None,
     ) -> Connection[Department]:
         filter = filter or DepartmentFilter()
         page = await departments.list_departments(
@@ -181,7 +179,7 @@ class DepartmentMutations:
         self,
         info: Info,
         id: DepartmentIdArgument,
-        input: Annotated[UpdateDepartmentInput, strawberry.argument(description="What to change.")],
+        input: Annotated[UpdateDepartmentInput, CHANGES],
     ) -> Department:
         changes = departments.DepartmentChanges(
             name=required(input.name, "name"),

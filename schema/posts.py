@@ -14,7 +14,7 @@ from schema.comments import Comment
 from schema.context import Info
 from schema.departments import Department, load_department
 from schema.enums import described_enum
-from schema.patch import required
+from schema.patch import CHANGES, required
 from schema.relay import (
     After,
     Before,
@@ -24,6 +24,7 @@ from schema.relay import (
     Node,
     decode_id,
     decode_optional_id,
+    matching,
     node_fetcher,
     page_request,
 )
@@ -186,9 +187,7 @@ class PostQueries:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: Annotated[
-            PostFilter | None, strawberry.argument(description="Only the posts matching it.")
-        ] = None,
+        filter: Annotated[PostFilter | None, matching("posts")] = None,
     ) -> Connection[Post]:
         filter = filter or PostFilter()
         page = await queries.list_posts(
@@ -225,7 +224,7 @@ class PostMutations:
         self,
         info: Info,
         id: PostIdArgument,
-        input: Annotated[PostPatch, strawberry.argument(description="What to change.")],
+        input: Annotated[PostPatch, CHANGES],
     ) -> Post:
         changes = commands.PostChanges(
             title=required(input.title, "title"),

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Generic, TypeVar
 
 import strawberry
+from strawberry.types.arguments import StrawberryArgumentAnnotation
 
 from resolvers.errors import BadInput, NotFound
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
@@ -173,6 +174,14 @@ Before = Annotated[
     str | None,
     strawberry.argument(description="End before the item with this cursor (an edge's `cursor`)."),
 ]
+
+
+# The `filter` and `orderBy` arguments of connection fields.
+def matching(items: str) -> StrawberryArgumentAnnotation:
+    return strawberry.argument(description=f"Only the {items} matching it; all when null.")
+
+
+ORDER_BY = strawberry.argument(description="Sort keys, most significant first.")
 
 
 def page_request(

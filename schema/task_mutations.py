@@ -18,7 +18,7 @@ from resolvers.tasks.commands import (
 )
 from schema.context import Info
 from schema.crm_items import decode_crm_item_ids
-from schema.patch import id_or_null, nullable, required
+from schema.patch import CHANGES, id_or_null, nullable, required
 from schema.relay import decode_id, decode_optional_id
 from schema.tasks import ChecklistItem, Task
 
@@ -172,7 +172,7 @@ class TaskMutations:
         self,
         info: Info,
         id: TaskIdArgument,
-        input: Annotated[TaskPatch, strawberry.argument(description="What to change.")],
+        input: Annotated[TaskPatch, CHANGES],
     ) -> Task:
         changes = _patch(input)
         return Task.of(await commands.update_task(info.context, decode_id(id, "Task"), changes))

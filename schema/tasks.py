@@ -16,6 +16,7 @@ from resolvers.tasks import queries, rules
 from schema.context import Info
 from schema.enums import described_enum
 from schema.relay import (
+    ORDER_BY,
     After,
     Before,
     Connection,
@@ -24,6 +25,7 @@ from schema.relay import (
     Node,
     OrderDirection,
     decode_optional_id,
+    matching,
     node_fetcher,
     page_request,
 )
@@ -286,13 +288,8 @@ class TaskQueries:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: Annotated[
-            TaskFilter | None, strawberry.argument(description="Only the tasks matching it.")
-        ] = None,
-        order_by: Annotated[
-            list[TaskOrder] | None,
-            strawberry.argument(description="Sort keys, most significant first."),
-        ] = None,
+        filter: Annotated[TaskFilter | None, matching("tasks")] = None,
+        order_by: Annotated[list[TaskOrder] | None, ORDER_BY] = None,
     ) -> Connection[Task]:
         filter = filter or TaskFilter()
         page = await queries.list_tasks(

@@ -14,8 +14,9 @@ from resolvers.users import MAX_NAME
 from resolvers.validation import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from schema.context import Info
 from schema.enums import described_enum
-from schema.patch import id_or_null, required
+from schema.patch import CHANGES, id_or_null, required
 from schema.relay import (
+    ORDER_BY,
     After,
     Before,
     Connection,
@@ -25,6 +26,7 @@ from schema.relay import (
     OrderDirection,
     decode_id,
     decode_optional_id,
+    matching,
     node_fetcher,
     page_request,
 )
@@ -199,13 +201,8 @@ class UserQueries:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: Annotated[
-            UserFilter | None, strawberry.argument(description="Only the users matching it.")
-        ] = None,
-        order_by: Annotated[
-            list[UserOrder] | None,
-            strawberry.argument(description="Sort keys, most significant first."),
-        ] = None,
+        filter: Annotated[UserFilter | None, matching("users")] = None,
+        order_by: Annotated[list[UserOrder] | None, ORDER_BY] = None,
     ) -> Connection[User]:
         filter = filter or UserFilter()
         page = await users.list_users(
@@ -229,7 +226,7 @@ class UserQueries:
 
 UserIdArgument = Annotated[strawberry.ID, strawberry.argument(description="The user's ID.")]
 NewUserArgument = Annotated[CreateUserInput, strawberry.argument(description="The account.")]
-UserChangesArgument = Annotated[UpdateUserInput, strawberry.argument(description="What to change.")]
+UserChangesArgument = Annotated[UpdateUserInput, CHANGES]
 
 
 @strawberry.type

@@ -19,8 +19,9 @@ from schema.crm.common import UserRef, load_user
 from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, aware, to_filter, to_order
 from schema.crm.timeline import decode_record_id
 from schema.enums import described_enum
-from schema.patch import nullable, required
+from schema.patch import CHANGES, nullable, required
 from schema.relay import (
+    ORDER_BY,
     After,
     Before,
     Connection,
@@ -30,6 +31,7 @@ from schema.relay import (
     OrderDirection,
     decode_id,
     decode_optional_id,
+    matching,
     node_fetcher,
     page_request,
 )
@@ -271,14 +273,8 @@ class ActivityQueries:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: Annotated[
-            ActivityFilter | None,
-            strawberry.argument(description="Only the activities matching it."),
-        ] = None,
-        order_by: Annotated[
-            list[ActivityOrder] | None,
-            strawberry.argument(description="Sort keys, most significant first."),
-        ] = None,
+        filter: Annotated[ActivityFilter | None, matching("activities")] = None,
+        order_by: Annotated[list[ActivityOrder] | None, ORDER_BY] = None,
         owner_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(
@@ -325,7 +321,7 @@ class ActivityMutations:
         self,
         info: Info,
         id: ActivityId,
-        input: Annotated[ActivityPatch, strawberry.argument(description="What to change.")],
+        input: Annotated[ActivityPatch, CHANGES],
     ) -> Activity:
         start_at = nullable(input.start_at)
         end_at = nullable(input.end_at)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import cast
 
 from graphql import (
@@ -29,6 +30,7 @@ from graphql import (
 from graphql import build_schema as parse_sdl
 from graphql.type.scalars import specified_scalar_types
 
+from crmhub.cli import main
 from crmhub.sdl import SDL_FILE, served_sdl
 from schema import build_schema
 from tests.client import GraphQLClient
@@ -97,6 +99,13 @@ def test_the_committed_sdl_is_the_schema_built() -> None:
             committed.splitlines(), served.splitlines(), "schema.graphql", "served", lineterm=""
         )
         raise AssertionError("\n".join([REGENERATE, *list(diff)[:40]]))
+
+
+def test_make_schema_writes_the_committed_sdl(tmp_path: Path) -> None:
+    # What `make schema` runs.
+    written = tmp_path / "schema.graphql"
+    assert main(["export-schema", "--output", str(written)]) == 0
+    assert written.read_text() == SDL_FILE.read_text(), REGENERATE
 
 
 async def test_the_committed_sdl_is_what_introspection_answers(client: GraphQLClient) -> None:
