@@ -76,8 +76,8 @@ Query = root_type(
 )
 Mutation = root_type(
     "Mutation",
-    "Writes, each in one transaction. Every mutation but `login` needs a token; a refused "
-    "right answers FORBIDDEN, a record the viewer may not read NOT_FOUND.",
+    "Writes. Every mutation but `login` needs a token; a refused right answers FORBIDDEN, a "
+    "record the viewer may not read NOT_FOUND.",
     (
         SessionMutations,
         UserMutations,

@@ -76,7 +76,7 @@ FEED_EVENT_OWN_FIELDS = frozenset({"id", "kind", "occurredAt", "changes", "curso
 )
 class FeedEvent(ActorAndSubject, Node):
     kind: EventKind = strawberry.field(description="What happened.")
-    occurred_at: datetime = strawberry.field(description="When the change was committed.")
+    occurred_at: datetime = strawberry.field(description="When it happened.")
     changes: JSON = strawberry.field(
         description="What changed, as a JSON object {field: [old, new]}. Fields the viewer "
         "may not see (field rules) are left out, never shown masked."

@@ -113,8 +113,8 @@ class PageInfo:
 @strawberry.type(description="One item of a page, with its position in the list.")
 class Edge(Generic[NodeT]):
     cursor: str = strawberry.field(
-        description="Opaque; pass it as `after` or `before` to page from this item. Valid for "
-        "the same order only."
+        description="Opaque; pass it as `after` or `before` to page from this item, in the same "
+        "list and order (another answers BAD_USER_INPUT)."
     )
     node: NodeT = strawberry.field(description="The item.")
 

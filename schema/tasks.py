@@ -75,15 +75,15 @@ described_enum(
     rules.TaskAction,
     "What can be done to a task; see `viewerActions`.",
     {
-        rules.TaskAction.START: "startTask.",
-        rules.TaskAction.DEFER: "deferTask.",
-        rules.TaskAction.COMPLETE: "completeTask.",
-        rules.TaskAction.APPROVE: "approveTask.",
-        rules.TaskAction.RETURN: "returnTask.",
-        rules.TaskAction.DECLINE: "declineTask.",
-        rules.TaskAction.RENEW: "renewTask.",
-        rules.TaskAction.EDIT: "updateTask.",
-        rules.TaskAction.DELETE: "deleteTask.",
+        rules.TaskAction.START: "Start work on it (startTask).",
+        rules.TaskAction.DEFER: "Put it off (deferTask).",
+        rules.TaskAction.COMPLETE: "Finish it, or submit it for approval (completeTask).",
+        rules.TaskAction.APPROVE: "Accept a submitted completion (approveTask).",
+        rules.TaskAction.RETURN: "Send a submitted completion back to work (returnTask).",
+        rules.TaskAction.DECLINE: "Refuse it, as its responsible (declineTask).",
+        rules.TaskAction.RENEW: "Reopen a finished, deferred or declined task (renewTask).",
+        rules.TaskAction.EDIT: "Change its fields and participants (updateTask).",
+        rules.TaskAction.DELETE: "Delete it (deleteTask).",
         rules.TaskAction.EDIT_CHECKLIST: "Add, tick, reorder and remove checklist items.",
     },
 )
@@ -175,7 +175,7 @@ class Task(Node):
     async def responsible(self, info: Info) -> User | None:
         return await load_user(info, self.responsible_pk)
 
-    @strawberry.field(description="Who help the responsible.")
+    @strawberry.field(description="Users who help the responsible.")
     async def accomplices(self, info: Info) -> list[User]:
         return await self._members(info, rules.Part.ACCOMPLICE)
 

@@ -95,10 +95,8 @@ class Activity(Node):
     subject: str = strawberry.field(description="A one-line summary.")
     description: str = strawberry.field(description="Plain text; empty when none.")
     direction: ActivityDirection = strawberry.field(description="Incoming, outgoing or neither.")
-    start_at: datetime | None = strawberry.field(
-        description="When it starts or started; null when not planned."
-    )
-    end_at: datetime | None = strawberry.field(description="When it ends; null when open.")
+    start_at: datetime | None = strawberry.field(description="When it starts; null when not set.")
+    end_at: datetime | None = strawberry.field(description="When it ends; null when not set.")
     completed: bool = strawberry.field(description="Done (completeActivity).")
     completed_at: datetime | None = strawberry.field(
         description="When it was marked done; null while not completed."

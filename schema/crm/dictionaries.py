@@ -68,7 +68,9 @@ class Pipeline(Node):
 @strawberry.type(description="A step of a pipeline, e.g. Negotiation, Won.")
 class DealStage(Node):
     name: str = strawberry.field(description="Shown to users.")
-    sort: int = strawberry.field(description=f"{SORT} Within its pipeline.")
+    sort: int = strawberry.field(
+        description="Its place among its pipeline's stages: lists are ordered by it, ascending."
+    )
     semantics: Semantics = strawberry.field(
         description="In progress, won (SUCCESS) or lost (FAILURE); reaching SUCCESS or "
         "FAILURE closes a deal."
