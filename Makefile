@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench install clean
+.PHONY: run test lint typecheck bench schema install clean
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,) $(BENCH_ARGS)
+
+# schema.graphql: the served SDL, committed so that every API change shows in review;
+# tests/docs/test_schema.py fails until it is regenerated after a schema change.
+schema: $(STAMP)
+	$(BIN)/crmhub export-schema --output schema.graphql
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""The `crmhub` command: serve, migrate, demo, createuser."""
+"""The `crmhub` command: serve, migrate, demo, createuser, export-schema."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import logging
 import sys
+from pathlib import Path
 
 from crmhub.settings import Settings
 
@@ -33,7 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--admin", action="store_true")
     create.add_argument("--position", default="")
 
+    export = commands.add_parser("export-schema", help="print the served schema as SDL")
+    export.add_argument("--output", type=Path, help="write it to this file instead of stdout")
+
     args = parser.parse_args(argv)
+    if args.command == "export-schema":
+        return _export_schema(args.output)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
     if args.command == "serve":
@@ -49,6 +55,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     password = getpass.getpass("password: ")
     return asyncio.run(_create_user(settings, args, password))
+
+
+def _export_schema(output: Path | None) -> int:
+    from crmhub.sdl import served_sdl
+
+    sdl = served_sdl()
+    if output is None:
+        sys.stdout.write(sdl)
+    else:
+        output.write_text(sdl)
+        print(f"wrote {output}")
+    return 0
 
 
 async def _migrate(settings: Settings) -> None:

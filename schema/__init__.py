@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 
 from schema.access import AccessQueries, Role
 from schema.access_admin import AccessMutations
@@ -43,8 +44,18 @@ from schema.users import User, UserMutations, UserQueries
 
 __all__ = ["ConnectionInfo", "QueryLimits", "build_schema"]
 
-Query = merge_types(
+
+def root_type(name: str, description: str, parts: tuple[type, ...]) -> type:
+    """One root type from the per-area classes (merge_types, which takes no description)."""
+    merged = merge_types(name, parts)
+    get_object_definition(merged, strict=True).description = description
+    return merged
+
+
+Query = root_type(
     "Query",
+    "Reads. Every field but introspection needs a token; what a field answers is what the "
+    "viewer may see.",
     (
         NodeQueries,
         UserQueries,
@@ -63,8 +74,10 @@ Query = merge_types(
         FeedQueries,
     ),
 )
-Mutation = merge_types(
+Mutation = root_type(
     "Mutation",
+    "Writes. Every mutation but `login` needs a token; a refused right answers FORBIDDEN, a "
+    "record the viewer may not read NOT_FOUND.",
     (
         SessionMutations,
         UserMutations,

@@ -3,7 +3,6 @@ effective permissions, and explanations of decisions."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, TypedDict
 
@@ -11,19 +10,23 @@ import strawberry
 
 import schema.crm.common  # noqa: F401  (registers the GraphQL Semantics enum first)
 from auth.policy import CompiledPolicy, Decision, Envelope, PermissionSummary
-from models import ANY_SCOPE, ScopeKind
+from models import ANY_SCOPE
 from models import AccessAction as AccessActionValue
 from models import AccessLevel as AccessLevelValue
-from models import FieldRuleKind as FieldRuleKindValue
 from models import Role as RoleRow
 from models import RuleScope as RuleScopeValue
 from models.crm import CrmEntity, Semantics
 from resolvers import departments, users
 from resolvers.access import assignments, explain, grants, roles
 from resolvers.errors import BadInput
+from schema.access_enums import AccessAction, AccessEntity, AccessLevel, FieldRuleKind, RuleScope
 from schema.context import Info
 from schema.relay import (
+    After,
+    Before,
     Connection,
+    First,
+    Last,
     Node,
     decode_any_id,
     decode_id,
@@ -49,61 +52,15 @@ RECORD_TYPES = {
 }
 
 
-@strawberry.enum(name="AccessEntity", description="The CRM records access rules apply to.")
-class AccessEntity(enum.Enum):
-    LEAD = CrmEntity.LEAD
-    CONTACT = CrmEntity.CONTACT
-    COMPANY = CrmEntity.COMPANY
-    DEAL = CrmEntity.DEAL
-
-
-@strawberry.enum(name="Action")
-class AccessAction(enum.Enum):
-    READ = AccessActionValue.READ
-    CREATE = AccessActionValue.CREATE
-    UPDATE = AccessActionValue.UPDATE
-    DELETE = AccessActionValue.DELETE
-    EXPORT = AccessActionValue.EXPORT
-    IMPORT = AccessActionValue.IMPORT
-
-
-@strawberry.enum(
-    description="Whose records an action reaches: NONE < OWN (the viewer is responsible) < "
-    "DEPARTMENT (the responsible user is in the viewer's department) < SUBDEPARTMENTS (… or "
-    "below it) < OPEN (… or the record is opened) < ALL."
-)
-class AccessLevel(enum.Enum):
-    NONE = AccessLevelValue.NONE
-    OWN = AccessLevelValue.OWN
-    DEPARTMENT = AccessLevelValue.DEPARTMENT
-    SUBDEPARTMENTS = AccessLevelValue.SUBDEPARTMENTS
-    OPEN = AccessLevelValue.OPEN
-    ALL = AccessLevelValue.ALL
-
-
-@strawberry.enum
-class FieldRuleKind(enum.Enum):
-    HIDDEN = FieldRuleKindValue.HIDDEN
-    READ_ONLY = FieldRuleKindValue.READ_ONLY
-
-
-@strawberry.enum(
-    description="What a rule covers; a role's most specific rule for a record wins: STATUS "
-    "(one lead status or deal stage) > PIPELINE (every stage of a pipeline) > SEMANTICS (every "
-    "status or stage of a semantics, in every pipeline, created later included) > ANY."
-)
-class RuleScope(enum.Enum):
-    ANY = ScopeKind.ANY
-    SEMANTICS = ScopeKind.SEMANTICS
-    PIPELINE = ScopeKind.PIPELINE
-    STATUS = ScopeKind.STATUS
-
-
 @strawberry.type(description="Where a rule applies; the fields its scope does not use are null.")
 class ScopeFields:
-    scope: RuleScope
-    semantics: Semantics | None
-    pipeline_id: strawberry.ID | None
+    scope: RuleScope = strawberry.field(description="Which records the rule covers.")
+    semantics: Semantics | None = strawberry.field(
+        description="For scope SEMANTICS; null otherwise."
+    )
+    pipeline_id: strawberry.ID | None = strawberry.field(
+        description="For scope PIPELINE; null otherwise."
+    )
     status_id: strawberry.ID | None = strawberry.field(
         description="A lead status or deal stage; null for a broader scope."
     )
@@ -153,9 +110,9 @@ def decode_record(node_id: strawberry.ID) -> tuple[CrmEntity, int]:
     "permission: per status (scope STATUS) where it differs from the level in any status (ANY)."
 )
 class Permission(ScopeFields):
-    entity: AccessEntity
-    action: AccessAction
-    level: AccessLevel
+    entity: AccessEntity = strawberry.field(description="The kind of record.")
+    action: AccessAction = strawberry.field(description="What may be done.")
+    level: AccessLevel = strawberry.field(description="Whose records it reaches.")
 
     @classmethod
     def of(
@@ -181,23 +138,26 @@ class Permission(ScopeFields):
 
 @strawberry.type(description="A field a role hides or keeps read-only, in a scope.")
 class FieldRule(ScopeFields):
-    entity: AccessEntity
-    field: str
-    rule: FieldRuleKind
+    entity: AccessEntity = strawberry.field(description="The kind of record.")
+    field: str = strawberry.field(description="The GraphQL name of the field, e.g. `amount`.")
+    rule: FieldRuleKind = strawberry.field(description="Hidden or read-only.")
 
 
 @strawberry.type(description="A stage move a role may make.")
 class StageMove:
-    pipeline_id: strawberry.ID
-    from_stage_id: strawberry.ID
-    to_stage_id: strawberry.ID
+    pipeline_id: strawberry.ID = strawberry.field(description="The pipeline of both stages.")
+    from_stage_id: strawberry.ID = strawberry.field(description="The stage a deal leaves.")
+    to_stage_id: strawberry.ID = strawberry.field(description="The stage it enters.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A named set of permissions, field rules and stage transitions, held by users "
+    "directly or through their departments. Admins only."
+)
 class Role(Node):
-    name: str
-    description: str
-    created_at: datetime
+    name: str = strawberry.field(description="Unique among roles.")
+    description: str = strawberry.field(description="Free text for admins; empty when none.")
+    created_at: datetime = strawberry.field(description="When it was created.")
 
     @classmethod
     def of(cls, row: RoleRow) -> Role:
@@ -208,7 +168,7 @@ class Role(Node):
         rows = await info.context.loader(grants.permissions_by_role_id).load(self.pk)
         return [Permission.of(row.entity, row.action, row.scope, row.level) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Fields the role hides or keeps read-only, broadest first.")
     async def field_rules(self, info: Info) -> list[FieldRule]:
         rows = await info.context.loader(grants.field_rules_by_role_id).load(self.pk)
         return [
@@ -261,10 +221,14 @@ async def fetch_role(info: Info, pk: int) -> Role:
 
 @strawberry.type(description="What the viewer may do with one record, for a UI to adapt.")
 class RecordAccess:
-    can_update: bool
-    can_delete: bool
-    hidden_fields: list[str]
-    read_only_fields: list[str]
+    can_update: bool = strawberry.field(description="Whether the viewer may change it.")
+    can_delete: bool = strawberry.field(description="Whether the viewer may delete it.")
+    hidden_fields: list[str] = strawberry.field(
+        description="Fields that read as null for the viewer (GraphQL names, sorted)."
+    )
+    read_only_fields: list[str] = strawberry.field(
+        description="Fields the viewer may not write (GraphQL names, sorted); hidden ones too."
+    )
 
     @classmethod
     def of(cls, policy: CompiledPolicy, envelope: Envelope) -> RecordAccess:
@@ -276,20 +240,22 @@ class RecordAccess:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The rule that decided an access question.")
 class DecidingRule:
     role: str | None = strawberry.field(description="The role's name; null for administrators.")
-    level: AccessLevel
-    rule: str
+    level: AccessLevel = strawberry.field(description="The level that rule grants.")
+    rule: str = strawberry.field(
+        description='The rule in words, e.g. "DEAL READ for stages of semantics SUCCESS".'
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `explainAccess`.")
 class AccessDecision:
-    allowed: bool
+    allowed: bool = strawberry.field(description="Whether the user may do it.")
     decided_by: DecidingRule | None = strawberry.field(
         description="Null when no role grants the action at all."
     )
-    reason: str
+    reason: str = strawberry.field(description="The decision in one sentence, for people.")
 
     @classmethod
     def of(cls, decision: Decision) -> AccessDecision:
@@ -321,10 +287,10 @@ class AccessQueries:
     async def roles(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Role]:
         page = await roles.list_roles(info.context, page_request(first, after, last, before))
         return Connection.of(page, Role.of)
@@ -334,7 +300,13 @@ class AccessQueries:
         "and which role, level and grant decided it."
     )
     async def explain_access(
-        self, info: Info, user_id: strawberry.ID, node_id: strawberry.ID, action: AccessAction
+        self,
+        info: Info,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="Who would act.")],
+        node_id: Annotated[
+            strawberry.ID, strawberry.argument(description="A lead, contact, company or deal.")
+        ],
+        action: Annotated[AccessAction, strawberry.argument(description="What they would do.")],
     ) -> AccessDecision:
         entity, pk = decode_record(node_id)
         decision = await explain.explain_access(

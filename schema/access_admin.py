@@ -6,40 +6,76 @@ every affected user, on every process.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from models import RuleScope
 from models.crm import Semantics
 from resolvers.access import assignments, grants, roles
-from schema.access import (
-    AccessAction,
-    AccessEntity,
-    AccessLevel,
-    FieldRuleKind,
-    Role,
-    decode_status,
-)
+from schema.access import Role, decode_status
+from schema.access_enums import AccessAction, AccessEntity, AccessLevel, FieldRuleKind
 from schema.context import Info
-from schema.patch import required
+from schema.patch import CHANGES, required
 from schema.relay import decode_id, decode_optional_id
 
 
-@strawberry.input
+@strawberry.input(description="A new role, granting nothing until permissions are set.")
 class CreateRoleInput:
-    name: str
-    description: str = ""
+    name: str = strawberry.field(
+        description=f"Unique among roles, up to {roles.MAX_NAME} characters."
+    )
+    description: str = strawberry.field(
+        default="", description=f"Free text for admins, up to {roles.MAX_DESCRIPTION} characters."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Changes to a role: fields left out stay as they are.")
 class UpdateRoleInput:
-    name: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new name, unique among roles."
+    )
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new description."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A stage move a role may make.")
 class StageMoveInput:
-    from_stage_id: strawberry.ID
-    to_stage_id: strawberry.ID
+    from_stage_id: strawberry.ID = strawberry.field(
+        description="The stage a deal leaves, of the pipeline named."
+    )
+    to_stage_id: strawberry.ID = strawberry.field(
+        description="The stage it enters, of the same pipeline."
+    )
+
+
+RoleId = Annotated[strawberry.ID, strawberry.argument(description="The role's ID.")]
+RuleEntity = Annotated[
+    AccessEntity, strawberry.argument(description="The kind of record the rule is about.")
+]
+# The scope of a rule: at most one of the three; none is scope ANY.
+StatusScope = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(description="Scope STATUS: this lead status or deal stage."),
+]
+PipelineScope = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(description="Scope PIPELINE (deals only): every stage of this pipeline."),
+]
+SemanticsScope = Annotated[
+    Semantics | None,
+    strawberry.argument(
+        description="Scope SEMANTICS: every status or stage of this semantics, in every pipeline."
+    ),
+]
+HolderUser = Annotated[
+    strawberry.ID | None, strawberry.argument(description="The user holding the role.")
+]
+HolderDepartment = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(description="The department holding the role, for its whole subtree."),
+]
 
 
 def _role_id(role_id: strawberry.ID) -> int:
@@ -70,13 +106,22 @@ def _holder(
 
 @strawberry.type
 class AccessMutations:
-    @strawberry.mutation
-    async def create_role(self, info: Info, input: CreateRoleInput) -> Role:
+    @strawberry.mutation(description="Creates a role; CONFLICT when the name is taken.")
+    async def create_role(
+        self,
+        info: Info,
+        input: Annotated[CreateRoleInput, strawberry.argument(description="The role.")],
+    ) -> Role:
         new = roles.NewRole(name=input.name, description=input.description)
         return Role.of(await roles.create_role(info.context, new))
 
-    @strawberry.mutation
-    async def update_role(self, info: Info, id: strawberry.ID, input: UpdateRoleInput) -> Role:
+    @strawberry.mutation(description="Renames a role or changes its description.")
+    async def update_role(
+        self,
+        info: Info,
+        id: RoleId,
+        input: Annotated[UpdateRoleInput, CHANGES],
+    ) -> Role:
         changes = roles.RoleChanges(
             name=required(input.name, "name"),
             description=required(input.description, "description"),
@@ -87,7 +132,7 @@ class AccessMutations:
         description="Deletes the role with its grants and assignments; its holders lose it on "
         "their next request."
     )
-    async def delete_role(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    async def delete_role(self, info: Info, id: RoleId) -> strawberry.ID:
         await roles.delete_role(info.context, decode_id(id, "Role"))
         return id
 
@@ -100,13 +145,16 @@ class AccessMutations:
     async def set_role_permission(
         self,
         info: Info,
-        role_id: strawberry.ID,
-        entity: AccessEntity,
-        action: AccessAction,
-        level: AccessLevel | None,
-        status_id: strawberry.ID | None = None,
-        pipeline_id: strawberry.ID | None = None,
-        semantics: Semantics | None = None,
+        role_id: RoleId,
+        entity: RuleEntity,
+        action: Annotated[AccessAction, strawberry.argument(description="What it grants.")],
+        level: Annotated[
+            AccessLevel | None,
+            strawberry.argument(description="Whose records it reaches; null removes the rule."),
+        ],
+        status_id: StatusScope = None,
+        pipeline_id: PipelineScope = None,
+        semantics: SemanticsScope = None,
     ) -> Role:
         change = grants.PermissionChange(
             entity=entity.value,
@@ -124,13 +172,19 @@ class AccessMutations:
     async def set_field_rule(
         self,
         info: Info,
-        role_id: strawberry.ID,
-        entity: AccessEntity,
-        field: str,
-        rule: FieldRuleKind | None,
-        status_id: strawberry.ID | None = None,
-        pipeline_id: strawberry.ID | None = None,
-        semantics: Semantics | None = None,
+        role_id: RoleId,
+        entity: RuleEntity,
+        field: Annotated[
+            str,
+            strawberry.argument(description="The GraphQL name of a field of the entity's type."),
+        ],
+        rule: Annotated[
+            FieldRuleKind | None,
+            strawberry.argument(description="Hidden or read-only; null clears the rule."),
+        ],
+        status_id: StatusScope = None,
+        pipeline_id: PipelineScope = None,
+        semantics: SemanticsScope = None,
     ) -> Role:
         change = grants.FieldRuleChange(
             entity=entity.value,
@@ -147,9 +201,12 @@ class AccessMutations:
     async def set_stage_transitions(
         self,
         info: Info,
-        role_id: strawberry.ID,
-        pipeline_id: strawberry.ID,
-        transitions: list[StageMoveInput],
+        role_id: RoleId,
+        pipeline_id: Annotated[strawberry.ID, strawberry.argument(description="The pipeline.")],
+        transitions: Annotated[
+            list[StageMoveInput],
+            strawberry.argument(description="Every move allowed in it; [] allows any."),
+        ],
     ) -> Role:
         moves = [
             (
@@ -173,20 +230,24 @@ class AccessMutations:
     async def assign_role(
         self,
         info: Info,
-        role_id: strawberry.ID,
-        user_id: strawberry.ID | None = None,
-        department_id: strawberry.ID | None = None,
+        role_id: RoleId,
+        user_id: HolderUser = None,
+        department_id: HolderDepartment = None,
     ) -> Role:
         holder = _holder(user_id, department_id)
         return Role.of(await assignments.assign_role(info.context, _role_id(role_id), holder))
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Takes a role from a user or a department (exactly one of userId and "
+        "departmentId); taking one not held is no error. A user keeps a role their department "
+        "holds."
+    )
     async def unassign_role(
         self,
         info: Info,
-        role_id: strawberry.ID,
-        user_id: strawberry.ID | None = None,
-        department_id: strawberry.ID | None = None,
+        role_id: RoleId,
+        user_id: HolderUser = None,
+        department_id: HolderDepartment = None,
     ) -> Role:
         holder = _holder(user_id, department_id)
         return Role.of(await assignments.unassign_role(info.context, _role_id(role_id), holder))

@@ -23,11 +23,15 @@ PostRef = Annotated["Post", strawberry.lazy("schema.posts")]
 TaskRef = Annotated["Task", strawberry.lazy("schema.tasks")]
 
 
-@strawberry.type
+@strawberry.type(
+    description="A comment on a post or on a task; visible to whoever sees the post or task."
+)
 class Comment(Node):
-    body: str
-    created_at: datetime
-    updated_at: datetime
+    body: str = strawberry.field(description="Plain text.")
+    created_at: datetime = strawberry.field(description="When it was written.")
+    updated_at: datetime = strawberry.field(
+        description="When it was last edited; its creation time if never."
+    )
     author_pk: strawberry.Private[int]
     post_pk: strawberry.Private[int | None]
     task_pk: strawberry.Private[int | None]
@@ -44,7 +48,7 @@ class Comment(Node):
             task_pk=row.task_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Who wrote it; null if the account is gone.")
     async def author(self, info: Info) -> User | None:
         return await load_user(info, self.author_pk)
 
@@ -72,24 +76,40 @@ async def fetch_comment(info: Info, pk: int) -> Comment:
     return Comment.of(await comments.get_comment(info.context, pk))
 
 
+CommentIdArgument = Annotated[strawberry.ID, strawberry.argument(description="The comment's ID.")]
+CommentBody = Annotated[
+    str, strawberry.argument(description=f"Plain text, up to {comments.MAX_BODY} characters.")
+]
+
+
 @strawberry.type
 class CommentMutations:
     @strawberry.mutation(description="A comment on a post the viewer sees; its author is told.")
-    async def add_comment(self, info: Info, post_id: strawberry.ID, body: str) -> Comment:
+    async def add_comment(
+        self,
+        info: Info,
+        post_id: Annotated[strawberry.ID, strawberry.argument(description="The post's ID.")],
+        body: CommentBody,
+    ) -> Comment:
         post_pk = decode_id(post_id, "Post", "postId")
         return Comment.of(await comments.add_post_comment(info.context, post_pk, body))
 
     @strawberry.mutation(description="A comment on a task the viewer sees; participants are told.")
-    async def add_task_comment(self, info: Info, task_id: strawberry.ID, body: str) -> Comment:
+    async def add_task_comment(
+        self,
+        info: Info,
+        task_id: Annotated[strawberry.ID, strawberry.argument(description="The task's ID.")],
+        body: CommentBody,
+    ) -> Comment:
         task_pk = decode_id(task_id, "Task", "taskId")
         return Comment.of(await comments.add_task_comment(info.context, task_pk, body))
 
     @strawberry.mutation(description="By its author.")
-    async def update_comment(self, info: Info, id: strawberry.ID, body: str) -> Comment:
+    async def update_comment(self, info: Info, id: CommentIdArgument, body: CommentBody) -> Comment:
         comment_pk = decode_id(id, "Comment")
         return Comment.of(await comments.update_comment(info.context, comment_pk, body))
 
-    @strawberry.mutation(description="By its author, or an admin.")
-    async def delete_comment(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    @strawberry.mutation(description="By its author, or an admin. Answers the comment's ID.")
+    async def delete_comment(self, info: Info, id: CommentIdArgument) -> strawberry.ID:
         await comments.delete_comment(info.context, decode_id(id, "Comment"))
         return id

@@ -23,7 +23,10 @@ from schema.crm.deals import Deal
 from schema.crm.leads import Lead
 from schema.relay import decode_any_id
 
-CrmItem = Annotated[Lead | Contact | Company | Deal, strawberry.union("CrmItem")]
+CrmItem = Annotated[
+    Lead | Contact | Company | Deal,
+    strawberry.union("CrmItem", description="A lead, contact, company or deal a task is about."),
+]
 
 CRM_TYPE_NAMES: dict[str, CrmEntity] = {
     "Lead": CrmEntity.LEAD,

@@ -10,9 +10,23 @@ from resolvers.errors import NotFound
 from resolvers.feed import feed_cursor
 from schema.context import Info
 from schema.crm.deals import Deal
+from schema.enums import described_enum
 from schema.relay import encode_id
 
-DealEventKind = strawberry.enum(live_deals.DealChangeKind, name="DealEventKind")
+KIND = live_deals.DealChangeKind
+DealEventKind = described_enum(
+    KIND,
+    "What a `dealChanged` event reports.",
+    {
+        KIND.CREATED: "A deal the subscriber may see was created.",
+        KIND.UPDATED: "Fields of the deal changed; `changedFields` names those visible.",
+        KIND.STAGE_MOVED: "The deal moved to another stage.",
+        KIND.DELETED: "The deal was deleted.",
+        KIND.HIDDEN: "The deal left the subscriber's sight (its change or theirs): sent once, "
+        "then nothing more about it until it comes back.",
+    },
+    name="DealEventKind",
+)
 
 
 # Computed from the judged change alone (schema/sharing.py); `deal` is read through the
@@ -22,8 +36,10 @@ DEAL_EVENT_OWN_FIELDS = frozenset({"kind", "dealId", "changedFields", "cursor"})
 
 @strawberry.type(description="A change to a deal the subscriber may see.")
 class DealEvent:
-    kind: live_deals.DealChangeKind
-    deal_id: strawberry.ID
+    kind: live_deals.DealChangeKind = strawberry.field(description="What happened to the deal.")
+    deal_id: strawberry.ID = strawberry.field(
+        description="The deal's ID; still given after DELETED or HIDDEN."
+    )
     changed_fields: list[str] = strawberry.field(
         description="The fields the change touched, leaving out those hidden from the viewer."
     )

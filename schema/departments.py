@@ -9,9 +9,22 @@ import strawberry
 
 from models import Department as DepartmentRow
 from resolvers import departments
+from resolvers.departments import MAX_NAME
 from schema.context import Info
-from schema.patch import id_or_null, required
-from schema.relay import Connection, Node, decode_id, decode_optional_id, node_fetcher, page_request
+from schema.patch import CHANGES, id_or_null, required
+from schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    decode_id,
+    decode_optional_id,
+    matching,
+    node_fetcher,
+    page_request,
+)
 
 if TYPE_CHECKING:
     from schema.users import User
@@ -19,10 +32,13 @@ if TYPE_CHECKING:
 UserRef = Annotated["User", strawberry.lazy("schema.users")]
 
 
-@strawberry.type
+@strawberry.type(
+    description="A unit of the company's tree. Access levels DEPARTMENT and SUBDEPARTMENTS "
+    "reach the records of its members (and of the members below it)."
+)
 class Department(Node):
-    name: str
-    created_at: datetime
+    name: str = strawberry.field(description="The department's name.")
+    created_at: datetime = strawberry.field(description="When it was created.")
     parent_pk: strawberry.Private[int | None]
     head_pk: strawberry.Private[int | None]
 
@@ -36,14 +52,14 @@ class Department(Node):
             head_pk=row.head_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The department above; null at the top of the tree.")
     async def parent(self, info: Info) -> Department | None:
         if self.parent_pk is None:
             return None
         row = await load_department(info, self.parent_pk)
         return Department.of(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="Who leads it; null when nobody is named.")
     async def head(self, info: Info) -> UserRef | None:
         from schema.users import load_user
 
@@ -71,25 +87,46 @@ async def fetch_department(info: Info, pk: int) -> Department:
     return Department.of(await departments.get_department(info.context, pk))
 
 
-@strawberry.input
+@strawberry.input(description="Conditions on departments; all given must hold.")
 class DepartmentFilter:
-    search: str | None = None
-    parent_id: strawberry.ID | None = None
-    roots_only: bool = False
+    search: str | None = strawberry.field(
+        default=None, description="Part of the name, case-insensitive."
+    )
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The direct sub-departments of this department."
+    )
+    roots_only: bool = strawberry.field(
+        default=False, description="Only the departments with no parent."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A new department.")
 class CreateDepartmentInput:
-    name: str
-    parent_id: strawberry.ID | None = None
-    head_id: strawberry.ID | None = None
+    name: str = strawberry.field(description=f"Its name, up to {MAX_NAME} characters.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The department to put it under; null for a top one."
+    )
+    head_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The user who leads it; null for nobody."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Changes to a department: fields left out stay as they are.")
 class UpdateDepartmentInput:
-    name: str | None = strawberry.UNSET
-    parent_id: strawberry.ID | None = strawberry.UNSET
-    head_id: strawberry.ID | None = strawberry.UNSET
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="A new name.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Move it (with its subtree) under this department, never below itself; "
+        "null makes it a top one.",
+    )
+    head_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Another head; null for nobody."
+    )
+
+
+DepartmentIdArgument = Annotated[
+    strawberry.ID, strawberry.argument(description="The department's ID.")
+]
 
 
 @strawberry.type
@@ -98,11 +135,11 @@ class DepartmentQueries:
     async def departments(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: DepartmentFilter | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[DepartmentFilter | None, matching("departments")] = None,
     ) -> Connection[Department]:
         filter = filter or DepartmentFilter()
         page = await departments.list_departments(
@@ -120,7 +157,13 @@ class DepartmentQueries:
 @strawberry.type
 class DepartmentMutations:
     @strawberry.mutation(description="Admin only.")
-    async def create_department(self, info: Info, input: CreateDepartmentInput) -> Department:
+    async def create_department(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateDepartmentInput, strawberry.argument(description="The new department.")
+        ],
+    ) -> Department:
         row = await departments.create_department(
             info.context,
             departments.NewDepartment(
@@ -133,7 +176,10 @@ class DepartmentMutations:
 
     @strawberry.mutation(description="Admin only. Moving a department moves its subtree.")
     async def update_department(
-        self, info: Info, id: strawberry.ID, input: UpdateDepartmentInput
+        self,
+        info: Info,
+        id: DepartmentIdArgument,
+        input: Annotated[UpdateDepartmentInput, CHANGES],
     ) -> Department:
         changes = departments.DepartmentChanges(
             name=required(input.name, "name"),
@@ -145,7 +191,10 @@ class DepartmentMutations:
         )
         return Department.of(row)
 
-    @strawberry.mutation(description="Admin only; refused while it has members or children.")
-    async def delete_department(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    @strawberry.mutation(
+        description="Admin only; CONFLICT while it has members or children. Answers the "
+        "deleted department's ID."
+    )
+    async def delete_department(self, info: Info, id: DepartmentIdArgument) -> strawberry.ID:
         await departments.delete_department(info.context, decode_id(id, "Department"))
         return id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -10,12 +11,58 @@ from strawberry.scalars import JSON
 from models import Event
 from resolvers import feed
 from schema.context import Info
-from schema.relay import Connection, Node, node_fetcher, page_request
+from schema.enums import described_enum
+from schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    node_fetcher,
+    page_request,
+)
 from schema.subjects import ActorAndSubject
 from subscriptions.events import EventKind
 from subscriptions.records import EventRecord
 
-strawberry.enum(EventKind, name="FeedEventKind")
+KIND = EventKind
+described_enum(
+    KIND,
+    "What happened; `subject` is the thing it happened to.",
+    {
+        KIND.TASK_CREATED: "A task was created.",
+        KIND.TASK_UPDATED: "A task's fields, participants or links changed.",
+        KIND.TASK_STATUS_CHANGED: "A task moved in its workflow to a status other than COMPLETED.",
+        KIND.TASK_COMPLETED: "A task became COMPLETED.",
+        KIND.TASK_CHECKLIST_CHANGED: "A task's checklist gained, lost, ticked or reordered items.",
+        KIND.TASK_DELETED: "A task was deleted (subject: null from then on).",
+        KIND.POST_CREATED: "A post was published.",
+        KIND.POST_UPDATED: "A post was edited.",
+        KIND.POST_DELETED: "A post was deleted (subject: null from then on).",
+        KIND.POST_LIKED: "Someone liked a post.",
+        KIND.POST_UNLIKED: "Someone took their like of a post back.",
+        KIND.COMMENT_ADDED: "A post or task was commented on (subject: the comment).",
+        KIND.COMMENT_UPDATED: "A comment was edited.",
+        KIND.COMMENT_DELETED: "A comment was deleted.",
+        KIND.LEAD_CREATED: "A lead was created.",
+        KIND.LEAD_UPDATED: "A lead's fields changed.",
+        KIND.LEAD_DELETED: "A lead was deleted.",
+        KIND.CONTACT_CREATED: "A contact was created.",
+        KIND.CONTACT_UPDATED: "A contact's fields changed.",
+        KIND.CONTACT_DELETED: "A contact was deleted.",
+        KIND.COMPANY_CREATED: "A company was created.",
+        KIND.COMPANY_UPDATED: "A company's fields changed.",
+        KIND.COMPANY_DELETED: "A company was deleted.",
+        KIND.DEAL_CREATED: "A deal was created.",
+        KIND.DEAL_UPDATED: "A deal's fields changed.",
+        KIND.DEAL_DELETED: "A deal was deleted.",
+        KIND.DEAL_STAGE_MOVED: "A deal moved to another stage (moveDeal).",
+        KIND.LEAD_CONVERTED: "A lead was converted; `changes` names the records made or "
+        "linked from it.",
+    },
+    name="FeedEventKind",
+)
 
 
 # Computed from the event alone: subscribers selecting only these share one answer, whoever
@@ -23,11 +70,17 @@ strawberry.enum(EventKind, name="FeedEventKind")
 FEED_EVENT_OWN_FIELDS = frozenset({"id", "kind", "occurredAt", "changes", "cursor"})
 
 
-@strawberry.type
+@strawberry.type(
+    description="One entry of the event log, as the viewer may see it: who did what to "
+    "which post, comment, task or CRM record."
+)
 class FeedEvent(ActorAndSubject, Node):
-    kind: EventKind
-    occurred_at: datetime
-    changes: JSON = strawberry.field(description="{field: [old, new]}")
+    kind: EventKind = strawberry.field(description="What happened.")
+    occurred_at: datetime = strawberry.field(description="When it happened.")
+    changes: JSON = strawberry.field(
+        description="What changed, as a JSON object {field: [old, new]}. Fields the viewer "
+        "may not see (field rules) are left out, never shown masked."
+    )
     cursor: str = strawberry.field(
         description="Where this event sits in the log; pass it as `after` to resume from it."
     )
@@ -51,6 +104,12 @@ async def fetch_feed_event(info: Info, pk: int) -> FeedEvent:
     return FeedEvent.of(await feed.get_event(info.context, pk))
 
 
+FeedKinds = Annotated[
+    list[EventKind] | None,
+    strawberry.argument(description="Only events of these kinds; all when null."),
+]
+
+
 @strawberry.type
 class FeedQueries:
     @strawberry.field(
@@ -59,11 +118,11 @@ class FeedQueries:
     async def feed(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        kinds: list[EventKind] | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        kinds: FeedKinds = None,
     ) -> Connection[FeedEvent]:
         page = await feed.list_feed(
             info.context, frozenset(kinds or []), page_request(first, after, last, before)

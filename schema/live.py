@@ -9,6 +9,7 @@ the socket through the subscription's express lane (schema/express.py) instead.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 
@@ -18,11 +19,10 @@ from resolvers.notifications import LiveNotification
 from schema.context import Info
 from schema.deal_events import DEAL_EVENT_OWN_FIELDS, DealEvent
 from schema.express import direct_lane
-from schema.feed import FEED_EVENT_OWN_FIELDS, FeedEvent
+from schema.feed import FEED_EVENT_OWN_FIELDS, FeedEvent, FeedKinds
 from schema.notifications import NOTIFICATION_OWN_FIELDS, Notification
 from schema.relay import decode_optional_id
 from schema.sharing import Presenter, Sharing
-from subscriptions.events import EventKind
 from subscriptions.records import EventRecord
 
 # Masking only ever drops keys of `changes`: which ones are left is the view.
@@ -37,7 +37,11 @@ NOTIFICATIONS = Presenter[LiveNotification, Notification](
 DEAL_CHANGES = Presenter[DealChange, DealEvent](DealEvent.of, lambda change: change)
 
 
-@strawberry.type
+@strawberry.type(
+    description="Live streams over websockets (graphql-transport-ws or graphql-ws). A stream "
+    "ends with close code 4401 when the token is revoked and 4410 when the subscriber falls "
+    "too far behind (subscribe again with `after`)."
+)
 class Subscription:
     @strawberry.subscription(
         description="Every feed event the viewer may see, in log order. With `after` (a cursor "
@@ -45,7 +49,15 @@ class Subscription:
         "then continues live: no gap, no repeat."
     )
     async def feed(
-        self, info: Info, after: str | None = None, kinds: list[EventKind] | None = None
+        self,
+        info: Info,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Replay the events after this cursor first; live events only when null."
+            ),
+        ] = None,
+        kinds: FeedKinds = None,
     ) -> AsyncGenerator[FeedEvent, None]:
         wanted = [kind.value for kind in kinds or []]
         sharing = Sharing.of(info, FEED_EVENT_OWN_FIELDS, FEED_EVENTS)
@@ -67,8 +79,13 @@ class Subscription:
     async def deal_changed(
         self,
         info: Info,
-        pipeline_id: strawberry.ID | None = None,
-        deal_id: strawberry.ID | None = None,
+        pipeline_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only the deals of this pipeline."),
+        ] = None,
+        deal_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this deal.")
+        ] = None,
     ) -> AsyncGenerator[DealEvent, None]:
         sharing = Sharing.of(info, DEAL_EVENT_OWN_FIELDS, DEAL_CHANGES)
         changes = live_deals.deal_changes(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from schema.context import Info
@@ -11,5 +13,9 @@ from schema.relay import Node, fetch_node
 @strawberry.type
 class NodeQueries:
     @strawberry.field(description="Any object by its global ID, if the viewer may see it.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="An object's `id`.")],
+    ) -> Node:
         return await fetch_node(info, id)

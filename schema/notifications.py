@@ -3,16 +3,45 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from models import Notification as NotificationRow
 from resolvers import notifications
 from schema.context import Info
-from schema.relay import Connection, Node, decode_id, node_fetcher, page_request
+from schema.enums import described_enum
+from schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    decode_id,
+    node_fetcher,
+    page_request,
+)
 from schema.subjects import ActorAndSubject
 
-strawberry.enum(notifications.NotificationKind)
+KIND = notifications.NotificationKind
+described_enum(
+    KIND,
+    "Why the viewer was told; `subject` is the thing named.",
+    {
+        KIND.TASK_ASSIGNED: "The viewer became a task's responsible, accomplice or auditor.",
+        KIND.TASK_STATUS_CHANGED: "A task the viewer takes part in changed status.",
+        KIND.TASK_COMMENTED: "A task the viewer takes part in was commented on (subject: the "
+        "comment).",
+        KIND.POST_ADDRESSED: "A post reached the viewer.",
+        KIND.POST_COMMENTED: "The viewer's post was commented on (subject: the comment).",
+        KIND.POST_LIKED: "The viewer's post was liked.",
+        KIND.LEAD_ASSIGNED: "Someone else made the viewer responsible for a lead.",
+        KIND.CONTACT_ASSIGNED: "Someone else made the viewer responsible for a contact.",
+        KIND.COMPANY_ASSIGNED: "Someone else made the viewer responsible for a company.",
+        KIND.DEAL_ASSIGNED: "Someone else made the viewer responsible for a deal.",
+    },
+)
 
 
 # Computed from the notification alone (schema/sharing.py); `actor` and `subject` are read
@@ -20,12 +49,18 @@ strawberry.enum(notifications.NotificationKind)
 NOTIFICATION_OWN_FIELDS = frozenset({"id", "kind", "read", "createdAt", "text"})
 
 
-@strawberry.type
+@strawberry.type(
+    description="Something that happened to or for the viewer, told to them alone; never "
+    "about the viewer's own actions."
+)
 class Notification(ActorAndSubject, Node):
-    kind: notifications.NotificationKind
-    read: bool
-    created_at: datetime
-    text: str
+    kind: notifications.NotificationKind = strawberry.field(description="Why it was sent.")
+    read: bool = strawberry.field(description="Marked read (markNotificationsRead).")
+    created_at: datetime = strawberry.field(description="When it was sent.")
+    text: str = strawberry.field(
+        description="A one-line summary for display, written when it was sent (it does not "
+        "follow later renames)."
+    )
 
     @classmethod
     def of(cls, row: NotificationRow | notifications.LiveNotification) -> Notification:
@@ -52,12 +87,17 @@ class NotificationQueries:
     async def notifications(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        unread_only: bool = False,
-        kinds: list[notifications.NotificationKind] | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        unread_only: Annotated[
+            bool, strawberry.argument(description="Only the notifications not yet read.")
+        ] = False,
+        kinds: Annotated[
+            list[notifications.NotificationKind] | None,
+            strawberry.argument(description="Only these kinds; all when null."),
+        ] = None,
     ) -> Connection[Notification]:
         page = await notifications.list_notifications(
             info.context,
@@ -67,7 +107,7 @@ class NotificationQueries:
         )
         return Connection.of(page, Notification.of)
 
-    @strawberry.field
+    @strawberry.field(description="How many of the viewer's notifications are unread.")
     async def unread_notification_count(self, info: Info) -> int:
         return await notifications.unread_count(info.context)
 
@@ -79,7 +119,15 @@ class NotificationMutations:
         "returns how many changed."
     )
     async def mark_notifications_read(
-        self, info: Info, ids: list[strawberry.ID] | None = None, all: bool = False
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="The viewer's notifications to mark read."),
+        ] = None,
+        all: Annotated[
+            bool, strawberry.argument(description="Mark every unread notification read.")
+        ] = False,
     ) -> int:
         pks = None if ids is None else [decode_id(id, "Notification", "ids") for id in ids]
         return await notifications.mark_read(info.context, pks, all)

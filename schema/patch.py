@@ -12,6 +12,9 @@ from schema.relay import decode_id
 
 T = TypeVar("T")
 
+# The patch argument of every update mutation.
+CHANGES = strawberry.argument(description="What to change; fields left out stay as they are.")
+
 
 def required(value: T | None, field: str) -> T | Missing:
     """A patch field that may be left out but not set to null."""

@@ -7,13 +7,15 @@ import binascii
 import enum
 import re
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
+from strawberry.types.arguments import StrawberryArgumentAnnotation
 
 from resolvers.errors import BadInput, NotFound
-from resolvers.pagination import Page, PageRequest
+from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
 from schema.context import Info
+from schema.enums import described_enum
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
@@ -62,7 +64,10 @@ def decode_optional_id(global_id: str | None, type_name: str, field: str) -> int
 class Node:
     pk: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Opaque and stable: pass it back as is (to `node(id:)` or an `…Id` "
+        "argument); it names the type too, so an ID of another type is refused."
+    )
     def id(self) -> strawberry.ID:
         return encode_id(type(self).__name__, self.pk)
 
@@ -89,24 +94,40 @@ async def fetch_node(info: Info, global_id: strawberry.ID) -> Node:
     return await fetch(info, pk)
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in the whole list, to ask for the next one.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="Items follow this page: ask again with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Items precede this page: ask again with `before: startCursor`."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The first edge's cursor; null when the page is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The last edge's cursor; null when the page is empty."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with its position in the list.")
 class Edge(Generic[NodeT]):
-    cursor: str
-    node: NodeT
+    cursor: str = strawberry.field(
+        description="Opaque; pass it as `after` or `before` to page from this item, in the same "
+        "list and order (another answers BAD_USER_INPUT)."
+    )
+    node: NodeT = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="One page of a list, in keyset order: asking for the next page costs what "
+    "the first cost, and items added meanwhile neither repeat nor shift the pages."
+)
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
+    edges: list[Edge[NodeT]] = strawberry.field(
+        description=f"The page's items, at most {MAX_PAGE_SIZE}."
+    )
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
     count_total: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="All items matching the filter, over every page.")
@@ -130,13 +151,55 @@ class Connection(Generic[NodeT]):
         )
 
 
+# The arguments of every connection field.
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Page forward: at most this many items (0 to {MAX_PAGE_SIZE}; "
+        f"{DEFAULT_PAGE_SIZE} when neither `first` nor `last` is given). Not with `last`."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Start after the item with this cursor (an edge's `cursor`)."),
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Page backward: at most this many items (0 to {MAX_PAGE_SIZE}) before "
+        "`before`, or at the end of the list. Not with `first`."
+    ),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(description="End before the item with this cursor (an edge's `cursor`)."),
+]
+
+
+# The `filter` and `orderBy` arguments of connection fields.
+def matching(items: str) -> StrawberryArgumentAnnotation:
+    return strawberry.argument(description=f"Only the {items} matching it; all when null.")
+
+
+ORDER_BY = strawberry.argument(description="Sort keys, most significant first.")
+
+
 def page_request(
     first: int | None, after: str | None, last: int | None, before: str | None
 ) -> PageRequest:
     return PageRequest(first=first, after=after, last=last, before=before)
 
 
-@strawberry.enum
 class OrderDirection(enum.Enum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+described_enum(
+    OrderDirection,
+    "How an `orderBy` field sorts.",
+    {
+        OrderDirection.ASC: "Smallest first: oldest, A to Z, lowest.",
+        OrderDirection.DESC: "Largest first: newest, Z to A, highest.",
+    },
+)

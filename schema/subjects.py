@@ -22,7 +22,10 @@ from schema.tasks import Task
 from schema.users import User, load_user
 
 Subject = Annotated[
-    Post | Comment | Task | Lead | Contact | Company | Deal, strawberry.union("Subject")
+    Post | Comment | Task | Lead | Contact | Company | Deal,
+    strawberry.union(
+        "Subject", description="What a notification or feed event is about; ask with fragments."
+    ),
 ]
 CRM_SUBJECT_TYPES = frozenset(entity.value for entity in CrmEntity)
 
@@ -51,7 +54,7 @@ class ActorAndSubject:
     subject_type: strawberry.Private[str]
     subject_pk: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="Who did it; null for the system or a removed account.")
     async def actor(self, info: Info) -> User | None:
         return None if self.actor_pk is None else await load_user(info, self.actor_pk)
 

@@ -3,53 +3,98 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from resolvers.patch import MISSING
 from resolvers.tasks import checklist, commands, rules
-from resolvers.tasks.commands import CRM_ITEMS_FIELD
+from resolvers.tasks.commands import (
+    CRM_ITEMS_FIELD,
+    MAX_DESCRIPTION,
+    MAX_TAG,
+    MAX_TAGS,
+    MAX_TITLE,
+)
 from schema.context import Info
 from schema.crm_items import decode_crm_item_ids
-from schema.patch import id_or_null, nullable, required
+from schema.patch import CHANGES, id_or_null, nullable, required
 from schema.relay import decode_id, decode_optional_id
 from schema.tasks import ChecklistItem, Task
 
 
-@strawberry.input
+@strawberry.input(description="A new task; it starts NEW, with the viewer as its creator.")
 class TaskInput:
-    title: str
-    description: str = ""
+    title: str = strawberry.field(description=f"Up to {MAX_TITLE} characters.")
+    description: str = strawberry.field(
+        default="", description=f"Plain text, up to {MAX_DESCRIPTION} characters."
+    )
     responsible_id: strawberry.ID | None = strawberry.field(
         default=None, description="Defaults to the viewer."
     )
-    accomplices_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-    auditor_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-    deadline: datetime | None = None
-    priority: rules.TaskPriority = rules.TaskPriority.NORMAL
-    tags: list[str] = strawberry.field(default_factory=list)
+    accomplices_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Users who help the responsible."
+    )
+    auditor_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Users who follow the task."
+    )
+    deadline: datetime | None = strawberry.field(
+        default=None, description="When it is due, with a time zone; null for never."
+    )
+    priority: rules.TaskPriority = strawberry.field(
+        default=rules.TaskPriority.NORMAL, description="How urgent it is."
+    )
+    tags: list[str] = strawberry.field(
+        default_factory=list,
+        description=f"At most {MAX_TAGS}, each up to {MAX_TAG} characters; lower-cased and "
+        "de-duplicated.",
+    )
     require_approval: bool = strawberry.field(
         default=False, description="The responsible's completion waits for the creator's approval."
     )
-    parent_id: strawberry.ID | None = None
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Make it a subtask of this task."
+    )
     crm_item_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list,
         description="Leads, contacts, companies or deals the task is about (ones you may read).",
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description="Changes to a task: fields left out stay as they are; lists are replaced whole."
+)
 class TaskPatch:
-    title: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    responsible_id: strawberry.ID | None = strawberry.UNSET
-    accomplices_ids: list[strawberry.ID] | None = strawberry.UNSET
-    auditor_ids: list[strawberry.ID] | None = strawberry.UNSET
-    deadline: datetime | None = strawberry.UNSET
-    priority: rules.TaskPriority | None = strawberry.UNSET
-    tags: list[str] | None = strawberry.UNSET
-    require_approval: bool | None = strawberry.UNSET
-    parent_id: strawberry.ID | None = strawberry.UNSET
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="A new title.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new description."
+    )
+    responsible_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Another responsible."
+    )
+    accomplices_ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="The accomplices, all of them."
+    )
+    auditor_ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="The auditors, all of them."
+    )
+    deadline: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="A new deadline; null removes it."
+    )
+    priority: rules.TaskPriority | None = strawberry.field(
+        default=strawberry.UNSET, description="A new priority."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="The tags, all of them."
+    )
+    require_approval: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Whether completion needs the creator's approval."
+    )
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Another parent task (never the task or one below it); null makes it a "
+        "top task.",
+    )
     crm_item_ids: list[strawberry.ID] | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces the task's CRM links; null or [] clears."
     )
@@ -95,10 +140,18 @@ async def _move(info: Info, id: strawberry.ID, action: rules.TaskAction) -> Task
     return Task.of(await commands.change_status(info.context, decode_id(id, "Task"), action))
 
 
+TaskIdArgument = Annotated[strawberry.ID, strawberry.argument(description="The task's ID.")]
+ItemIdArgument = Annotated[
+    strawberry.ID, strawberry.argument(description="The checklist item's ID.")
+]
+
+
 @strawberry.type
 class TaskMutations:
-    @strawberry.mutation
-    async def create_task(self, info: Info, input: TaskInput) -> Task:
+    @strawberry.mutation(description="Creates a task; the viewer is its creator.")
+    async def create_task(
+        self, info: Info, input: Annotated[TaskInput, strawberry.argument(description="The task.")]
+    ) -> Task:
         new = commands.NewTask(
             title=input.title,
             description=input.description,
@@ -115,67 +168,81 @@ class TaskMutations:
         return Task.of(await commands.create_task(info.context, new))
 
     @strawberry.mutation(description="The creator, their heads and admins.")
-    async def update_task(self, info: Info, id: strawberry.ID, input: TaskPatch) -> Task:
+    async def update_task(
+        self,
+        info: Info,
+        id: TaskIdArgument,
+        input: Annotated[TaskPatch, CHANGES],
+    ) -> Task:
         changes = _patch(input)
         return Task.of(await commands.update_task(info.context, decode_id(id, "Task"), changes))
 
-    @strawberry.mutation(description="The creator and admins.")
-    async def delete_task(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    @strawberry.mutation(description="The creator and admins. Answers the deleted task's ID.")
+    async def delete_task(self, info: Info, id: TaskIdArgument) -> strawberry.ID:
         await commands.delete_task(info.context, decode_id(id, "Task"))
         return id
 
     @strawberry.mutation(description="NEW, PENDING or DEFERRED → IN_PROGRESS.")
-    async def start_task(self, info: Info, id: strawberry.ID) -> Task:
+    async def start_task(self, info: Info, id: TaskIdArgument) -> Task:
         return await _move(info, id, rules.TaskAction.START)
 
     @strawberry.mutation(description="NEW, PENDING or IN_PROGRESS → DEFERRED.")
-    async def defer_task(self, info: Info, id: strawberry.ID) -> Task:
+    async def defer_task(self, info: Info, id: TaskIdArgument) -> Task:
         return await _move(info, id, rules.TaskAction.DEFER)
 
     @strawberry.mutation(
         description="→ COMPLETED, or SUPPOSEDLY_COMPLETED when the task requires approval "
         "and the viewer may not approve it."
     )
-    async def complete_task(self, info: Info, id: strawberry.ID) -> Task:
+    async def complete_task(self, info: Info, id: TaskIdArgument) -> Task:
         return await _move(info, id, rules.TaskAction.COMPLETE)
 
     @strawberry.mutation(description="SUPPOSEDLY_COMPLETED → COMPLETED.")
-    async def approve_task(self, info: Info, id: strawberry.ID) -> Task:
+    async def approve_task(self, info: Info, id: TaskIdArgument) -> Task:
         return await _move(info, id, rules.TaskAction.APPROVE)
 
     @strawberry.mutation(description="SUPPOSEDLY_COMPLETED → PENDING: back to work.")
-    async def return_task(self, info: Info, id: strawberry.ID) -> Task:
+    async def return_task(self, info: Info, id: TaskIdArgument) -> Task:
         return await _move(info, id, rules.TaskAction.RETURN)
 
     @strawberry.mutation(description="The responsible refuses: NEW or PENDING → DECLINED.")
-    async def decline_task(self, info: Info, id: strawberry.ID) -> Task:
+    async def decline_task(self, info: Info, id: TaskIdArgument) -> Task:
         return await _move(info, id, rules.TaskAction.DECLINE)
 
     @strawberry.mutation(description="COMPLETED, DEFERRED or DECLINED → PENDING.")
-    async def renew_task(self, info: Info, id: strawberry.ID) -> Task:
+    async def renew_task(self, info: Info, id: TaskIdArgument) -> Task:
         return await _move(info, id, rules.TaskAction.RENEW)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Adds an open item at the end of the task's checklist.")
     async def add_checklist_item(
-        self, info: Info, task_id: strawberry.ID, title: str
+        self,
+        info: Info,
+        task_id: TaskIdArgument,
+        title: Annotated[str, strawberry.argument(description="What is to be done.")],
     ) -> ChecklistItem:
         task_pk = decode_id(task_id, "Task", "taskId")
         return ChecklistItem.of(await checklist.add_checklist_item(info.context, task_pk, title))
 
     @strawberry.mutation(description="Ticks an open item, reopens a ticked one.")
-    async def toggle_checklist_item(self, info: Info, id: strawberry.ID) -> ChecklistItem:
+    async def toggle_checklist_item(self, info: Info, id: ItemIdArgument) -> ChecklistItem:
         item_pk = decode_id(id, "ChecklistItem")
         return ChecklistItem.of(await checklist.toggle_checklist_item(info.context, item_pk))
 
     @strawberry.mutation(description="`itemIds` must name every item of the checklist once.")
     async def reorder_checklist(
-        self, info: Info, task_id: strawberry.ID, item_ids: list[strawberry.ID]
+        self,
+        info: Info,
+        task_id: TaskIdArgument,
+        item_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="The task's checklist items in their new order."),
+        ],
     ) -> Task:
         task_pk = decode_id(task_id, "Task", "taskId")
         item_pks = [decode_id(item, "ChecklistItem", "itemIds") for item in item_ids]
         return Task.of(await checklist.reorder_checklist(info.context, task_pk, item_pks))
 
-    @strawberry.mutation
-    async def remove_checklist_item(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    @strawberry.mutation(description="Deletes a checklist item; answers its ID.")
+    async def remove_checklist_item(self, info: Info, id: ItemIdArgument) -> strawberry.ID:
         await checklist.remove_checklist_item(info.context, decode_id(id, "ChecklistItem"))
         return id

@@ -14,11 +14,18 @@ from models.crm import CrmEntity
 from resolvers import comments, users
 from resolvers.tasks import queries, rules
 from schema.context import Info
+from schema.enums import described_enum
 from schema.relay import (
+    ORDER_BY,
+    After,
+    Before,
     Connection,
+    First,
+    Last,
     Node,
     OrderDirection,
     decode_optional_id,
+    matching,
     node_fetcher,
     page_request,
 )
@@ -32,14 +39,56 @@ CommentRef = Annotated["Comment", strawberry.lazy("schema.comments")]
 # Lazy both ways: the CRM types list their tasks.
 CrmItemRef = Annotated["CrmItem", strawberry.lazy("schema.crm_items")]
 
-# The resolvers' enums serve as the GraphQL enums, so there is one list of values.
-strawberry.enum(rules.TaskStatus, description="Where a task is in its workflow.")
-strawberry.enum(rules.TaskPriority)
-strawberry.enum(queries.TaskOrderField)
-strawberry.enum(rules.TaskAction, description="What can be done to a task; see `viewerActions`.")
+described_enum(
+    rules.TaskStatus,
+    "Where a task is in its workflow; the mutations named on each value move it.",
+    {
+        rules.TaskStatus.NEW: "Just created, not started.",
+        rules.TaskStatus.PENDING: "Waiting to be worked on: returned or renewed.",
+        rules.TaskStatus.IN_PROGRESS: "Being worked on (startTask).",
+        rules.TaskStatus.SUPPOSEDLY_COMPLETED: "Done by the responsible, waiting for the "
+        "creator's approval (approveTask or returnTask).",
+        rules.TaskStatus.COMPLETED: "Finished (completeTask, approveTask).",
+        rules.TaskStatus.DEFERRED: "Put off (deferTask).",
+        rules.TaskStatus.DECLINED: "Refused by the responsible (declineTask).",
+    },
+)
+described_enum(
+    rules.TaskPriority,
+    "How urgent a task is.",
+    {
+        rules.TaskPriority.LOW: "Can wait.",
+        rules.TaskPriority.NORMAL: "The default.",
+        rules.TaskPriority.HIGH: "Urgent.",
+    },
+)
+described_enum(
+    queries.TaskOrderField,
+    "What `tasks` can be ordered by; ties are broken by creation order.",
+    {
+        queries.TaskOrderField.CREATED_AT: "When the task was created.",
+        queries.TaskOrderField.DEADLINE: "The deadline; tasks without one sort as the latest.",
+        queries.TaskOrderField.TITLE: "The title, alphabetically.",
+    },
+)
+described_enum(
+    rules.TaskAction,
+    "What can be done to a task; see `viewerActions`.",
+    {
+        rules.TaskAction.START: "Start work on it (startTask).",
+        rules.TaskAction.DEFER: "Put it off (deferTask).",
+        rules.TaskAction.COMPLETE: "Finish it, or submit it for approval (completeTask).",
+        rules.TaskAction.APPROVE: "Accept a submitted completion (approveTask).",
+        rules.TaskAction.RETURN: "Send a submitted completion back to work (returnTask).",
+        rules.TaskAction.DECLINE: "Refuse it, as its responsible (declineTask).",
+        rules.TaskAction.RENEW: "Reopen a finished, deferred or declined task (renewTask).",
+        rules.TaskAction.EDIT: "Change its fields and participants (updateTask).",
+        rules.TaskAction.DELETE: "Delete it (deleteTask).",
+        rules.TaskAction.EDIT_CHECKLIST: "Add, tick, reorder and remove checklist items.",
+    },
+)
 
 
-@strawberry.enum(description="The viewer's part in a task, for filtering.")
 class TaskRole(enum.Enum):
     RESPONSIBLE = "RESPONSIBLE"
     CREATOR = "CREATOR"
@@ -47,29 +96,54 @@ class TaskRole(enum.Enum):
     AUDITOR = "AUDITOR"
 
 
-@strawberry.type
+described_enum(
+    TaskRole,
+    "The viewer's part in a task, for filtering.",
+    {
+        TaskRole.RESPONSIBLE: "The one who does the task.",
+        TaskRole.CREATOR: "The one who set it.",
+        TaskRole.ACCOMPLICE: "Helps the responsible.",
+        TaskRole.AUDITOR: "Follows the task.",
+    },
+)
+
+
+@strawberry.type(description="One line of a task's checklist.")
 class ChecklistItem(Node):
-    title: str
-    done: bool
-    position: int
+    title: str = strawberry.field(description="What is to be done.")
+    done: bool = strawberry.field(description="Ticked (toggleChecklistItem).")
+    position: int = strawberry.field(
+        description="Its place in the checklist, from 0 (reorderChecklist)."
+    )
 
     @classmethod
     def of(cls, row: ChecklistItemRow) -> ChecklistItem:
         return cls(pk=row.id, title=row.title, done=row.done, position=row.position)
 
 
-@strawberry.type
+@strawberry.type(
+    description="A piece of work: a creator sets it, a responsible does it, accomplices "
+    "help and auditors follow. Visible to its participants, the heads of their "
+    "departments and admins."
+)
 class Task(Node):
-    title: str
-    description: str
-    status: rules.TaskStatus
-    priority: rules.TaskPriority
-    deadline: datetime | None
-    require_approval: bool
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
-    overdue: bool = strawberry.field(description="Past its deadline and not finished.")
+    title: str = strawberry.field(description="A short summary.")
+    description: str = strawberry.field(description="Plain text; empty when none.")
+    status: rules.TaskStatus = strawberry.field(description="Where it is in its workflow.")
+    priority: rules.TaskPriority = strawberry.field(description="How urgent it is.")
+    deadline: datetime | None = strawberry.field(description="When it is due; null for never.")
+    require_approval: bool = strawberry.field(
+        description="The responsible's completion waits for the creator's approval."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    closed_at: datetime | None = strawberry.field(
+        description="When it was completed; null unless COMPLETED."
+    )
+    overdue: bool = strawberry.field(
+        description="Past its deadline and not finished (neither SUPPOSEDLY_COMPLETED, "
+        "COMPLETED nor DECLINED)."
+    )
     creator_pk: strawberry.Private[int]
     responsible_pk: strawberry.Private[int]
     parent_pk: strawberry.Private[int | None]
@@ -93,15 +167,15 @@ class Task(Node):
             parent_pk=row.parent_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Who set the task; null if the account is gone.")
     async def creator(self, info: Info) -> User | None:
         return await load_user(info, self.creator_pk)
 
-    @strawberry.field
+    @strawberry.field(description="Who does the task; null if the account is gone.")
     async def responsible(self, info: Info) -> User | None:
         return await load_user(info, self.responsible_pk)
 
-    @strawberry.field
+    @strawberry.field(description="Users who help the responsible.")
     async def accomplices(self, info: Info) -> list[User]:
         return await self._members(info, rules.Part.ACCOMPLICE)
 
@@ -115,7 +189,7 @@ class Task(Node):
         rows = await info.context.loader(users.users_by_id).load_many(user_ids)
         return [User.of(row) for row in rows if row is not None]
 
-    @strawberry.field
+    @strawberry.field(description="Lower-case labels, alphabetically.")
     async def tags(self, info: Info) -> list[str]:
         return await info.context.loader(queries.tags_by_task_id).load(self.pk)
 
@@ -169,27 +243,39 @@ async def fetch_task(info: Info, pk: int) -> Task:
     return Task.of(await queries.get_task(info.context, pk))
 
 
-@strawberry.input
+@strawberry.input(description="Conditions on tasks; all given must hold.")
 class TaskFilter:
     role: list[TaskRole] | None = strawberry.field(
         default=None, description="Tasks where the viewer has any of these parts."
     )
-    status: list[rules.TaskStatus] | None = None
-    overdue: bool | None = None
-    deadline_from: datetime | None = strawberry.field(default=None, description="Inclusive.")
-    deadline_to: datetime | None = strawberry.field(default=None, description="Exclusive.")
-    tag: str | None = None
-    parent_id: strawberry.ID | None = None
+    status: list[rules.TaskStatus] | None = strawberry.field(
+        default=None, description="Tasks in any of these statuses."
+    )
+    overdue: bool | None = strawberry.field(
+        default=None, description="True: overdue tasks only; false: the others only."
+    )
+    deadline_from: datetime | None = strawberry.field(
+        default=None, description="Deadline at or after this time."
+    )
+    deadline_to: datetime | None = strawberry.field(
+        default=None, description="Deadline before this time (exclusive)."
+    )
+    tag: str | None = strawberry.field(default=None, description="Tasks with this tag.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The subtasks of this task."
+    )
     search: str | None = strawberry.field(default=None, description="Part of the title.")
     crm_item_id: strawberry.ID | None = strawberry.field(
         default=None, description="Tasks linked to this lead, contact, company or deal."
     )
 
 
-@strawberry.input
+@strawberry.input(description="One key of the order of `tasks`.")
 class TaskOrder:
-    field: queries.TaskOrderField
-    direction: OrderDirection = OrderDirection.ASC
+    field: queries.TaskOrderField = strawberry.field(description="What to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Ascending unless given."
+    )
 
 
 @strawberry.type
@@ -198,12 +284,12 @@ class TaskQueries:
     async def tasks(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: TaskFilter | None = None,
-        order_by: list[TaskOrder] | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[TaskFilter | None, matching("tasks")] = None,
+        order_by: Annotated[list[TaskOrder] | None, ORDER_BY] = None,
     ) -> Connection[Task]:
         filter = filter or TaskFilter()
         page = await queries.list_tasks(

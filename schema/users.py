@@ -10,14 +10,23 @@ import strawberry
 
 from models import User as UserRow
 from resolvers import users
+from resolvers.users import MAX_NAME
+from resolvers.validation import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from schema.context import Info
-from schema.patch import id_or_null, required
+from schema.enums import described_enum
+from schema.patch import CHANGES, id_or_null, required
 from schema.relay import (
+    ORDER_BY,
+    After,
+    Before,
     Connection,
+    First,
+    Last,
     Node,
     OrderDirection,
     decode_id,
     decode_optional_id,
+    matching,
     node_fetcher,
     page_request,
 )
@@ -31,14 +40,19 @@ RoleRef = Annotated["Role", strawberry.lazy("schema.access")]
 PermissionRef = Annotated["Permission", strawberry.lazy("schema.access")]
 
 
-@strawberry.type
+@strawberry.type(description="A person who logs in: an employee of the company.")
 class User(Node):
-    email: str
-    name: str
-    position: str
-    is_admin: bool
-    active: bool
-    created_at: datetime
+    email: str = strawberry.field(description="The login; unique, stored in lower case.")
+    name: str = strawberry.field(description="The full name, as shown to colleagues.")
+    position: str = strawberry.field(description="Job title; empty when not set.")
+    is_admin: bool = strawberry.field(
+        description="Administrators manage users, departments and roles and see every record."
+    )
+    active: bool = strawberry.field(
+        description="False once deactivated: the user can no longer log in, and stays listed "
+        "as the author or responsible of what they did."
+    )
+    created_at: datetime = strawberry.field(description="When the account was created.")
     department_pk: strawberry.Private[int | None]
 
     @classmethod
@@ -54,7 +68,7 @@ class User(Node):
             department_pk=row.department_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The department the user belongs to; null for none.")
     async def department(self, info: Info) -> DepartmentRef | None:
         from schema.departments import Department, load_department
 
@@ -88,47 +102,83 @@ async def load_user(info: Info, pk: int) -> User | None:
     return User.of(row) if row else None
 
 
-@strawberry.enum
 class UserOrderField(enum.Enum):
     NAME = users.UserOrderField.NAME
     EMAIL = users.UserOrderField.EMAIL
     CREATED_AT = users.UserOrderField.CREATED_AT
 
 
-@strawberry.input
+described_enum(
+    UserOrderField,
+    "What `users` can be ordered by; ties are broken by creation order.",
+    {
+        UserOrderField.NAME: "The full name, alphabetically.",
+        UserOrderField.EMAIL: "The e-mail address, alphabetically.",
+        UserOrderField.CREATED_AT: "When the account was created.",
+    },
+)
+
+
+@strawberry.input(description="One key of the order of `users`.")
 class UserOrder:
-    field: UserOrderField
-    direction: OrderDirection = OrderDirection.ASC
+    field: UserOrderField = strawberry.field(description="What to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Ascending unless given."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Conditions on users; all given must hold.")
 class UserFilter:
     search: str | None = strawberry.field(
         default=None, description="Part of the name or e-mail, case-insensitive."
     )
-    department_id: strawberry.ID | None = None
-    active: bool | None = None
+    department_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Members of this department (not of its subdepartments)."
+    )
+    active: bool | None = strawberry.field(
+        default=None, description="True: active users only; false: deactivated ones only."
+    )
 
 
-@strawberry.input
+PASSWORD_RULE = f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+
+
+@strawberry.input(description="A new user account.")
 class CreateUserInput:
-    email: str
-    name: str
-    password: str
-    position: str = ""
-    department_id: strawberry.ID | None = None
-    is_admin: bool = False
+    email: str = strawberry.field(description="The login; must not belong to another user.")
+    name: str = strawberry.field(description=f"The full name, up to {MAX_NAME} characters.")
+    password: str = strawberry.field(description=f"The first password: {PASSWORD_RULE}.")
+    position: str = strawberry.field(
+        default="", description=f"Job title, up to {MAX_NAME} characters."
+    )
+    department_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The department to put the user in; none when null."
+    )
+    is_admin: bool = strawberry.field(default=False, description="Make the user an admin.")
 
 
-@strawberry.input
+@strawberry.input(description="Changes to a user: fields left out stay as they are.")
 class UpdateUserInput:
-    email: str | None = strawberry.UNSET
-    name: str | None = strawberry.UNSET
-    position: str | None = strawberry.UNSET
-    department_id: strawberry.ID | None = strawberry.UNSET
-    is_admin: bool | None = strawberry.UNSET
-    active: bool | None = strawberry.UNSET
-    password: str | None = strawberry.UNSET
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new login, not used by another user."
+    )
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="The full name.")
+    position: str | None = strawberry.field(default=strawberry.UNSET, description="Job title.")
+    department_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Admin only. Another department; null takes the user out of any.",
+    )
+    is_admin: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Admin only; not for oneself."
+    )
+    active: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Admin only; false is the same as deactivateUser, true lets the user "
+        "log in again.",
+    )
+    password: str | None = strawberry.field(
+        default=strawberry.UNSET, description=f"A new password: {PASSWORD_RULE}."
+    )
     current_password: str | None = strawberry.field(
         default=strawberry.UNSET,
         description="Required to change one's own password; a wrong one counts as a failed "
@@ -143,16 +193,16 @@ class UserQueries:
         viewer = info.context.require_viewer()
         return User.of(await users.get_user(info.context, viewer.user_id))
 
-    @strawberry.field(description="The company's users.")
+    @strawberry.field(description="The company's users, active and not; by name unless ordered.")
     async def users(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: UserFilter | None = None,
-        order_by: list[UserOrder] | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[UserFilter | None, matching("users")] = None,
+        order_by: Annotated[list[UserOrder] | None, ORDER_BY] = None,
     ) -> Connection[User]:
         filter = filter or UserFilter()
         page = await users.list_users(
@@ -174,10 +224,15 @@ class UserQueries:
         return Connection.of(page, User.of)
 
 
+UserIdArgument = Annotated[strawberry.ID, strawberry.argument(description="The user's ID.")]
+NewUserArgument = Annotated[CreateUserInput, strawberry.argument(description="The account.")]
+UserChangesArgument = Annotated[UpdateUserInput, CHANGES]
+
+
 @strawberry.type
 class UserMutations:
-    @strawberry.mutation(description="Admin only.")
-    async def create_user(self, info: Info, input: CreateUserInput) -> User:
+    @strawberry.mutation(description="Admin only. CONFLICT when the e-mail is taken.")
+    async def create_user(self, info: Info, input: NewUserArgument) -> User:
         row = await users.create_user(
             info.context,
             users.NewUser(
@@ -196,7 +251,7 @@ class UserMutations:
         "e-mail and password (with `currentPassword`). A new password ends the user's other "
         "sessions."
     )
-    async def update_user(self, info: Info, id: strawberry.ID, input: UpdateUserInput) -> User:
+    async def update_user(self, info: Info, id: UserIdArgument, input: UserChangesArgument) -> User:
         changes = users.UserChanges(
             email=required(input.email, "email"),
             name=required(input.name, "name"),
@@ -210,5 +265,5 @@ class UserMutations:
         return User.of(await users.update_user(info.context, decode_id(id, "User"), changes))
 
     @strawberry.mutation(description="Admin only. The user's tokens stop working at once.")
-    async def deactivate_user(self, info: Info, id: strawberry.ID) -> User:
+    async def deactivate_user(self, info: Info, id: UserIdArgument) -> User:
         return User.of(await users.deactivate_user(info.context, decode_id(id, "User")))

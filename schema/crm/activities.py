@@ -12,18 +12,26 @@ import strawberry
 from models.crm import Activity as ActivityRow
 from models.crm import ActivityDirection, ActivityKind, CrmEntity
 from resolvers.crm import activities
+from resolvers.crm.common import MAX_TEXT, MAX_TITLE
 from resolvers.crm.fields import ACTIVITY_FIELDS
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
 from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, aware, to_filter, to_order
 from schema.crm.timeline import decode_record_id
-from schema.patch import nullable, required
+from schema.enums import described_enum
+from schema.patch import CHANGES, nullable, required
 from schema.relay import (
+    ORDER_BY,
+    After,
+    Before,
     Connection,
+    First,
+    Last,
     Node,
     OrderDirection,
     decode_id,
     decode_optional_id,
+    matching,
     node_fetcher,
     page_request,
 )
@@ -39,11 +47,28 @@ CrmRecord = Annotated[
     | Annotated["Contact", strawberry.lazy("schema.crm.contacts")]
     | Annotated["Company", strawberry.lazy("schema.crm.companies")]
     | Annotated["Deal", strawberry.lazy("schema.crm.deals")],
-    strawberry.union("CrmRecord"),
+    strawberry.union("CrmRecord", description="A lead, contact, company or deal."),
 ]
 
-strawberry.enum(ActivityKind)
-strawberry.enum(ActivityDirection)
+described_enum(
+    ActivityKind,
+    "What sort of interaction an activity records.",
+    {
+        ActivityKind.CALL: "A phone call.",
+        ActivityKind.MEETING: "A meeting.",
+        ActivityKind.EMAIL: "An e-mail.",
+        ActivityKind.NOTE: "A note, with no other party.",
+    },
+)
+described_enum(
+    ActivityDirection,
+    "Who started a call or e-mail.",
+    {
+        ActivityDirection.NONE: "Not applicable (meetings, notes) or not known.",
+        ActivityDirection.INCOMING: "The client reached us.",
+        ActivityDirection.OUTGOING: "We reached the client.",
+    },
+)
 
 
 async def load_record(info: Info, entity: CrmEntity, pk: int) -> CrmRecord | None:
@@ -61,18 +86,23 @@ async def load_record(info: Info, entity: CrmEntity, pk: int) -> CrmRecord | Non
     return await loaders[entity](info, pk)
 
 
-@strawberry.type
+@strawberry.type(
+    description="A call, meeting, e-mail or note bound to one or more CRM records; visible "
+    "when the viewer may read at least one of them."
+)
 class Activity(Node):
-    kind: ActivityKind
-    subject: str
-    description: str
-    direction: ActivityDirection
-    start_at: datetime | None
-    end_at: datetime | None
-    completed: bool
-    completed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    kind: ActivityKind = strawberry.field(description="Call, meeting, e-mail or note.")
+    subject: str = strawberry.field(description="A one-line summary.")
+    description: str = strawberry.field(description="Plain text; empty when none.")
+    direction: ActivityDirection = strawberry.field(description="Incoming, outgoing or neither.")
+    start_at: datetime | None = strawberry.field(description="When it starts; null when not set.")
+    end_at: datetime | None = strawberry.field(description="When it ends; null when not set.")
+    completed: bool = strawberry.field(description="Done (completeActivity).")
+    completed_at: datetime | None = strawberry.field(
+        description="When it was marked done; null while not completed."
+    )
+    created_at: datetime = strawberry.field(description="When it was recorded.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
     assigned_to_pk: strawberry.Private[int | None]
     created_by_pk: strawberry.Private[int | None]
 
@@ -98,7 +128,7 @@ class Activity(Node):
     async def assigned_to(self, info: Info) -> UserRef | None:
         return await load_user(info, self.assigned_to_pk)
 
-    @strawberry.field
+    @strawberry.field(description="Who recorded it; null if the account is gone.")
     async def created_by(self, info: Info) -> UserRef | None:
         return await load_user(info, self.created_by_pk)
 
@@ -119,22 +149,39 @@ async def fetch_activity(info: Info, pk: int) -> Activity:
     return Activity.of(await activities.get_activity(info.context, pk))
 
 
-@strawberry.input
+@strawberry.input(description="Conditions on activities; all given must hold.")
 class ActivityFilter:
-    and_: list[ActivityFilter] | None = strawberry.field(default=None, name="and")
-    or_: list[ActivityFilter] | None = strawberry.field(default=None, name="or")
-    not_: ActivityFilter | None = strawberry.field(default=None, name="not")
-    search: str | None = strawberry.field(default=None, description="Part of the subject.")
-    id: IDFilter | None = None
-    subject: StringFilter | None = None
-    assigned_to_id: IDFilter | None = None
-    completed: bool | None = None
-    start_at: DateTimeFilter | None = None
-    created_at: DateTimeFilter | None = None
-    updated_at: DateTimeFilter | None = None
+    and_: list[ActivityFilter] | None = strawberry.field(
+        default=None, name="and", description="Every one of these filters holds."
+    )
+    or_: list[ActivityFilter] | None = strawberry.field(
+        default=None, name="or", description="At least one of these filters holds."
+    )
+    not_: ActivityFilter | None = strawberry.field(
+        default=None, name="not", description="This filter does not hold."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Part of the subject, case-insensitive."
+    )
+    id: IDFilter | None = strawberry.field(default=None, description="The activity's ID.")
+    subject: StringFilter | None = strawberry.field(default=None, description="The subject.")
+    assigned_to_id: IDFilter | None = strawberry.field(
+        default=None, description="The responsible user's ID."
+    )
+    completed: bool | None = strawberry.field(
+        default=None, description="True: completed ones only; false: open ones only."
+    )
+    start_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it starts; null starts match no range."
+    )
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it was recorded."
+    )
+    updated_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it last changed."
+    )
 
 
-@strawberry.enum
 class ActivityOrderField(enum.Enum):
     ID = "id"
     SUBJECT = "subject"
@@ -142,38 +189,76 @@ class ActivityOrderField(enum.Enum):
     UPDATED_AT = "updatedAt"
 
 
-@strawberry.input
+described_enum(
+    ActivityOrderField,
+    "What `activities` can be ordered by; ties are broken by ID.",
+    {
+        ActivityOrderField.ID: "Creation order.",
+        ActivityOrderField.SUBJECT: "The subject, alphabetically.",
+        ActivityOrderField.CREATED_AT: "When it was recorded.",
+        ActivityOrderField.UPDATED_AT: "When it last changed.",
+    },
+)
+
+
+@strawberry.input(description="One key of the order of `activities`.")
 class ActivityOrder:
-    field: ActivityOrderField
-    direction: OrderDirection = OrderDirection.ASC
+    field: ActivityOrderField = strawberry.field(description="What to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Ascending unless given."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A new activity; the viewer is recorded as its creator.")
 class ActivityInput:
-    kind: ActivityKind
-    subject: str
+    kind: ActivityKind = strawberry.field(description="Call, meeting, e-mail or note.")
+    subject: str = strawberry.field(description=f"Up to {MAX_TITLE} characters.")
     owner_ids: list[strawberry.ID] = strawberry.field(
-        description="Leads, contacts, companies or deals the activity belongs to."
+        description=f"Leads, contacts, companies or deals the activity belongs to: 1 to "
+        f"{activities.MAX_OWNERS}, each one the viewer may read."
     )
-    description: str = ""
-    direction: ActivityDirection = ActivityDirection.NONE
-    start_at: datetime | None = None
-    end_at: datetime | None = None
-    completed: bool = False
+    description: str = strawberry.field(
+        default="", description=f"Plain text, up to {MAX_TEXT} characters."
+    )
+    direction: ActivityDirection = strawberry.field(
+        default=ActivityDirection.NONE, description="Who started it."
+    )
+    start_at: datetime | None = strawberry.field(
+        default=None, description="When it starts, with a time zone."
+    )
+    end_at: datetime | None = strawberry.field(
+        default=None, description="When it ends, with a time zone."
+    )
+    completed: bool = strawberry.field(default=False, description="Record it as done already.")
     assigned_to_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Default: you."
+        default=None, description="The responsible user. Default: you."
     )
 
 
-@strawberry.input
+@strawberry.input(description="Changes to an activity: fields left out stay as they are.")
 class ActivityPatch:
-    subject: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    direction: ActivityDirection | None = strawberry.UNSET
-    start_at: datetime | None = strawberry.UNSET
-    end_at: datetime | None = strawberry.UNSET
-    completed: bool | None = strawberry.UNSET
-    assigned_to_id: strawberry.ID | None = strawberry.UNSET
+    subject: str | None = strawberry.field(default=strawberry.UNSET, description="A new subject.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new description."
+    )
+    direction: ActivityDirection | None = strawberry.field(
+        default=strawberry.UNSET, description="A new direction."
+    )
+    start_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="A new start; null removes it."
+    )
+    end_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="A new end; null removes it."
+    )
+    completed: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Mark it done or open again."
+    )
+    assigned_to_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Another responsible user."
+    )
+
+
+ActivityId = Annotated[strawberry.ID, strawberry.argument(description="The activity's ID.")]
 
 
 @strawberry.type
@@ -182,13 +267,18 @@ class ActivityQueries:
     async def activities(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: ActivityFilter | None = None,
-        order_by: list[ActivityOrder] | None = None,
-        owner_id: strawberry.ID | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[ActivityFilter | None, matching("activities")] = None,
+        order_by: Annotated[list[ActivityOrder] | None, ORDER_BY] = None,
+        owner_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only the activities of this lead, contact, company or deal."
+            ),
+        ] = None,
     ) -> Connection[Activity]:
         page = await activities.list_activities(
             info.context,
@@ -202,8 +292,12 @@ class ActivityQueries:
 
 @strawberry.type
 class ActivityMutations:
-    @strawberry.mutation
-    async def add_activity(self, info: Info, input: ActivityInput) -> Activity:
+    @strawberry.mutation(description="Records an activity on one or more CRM records.")
+    async def add_activity(
+        self,
+        info: Info,
+        input: Annotated[ActivityInput, strawberry.argument(description="The activity.")],
+    ) -> Activity:
         new = activities.NewActivity(
             kind=input.kind,
             subject=input.subject,
@@ -217,9 +311,15 @@ class ActivityMutations:
         )
         return Activity.of(await activities.add_activity(info.context, new))
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Changes an activity; FORBIDDEN unless the viewer may update every "
+        "record it is bound to."
+    )
     async def update_activity(
-        self, info: Info, id: strawberry.ID, input: ActivityPatch
+        self,
+        info: Info,
+        id: ActivityId,
+        input: Annotated[ActivityPatch, CHANGES],
     ) -> Activity:
         start_at = nullable(input.start_at)
         end_at = nullable(input.end_at)
@@ -238,13 +338,16 @@ class ActivityMutations:
         row = await activities.update_activity(info.context, decode_id(id, "Activity"), changes)
         return Activity.of(row)
 
-    @strawberry.mutation
-    async def complete_activity(self, info: Info, id: strawberry.ID) -> Activity:
+    @strawberry.mutation(description="Marks an activity done; done already is no error.")
+    async def complete_activity(self, info: Info, id: ActivityId) -> Activity:
         return Activity.of(
             await activities.complete_activity(info.context, decode_id(id, "Activity"))
         )
 
-    @strawberry.mutation
-    async def delete_activity(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    @strawberry.mutation(
+        description="Deletes an activity; FORBIDDEN unless the viewer may delete every "
+        "record it is bound to. Answers its ID."
+    )
+    async def delete_activity(self, info: Info, id: ActivityId) -> strawberry.ID:
         await activities.delete_activity(info.context, decode_id(id, "Activity"))
         return id

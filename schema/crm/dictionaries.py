@@ -21,21 +21,26 @@ from schema.relay import Node, node_fetcher
 RowT = TypeVar("RowT")
 
 
-@strawberry.type
+SORT = "Its place in the list: lists are ordered by it, ascending."
+
+
+@strawberry.type(description="A step of the lead workflow, e.g. New, In progress, Converted.")
 class LeadStatus(Node):
-    name: str
-    sort: int
-    semantics: Semantics
+    name: str = strawberry.field(description="Shown to users.")
+    sort: int = strawberry.field(description=SORT)
+    semantics: Semantics = strawberry.field(
+        description="In progress, converted (SUCCESS) or junk (FAILURE)."
+    )
 
     @classmethod
     def of(cls, row: LeadStatusRow) -> LeadStatus:
         return cls(pk=row.id, name=row.name, sort=row.sort, semantics=row.semantics)
 
 
-@strawberry.type
+@strawberry.type(description="Where leads come from, e.g. Website, Cold call.")
 class LeadSource(Node):
-    name: str
-    sort: int
+    name: str = strawberry.field(description="Shown to users.")
+    sort: int = strawberry.field(description=SORT)
 
     @classmethod
     def of(cls, row: LeadSourceRow) -> LeadSource:
@@ -44,9 +49,11 @@ class LeadSource(Node):
 
 @strawberry.type(description="A deal category with its own ordered stages.")
 class Pipeline(Node):
-    name: str
-    sort: int
-    is_default: bool
+    name: str = strawberry.field(description="Shown to users.")
+    sort: int = strawberry.field(description=SORT)
+    is_default: bool = strawberry.field(
+        description="New deals go here unless they name a pipeline; exactly one is."
+    )
 
     @classmethod
     def of(cls, row: PipelineRow) -> Pipeline:
@@ -58,11 +65,16 @@ class Pipeline(Node):
         return [DealStage.of(row) for row in rows]
 
 
-@strawberry.type
+@strawberry.type(description="A step of a pipeline, e.g. Negotiation, Won.")
 class DealStage(Node):
-    name: str
-    sort: int
-    semantics: Semantics
+    name: str = strawberry.field(description="Shown to users.")
+    sort: int = strawberry.field(
+        description="Its place among its pipeline's stages: lists are ordered by it, ascending."
+    )
+    semantics: Semantics = strawberry.field(
+        description="In progress, won (SUCCESS) or lost (FAILURE); reaching SUCCESS or "
+        "FAILURE closes a deal."
+    )
     pipeline_pk: strawberry.Private[int]
 
     @classmethod
@@ -75,7 +87,7 @@ class DealStage(Node):
             pipeline_pk=row.pipeline_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The pipeline the stage belongs to.")
     async def pipeline(self, info: Info) -> Pipeline:
         row = await info.context.loader(dictionaries.pipelines_by_id).load(self.pipeline_pk)
         assert row is not None  # a stage's pipeline cannot be deleted while it has stages
@@ -136,6 +148,6 @@ class DictionaryQueries:
     async def lead_statuses(self, info: Info) -> list[LeadStatus]:
         return [LeadStatus.of(row) for row in await dictionaries.list_lead_statuses(info.context)]
 
-    @strawberry.field
+    @strawberry.field(description="Lead sources, in order.")
     async def lead_sources(self, info: Info) -> list[LeadSource]:
         return [LeadSource.of(row) for row in await dictionaries.list_lead_sources(info.context)]

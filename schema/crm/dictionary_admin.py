@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from models.crm import DealStage as DealStageRow
@@ -39,76 +41,92 @@ def _stage(row: object) -> DealStage:
     return DealStage.of(row)
 
 
+EntryName = Annotated[
+    str, strawberry.argument(description=f"Shown to users, up to {admin.MAX_NAME} characters.")
+]
+NewSemantics = Annotated[
+    Semantics,
+    strawberry.argument(description="In progress (default), success or failure; fixed once made."),
+]
+StatusId = Annotated[strawberry.ID, strawberry.argument(description="The lead status's ID.")]
+SourceId = Annotated[strawberry.ID, strawberry.argument(description="The lead source's ID.")]
+PipelineId = Annotated[strawberry.ID, strawberry.argument(description="The pipeline's ID.")]
+StageId = Annotated[strawberry.ID, strawberry.argument(description="The deal stage's ID.")]
+NewOrder = Annotated[
+    list[strawberry.ID], strawberry.argument(description="Every entry's ID, in the new order.")
+]
+
+
 @strawberry.type
 class DictionaryMutations:
     @strawberry.mutation(description="Admin only. Placed last among its semantics.")
     async def create_lead_status(
-        self, info: Info, name: str, semantics: Semantics = Semantics.PROCESS
+        self, info: Info, name: EntryName, semantics: NewSemantics = Semantics.PROCESS
     ) -> LeadStatus:
         return _status(await admin.create_entry(info.context, admin.LEAD_STATUSES, name, semantics))
 
     @strawberry.mutation(description="Admin only.")
-    async def rename_lead_status(self, info: Info, id: strawberry.ID, name: str) -> LeadStatus:
+    async def rename_lead_status(self, info: Info, id: StatusId, name: EntryName) -> LeadStatus:
         pk = decode_id(id, "LeadStatus")
         return _status(await admin.rename_entry(info.context, admin.LEAD_STATUSES, pk, name))
 
     @strawberry.mutation(description="Admin only. Every status once; groups stay in order.")
-    async def reorder_lead_statuses(self, info: Info, ids: list[strawberry.ID]) -> list[LeadStatus]:
+    async def reorder_lead_statuses(self, info: Info, ids: NewOrder) -> list[LeadStatus]:
         rows = await admin.reorder_entries(
             info.context, admin.LEAD_STATUSES, _ids(ids, "LeadStatus")
         )
         return [_status(row) for row in rows]
 
     @strawberry.mutation(description="Admin only. CONFLICT while leads have it.")
-    async def delete_lead_status(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    async def delete_lead_status(self, info: Info, id: StatusId) -> strawberry.ID:
         await admin.delete_entry(info.context, admin.LEAD_STATUSES, decode_id(id, "LeadStatus"))
         return id
 
-    @strawberry.mutation(description="Admin only.")
-    async def create_lead_source(self, info: Info, name: str) -> LeadSource:
+    @strawberry.mutation(description="Admin only. Placed last.")
+    async def create_lead_source(self, info: Info, name: EntryName) -> LeadSource:
         return _source(await admin.create_entry(info.context, admin.LEAD_SOURCES, name))
 
     @strawberry.mutation(description="Admin only.")
-    async def rename_lead_source(self, info: Info, id: strawberry.ID, name: str) -> LeadSource:
+    async def rename_lead_source(self, info: Info, id: SourceId, name: EntryName) -> LeadSource:
         pk = decode_id(id, "LeadSource")
         return _source(await admin.rename_entry(info.context, admin.LEAD_SOURCES, pk, name))
 
     @strawberry.mutation(description="Admin only. Every source once.")
-    async def reorder_lead_sources(self, info: Info, ids: list[strawberry.ID]) -> list[LeadSource]:
+    async def reorder_lead_sources(self, info: Info, ids: NewOrder) -> list[LeadSource]:
         rows = await admin.reorder_entries(
             info.context, admin.LEAD_SOURCES, _ids(ids, "LeadSource")
         )
         return [_source(row) for row in rows]
 
     @strawberry.mutation(description="Admin only. CONFLICT while leads have it.")
-    async def delete_lead_source(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    async def delete_lead_source(self, info: Info, id: SourceId) -> strawberry.ID:
         await admin.delete_entry(info.context, admin.LEAD_SOURCES, decode_id(id, "LeadSource"))
         return id
 
     @strawberry.mutation(description="Admin only. Starts with stages New, Won and Lost.")
-    async def create_pipeline(self, info: Info, name: str) -> Pipeline:
+    async def create_pipeline(self, info: Info, name: EntryName) -> Pipeline:
         return _pipeline(await admin.create_entry(info.context, admin.PIPELINES, name))
 
     @strawberry.mutation(description="Admin only.")
-    async def rename_pipeline(self, info: Info, id: strawberry.ID, name: str) -> Pipeline:
+    async def rename_pipeline(self, info: Info, id: PipelineId, name: EntryName) -> Pipeline:
         pk = decode_id(id, "Pipeline")
         return _pipeline(await admin.rename_entry(info.context, admin.PIPELINES, pk, name))
 
     @strawberry.mutation(description="Admin only. New deals go to the default pipeline.")
-    async def make_default_pipeline(self, info: Info, id: strawberry.ID) -> Pipeline:
+    async def make_default_pipeline(self, info: Info, id: PipelineId) -> Pipeline:
         return Pipeline.of(
             await admin.make_default_pipeline(info.context, decode_id(id, "Pipeline"))
         )
 
     @strawberry.mutation(description="Admin only. Every pipeline once.")
-    async def reorder_pipelines(self, info: Info, ids: list[strawberry.ID]) -> list[Pipeline]:
+    async def reorder_pipelines(self, info: Info, ids: NewOrder) -> list[Pipeline]:
         rows = await admin.reorder_entries(info.context, admin.PIPELINES, _ids(ids, "Pipeline"))
         return [_pipeline(row) for row in rows]
 
     @strawberry.mutation(
         description="Admin only. CONFLICT while it holds deals, or if it is the default."
     )
-    async def delete_pipeline(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    async def delete_pipeline(self, info: Info, id: PipelineId) -> strawberry.ID:
         await admin.delete_entry(info.context, admin.PIPELINES, decode_id(id, "Pipeline"))
         return id
 
@@ -116,9 +134,9 @@ class DictionaryMutations:
     async def create_deal_stage(
         self,
         info: Info,
-        pipeline_id: strawberry.ID,
-        name: str,
-        semantics: Semantics = Semantics.PROCESS,
+        pipeline_id: PipelineId,
+        name: EntryName,
+        semantics: NewSemantics = Semantics.PROCESS,
     ) -> DealStage:
         row = await admin.create_entry(
             info.context,
@@ -130,7 +148,7 @@ class DictionaryMutations:
         return _stage(row)
 
     @strawberry.mutation(description="Admin only.")
-    async def rename_deal_stage(self, info: Info, id: strawberry.ID, name: str) -> DealStage:
+    async def rename_deal_stage(self, info: Info, id: StageId, name: EntryName) -> DealStage:
         pk = decode_id(id, "DealStage")
         return _stage(await admin.rename_entry(info.context, admin.DEAL_STAGES, pk, name))
 
@@ -138,7 +156,7 @@ class DictionaryMutations:
         description="Admin only. Every stage of the pipeline once; groups stay in order."
     )
     async def reorder_deal_stages(
-        self, info: Info, pipeline_id: strawberry.ID, ids: list[strawberry.ID]
+        self, info: Info, pipeline_id: PipelineId, ids: NewOrder
     ) -> list[DealStage]:
         rows = await admin.reorder_entries(
             info.context,
@@ -149,6 +167,6 @@ class DictionaryMutations:
         return [_stage(row) for row in rows]
 
     @strawberry.mutation(description="Admin only. CONFLICT while deals are in it.")
-    async def delete_deal_stage(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    async def delete_deal_stage(self, info: Info, id: StageId) -> strawberry.ID:
         await admin.delete_entry(info.context, admin.DEAL_STAGES, decode_id(id, "DealStage"))
         return id

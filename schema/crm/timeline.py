@@ -14,6 +14,7 @@ from resolvers.crm.record_access import hide_values
 from resolvers.errors import BadInput
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
+from schema.enums import described_enum
 from schema.relay import Connection, decode_any_id, encode_id, page_request
 
 if TYPE_CHECKING:
@@ -21,7 +22,15 @@ if TYPE_CHECKING:
 
 ActivityRef = Annotated["Activity", strawberry.lazy("schema.crm.activities")]
 
-strawberry.enum(TimelineKind)
+described_enum(
+    TimelineKind,
+    "What a timeline entry records.",
+    {
+        TimelineKind.COMMENT: "A comment (addTimelineComment); see `body`.",
+        TimelineKind.FIELD_CHANGE: "A change of one field; see `field`, `oldValue`, `newValue`.",
+        TimelineKind.ACTIVITY: "An activity bound to the record; see `activity`.",
+    },
+)
 
 RECORD_TYPES = {
     "Lead": CrmEntity.LEAD,
@@ -40,27 +49,39 @@ def decode_record_id(global_id: str, field: str) -> tuple[CrmEntity, int]:
     return entity, pk
 
 
-@strawberry.type(description="A line of a record's timeline.")
+@strawberry.type(description="A line of a record's timeline; timelines read newest first.")
 class TimelineEntry:
     pk: strawberry.Private[int]
-    kind: TimelineKind
-    created_at: datetime
-    body: str = strawberry.field(description="A comment's text.")
-    field: str = strawberry.field(description="FIELD_CHANGE: the GraphQL name of the field.")
-    old_value: str | None
-    new_value: str | None
+    kind: TimelineKind = strawberry.field(description="Comment, field change or activity.")
+    created_at: datetime = strawberry.field(description="When it happened.")
+    body: str = strawberry.field(description="A comment's text; empty for the other kinds.")
+    field: str = strawberry.field(
+        description="FIELD_CHANGE: the GraphQL name of the field; empty for the other kinds."
+    )
+    old_value: str | None = strawberry.field(
+        description="FIELD_CHANGE: the value before, as text (references as global IDs, "
+        "several joined by commas); null when there was none, or when the field is hidden "
+        "from the viewer."
+    )
+    new_value: str | None = strawberry.field(
+        description="FIELD_CHANGE: the value after, written as `oldValue`; null when the field "
+        "was cleared or is hidden from the viewer."
+    )
     author_pk: strawberry.Private[int | None]
     activity_pk: strawberry.Private[int | None]
 
-    @strawberry.field
+    @strawberry.field(description="Opaque and stable, as every ID.")
     def id(self) -> strawberry.ID:
         return encode_id("TimelineEntry", self.pk)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Who commented, made the change or recorded the activity; null if the "
+        "account is gone."
+    )
     async def author(self, info: Info) -> UserRef | None:
         return await load_user(info, self.author_pk)
 
-    @strawberry.field(description="ACTIVITY: the activity.")
+    @strawberry.field(description="ACTIVITY: the activity; null for the other kinds.")
     async def activity(self, info: Info) -> ActivityRef | None:
         from schema.crm.activities import load_activity
 
@@ -125,7 +146,20 @@ class TimelineMutations:
         description="Adds a comment to a lead's, contact's, company's or deal's timeline."
     )
     async def add_timeline_comment(
-        self, info: Info, record_id: strawberry.ID, body: str
+        self,
+        info: Info,
+        record_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The lead, contact, company or deal; one you may read."
+            ),
+        ],
+        body: Annotated[
+            str,
+            strawberry.argument(
+                description=f"Plain text, up to {timeline.MAX_COMMENT} characters."
+            ),
+        ],
     ) -> TimelineEntry:
         entity, pk = decode_record_id(record_id, "recordId")
         return TimelineEntry.of(await timeline.add_comment(info.context, entity, pk, body))
