@@ -1,10 +1,10 @@
-# crmhub: `make run` serves GraphiQL with demo data, `make test` runs the suite.
+# crmhub: `make run` serves the dashboard and GraphiQL with demo data, `make test` runs the suite.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench install clean
+.PHONY: run test lint typecheck bench install clean vendor
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,) $(BENCH_ARGS)
+
+# Re-fetches GraphiQL's assets at their pinned versions (needs npm; the result is committed).
+vendor:
+	web/vendor/fetch
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
