@@ -4,6 +4,7 @@ import { Api, LiveSocket } from "./api.js";
 import { Board } from "./board.js";
 import { announce, h } from "./dom.js";
 import { Feed } from "./feed.js";
+import { Funnel, totalsOf } from "./funnel.js";
 import { Notifications } from "./notifications.js";
 import { forgetToken, saveToken, savedToken } from "./session.js";
 
@@ -35,8 +36,9 @@ async function start(token) {
       (error) => !error.unauthenticated,
     ),
   });
+  const funnel = new Funnel($("totals"));
   const parts = [
-    new Board($("board"), api, socket),
+    new Board($("board"), api, socket, (stages, deals) => funnel.show(totalsOf(stages, deals))),
     new Feed($("feed"), api, socket),
     new Notifications($("notifications-button"), $("notifications"), api, socket),
   ];

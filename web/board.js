@@ -39,8 +39,10 @@ const MOVE = `
 const MAX_DEALS = 1000;
 
 export class Board {
-  constructor(root, api, socket) {
+  /** `changed(stages, deals)` is told whenever the cards change (the totals follow it). */
+  constructor(root, api, socket, changed = () => {}) {
     this.root = root;
+    this.onCardsChanged = changed;
     this.api = api;
     this.socket = socket;
     this.deals = new Map();
@@ -176,9 +178,10 @@ export class Board {
   }
 
   count() {
-    for (const [stageId, list] of this.lists) {
+    for (const list of this.lists.values()) {
       list.closest(".column").querySelector(".count").textContent = String(list.children.length);
     }
+    this.onCardsChanged(this.stages(), [...this.deals.values()]);
   }
 
   card(deal) {

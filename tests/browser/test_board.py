@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from playwright.sync_api import Browser, Page, expect
@@ -33,6 +34,7 @@ def test_the_head_of_sales_logs_in_and_sees_who_she_is(page: Page, hub: Hub) -> 
     expect(page.locator("#notifications-button .badge")).to_have_text(str(unread))
     assert page.locator(".card").count() > 0
     screenshot(page, "dashboard.png")
+    screenshot(page.locator("#totals"), "totals.png")
     screenshot(page.locator("#board"), "board.png")
     screenshot(page.locator("#feed"), "feed.png")
 
@@ -90,6 +92,23 @@ def test_the_intern_sees_hidden_amounts_as_hidden_and_no_won_deals(page: Page, h
     # He may move nothing: no card is draggable, every stage select is disabled.
     expect(page.locator('.card[draggable="true"]')).to_have_count(0)
     expect(page.locator(".card select:enabled")).to_have_count(0)
+    # The totals add up no amount he may not see, and say how many they left out.
+    sums = page.locator(".funnel-sums").all_inner_texts()
+    assert sums and all(re.fullmatch(r"\d+ amounts hidden|—", text) for text in sums), sums
+    assert any(text != "—" for text in sums)
+
+
+def test_the_totals_by_stage_follow_the_board(page: Page, hub: Hub) -> None:
+    log_in(page, hub, HEAD_OF_SALES)
+    deal = movable_deals(hub, HEAD_OF_SALES)[4]
+    target = deal.allowed_stage_ids[0]
+    total = page.locator(f'.funnel-row[data-stage-id="{target}"] .funnel-count')
+    before = column(page, target).locator(".card").count()
+    expect(total).to_have_text(f"{before} deals")
+
+    hub.as_user(ADMIN, MOVE, {"id": deal.id, "stage": target})
+
+    expect(total).to_have_text(f"{before + 1} deals", timeout=1_000)
 
 
 def test_notifications_arrive_live_and_are_marked_read(page: Page, hub: Hub) -> None:
