@@ -20,6 +20,7 @@ from playwright.sync_api import (
     Page,
     Route,
     WebSocket,
+    expect,
     sync_playwright,
 )
 
@@ -30,8 +31,10 @@ from tests.served_process import crmhub_command
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-# A page where "load" has fired but scripts still run is what the tests wait on with these.
-STEP_MS = 5_000
+# How long a step may take (a page's first load reads every deal of the board); the timed
+# live deliveries pass their own, shorter timeouts.
+STEP_MS = 20_000
+expect.set_options(timeout=STEP_MS)
 
 
 @pytest.fixture(scope="session")

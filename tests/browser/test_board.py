@@ -8,7 +8,13 @@ import time
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Guard, open_page, screenshot
-from tests.browser.dashboard import card, column, log_in
+from tests.browser.dashboard import (
+    board_is_live,
+    card,
+    column,
+    log_in,
+    notifications_are_live,
+)
 from tests.browser.hub import (
     ADMIN,
     HEAD_OF_SALES,
@@ -43,6 +49,7 @@ def test_a_deal_moved_through_the_api_by_another_user_moves_on_the_board(
     page: Page, hub: Hub
 ) -> None:
     log_in(page, hub, HEAD_OF_SALES)
+    board_is_live(page, hub, HEAD_OF_SALES)
     deal = movable_deals(hub, HEAD_OF_SALES)[0]
     target = deal.allowed_stage_ids[0]
     expect(column(page, deal.stage_id).locator(card(page, deal.id))).to_be_visible()
@@ -100,6 +107,7 @@ def test_the_intern_sees_hidden_amounts_as_hidden_and_no_won_deals(page: Page, h
 
 def test_the_totals_by_stage_follow_the_board(page: Page, hub: Hub) -> None:
     log_in(page, hub, HEAD_OF_SALES)
+    board_is_live(page, hub, HEAD_OF_SALES)
     deal = movable_deals(hub, HEAD_OF_SALES)[4]
     target = deal.allowed_stage_ids[0]
     total = page.locator(f'.funnel-row[data-stage-id="{target}"] .funnel-count')
@@ -114,12 +122,13 @@ def test_the_totals_by_stage_follow_the_board(page: Page, hub: Hub) -> None:
 def test_notifications_arrive_live_and_are_marked_read(page: Page, hub: Hub) -> None:
     log_in(page, hub, HEAD_OF_SALES)
     badge = page.locator("#notifications-button .badge")
-    before = hub.as_user(HEAD_OF_SALES, UNREAD)["notifications"]["totalCount"]
     irina = hub.as_user(HEAD_OF_SALES, "{ viewer { id } }")["viewer"]["id"]
+    notifications_are_live(page, hub, irina)
+    before = hub.as_user(HEAD_OF_SALES, UNREAD)["notifications"]["totalCount"]
 
     hub.as_user(ADMIN, POST, {"body": "For Irina", "recipients": [{"kind": "USER", "id": irina}]})
 
-    expect(badge).to_have_text(str(before + 1))
+    expect(badge).to_have_text(str(before + 1), timeout=1_000)
     page.locator("#notifications-button").click()
     expect(page.locator("#notifications .note.unread").first).to_be_visible()
     page.get_by_role("button", name="Mark all read").click()
