@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.live_server import LiveServer, free_port
+from tests.live_server import free_port
 from tests.served_process import crmhub_serve
 
 ADMIN = "admin@example.com"
@@ -62,9 +62,6 @@ class Hub:
 
     def as_user(self, email: str, query: str, variables: dict[str, Any] | None = None) -> Any:
         return self.graphql(query, variables, token=self.token(email))
-
-    def live_server(self) -> LiveServer:
-        return LiveServer(self.url)
 
 
 def _login(url: str, email: str) -> str:
