@@ -1,10 +1,10 @@
-# crmhub: `make run` serves GraphiQL with demo data, `make test` runs the suite.
+# crmhub: `make run` serves the dashboard and GraphiQL with demo data, `make test` runs the suite.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench schema install clean
+.PHONY: run test lint typecheck bench schema install clean vendor
 
 install: $(STAMP)
 
@@ -37,6 +37,10 @@ bench: $(STAMP)
 # tests/docs/test_schema.py fails until it is regenerated after a schema change.
 schema: $(STAMP)
 	$(BIN)/crmhub export-schema --output schema.graphql
+
+# Re-fetches GraphiQL's assets at their pinned versions (needs npm; the result is committed).
+vendor:
+	web/vendor/fetch
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL on /graphql, health and readiness probes."""
+"""The ASGI application: GraphQL (and GraphiQL) on /graphql, the dashboard on /, health and
+readiness probes."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
@@ -23,6 +24,7 @@ from crmhub.database import create_engine, create_session_factory
 from crmhub.http_input import CheckedGraphQL
 from crmhub.http_limits import BodyLimit
 from crmhub.settings import Settings
+from crmhub.web import graphiql_page, web_routes
 from crmhub.websocket import LegacyWSHandler, TransportWSHandler, frames_of
 from crmhub.ws_limits import CONNECTING, SocketLimits
 from crmhub.ws_messages import CheckedWebSocketAdapter
@@ -67,6 +69,10 @@ class CrmGraphQL(CheckedGraphQL):
             close=_closer(request) if isinstance(request, WebSocket) else None,
             frames=frames_of(request.scope) if isinstance(request, WebSocket) else None,
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page loads GraphiQL from a CDN: ours serves it from the hub.
+        return graphiql_page()
 
     def encode_json(self, data: object) -> str:
         # orjson: several times faster than the stdlib's json on a page of results. Text,
@@ -182,6 +188,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *web_routes(),
         ],
         lifespan=lifespan,
     )

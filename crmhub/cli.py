@@ -88,7 +88,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
 
     asyncio.run(_migrate(settings))
     host, port = host or settings.host, port or settings.port
-    print(f"crmhub: GraphiQL at http://{host}:{port}/graphql", flush=True)
+    print(f"crmhub: dashboard at http://{host}:{port}/, GraphiQL at /graphql", flush=True)
     uvicorn.run(
         "crmhub.asgi:app",
         host=host,

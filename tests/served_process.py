@@ -22,21 +22,17 @@ STARTUP_SECONDS = 30
 
 
 @contextmanager
-def crmhub_serve(database_url: str, folder: Path, **settings: str) -> Iterator[LiveServer]:
-    """``settings``: more CRMHUB_* variables (``header_timeout_seconds="1"``, …)."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "CRMHUB_DATABASE_URL": database_url,
-        "CRMHUB_BROADCAST_URL": "memory://",
-        "CRMHUB_SECRET": TEST_SECRET,
-        **{f"CRMHUB_{name.upper()}": value for name, value in settings.items()},
-    }
+def crmhub_serve(
+    database_url: str, folder: Path, *, port: int | None = None, **settings: str
+) -> Iterator[LiveServer]:
+    """``settings``: more CRMHUB_* variables (``header_timeout_seconds="1"``, …); ``port``:
+    a given one (a restarted server comes back where its clients left it), else a free one."""
+    port = port or free_port()
     log = folder / "crmhub-serve.log"
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "crmhub.cli", "serve", "--port", str(port)],
-            env=environment,
+            env=_environment(database_url, settings),
             cwd=folder,  # no stray .env or secret file of the worktree
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -48,6 +44,28 @@ def crmhub_serve(database_url: str, folder: Path, **settings: str) -> Iterator[L
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def crmhub_command(database_url: str, folder: Path, *args: str, **settings: str) -> None:
+    """Runs ``crmhub ARGS`` (``migrate``, ``demo``) as `crmhub_serve` would be configured."""
+    subprocess.run(
+        [sys.executable, "-m", "crmhub.cli", *args],
+        env=_environment(database_url, settings),
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def _environment(database_url: str, settings: dict[str, str]) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CRMHUB_DATABASE_URL": database_url,
+        "CRMHUB_BROADCAST_URL": "memory://",
+        "CRMHUB_SECRET": TEST_SECRET,
+        **{f"CRMHUB_{name.upper()}": value for name, value in settings.items()},
+    }
 
 
 def _wait_until_up(server: LiveServer, process: subprocess.Popen[bytes], log: Path) -> None:
