@@ -26,9 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
-	@# The layer check ships with the project's shared folder; a checkout without it skips it.
-	@if [ -x ../shared/tools/check-layers ]; then ../shared/tools/check-layers .; \
-	else echo "check-layers: ../shared/tools not found, layer check skipped"; fi
+	$(BIN)/python tools/check_layers.py .
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,) $(BENCH_ARGS)
