@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
 from crmhub.app import create_app
 from crmhub.persisted import document_hash
@@ -142,3 +143,27 @@ async def test_an_invalid_document_answers_its_errors_and_is_not_kept(
 
     not_kept = await _post(member, {"extensions": _extensions(invalid)})
     assert _error(not_kept)["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_a_hash_alone_runs_over_a_websocket_once_registered(settings: Settings, seed: Seed) -> None:
+    with TestClient(create_app(settings)) as http:
+        login = 'mutation { login(email: "member@example.com", password: "demo") { token } }'
+        token = http.post("/graphql", json={"query": login}).json()["data"]["login"]["token"]
+        with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+            )
+            assert ws.receive_json()["type"] == "connection_ack"
+            hash_only = {"extensions": _extensions(VIEWER)}
+
+            ws.send_json({"id": "1", "type": "subscribe", "payload": hash_only})
+            unknown = ws.receive_json()
+            assert unknown["type"] == "error"
+            assert unknown["payload"][0]["extensions"] == {"code": "PERSISTED_QUERY_NOT_FOUND"}
+
+            for operation_id, payload in (("2", {**hash_only, "query": VIEWER}), ("3", hash_only)):
+                ws.send_json({"id": operation_id, "type": "subscribe", "payload": payload})
+                assert ws.receive_json()["payload"] == {
+                    "data": {"viewer": {"email": seed.member.email}}
+                }
+                assert ws.receive_json() == {"id": operation_id, "type": "complete"}
