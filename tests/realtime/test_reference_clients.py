@@ -1,7 +1,7 @@
 """Both websocket protocols, spoken by clients that are not ours.
 
-graphql-transport-ws by the `graphql-ws` npm package (its reference client) in Node; the
-legacy graphql-ws protocol by the Python `gql` client.
+graphql-transport-ws by the `graphql-ws` npm package (its reference client) in Node; both
+protocols, and its default choice, by the Python `gql` client.
 """
 
 from __future__ import annotations
@@ -111,4 +111,48 @@ async def test_the_gql_client_speaks_the_legacy_graphql_ws_protocol(server: Live
         # timeout, 10 s) before it closes the session.
         await events.aclose()
         assert transport.subprotocol == "graphql-ws"
+    assert event["feed"] == {"kind": "POST_CREATED", "actor": {"email": "admin@example.com"}}
+
+
+async def _next_event(events: AsyncIterator[dict[str, object]]) -> dict[str, object]:
+    async for event in events:
+        return dict(event)
+    raise AssertionError("stream ended")
+
+
+@pytest.mark.parametrize(
+    "subprotocols",
+    [None, [WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL], [WebsocketsTransport.APOLLO_SUBPROTOCOL]],
+    ids=["gql-default", "graphql-transport-ws", "graphql-ws"],
+)
+async def test_a_sockets_other_subscriptions_survive_when_one_ends(
+    server: LiveServer, subprotocols: list[str] | None
+) -> None:
+    admin = await server.login("admin@example.com")
+    member = await server.login("member@example.com")
+    transport = WebsocketsTransport(
+        url=server.ws_url,
+        init_payload={"authorization": f"Bearer {member}"},
+        subprotocols=subprotocols,
+    )
+    subscription = gql("subscription { feed { kind actor { email } } }")
+    async with Client(transport=transport) as session:
+        ending, staying = session.subscribe(subscription), session.subscribe(subscription)
+        first_of = [asyncio.ensure_future(_next_event(s)) for s in (ending, staying)]
+        await asyncio.sleep(0.5)
+        await server.graphql(POST, {"b": "to both"}, token=admin)
+        for pending in first_of:
+            await asyncio.wait_for(pending, 10)
+
+        await ending.aclose()  # one subscription of the socket ends ...
+        await asyncio.sleep(0.2)
+        later = asyncio.ensure_future(_next_event(staying))
+        await asyncio.sleep(0.2)
+        await server.graphql(POST, {"b": "to the one left"}, token=admin)
+        event = await asyncio.wait_for(later, 10)  # ... and the other still delivers
+        await staying.aclose()
+        # gql offers the legacy protocol first; the README says how to pick the current one.
+        assert (
+            transport.subprotocol == (subprotocols or [WebsocketsTransport.APOLLO_SUBPROTOCOL])[0]
+        )
     assert event["feed"] == {"kind": "POST_CREATED", "actor": {"email": "admin@example.com"}}
