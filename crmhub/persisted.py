@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from graphql import GraphQLError, GraphQLSchema, parse, validate
 
 from models import SessionFactory
+from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
 from resolvers.persisted_queries import find_document, register_document
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
 BAD_USER_INPUT = "BAD_USER_INPUT"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 # Apollo clients recognise a missing document by this exact message (older ones) or the code.
 NOT_FOUND_MESSAGE = "PersistedQueryNotFound"
 NOT_IN_LIST_MESSAGE = "Only registered operations run on this server"
@@ -102,7 +104,7 @@ class PersistedQueries:
         problem = self._registration_problem(document)
         if problem is not None:
             raise PersistedQueryRefusal(BAD_USER_INPUT, problem, field="query")
-        await register_document(self.session_factory, sha256, document)
+        await self._store(sha256, document)
         return sha256
 
     async def _document(self, sha256: str) -> str:
@@ -120,7 +122,10 @@ class PersistedQueries:
     async def _lookup(self, sha256: str) -> str | None:
         document = self._cache.get(sha256)
         if document is None:
-            document = await find_document(self.session_factory, sha256)
+            try:
+                document = await find_document(self.session_factory, sha256)
+            except DATABASE_UNREACHABLE as error:
+                raise _unavailable(error) from None
             if document is not None:
                 self._remember(sha256, document)
         else:
@@ -136,8 +141,14 @@ class PersistedQueries:
         if problem is not None:
             log.info("persisted query %s not registered: %s", sha256, problem)
             return
-        await register_document(self.session_factory, sha256, document)
+        await self._store(sha256, document)
         self._remember(sha256, document)
+
+    async def _store(self, sha256: str, document: str) -> None:
+        try:
+            await register_document(self.session_factory, sha256, document)
+        except DATABASE_UNREACHABLE as error:
+            raise _unavailable(error) from None
 
     def _registration_problem(self, document: str) -> str | None:
         size = len(document.encode("utf-8", "surrogatepass"))
@@ -153,6 +164,11 @@ class PersistedQueries:
         self._cache[sha256] = document
         if len(self._cache) > CACHED_DOCUMENTS:
             self._cache.popitem(last=False)
+
+
+def _unavailable(error: BaseException) -> PersistedQueryRefusal:
+    log.warning("persisted queries: database unreachable: %r", error)
+    return PersistedQueryRefusal(SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, status=503)
 
 
 def requested_hash(extensions: object) -> str | None:
