@@ -4,15 +4,30 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench schema install clean vendor
+LOCK   := requirements.lock
+
+.PHONY: run test lint typecheck bench schema install lock clean vendor
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The exact versions (and hashes) of requirements.lock, then the project itself; `pip check`
+# fails when the lock no longer covers pyproject.toml (run `make lock`).
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	touch $(STAMP)
+
+# Re-resolves pyproject.toml's ranges to their newest releases into requirements.lock.
+# `make lock UPGRADE=package` moves that package only; plain `make lock` keeps what it can.
+lock:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --extra dev --generate-hashes --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade-package $(UPGRADE),) \
+		--output-file $(LOCK) pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/crmhub migrate
@@ -26,9 +41,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
-	@# The layer check ships with the project's shared folder; a checkout without it skips it.
-	@if [ -x ../shared/tools/check-layers ]; then ../shared/tools/check-layers .; \
-	else echo "check-layers: ../shared/tools not found, layer check skipped"; fi
+	$(BIN)/python tools/check_layers.py .
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,) $(BENCH_ARGS)

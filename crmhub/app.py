@@ -18,16 +18,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.base import BaseSchema
 from strawberry.types.unset import UnsetType
 
 from crmhub.database import create_engine, create_session_factory
 from crmhub.http_input import CheckedGraphQL
 from crmhub.http_limits import BodyLimit
+from crmhub.persisted import PersistedQueries
 from crmhub.settings import Settings
 from crmhub.web import graphiql_page, web_routes
 from crmhub.websocket import LegacyWSHandler, TransportWSHandler, frames_of
 from crmhub.ws_limits import CONNECTING, SocketLimits
 from crmhub.ws_messages import CheckedWebSocketAdapter
+from models import SessionFactory
 from resolvers.context import AuthConfig, Services
 from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
 from resolvers.sessions import viewer_for_token
@@ -134,6 +137,18 @@ def query_limits(settings: Settings) -> QueryLimits:
     )
 
 
+def persisted_queries(
+    settings: Settings, session_factory: SessionFactory, schema: BaseSchema
+) -> PersistedQueries:
+    # graphql-core's schema: a document is validated before it is registered.
+    return PersistedQueries(
+        session_factory,
+        schema._schema,  # type: ignore[attr-defined]
+        allow_list=settings.persisted_queries_allow_list,
+        max_document_bytes=settings.persisted_query_max_bytes,
+    )
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(settings.database_url, pool_size=settings.pool_size)
@@ -155,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
     )
+    graphql.persisted_queries = persisted_queries(settings, session_factory, graphql.schema)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -197,6 +213,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.bus = bus
     app.state.realtime = realtime
     app.state.socket_limits = socket_limits
+    app.state.persisted_queries = graphql.persisted_queries
     return app
 
 

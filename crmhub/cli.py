@@ -1,4 +1,4 @@
-"""The `crmhub` command: serve, migrate, demo, createuser, export-schema."""
+"""The `crmhub` command: serve, migrate, demo, createuser, export-schema, persist."""
 
 from __future__ import annotations
 
@@ -37,6 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     export = commands.add_parser("export-schema", help="print the served schema as SDL")
     export.add_argument("--output", type=Path, help="write it to this file instead of stdout")
 
+    persist = commands.add_parser(
+        "persist",
+        help="register GraphQL documents as persisted queries (the allow-list's way in)",
+    )
+    persist.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        help="a .graphql file (one document) or an Apollo persisted-query manifest (.json)",
+    )
+
     args = parser.parse_args(argv)
     if args.command == "export-schema":
         return _export_schema(args.output)
@@ -53,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         loaded = asyncio.run(load_demo(settings, only_if_empty=args.if_empty))
         print("demo data loaded" if loaded else "demo data already present")
         return 0
+    if args.command == "persist":
+        return asyncio.run(_persist(settings, args.files))
     password = getpass.getpass("password: ")
     return asyncio.run(_create_user(settings, args, password))
 
@@ -109,6 +122,19 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         ws_max_size=settings.max_body_bytes,
         log_level="info",
     )
+    return 0
+
+
+async def _persist(settings: Settings, files: list[Path]) -> int:
+    from crmhub.persist_files import persist_files
+
+    try:
+        registered = await persist_files(settings, files)
+    except (OSError, ValueError) as error:
+        print(f"crmhub: {error}", file=sys.stderr)
+        return 1
+    for sha256, name in registered:
+        print(f"{sha256}  {name}")
     return 0
 
 

@@ -15,16 +15,21 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.parse_content_type import parse_content_type
 
 from crmhub.http_errors import BAD_USER_INPUT, NOT_FOUND, error_response
+from crmhub.persisted import PersistedQueries, PersistedQueryRefusal
 from crmhub.request_shape import operation_problem
 from schema import ConnectionInfo
 
 
 class CheckedGraphQL(GraphQL[ConnectionInfo, None]):
     """Strawberry's ASGI GraphQL, with requests read by ``graphql_request`` and
-    ``graphql_query`` and refusals answered by ``refusal_response``."""
+    ``graphql_query``, their documents found by ``persisted_queries`` (when set) and
+    refusals answered by ``refusal_response``."""
+
+    persisted_queries: PersistedQueries | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -37,15 +42,31 @@ class CheckedGraphQL(GraphQL[ConnectionInfo, None]):
             response = refusal_response(refused)
         await response(scope, receive, send)
 
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming its document by persisted-query hash has no ``query`` either.
+        has_extensions = request.query_params.get("extensions") is not None
+        return not has_extensions and super().should_render_graphql_ide(request)
+
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         content_type, _ = parse_content_type(request.content_type or "")
         if request.method == "GET":
-            return graphql_query(request.query_params)
+            return await self.with_document(graphql_query(request.query_params))
         if request.method == "POST" and content_type == "application/json":
-            return graphql_request(await request.get_body())
+            return await self.with_document(graphql_request(await request.get_body()))
         return await super().parse_http_body(request)  # refuses other content types
+
+    async def with_document(self, data: dict[str, Any]) -> GraphQLRequestData:
+        """The checked request, its document found by its persisted-query hash if it has one."""
+        if self.persisted_queries is not None:
+            try:
+                data = dict(await self.persisted_queries.resolve(data))
+            except PersistedQueryRefusal as refused:
+                raise RequestRefused(
+                    refused.field, refused.message, refused.status, refused.code
+                ) from None
+        return checked(data)
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson refuses lone surrogates, invalid UTF-8 and nesting past 1,024 levels as
@@ -54,11 +75,14 @@ class CheckedGraphQL(GraphQL[ConnectionInfo, None]):
 
 
 class RequestRefused(HTTPException):
-    """A bad request, naming the part at fault."""
+    """A bad request, naming the part at fault (if one is) and its code."""
 
-    def __init__(self, field: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self, field: str | None, message: str, status: int = 400, code: str = BAD_USER_INPUT
+    ) -> None:
         super().__init__(status, message)
         self.field = field
+        self.code = code
 
 
 def decode_json(data: str | bytes, field: str) -> object:
@@ -70,16 +94,16 @@ def decode_json(data: str | bytes, field: str) -> object:
         raise RequestRefused(field, f"'{field}' is not valid JSON: {error}") from None
 
 
-def graphql_request(body: bytes) -> GraphQLRequestData:
-    """A POSTed JSON body as one GraphQL request (batches are not served)."""
+def graphql_request(body: bytes) -> dict[str, Any]:
+    """A POSTed JSON body as one GraphQL request (batches are not served), unchecked."""
     data = decode_json(body, "body")
     if not isinstance(data, dict):
         raise RequestRefused("body", 'The request body must be a JSON object: {"query": …}')
-    return _checked(data)
+    return data
 
 
-def graphql_query(params: Mapping[str, object]) -> GraphQLRequestData:
-    """A GET request's query string as one GraphQL request."""
+def graphql_query(params: Mapping[str, object]) -> dict[str, Any]:
+    """A GET request's query string as one GraphQL request, unchecked."""
     data: dict[str, Any] = dict(params)
     for name in ("variables", "extensions"):
         value = data.get(name)
@@ -87,10 +111,11 @@ def graphql_query(params: Mapping[str, object]) -> GraphQLRequestData:
             data[name] = decode_json(value, name)
         elif value == "":
             data[name] = None
-    return _checked(data)
+    return data
 
 
-def _checked(data: dict[str, Any]) -> GraphQLRequestData:
+def checked(data: dict[str, Any]) -> GraphQLRequestData:
+    """The request Strawberry runs, once each of its parts has the right shape."""
     problem = operation_problem(data)
     if problem is not None:
         raise RequestRefused(problem.field, problem.message)
@@ -104,6 +129,9 @@ def _checked(data: dict[str, Any]) -> GraphQLRequestData:
 
 
 def refusal_response(refused: HTTPException) -> Response:
-    field = refused.field if isinstance(refused, RequestRefused) else None
+    if isinstance(refused, RequestRefused):
+        return error_response(
+            refused.status_code, refused.reason, code=refused.code, field=refused.field
+        )
     code = NOT_FOUND if refused.status_code == 404 else BAD_USER_INPUT
-    return error_response(refused.status_code, refused.reason, code=code, field=field)
+    return error_response(refused.status_code, refused.reason, code=code)

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     max_websockets_per_user: int = 20
     max_subscriptions_per_user: int = 100
     max_subscriptions_per_connection: int = 20
+    # Persisted queries (docs/persisted-queries.md): documents up to this size are registered
+    # by the clients that send them with their hash; with the allow-list on, only documents
+    # registered by `crmhub persist` run.
+    persisted_query_max_bytes: int = 64 * 1024
+    persisted_queries_allow_list: bool = False
 
     @property
     def is_sqlite(self) -> bool:

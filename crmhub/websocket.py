@@ -6,8 +6,9 @@
   with it (``FRAMED_WEBSOCKETS``).
 - The two Strawberry protocol handlers, telling each operation's task the prefix of its
   messages (protocol and id) in ``schema.express.FRAME_PREFIX``. They also check every
-  message's shape first (crmhub/ws_messages.py) and hold the socket's per-user limits and
-  token expiry (crmhub/ws_limits.py).
+  message's shape first (crmhub/ws_messages.py), find an operation's document by its
+  persisted-query hash as over HTTP (crmhub/persisted.py) and hold the socket's per-user
+  limits and token expiry (crmhub/ws_limits.py).
 
 Frames are written to the transport in one piece, as uvicorn writes its own, so they
 interleave with its pings and closes only between frames; nothing is written once the
@@ -17,8 +18,10 @@ connection has left the OPEN state or its close has been sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from graphql import GraphQLFormattedError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -45,6 +48,7 @@ from strawberry.types.unset import UnsetType
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
+from crmhub.persisted import PersistedQueries, PersistedQueryRefusal
 from crmhub.ws_limits import CONNECTING, Socket
 from crmhub.ws_messages import BAD_USER_INPUT, Protocol, close_reason, coded_error
 from schema import ConnectionInfo
@@ -108,6 +112,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[ConnectionInfo, None]):
             self.socket.end()
 
     async def handle_message(self, message: Message) -> None:
+        operation_id = TRANSPORT_WS.operation_id(message)
+        if operation_id is not None and self.connection_acknowledged:
+            found = await with_document(self.view, message)
+            if not isinstance(found, dict):
+                error = TransportError(id=operation_id, type="error", payload=[found.error])
+                await self.send_message(error)
+                return
+            message = found  # type: ignore[assignment]
         problem = TRANSPORT_WS.problem(message)
         if problem is not None:
             await self.handle_invalid_message(close_reason(problem.message))
@@ -170,6 +182,15 @@ class LegacyWSHandler(BaseGraphQLWSHandler[ConnectionInfo, None]):
             self.socket.end()
 
     async def handle_message(self, message: OperationMessage) -> None:
+        operation_id = LEGACY_WS.operation_id(message)
+        if operation_id is not None and self.connection_acknowledged:
+            found = await with_document(self.view, message)
+            if not isinstance(found, dict):
+                await self.send_message(
+                    LegacyError(type="error", id=operation_id, payload=found.error)
+                )
+                return
+            message = found  # type: ignore[assignment]
         problem = LEGACY_WS.problem(message)
         if problem is None:
             await super().handle_message(message)
@@ -207,6 +228,24 @@ class LegacyWSHandler(BaseGraphQLWSHandler[ConnectionInfo, None]):
             await super().handle_start(message)
         finally:
             FRAME_PREFIX.reset(token)
+
+
+@dataclass(frozen=True)
+class Refused:
+    error: GraphQLFormattedError
+
+
+async def with_document(view: object, message: Mapping[str, Any]) -> dict[str, Any] | Refused:
+    """An operation's message with its payload's document found by its persisted-query hash
+    (or refused by the allow-list), as an HTTP request's is."""
+    persisted = getattr(view, "persisted_queries", None)
+    payload = message.get("payload")
+    if not isinstance(persisted, PersistedQueries) or not isinstance(payload, dict):
+        return dict(message)
+    try:
+        return {**message, "payload": dict(await persisted.resolve(payload))}
+    except PersistedQueryRefusal as refused:
+        return Refused(coded_error(refused.message, refused.code, refused.field))
 
 
 def _reason(payload: object) -> str:

@@ -20,6 +20,7 @@ from models.comments import Comment
 from models.events import Event
 from models.identity import Department, User
 from models.notifications import Notification
+from models.persisted_queries import PersistedQuery
 from models.posts import Post, PostLike, PostRecipient
 from models.rule_scope import ANY_SCOPE, RuleScope, ScopeKind
 from models.sessions import ANY_EMAIL, AuthToken, LoginThrottle
@@ -43,6 +44,7 @@ __all__ = [
     "FieldRuleKind",
     "LoginThrottle",
     "Notification",
+    "PersistedQuery",
     "PolicyEpoch",
     "Post",
     "PostLike",

@@ -1,11 +1,13 @@
 """The process's connection to the broadcast bus (``memory://`` or ``redis://``).
 
-broadcaster (alpha, pinned) neither reconnects nor tells anyone when Redis goes away: its
-Redis reader task just dies. So the process keeps exactly one bus subscription, supervised
-here: a watchdog pings Redis and watches broadcaster's reader, and on any failure the
-subscription is rebuilt with exponential backoff. After every (re)connect ``on_connected``
-runs, which is where the caller catches up on what it missed from the event table.
-Publishing is bounded in time and never raises: a write must not fail because the bus did.
+The process keeps exactly one bus subscription, supervised here: Redis going away ends the
+subscription's read with an error, and a watchdog pings Redis for the silent failures (a
+peer that stops answering without closing). On any failure the subscription is rebuilt with
+exponential backoff. After every (re)connect ``on_connected`` runs, which is where the caller
+catches up on what it missed from the event table. Publishing is bounded in time and never
+raises: a write must not fail because the bus did.
+
+``memory://`` delivers within the bus object itself: one process, no one else to tell.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import redis.asyncio as redis
-from broadcaster import Broadcast
+from redis.asyncio.client import PubSub
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,12 @@ class BusDown(Exception):
 
 class Bus:
     def __init__(self, url: str, channel: str = "crmhub.events") -> None:
+        if not url.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError(f"unsupported broadcast URL {url!r}: memory:// or redis://")
         self.url = url
         self.channel = channel
-        self._broadcast: Broadcast | None = None
+        self._publisher: redis.Redis | None = None
+        self._memory: asyncio.Queue[str] = asyncio.Queue()
         self._supervisor: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self.reconnects = 0
@@ -57,6 +61,8 @@ class Bus:
         self, on_message: MessageHandler | None = None, on_connected: ConnectedHandler | None = None
     ) -> None:
         """Subscribe (supervised, in the background) and wait briefly for the first connect."""
+        if self.is_redis:
+            self._publisher = _client(self.url)
         self._supervisor = asyncio.create_task(
             self._supervise(on_message or _ignore, on_connected or _nothing), name="bus-supervisor"
         )
@@ -67,15 +73,21 @@ class Bus:
         if self._supervisor is not None:
             await stop_task(self._supervisor)
             self._supervisor = None
+        if self._publisher is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._publisher.aclose(), PING_TIMEOUT_SECONDS)
+            self._publisher = None
 
     async def publish(self, message: str) -> bool:
         """Send to every process; False (logged) when the bus is down, after at most 0.5 s."""
-        broadcast = self._broadcast
-        if broadcast is None or not self.connected:
+        if not self.connected:
             return False
+        if self._publisher is None:
+            self._memory.put_nowait(message)
+            return True
         try:
             await asyncio.wait_for(
-                broadcast.publish(self.channel, message), PUBLISH_TIMEOUT_SECONDS
+                self._publisher.publish(self.channel, message), PUBLISH_TIMEOUT_SECONDS
             )
             return True
         except (OSError, TimeoutError, redis.RedisError) as error:
@@ -92,72 +104,78 @@ class Bus:
         backoff = BACKOFF_FIRST_SECONDS
         while True:
             try:
-                await self._subscribe_once(on_message, on_connected)
+                if self.is_redis:
+                    await self._subscribe_to_redis(on_message, on_connected)
+                else:
+                    await self._deliver_in_memory(on_message, on_connected)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 log.warning("bus subscription lost (%s); reconnecting in %.1fs", error, backoff)
+            finally:
+                self._connected.clear()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
             self.reconnects += 1
 
-    async def _subscribe_once(
+    async def _deliver_in_memory(
         self, on_message: MessageHandler, on_connected: ConnectedHandler
     ) -> None:
-        broadcast = Broadcast(self.url)
+        self._connected.set()
+        await on_connected()
+        while True:
+            await on_message(await self._memory.get())
+
+    async def _subscribe_to_redis(
+        self, on_message: MessageHandler, on_connected: ConnectedHandler
+    ) -> None:
+        client = _client(self.url)
+        pubsub = client.pubsub()
         try:
-            await broadcast.connect()
-            async with broadcast.subscribe(self.channel) as subscriber:
-                if self.is_redis:
-                    await self._confirm_subscribed(broadcast)
-                self._broadcast = broadcast
-                self._connected.set()
-                await on_connected()
-                receiving = asyncio.create_task(self._receive(subscriber, on_message))
-                watching = asyncio.create_task(self._watch(broadcast))
-                try:
-                    done, _ = await asyncio.wait(
-                        {receiving, watching}, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    for task in done:
-                        task.result()
-                finally:
-                    receiving.cancel()
-                    watching.cancel()
+            await asyncio.wait_for(self._subscribe(pubsub), PING_TIMEOUT_SECONDS * 2)
+            self._connected.set()
+            await on_connected()
+            receiving = asyncio.create_task(self._receive(pubsub, on_message))
+            watching = asyncio.create_task(self._watch())
+            try:
+                done, _ = await asyncio.wait(
+                    {receiving, watching}, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    task.result()
+            finally:
+                receiving.cancel()
+                watching.cancel()
+                await asyncio.wait({receiving, watching})
         finally:
             self._connected.clear()
-            self._broadcast = None
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(broadcast.disconnect(), PING_TIMEOUT_SECONDS)
+                await asyncio.wait_for(pubsub.aclose(), PING_TIMEOUT_SECONDS)  # type: ignore[no-untyped-call]
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.aclose(), PING_TIMEOUT_SECONDS)
 
-    async def _confirm_subscribed(self, broadcast: Broadcast) -> None:
-        # broadcaster reports a subscription ready before Redis has it (the redis-py 8 trap):
-        # wait until Redis itself counts a subscriber on our channel.
-        client = redis.from_url(self.url, socket_connect_timeout=PING_TIMEOUT_SECONDS)
-        try:
-            for _ in range(100):
-                counts = await client.pubsub_numsub(self.channel)
-                if counts and counts[0][1] > 0:
-                    return
-                await asyncio.sleep(0.01)
-            raise BusDown("Redis never confirmed the subscription")
-        finally:
-            await client.aclose()
+    async def _subscribe(self, pubsub: PubSub) -> None:
+        # Ready only once Redis has confirmed the subscription: a message published before
+        # that would be lost, and the catch-up after ``on_connected`` would not know it.
+        await pubsub.subscribe(self.channel)
+        while True:
+            reply = await pubsub.get_message(timeout=PING_TIMEOUT_SECONDS)
+            if reply is not None and reply["type"] == "subscribe":
+                return
 
     @staticmethod
-    async def _receive(subscriber: Any, on_message: MessageHandler) -> None:
-        async for event in subscriber:
-            await on_message(event.message)
-        raise BusDown("subscription ended")
+    async def _receive(pubsub: PubSub, on_message: MessageHandler) -> None:
+        while True:
+            message = await pubsub.get_message(
+                ignore_subscribe_messages=True, timeout=WATCHDOG_INTERVAL_SECONDS
+            )
+            if message is not None and message["type"] == "message":
+                data = message["data"]
+                await on_message(data.decode() if isinstance(data, bytes) else str(data))
 
-    async def _watch(self, broadcast: Broadcast) -> None:
-        if not self.is_redis:
-            await asyncio.Event().wait()  # memory:// cannot fail
+    async def _watch(self) -> None:
         while True:
             await asyncio.sleep(WATCHDOG_INTERVAL_SECONDS)
-            reader = getattr(getattr(broadcast, "_backend", None), "_listener", None)
-            if isinstance(reader, asyncio.Task) and reader.done():
-                raise BusDown("broadcaster's Redis reader stopped")
             if not await _ping(self.url):
                 raise BusDown("Redis does not answer")
 
@@ -171,8 +189,12 @@ async def stop_task(task: asyncio.Task[None], seconds: float = STOP_TIMEOUT_SECO
         log.warning("background task ended with %r", task.exception())
 
 
+def _client(url: str) -> redis.Redis:
+    return redis.from_url(url, socket_connect_timeout=PING_TIMEOUT_SECONDS, health_check_interval=0)
+
+
 async def _ping(url: str) -> bool:
-    client = redis.from_url(url, socket_connect_timeout=PING_TIMEOUT_SECONDS)
+    client = _client(url)
     try:
         pong: Awaitable[bool] = client.ping()  # type: ignore[assignment]
         return bool(await asyncio.wait_for(pong, PING_TIMEOUT_SECONDS))

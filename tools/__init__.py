@@ -1,0 +1,1 @@
+"""Repository checks that `make lint` and .ci/run call."""
