@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -19,9 +20,14 @@ from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
+from crmhub.cors import cors_middleware
 from crmhub.database import create_engine, create_session_factory
-from crmhub.http_input import CheckedGraphQL
+from crmhub.http_conventions import ConventionalGraphQL, GraphQLResponseMediaType
 from crmhub.http_limits import BodyLimit
+from crmhub.instrumentation import CountedBus, instrument_engine, observe_hub
+from crmhub.metrics import HttpMetrics, metrics_endpoint, process_exited
+from crmhub.observed_operations import ObservedOperation
+from crmhub.request_log import RequestIds
 from crmhub.settings import Settings
 from crmhub.websocket import LegacyWSHandler, TransportWSHandler, frames_of
 from crmhub.ws_limits import CONNECTING, SocketLimits
@@ -31,7 +37,6 @@ from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
 from resolvers.sessions import viewer_for_token
 from schema import ConnectionInfo, QueryLimits, build_schema
 from schema.sharing import dump_json
-from subscriptions.bus import Bus
 from subscriptions.realtime import Realtime
 
 log = logging.getLogger(__name__)
@@ -40,7 +45,7 @@ READINESS_TIMEOUT_SECONDS = 2.0
 UNAUTHENTICATED_SOCKET = 'Log in first: send {"authorization": "Bearer <token>"} in connection_init'
 
 
-class CrmGraphQL(CheckedGraphQL):
+class CrmGraphQL(ConventionalGraphQL):
     # They tell each operation its messages' prefix (for the express lane), check every
     # message and hold the socket's per-user limits (crmhub/websocket.py).
     graphql_transport_ws_handler_class = TransportWSHandler
@@ -55,7 +60,7 @@ class CrmGraphQL(CheckedGraphQL):
         socket_limits: SocketLimits,
         **options: Any,
     ) -> None:
-        super().__init__(build_schema(limits), **options)
+        super().__init__(build_schema(limits, observers=[ObservedOperation]), **options)
         self.services = services
         self.socket_limits = socket_limits
 
@@ -131,9 +136,11 @@ def query_limits(settings: Settings) -> QueryLimits:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(settings.database_url, pool_size=settings.pool_size)
-    bus = Bus(settings.broadcast_url)
+    instrument_engine(engine)
+    bus = CountedBus(settings.broadcast_url)
     session_factory = create_session_factory(engine, bus)
     realtime = Realtime(session_factory, bus)
+    observe_hub(realtime.hub)
     services = Services(
         session_factory=session_factory, auth=auth_config(settings), realtime=realtime
     )
@@ -148,6 +155,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         socket_limits,
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        allowed_origins=settings.cors_allow_origins,
     )
 
     @contextlib.asynccontextmanager
@@ -162,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await realtime.stop()
             await engine.dispose()
+            process_exited()
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -176,12 +185,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql_over_http = BodyLimit(
         graphql, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
     )
+    routes: list[Route | WebSocketRoute] = [
+        Route("/graphql", GraphQLResponseMediaType(graphql_over_http), methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if settings.metrics_enabled:
+        routes.append(Route("/metrics", metrics_endpoint))
+    paths = frozenset(route.path for route in routes)
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql_over_http, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
+        routes=routes,
+        middleware=[
+            Middleware(RequestIds),
+            Middleware(HttpMetrics, routes=paths),
+            *cors_middleware(settings),
         ],
         lifespan=lifespan,
     )

@@ -106,4 +106,7 @@ def _checked(data: dict[str, Any]) -> GraphQLRequestData:
 def refusal_response(refused: HTTPException) -> Response:
     field = refused.field if isinstance(refused, RequestRefused) else None
     code = NOT_FOUND if refused.status_code == 404 else BAD_USER_INPUT
-    return error_response(refused.status_code, refused.reason, code=code, field=field)
+    response = error_response(refused.status_code, refused.reason, code=code, field=field)
+    if refused.status_code == 405:  # a mutation sent with GET
+        response.headers["allow"] = "POST"
+    return response

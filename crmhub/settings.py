@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,17 @@ class Settings(BaseSettings):
     max_websockets_per_user: int = 20
     max_subscriptions_per_user: int = 100
     max_subscriptions_per_connection: int = 20
+    # Operations (docs/operations.md). Logs: one JSON object per line ("json") or text.
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    # Prometheus metrics at /metrics (keep the path away from the public internet).
+    metrics_enabled: bool = True
+    # CORS, for browser pages on other origins: the origins allowed (none: off), given as a
+    # JSON list (CRMHUB_CORS_ALLOW_ORIGINS='["https://app.example.com"]'); whether they may
+    # send cookies; how long a browser may cache a preflight's answer.
+    cors_allow_origins: list[str] = []
+    cors_allow_credentials: bool = False
+    cors_max_age_seconds: int = 600
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -102,8 +103,14 @@ class CrmSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(limits: QueryLimits | None = None, **options: Any) -> strawberry.Schema:
-    """The schema, holding every operation to ``limits`` (docs/security.md)."""
+def build_schema(
+    limits: QueryLimits | None = None,
+    *,
+    observers: Sequence[type[SchemaExtension]] = (),
+    **options: Any,
+) -> strawberry.Schema:
+    """The schema, holding every operation to ``limits`` (docs/security.md). ``observers``:
+    extensions that run around all others (they see every error coded)."""
     limits = limits or QueryLimits()
     schema = CrmSchema(
         query=Query,
@@ -121,6 +128,7 @@ def build_schema(limits: QueryLimits | None = None, **options: Any) -> strawberr
             FeedEvent,
         ],
         extensions=[
+            *observers,
             # Factories: Strawberry builds the extensions afresh for every operation. The
             # parser and validation caches themselves live at module level (validation's
             # in schema/limits.py).
