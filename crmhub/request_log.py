@@ -64,7 +64,17 @@ class RequestIds:
             await self.app(scope, receive, send)
             return
         request = RequestLog(_request_id(scope))
-        _current.set(request)
+        # Reset afterwards: a caller in the same task (a test's in-process client) must not
+        # inherit the request.
+        token = _current.set(request)
+        try:
+            await self._handle(scope, receive, send, request)
+        finally:
+            _current.reset(token)
+
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, request: RequestLog
+    ) -> None:
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
