@@ -24,6 +24,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from crmhub.http_errors import BAD_USER_INPUT
 from crmhub.http_input import CheckedGraphQL, RequestRefused
 from crmhub.security_headers import html_page_headers
 
@@ -64,8 +65,21 @@ def _prefers_graphql_response(request: Request) -> bool:
 
 
 def is_request_error(result: ExecutionResult) -> bool:
-    """Refused before execution began: nothing ran, so there is no data to speak of."""
-    return isinstance(result, PreExecutionError)
+    """Refused before execution began, as the client's mistake: nothing ran, so there is no
+    data to speak of. A document that does not parse or validate is answered before
+    execution; variables that do not coerce, by an execution that stops at once, with
+    errors that name no field (a field's error has a path)."""
+    if isinstance(result, PreExecutionError):
+        return True
+    errors = result.errors or []
+    return (
+        result.data is None
+        and bool(errors)
+        and all(
+            error.path is None and (error.extensions or {}).get("code") == BAD_USER_INPUT
+            for error in errors
+        )
+    )
 
 
 class ConventionalGraphQL(CheckedGraphQL):

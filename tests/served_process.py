@@ -19,11 +19,20 @@ from tests.conftest import TEST_SECRET
 from tests.live_server import LiveServer, free_port
 
 STARTUP_SECONDS = 30
+SERVE = [sys.executable, "-m", "crmhub.cli", "serve"]
 
 
 @contextmanager
-def crmhub_serve(database_url: str, folder: Path, **settings: str) -> Iterator[LiveServer]:
-    """``settings``: more CRMHUB_* variables (``header_timeout_seconds="1"``, …)."""
+def crmhub_serve(
+    database_url: str,
+    folder: Path,
+    *,
+    workers: int = 1,
+    environment: dict[str, str] | None = None,
+    **settings: str,
+) -> Iterator[LiveServer]:
+    """``settings``: more CRMHUB_* variables (``header_timeout_seconds="1"``, …);
+    ``environment``: other variables."""
     port = free_port()
     environment = {
         **os.environ,
@@ -31,11 +40,12 @@ def crmhub_serve(database_url: str, folder: Path, **settings: str) -> Iterator[L
         "CRMHUB_BROADCAST_URL": "memory://",
         "CRMHUB_SECRET": TEST_SECRET,
         **{f"CRMHUB_{name.upper()}": value for name, value in settings.items()},
+        **(environment or {}),
     }
     log = folder / "crmhub-serve.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "crmhub.cli", "serve", "--port", str(port)],
+            [*SERVE, "--port", str(port), "--workers", str(workers)],
             env=environment,
             cwd=folder,  # no stray .env or secret file of the worktree
             stdout=output,

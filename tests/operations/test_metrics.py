@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
 from crmhub import metrics
-from crmhub.metrics import OTHER_OPERATIONS, operation_label
+from crmhub.metrics import MULTIPROCESS_DIR_VARIABLE, OTHER_OPERATIONS, operation_label
 from tests.client import GraphQLClient
 from tests.factories import Seed
 from tests.live_server import LiveServer, Subscription, serve
 from tests.operations.scrape import Scrape
+from tests.served_process import crmhub_serve
 
 FEED = "subscription Follow { feed { kind } }"
 POST = """mutation Say($b: String!) {
@@ -133,3 +135,27 @@ async def test_sockets_subscriptions_and_events_are_counted(server: LiveServer) 
     # own: it may trail the delivery.
     assert grew(after, "crmhub_events_published_total") == 1
     assert grew(after, "crmhub_graphql_operations_total", name="Follow", type="subscription") == 1
+
+
+def test_workers_report_the_sum_of_every_process(database_url: str, tmp_path: Path) -> None:
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    (shared / "counter_1.db").write_bytes(b"left by an earlier run")
+    with crmhub_serve(
+        database_url, tmp_path, workers=2, environment={MULTIPROCESS_DIR_VARIABLE: str(shared)}
+    ) as server:
+        assert not (shared / "counter_1.db").exists()  # emptied at start
+        with httpx.Client(base_url=server.url) as http:
+            before = Scrape(http.get("/metrics").text).value(
+                "crmhub_http_requests_total", route="/healthz"
+            )
+        # A connection per request: the kernel hands them to either worker.
+        for _ in range(40):
+            with httpx.Client(base_url=server.url) as http:
+                assert http.get("/healthz").status_code == 200
+        writers = {path.name for path in shared.glob("counter_*.db")}
+        assert len(writers) >= 2, writers  # both workers write their figures
+        for _ in range(10):
+            with httpx.Client(base_url=server.url) as http:
+                page = Scrape(http.get("/metrics").text)
+            assert page.value("crmhub_http_requests_total", route="/healthz") == before + 40

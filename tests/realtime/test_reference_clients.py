@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,10 +17,10 @@ from gql.transport.websockets import WebsocketsTransport
 from starlette.applications import Starlette
 
 from subscriptions.realtime import Realtime
+from tests.clients.node_setup import node_clients
 from tests.factories import Seed
 from tests.live_server import LiveServer, serve
 
-NODE_CLIENTS = Path(__file__).resolve().parent.parent / "clients" / "node"
 POST = "mutation($b: String!) { createPost(input: {body: $b, recipients: [{kind: ALL}]}) { id } }"
 
 
@@ -32,26 +30,9 @@ async def server(app: Starlette, seed: Seed) -> AsyncIterator[LiveServer]:
         yield live
 
 
-def _require(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} is not installed")
-        pytest.skip(f"{tool} is not installed")
-    return path
-
-
 @pytest.fixture(scope="session")
 def node_client() -> Path:
-    node, npm = _require("node"), _require("npm")
-    if not (NODE_CLIENTS / "node_modules" / "graphql-ws").exists():
-        import subprocess
-
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_CLIENTS, check=True, timeout=300
-        )
-    assert node
-    return NODE_CLIENTS / "feed_client.mjs"
+    return node_clients() / "feed_client.mjs"
 
 
 async def test_the_graphql_ws_npm_client_follows_and_resumes_the_feed(
