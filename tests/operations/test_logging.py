@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
 import httpx
@@ -19,7 +18,7 @@ from crmhub.request_log import RequestLog
 from subscriptions.hub import Hub, Overflowed
 from tests.client import GraphQLClient
 from tests.factories import Seed
-from tests.live_server import LiveServer, Subscription, serve
+from tests.live_server import LiveServer, Subscription
 from tests.operations.logs import captured_logs
 
 FEED = "subscription Follow { feed { kind } }"
@@ -73,12 +72,6 @@ async def test_lines_logged_during_an_operation_carry_its_request(
     lines = {line["message"]: line for line in logs.lines()}
     assert "request_id" not in lines["outside any request"]
     assert lines["POST /graphql 200"]["request_id"] == "during-1"
-
-
-@pytest.fixture
-async def server(app: Starlette, seed: Seed) -> AsyncIterator[LiveServer]:
-    async with serve(app) as live:
-        yield live
 
 
 async def test_no_token_or_password_reaches_the_logs(server: LiveServer) -> None:

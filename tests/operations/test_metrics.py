@@ -5,18 +5,16 @@ so each test compares a scrape after its actions with one before."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from crmhub import metrics
 from crmhub.metrics import MULTIPROCESS_DIR_VARIABLE, OTHER_OPERATIONS, operation_label
 from tests.client import GraphQLClient
-from tests.factories import Seed
-from tests.live_server import LiveServer, Subscription, serve
+from tests.live_server import LiveServer, Subscription
 from tests.operations.scrape import Scrape
 from tests.served_process import crmhub_serve
 
@@ -94,12 +92,6 @@ async def scrape_until(
         while not condition(page := await scrape(http)):  # noqa: ASYNC110 - no event to wait on
             await asyncio.sleep(0.02)
     return page
-
-
-@pytest.fixture
-async def server(app: Starlette, seed: Seed) -> AsyncIterator[LiveServer]:
-    async with serve(app) as live:
-        yield live
 
 
 async def test_sockets_subscriptions_and_events_are_counted(server: LiveServer) -> None:
