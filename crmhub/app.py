@@ -29,6 +29,7 @@ from crmhub.metrics import HttpMetrics, metrics_endpoint, process_exited
 from crmhub.observed_operations import ObservedOperation
 from crmhub.request_log import RequestIds
 from crmhub.settings import Settings
+from crmhub.tracing import Tracing, start_tracing
 from crmhub.websocket import LegacyWSHandler, TransportWSHandler, frames_of
 from crmhub.ws_limits import CONNECTING, SocketLimits
 from crmhub.ws_messages import CheckedWebSocketAdapter
@@ -58,9 +59,12 @@ class CrmGraphQL(ConventionalGraphQL):
         services: Services,
         limits: QueryLimits,
         socket_limits: SocketLimits,
+        *,
+        tracing: Tracing | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(build_schema(limits, observers=[ObservedOperation]), **options)
+        observers = [ObservedOperation, *(tracing.extensions if tracing else [])]
+        super().__init__(build_schema(limits, observers=observers), **options)
         self.services = services
         self.socket_limits = socket_limits
 
@@ -137,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(settings.database_url, pool_size=settings.pool_size)
     instrument_engine(engine)
+    tracing = start_tracing(settings, engine)
     bus = CountedBus(settings.broadcast_url)
     session_factory = create_session_factory(engine, bus)
     realtime = Realtime(session_factory, bus)
@@ -153,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         services,
         query_limits(settings),
         socket_limits,
+        tracing=tracing,
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         allowed_origins=settings.cors_allow_origins,
@@ -171,6 +177,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await realtime.stop()
             await engine.dispose()
             process_exited()
+            if tracing is not None:
+                tracing.stop()
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

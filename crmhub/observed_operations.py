@@ -3,7 +3,8 @@
 ``ObservedOperation`` must be the schema's first extension: it enters first and leaves last,
 so that when it reads the result every other extension has coded its errors. The viewer and
 the operation's type are known only once the document is parsed and the viewer identified
-(``on_execute``); an operation refused before that (a syntax error) counts as ``invalid``.
+(``on_execute``); an operation refused before execution (a document that does not parse or
+validate) counts as ``invalid``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from crmhub.metrics import (
 from crmhub.request_log import enter_operation
 from resolvers.context import RequestContext
 
-INVALID = "invalid"  # the type of an operation refused before it was known
+INVALID = "invalid"  # the type of an operation refused before execution
 UNCODED = "INTERNAL_SERVER_ERROR"
 
 

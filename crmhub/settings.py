@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     cors_allow_origins: list[str] = []
     cors_allow_credentials: bool = False
     cors_max_age_seconds: int = 600
+    # OpenTelemetry: the OTLP/HTTP traces URL to export spans to (empty: no tracing).
+    tracing_endpoint: str = ""
 
     @property
     def is_sqlite(self) -> bool:

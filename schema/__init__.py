@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
@@ -106,7 +106,7 @@ class CrmSchema(strawberry.Schema):
 def build_schema(
     limits: QueryLimits | None = None,
     *,
-    observers: Sequence[type[SchemaExtension]] = (),
+    observers: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
     **options: Any,
 ) -> strawberry.Schema:
     """The schema, holding every operation to ``limits`` (docs/security.md). ``observers``:
