@@ -18,7 +18,10 @@ import httpx
 from tests.conftest import TEST_SECRET
 from tests.live_server import LiveServer, free_port
 
+# Per process: a worker imports and builds the schema on its own (seconds of CPU each, many
+# more on a loaded machine).
 STARTUP_SECONDS = 30
+STOP_SECONDS = 10
 SERVE = [sys.executable, "-m", "crmhub.cli", "serve"]
 
 
@@ -53,15 +56,17 @@ def crmhub_serve(
         )
         try:
             server = LiveServer(f"http://127.0.0.1:{port}")
-            _wait_until_up(server, process, log)
+            _wait_until_up(server, process, log, STARTUP_SECONDS * workers)
             yield server
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            process.wait(timeout=STOP_SECONDS * workers)
 
 
-def _wait_until_up(server: LiveServer, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def _wait_until_up(
+    server: LiveServer, process: subprocess.Popen[bytes], log: Path, seconds: float
+) -> None:
+    deadline = time.monotonic() + seconds
     with httpx.Client(base_url=server.url) as http:
         while time.monotonic() < deadline:
             if process.poll() is not None:
