@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml $(LOCK)
 lock:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --extra dev --generate-hashes --allow-unsafe \
+	$(BIN)/pip-compile --quiet --strip-extras --extra dev --extra tracing --generate-hashes --allow-unsafe \
 		--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade-package $(UPGRADE),) \
 		--output-file $(LOCK) pyproject.toml
 

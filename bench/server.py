@@ -73,9 +73,11 @@ def start_server(
     ]  # fmt: skip
     if factory:
         command.append("--factory")
+    # Warnings only, as uvicorn is told: crmhub's own access log (INFO) stays off too.
+    environment = {**os.environ, "CRMHUB_LOG_LEVEL": "WARNING", **env}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
         )
     server = Server(name, process, port, log_path)
     try:

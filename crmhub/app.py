@@ -13,19 +13,26 @@ from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.base import BaseSchema
 from strawberry.types.unset import UnsetType
 
+from crmhub.cors import cors_middleware
 from crmhub.database import create_engine, create_session_factory
-from crmhub.http_input import CheckedGraphQL
+from crmhub.http_conventions import ConventionalGraphQL, GraphQLResponseMediaType
 from crmhub.http_limits import BodyLimit
+from crmhub.instrumentation import CountedBus, instrument_engine, observe_hub
+from crmhub.metrics import HttpMetrics, metrics_endpoint, process_exited
+from crmhub.observed_operations import ObservedOperation
 from crmhub.persisted import PersistedQueries
+from crmhub.request_log import RequestIds
 from crmhub.settings import Settings
+from crmhub.tracing import Tracing, start_tracing
 from crmhub.web import graphiql_page, web_routes
 from crmhub.websocket import LegacyWSHandler, TransportWSHandler, frames_of
 from crmhub.ws_limits import CONNECTING, SocketLimits
@@ -36,7 +43,6 @@ from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
 from resolvers.sessions import viewer_for_token
 from schema import ConnectionInfo, QueryLimits, build_schema
 from schema.sharing import dump_json
-from subscriptions.bus import Bus
 from subscriptions.realtime import Realtime
 
 log = logging.getLogger(__name__)
@@ -45,7 +51,7 @@ READINESS_TIMEOUT_SECONDS = 2.0
 UNAUTHENTICATED_SOCKET = 'Log in first: send {"authorization": "Bearer <token>"} in connection_init'
 
 
-class CrmGraphQL(CheckedGraphQL):
+class CrmGraphQL(ConventionalGraphQL):
     # They tell each operation its messages' prefix (for the express lane), check every
     # message and hold the socket's per-user limits (crmhub/websocket.py).
     graphql_transport_ws_handler_class = TransportWSHandler
@@ -58,9 +64,12 @@ class CrmGraphQL(CheckedGraphQL):
         services: Services,
         limits: QueryLimits,
         socket_limits: SocketLimits,
+        *,
+        tracing: Tracing | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(build_schema(limits), **options)
+        observers = [ObservedOperation, *(tracing.extensions if tracing else [])]
+        super().__init__(build_schema(limits, observers=observers), **options)
         self.services = services
         self.socket_limits = socket_limits
 
@@ -152,9 +161,12 @@ def persisted_queries(
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(settings.database_url, pool_size=settings.pool_size)
-    bus = Bus(settings.broadcast_url)
+    instrument_engine(engine)
+    tracing = start_tracing(settings, engine)
+    bus = CountedBus(settings.broadcast_url)
     session_factory = create_session_factory(engine, bus)
     realtime = Realtime(session_factory, bus)
+    observe_hub(realtime.hub)
     services = Services(
         session_factory=session_factory, auth=auth_config(settings), realtime=realtime
     )
@@ -167,8 +179,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         services,
         query_limits(settings),
         socket_limits,
+        tracing=tracing,
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        allowed_origins=settings.cors_allow_origins,
     )
     graphql.persisted_queries = persisted_queries(settings, session_factory, graphql.schema)
 
@@ -184,6 +198,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await realtime.stop()
             await engine.dispose()
+            process_exited()
+            if tracing is not None:
+                tracing.stop()
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -198,13 +215,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql_over_http = BodyLimit(
         graphql, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
     )
+    routes: list[Route | WebSocketRoute | Mount] = [
+        Route("/graphql", GraphQLResponseMediaType(graphql_over_http), methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        *web_routes(),
+    ]
+    if settings.metrics_enabled:
+        routes.append(Route("/metrics", metrics_endpoint))
+    paths = frozenset(route.path for route in routes)
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql_over_http, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            *web_routes(),
+        routes=routes,
+        middleware=[
+            Middleware(RequestIds),
+            Middleware(HttpMetrics, routes=paths),
+            *cors_middleware(settings),
         ],
         lifespan=lifespan,
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import sys
 from pathlib import Path
 
+from crmhub.logging_setup import configure_logging
 from crmhub.settings import Settings
 
 
@@ -51,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "export-schema":
         return _export_schema(args.output)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "migrate":
@@ -97,9 +97,11 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     import uvicorn
 
     from crmhub.http_protocol import GUARDED_HTTP
+    from crmhub.metrics import reset_multiprocess_dir
     from crmhub.websocket import FRAMED_WEBSOCKETS
 
     asyncio.run(_migrate(settings))
+    reset_multiprocess_dir()
     host, port = host or settings.host, port or settings.port
     print(f"crmhub: dashboard at http://{host}:{port}/, GraphiQL at /graphql", flush=True)
     uvicorn.run(
@@ -120,7 +122,10 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         ws=FRAMED_WEBSOCKETS,
         # A websocket message is held whole before it is parsed: no larger than a body.
         ws_max_size=settings.max_body_bytes,
-        log_level="info",
+        # Logging as configured here and in every worker (crmhub/asgi.py); the access log
+        # is the app's own, which carries the request id and leaves query strings out.
+        log_config=None,
+        access_log=False,
     )
     return 0
 

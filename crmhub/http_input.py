@@ -130,8 +130,12 @@ def checked(data: dict[str, Any]) -> GraphQLRequestData:
 
 def refusal_response(refused: HTTPException) -> Response:
     if isinstance(refused, RequestRefused):
-        return error_response(
+        response = error_response(
             refused.status_code, refused.reason, code=refused.code, field=refused.field
         )
-    code = NOT_FOUND if refused.status_code == 404 else BAD_USER_INPUT
-    return error_response(refused.status_code, refused.reason, code=code)
+    else:
+        code = NOT_FOUND if refused.status_code == 404 else BAD_USER_INPUT
+        response = error_response(refused.status_code, refused.reason, code=code)
+    if refused.status_code == 405:  # a mutation sent with GET
+        response.headers["allow"] = "POST"
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +61,19 @@ class Settings(BaseSettings):
     # registered by `crmhub persist` run.
     persisted_query_max_bytes: int = 64 * 1024
     persisted_queries_allow_list: bool = False
+    # Operations (docs/operations.md). Logs: one JSON object per line ("json") or text.
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    # Prometheus metrics at /metrics (keep the path away from the public internet).
+    metrics_enabled: bool = True
+    # CORS, for browser pages on other origins: the origins allowed (none: off), given as a
+    # JSON list (CRMHUB_CORS_ALLOW_ORIGINS='["https://app.example.com"]'); whether they may
+    # send cookies; how long a browser may cache a preflight's answer.
+    cors_allow_origins: list[str] = []
+    cors_allow_credentials: bool = False
+    cors_max_age_seconds: int = 600
+    # OpenTelemetry: the OTLP/HTTP traces URL to export spans to (empty: no tracing).
+    tracing_endpoint: str = ""
 
     @property
     def is_sqlite(self) -> bool:

@@ -10,7 +10,7 @@ operation, or a ``connection_error`` when the message cannot be tied to one.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from json import JSONDecodeError
 from typing import Any
@@ -95,7 +95,16 @@ class CheckedWebSocketAdapter(ASGIWebSocketAdapter):
       on it with 4400, as before;
     - a close reason is cut to what a close frame carries: some of Strawberry's closes give
       an error's text as the reason, which may quote the client's document, and a reason
-      too long to send fails the close."""
+      too long to send fails the close;
+    - a message sent after the server closed the socket is dropped: a subscription the
+      server ends (4401: log in again; 4410: resubscribe) closes first and then ends its
+      stream with an error that has nowhere to go, which must not fail (and log) the
+      operation's task."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return
+        await super().send_json(message)
 
     async def close(self, code: int, reason: str) -> None:
         await super().close(code, close_reason(reason))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
@@ -115,8 +116,14 @@ class CrmSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(limits: QueryLimits | None = None, **options: Any) -> strawberry.Schema:
-    """The schema, holding every operation to ``limits`` (docs/security.md)."""
+def build_schema(
+    limits: QueryLimits | None = None,
+    *,
+    observers: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
+    **options: Any,
+) -> strawberry.Schema:
+    """The schema, holding every operation to ``limits`` (docs/security.md). ``observers``:
+    extensions that run around all others (they see every error coded)."""
     limits = limits or QueryLimits()
     schema = CrmSchema(
         query=Query,
@@ -134,6 +141,7 @@ def build_schema(limits: QueryLimits | None = None, **options: Any) -> strawberr
             FeedEvent,
         ],
         extensions=[
+            *observers,
             # Factories: Strawberry builds the extensions afresh for every operation. The
             # parser and validation caches themselves live at module level (validation's
             # in schema/limits.py).

@@ -45,6 +45,12 @@ Frame = bytes | None
 # After the change of rights logged at the given seq: the subscriber's new ``see`` and its
 # ``alike`` key (Hub.register); raises Closed when the subscription may not go on.
 Renew = Callable[[int], Awaitable[tuple[See[S], Hashable | None]]]
+# Told after each event's fan-out how many subscribers it was handed to (metrics).
+FanOutObserver = Callable[[EventRecord, int], None]
+
+
+def _unobserved(_event: EventRecord, _handed: int) -> None:
+    pass
 
 
 class Overflowed(Exception):
@@ -109,6 +115,7 @@ class Hub:
         self.reached: int | None = None
         # Renewals after changes of rights: what they cost is visible to tests.
         self.renewed = 0
+        self.on_fan_out: FanOutObserver = _unobserved
 
     def __len__(self) -> int:
         return len(self._channel_of)
@@ -179,6 +186,7 @@ class Hub:
 
     async def _fan_out(self, event: EventRecord) -> None:
         waiting: list[tuple[Channel[Any], Any, Awaitable[Frame]]] = []
+        handed = 0
         for channel in list(self._channels.values()):
             seen = channel.see(event)
             if seen is None:
@@ -187,14 +195,16 @@ class Hub:
             if inspect.isawaitable(frame):
                 waiting.append((channel, seen, frame))
             else:
-                self._hand_out(channel, event.seq, seen, frame)
+                handed += self._hand_out(channel, event.seq, seen, frame)
         for channel, seen, framing in waiting:
-            self._hand_out(channel, event.seq, seen, await framing)
+            handed += self._hand_out(channel, event.seq, seen, await framing)
+        self.on_fan_out(event, handed)
 
-    def _hand_out(self, channel: Channel[S], seq: int, seen: S, frame: Frame) -> None:
+    def _hand_out(self, channel: Channel[S], seq: int, seen: S, frame: Frame) -> int:
+        """Hands the event to the channel's members; returns to how many."""
         # The loop that runs once per subscriber and event: keep it to a few attribute reads
         # and, for an idle subscriber, one write.
-        written = 0
+        written = queued = 0
         for member in list(channel.members):
             if seq <= member.delivered:
                 continue  # a batch dispatched again after a failure: given once already
@@ -207,9 +217,10 @@ class Hub:
             ):
                 member.delivered = seq
                 written += 1
-            else:
-                self._offer(member, seq, seen)
+            elif self._offer(member, seq, seen):
+                queued += 1
         self.sent_directly += written
+        return written + queued
 
     def _revoke(self, event: EventRecord) -> None:
         tokens = set(event.envelope.get("tokenIds", ()))
@@ -252,13 +263,15 @@ class Hub:
             self.unregister(subscriber)
             self._join(subscriber, see, alike)
 
-    def _offer(self, subscriber: Subscriber[S], seq: int, seen: S) -> None:
+    def _offer(self, subscriber: Subscriber[S], seq: int, seen: S) -> bool:
+        """Queues the event for the subscriber; False when it fell too far behind (ended)."""
         # Keep one slot for the end marker, so an overflowed stream can always be told.
         if subscriber.queue.qsize() >= subscriber.queue.maxsize - 1:
             self._end(subscriber, Overflowed("too far behind; resume from your last cursor"))
-            return
+            return False
         subscriber.idle = False  # until its stream has sent this, nothing may overtake it
         subscriber.queue.put_nowait((seq, seen))
+        return True
 
     def _end(self, subscriber: Subscriber[Any], reason: Exception) -> None:
         self.unregister(subscriber)

@@ -18,32 +18,43 @@ import httpx
 from tests.conftest import TEST_SECRET
 from tests.live_server import LiveServer, free_port
 
+# Per process: a worker imports and builds the schema on its own (seconds of CPU each, many
+# more on a loaded machine).
 STARTUP_SECONDS = 30
+STOP_SECONDS = 10
+SERVE = [sys.executable, "-m", "crmhub.cli", "serve"]
 
 
 @contextmanager
 def crmhub_serve(
-    database_url: str, folder: Path, *, port: int | None = None, **settings: str
+    database_url: str,
+    folder: Path,
+    *,
+    port: int | None = None,
+    workers: int = 1,
+    environment: dict[str, str] | None = None,
+    **settings: str,
 ) -> Iterator[LiveServer]:
-    """``settings``: more CRMHUB_* variables (``header_timeout_seconds="1"``, …); ``port``:
-    a given one (a restarted server comes back where its clients left it), else a free one."""
+    """``settings``: more CRMHUB_* variables (``header_timeout_seconds="1"``, …);
+    ``environment``: other variables; ``port``: a given one (a restarted server comes back
+    where its clients left it), else a free one."""
     port = port or free_port()
     log = folder / "crmhub-serve.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "crmhub.cli", "serve", "--port", str(port)],
-            env=_environment(database_url, settings),
+            [*SERVE, "--port", str(port), "--workers", str(workers)],
+            env={**_environment(database_url, settings), **(environment or {})},
             cwd=folder,  # no stray .env or secret file of the worktree
             stdout=output,
             stderr=subprocess.STDOUT,
         )
         try:
             server = LiveServer(f"http://127.0.0.1:{port}")
-            _wait_until_up(server, process, log)
+            _wait_until_up(server, process, log, STARTUP_SECONDS * workers)
             yield server
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            process.wait(timeout=STOP_SECONDS * workers)
 
 
 def crmhub_command(database_url: str, folder: Path, *args: str, **settings: str) -> None:
@@ -68,8 +79,10 @@ def _environment(database_url: str, settings: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _wait_until_up(server: LiveServer, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def _wait_until_up(
+    server: LiveServer, process: subprocess.Popen[bytes], log: Path, seconds: float
+) -> None:
+    deadline = time.monotonic() + seconds
     with httpx.Client(base_url=server.url) as http:
         while time.monotonic() < deadline:
             if process.poll() is not None:

@@ -148,7 +148,16 @@ async def _change_something(live: LiveServer, token: str) -> None:
     )
 
 
-SHELL = [example for example in examples("sh") if "curl" in example.text]
+CURL = [example for example in examples("sh") if "curl" in example.text]
+
+
+def checks_itself(example: Example) -> bool:
+    """A shell example that ends in its own check (``… | grep …``)."""
+    return "grep" in example.text.strip().splitlines()[-1]
+
+
+SHELL = [example for example in CURL if not checks_itself(example)]
+SELF_CHECKING = [example for example in CURL if checks_itself(example)]
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the curl example needs curl")
@@ -161,3 +170,16 @@ async def test_curl_examples_run(live: LiveServer, example: Example) -> None:
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout.decode().strip().splitlines()[-1])
     assert answer == {"data": {"viewer": {"email": ADMIN}}}
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the curl examples need curl")
+@pytest.mark.parametrize("example", SELF_CHECKING, ids=example_id)
+async def test_self_checking_curl_examples_pass_their_check(
+    live: LiveServer, example: Example
+) -> None:
+    script = example.text.replace("localhost:8000", live.url.removeprefix("http://"))
+    done = await asyncio.to_thread(
+        subprocess.run, ["bash", "-euo", "pipefail", "-c", script], capture_output=True, timeout=30
+    )
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert done.stdout.strip(), "the check printed nothing"

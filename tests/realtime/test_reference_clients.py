@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,11 +18,10 @@ from gql.transport.websockets import WebsocketsTransport
 from starlette.applications import Starlette
 
 from subscriptions.realtime import Realtime
+from tests.clients.node_setup import node_clients
 from tests.factories import Seed
 from tests.live_server import LiveServer, serve
 
-NODE_CLIENTS = Path(__file__).resolve().parent.parent / "clients" / "node"
-NODE_PACKAGES = ("graphql-ws", "@apollo/client")
 POST = "mutation($b: String!) { createPost(input: {body: $b, recipients: [{kind: ALL}]}) { id } }"
 
 
@@ -34,27 +31,9 @@ async def server(app: Starlette, seed: Seed) -> AsyncIterator[LiveServer]:
         yield live
 
 
-def _require(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} is not installed")
-        pytest.skip(f"{tool} is not installed")
-    return path
-
-
 @pytest.fixture(scope="session")
 def node_client() -> Path:
-    node, npm = _require("node"), _require("npm")
-    installed = NODE_CLIENTS / "node_modules"
-    if not all((installed / package).exists() for package in NODE_PACKAGES):
-        import subprocess
-
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_CLIENTS, check=True, timeout=300
-        )
-    assert node
-    return NODE_CLIENTS / "feed_client.mjs"
+    return node_clients() / "feed_client.mjs"
 
 
 async def test_the_graphql_ws_npm_client_follows_and_resumes_the_feed(

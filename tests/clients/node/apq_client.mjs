@@ -5,8 +5,8 @@
 // the codes of the errors each answer carried.
 // usage: node apq_client.mjs HTTP_URL EMAIL PASSWORD
 import { createHash } from "node:crypto";
-import { ApolloClient, HttpLink, InMemoryCache, gql } from "@apollo/client/core/index.js";
-import { createPersistedQueryLink } from "@apollo/client/link/persisted-queries/index.js";
+import { ApolloClient, HttpLink, InMemoryCache, gql } from "@apollo/client";
+import { createPersistedQueryLink } from "@apollo/client/link/persisted-queries";
 
 const [url, email, password] = process.argv.slice(2);
 const requests = [];
