@@ -36,6 +36,7 @@ from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
 from schema.parsing import CheckedParserCache
 from schema.posts import Post, PostMutations, PostQueries
+from schema.reports import ReportQueries
 from schema.sessions import SessionMutations
 from schema.task_mutations import TaskMutations
 from schema.tasks import ChecklistItem, Task, TaskQueries
@@ -61,6 +62,7 @@ Query = merge_types(
         PostQueries,
         NotificationQueries,
         FeedQueries,
+        ReportQueries,
     ),
 )
 Mutation = merge_types(

@@ -1,0 +1,349 @@
+"""Deal analytics: counts, amounts per currency, win rate and cycle time, grouped.
+
+Three statements over the same rows (the readable deals matching the filter, with their
+group keys and the inputs of every measure): the figures per group, the amounts per group
+and currency (never adding one currency to another), and the median cycle time per group.
+A measure over a field hidden from the viewer on some rows leaves those rows out and counts
+them, so no figure reveals a hidden value.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, func, not_, select
+
+from models import AccessAction, AccessLevel, User
+from models.crm import CrmEntity, Deal, DealStage, Semantics
+from resolvers.context import RequestContext
+from resolvers.crm.filtering import Filter
+from resolvers.errors import BadInput
+from resolvers.reports.grouping import (
+    Dimension,
+    GroupKey,
+    check_group_count,
+    group_key,
+    grouped,
+    key_columns,
+    money,
+    ratio,
+    raw_key,
+    sort_key,
+)
+from resolvers.reports.periods import Period, period_of, seconds_between, time_zone
+from resolvers.reports.scope import may_hide, readable_matching_deals, shown
+
+
+class DealDimension(enum.Enum):
+    STAGE = "stage"
+    PIPELINE = "pipeline"
+    SEMANTICS = "semantics"
+    RESPONSIBLE = "responsible"
+    DEPARTMENT = "department"
+    COMPANY = "company"
+    CREATED_PERIOD = "createdPeriod"
+    CLOSED_PERIOD = "closedPeriod"
+
+
+# The field rule (resolvers/crm/fields.py) each dimension reads; None: no rule hides it.
+_DIMENSION_RULES: dict[DealDimension, str | None] = {
+    DealDimension.STAGE: "stage",
+    DealDimension.PIPELINE: None,
+    DealDimension.SEMANTICS: "stage",
+    DealDimension.RESPONSIBLE: "assignedTo",
+    DealDimension.DEPARTMENT: "assignedTo",
+    DealDimension.COMPANY: "company",
+    DealDimension.CREATED_PERIOD: "createdAt",
+    DealDimension.CLOSED_PERIOD: "closedAt",
+}
+AMOUNT_RULES = ("amount", "currency")
+OUTCOME_RULES = ("stage",)
+CYCLE_RULES = ("createdAt", "closedAt")
+
+
+@dataclass(frozen=True)
+class DealReportRequest:
+    filter: Filter
+    group_by: Sequence[DealDimension] = ()
+    period: Period = Period.MONTH
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class CurrencyFigures:
+    currency: str
+    count: int
+    sum: Decimal
+    average: Decimal
+    minimum: Decimal
+    maximum: Decimal
+    # Each amount times its probability (none: 0); rows whose probability is hidden are
+    # left out of it and counted.
+    weighted_sum: Decimal
+    weighted_excluded: int
+
+
+@dataclass(frozen=True)
+class CycleTime:
+    """From creation to closing, over the closed deals of a group."""
+
+    average_seconds: float | None
+    median_seconds: float | None
+    count: int
+    excluded: int
+
+
+@dataclass(frozen=True)
+class DealGroup:
+    key: GroupKey
+    count: int
+    amounts: Sequence[CurrencyFigures]
+    amounts_excluded: int
+    won: int
+    lost: int
+    # Won / closed; None when nothing is closed or when the viewer reads no deal of some
+    # closing stage (the rate would count only the other outcome).
+    win_rate: float | None
+    outcome_excluded: int
+    cycle_time: CycleTime
+
+
+@dataclass(frozen=True)
+class DealReport:
+    groups: Sequence[DealGroup]
+    # Stages in which the viewer may read no deal: figures cannot include them.
+    unreadable_stage_ids: Sequence[int]
+
+
+async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealReport:
+    ctx.require_viewer()
+    zone = time_zone(request.time_zone)
+    if len(set(request.group_by)) != len(request.group_by):
+        raise_duplicate()
+    dimensions = [
+        await _dimension(ctx, dimension, request.period, zone) for dimension in request.group_by
+    ]
+    rows = (await _measured_rows(ctx, request.filter, dimensions)).subquery("measured")
+    keys = grouped(rows, dimensions)
+    async with ctx.db() as session:
+        figures = (await session.execute(_figures(rows, keys))).all()
+        check_group_count(len(figures))
+        amounts = (await session.execute(_amounts(rows, keys))).all()
+        medians = (await session.execute(_medians(rows, keys))).all()
+        stages = (await session.execute(select(DealStage.id, DealStage.semantics))).all()
+    unreadable = _unreadable_stages(ctx, [stage_id for stage_id, _ in stages])
+    closing_unreadable = any(
+        semantics is not Semantics.PROCESS and stage_id in unreadable
+        for stage_id, semantics in stages
+    )
+    groups = _groups(dimensions, figures, amounts, medians, closing_unreadable)
+    names = [dimension.name for dimension in dimensions]
+    return DealReport(
+        sorted(groups, key=lambda group: sort_key(group.key, names)), sorted(unreadable)
+    )
+
+
+def raise_duplicate() -> None:
+    raise BadInput("Each dimension may appear once in 'groupBy'", field="groupBy")
+
+
+async def _dimension(
+    ctx: RequestContext, dimension: DealDimension, period: Period, zone: str
+) -> Dimension:
+    rule = _DIMENSION_RULES[dimension]
+    where_shown = None
+    if rule is not None and may_hide(ctx, CrmEntity.DEAL, [rule]):
+        where_shown = await shown(ctx, CrmEntity.DEAL, [rule])
+    return Dimension(dimension.value, _dimension_value(dimension, period, zone), where_shown)
+
+
+def _dimension_value(
+    dimension: DealDimension, period: Period, zone: str
+) -> SQLColumnExpression[Any]:
+    if dimension is DealDimension.STAGE:
+        return Deal.stage_id
+    if dimension is DealDimension.PIPELINE:
+        return Deal.pipeline_id
+    if dimension is DealDimension.SEMANTICS:
+        return DealStage.semantics
+    if dimension is DealDimension.RESPONSIBLE:
+        return Deal.assigned_to_id
+    if dimension is DealDimension.DEPARTMENT:
+        department = select(User.department_id).where(User.id == Deal.assigned_to_id)
+        return department.scalar_subquery()
+    if dimension is DealDimension.COMPANY:
+        return Deal.company_id
+    if dimension is DealDimension.CREATED_PERIOD:
+        return period_of(Deal.created_at, period, zone)
+    return period_of(Deal.closed_at, period, zone)
+
+
+async def _measured_rows(
+    ctx: RequestContext, filter: Filter, dimensions: Sequence[Dimension]
+) -> Select[Any]:
+    """One row per counted deal: its group keys and what each measure reads of it."""
+    amount_shown = await shown(ctx, CrmEntity.DEAL, AMOUNT_RULES)
+    probability_shown = await shown(ctx, CrmEntity.DEAL, ["probability"])
+    outcome_shown = await shown(ctx, CrmEntity.DEAL, OUTCOME_RULES)
+    cycle_shown = await shown(ctx, CrmEntity.DEAL, CYCLE_RULES)
+    semantics = DealStage.semantics
+    return (
+        select(
+            *key_columns(dimensions),
+            case((amount_shown, 1), else_=0).label("amount_shown"),
+            Deal.amount.label("amount"),
+            Deal.currency.label("currency"),
+            case(
+                (
+                    amount_shown & probability_shown,
+                    Deal.amount * func.coalesce(Deal.probability, 0),
+                ),
+                else_=None,
+            ).label("weighted"),
+            case((amount_shown & not_(probability_shown), 1), else_=0).label("weighted_hidden"),
+            case((outcome_shown & (semantics == Semantics.SUCCESS), 1), else_=0).label("won"),
+            case((outcome_shown & (semantics == Semantics.FAILURE), 1), else_=0).label("lost"),
+            case((outcome_shown, 0), else_=1).label("outcome_hidden"),
+            case(
+                (
+                    cycle_shown & Deal.closed_at.is_not(None),
+                    seconds_between(Deal.created_at, Deal.closed_at),
+                ),
+                else_=None,
+            ).label("cycle"),
+            case((cycle_shown, 0), else_=1).label("cycle_hidden"),
+        )
+        .select_from(Deal)
+        .join(DealStage, DealStage.id == Deal.stage_id)
+        .where(readable_matching_deals(ctx, filter))
+    )
+
+
+def _figures(rows: Any, keys: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    return (
+        select(
+            *keys,
+            func.count(),
+            func.sum(rows.c.won),
+            func.sum(rows.c.lost),
+            func.sum(rows.c.outcome_hidden),
+            func.sum(1 - rows.c.amount_shown),
+            func.avg(rows.c.cycle),
+            func.count(rows.c.cycle),
+            func.sum(rows.c.cycle_hidden),
+        )
+        .group_by(*keys)
+        .limit(MAX_FETCHED_GROUPS)
+    )
+
+
+# One more than a report may answer, to tell a report with too many groups.
+MAX_FETCHED_GROUPS = 101
+
+
+def _amounts(rows: Any, keys: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    return (
+        select(
+            *keys,
+            rows.c.currency,
+            func.count(),
+            func.sum(rows.c.amount),
+            func.avg(rows.c.amount),
+            func.min(rows.c.amount),
+            func.max(rows.c.amount),
+            func.sum(rows.c.weighted),
+            func.sum(rows.c.weighted_hidden),
+        )
+        .where(rows.c.amount_shown == 1)
+        .group_by(*keys, rows.c.currency)
+    )
+
+
+def _medians(rows: Any, keys: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    """The median of each group's cycle times: the middle one, or the mean of the two
+    middle ones, found by window functions (both backends have them; SQLite no median)."""
+    partition = keys or None
+    ranked = (
+        select(
+            *keys,
+            rows.c.cycle,
+            func.row_number().over(partition_by=partition, order_by=rows.c.cycle).label("rank"),
+            func.count().over(partition_by=partition).label("size"),
+        )
+        .where(rows.c.cycle.is_not(None))
+        .subquery("ranked")
+    )
+    ranked_keys = [ranked.c[str(column.key)] for column in keys]
+    middle = and_(2 * ranked.c.rank >= ranked.c.size, 2 * ranked.c.rank <= ranked.c.size + 2)
+    return select(*ranked_keys, func.avg(ranked.c.cycle)).where(middle).group_by(*ranked_keys)
+
+
+def _unreadable_stages(ctx: RequestContext, stage_ids: Sequence[int]) -> set[int]:
+    policy = ctx.require_policy()
+    if policy.viewer.is_admin:
+        return set()
+    return {
+        stage_id
+        for stage_id in stage_ids
+        if policy.level(CrmEntity.DEAL, AccessAction.READ, stage_id) is AccessLevel.NONE
+    }
+
+
+def _groups(
+    dimensions: Sequence[Dimension],
+    figures: Sequence[Any],
+    amounts: Sequence[Any],
+    medians: Sequence[Any],
+    closing_unreadable: bool,
+) -> list[DealGroup]:
+    width = 2 * len(dimensions)
+    by_key: dict[tuple[Hashable, ...], list[CurrencyFigures]] = {}
+    for row in amounts:
+        by_key.setdefault(raw_key(dimensions, row), []).append(_currency_figures(row[width:]))
+    median_of: Mapping[tuple[Hashable, ...], float] = {
+        raw_key(dimensions, row): float(row[width]) for row in medians
+    }
+    groups = []
+    for row in figures:
+        key = raw_key(dimensions, row)
+        count, won, lost, outcome_hidden, amount_hidden, cycle_avg, cycles, cycle_hidden = row[
+            width:
+        ]
+        won, lost = int(won or 0), int(lost or 0)
+        groups.append(
+            DealGroup(
+                key=group_key(dimensions, row),
+                count=int(count),
+                amounts=sorted(by_key.get(key, []), key=lambda figures: figures.currency),
+                amounts_excluded=int(amount_hidden or 0),
+                won=won,
+                lost=lost,
+                win_rate=None if closing_unreadable else ratio(won, won + lost),
+                outcome_excluded=int(outcome_hidden or 0),
+                cycle_time=CycleTime(
+                    average_seconds=None if cycle_avg is None else float(cycle_avg),
+                    median_seconds=median_of.get(key),
+                    count=int(cycles),
+                    excluded=int(cycle_hidden or 0),
+                ),
+            )
+        )
+    return groups
+
+
+def _currency_figures(row: Sequence[Any]) -> CurrencyFigures:
+    currency, count, total, average, minimum, maximum, weighted, weighted_hidden = row
+    return CurrencyFigures(
+        currency=currency,
+        count=int(count),
+        sum=money(total),
+        average=money(average),
+        minimum=money(minimum),
+        maximum=money(maximum),
+        weighted_sum=money(Decimal(str(weighted or 0)) / 100),
+        weighted_excluded=int(weighted_hidden or 0),
+    )
