@@ -31,12 +31,12 @@ from schema.feed import FeedEvent, FeedQueries
 from schema.input_text import CleanLiterals, CleanVariables
 from schema.limits import LimitedValidation, QueryLimits
 from schema.list_bounds import bound_lists
-from schema.live import Subscription
+from schema.live import LiveSubscriptions
 from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
 from schema.parsing import CheckedParserCache
 from schema.posts import Post, PostMutations, PostQueries
-from schema.reports import ReportQueries
+from schema.reports import ReportQueries, ReportSubscriptions
 from schema.sessions import SessionMutations
 from schema.task_mutations import TaskMutations
 from schema.tasks import ChecklistItem, Task, TaskQueries
@@ -85,6 +85,7 @@ Mutation = merge_types(
         NotificationMutations,
     ),
 )
+Subscription = merge_types("Subscription", (LiveSubscriptions, ReportSubscriptions))
 
 MAX_TOKENS = 5000
 

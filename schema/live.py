@@ -1,4 +1,4 @@
-"""The root Subscription: live streams over graphql-transport-ws and graphql-ws.
+"""The root Subscription's event streams: live streams over graphql-transport-ws and graphql-ws.
 
 Each stream yields what its subscriber sees of an event, presented for sharing
 (schema/sharing.py): subscribers with the same selection and the same view of an event
@@ -38,7 +38,7 @@ DEAL_CHANGES = Presenter[DealChange, DealEvent](DealEvent.of, lambda change: cha
 
 
 @strawberry.type
-class Subscription:
+class LiveSubscriptions:
     @strawberry.subscription(
         description="Every feed event the viewer may see, in log order. With `after` (a cursor "
         "from a previous event or from the `feed` query) it first replays what was missed, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -14,6 +15,7 @@ from resolvers.reports import deals as deal_reports
 from resolvers.reports import funnel as funnels
 from resolvers.reports.deals import DealDimension
 from resolvers.reports.grouping import MAX_GROUPS, GroupKey
+from resolvers.reports.live import live_figures
 from resolvers.reports.periods import Period
 from schema.context import Info
 from schema.crm.deals import DealFilter
@@ -217,6 +219,27 @@ class Funnel:
         )
 
 
+def _deal_request(
+    filter: DealFilter | None, group_by: list[DealDimension] | None, period: Period, zone: str
+) -> deal_reports.DealReportRequest:
+    return deal_reports.DealReportRequest(
+        filter=to_filter(filter, DEAL_FIELDS),
+        group_by=list(group_by or []),
+        period=period,
+        time_zone=zone,
+    )
+
+
+def _deal_report(report: deal_reports.DealReport) -> DealReport:
+    return DealReport(
+        groups=[DealGroup.of(group) for group in report.groups],
+        unreadable_stage_ids=[encode_id("DealStage", pk) for pk in report.unreadable_stage_ids],
+    )
+
+
+TimeZone = Annotated[str, strawberry.argument(description="An IANA name, e.g. Europe/Moscow.")]
+
+
 @strawberry.type
 class ReportQueries:
     @strawberry.field(
@@ -240,20 +263,46 @@ class ReportQueries:
         filter: DealFilter | None = None,
         group_by: list[DealDimension] | None = None,
         period: Period = Period.MONTH,
-        time_zone: Annotated[
-            str, strawberry.argument(description="An IANA name, e.g. Europe/Moscow.")
-        ] = "UTC",
+        time_zone: TimeZone = "UTC",
     ) -> DealReport:
-        report = await deal_reports.deal_report(
-            info.context,
-            deal_reports.DealReportRequest(
-                filter=to_filter(filter, DEAL_FIELDS),
-                group_by=list(group_by or []),
-                period=period,
-                time_zone=time_zone,
-            ),
-        )
-        return DealReport(
-            groups=[DealGroup.of(group) for group in report.groups],
-            unreadable_stage_ids=[encode_id("DealStage", pk) for pk in report.unreadable_stage_ids],
-        )
+        request = _deal_request(filter, group_by, period, time_zone)
+        return _deal_report(await deal_reports.deal_report(info.context, request))
+
+
+@strawberry.type
+class ReportSubscriptions:
+    @strawberry.subscription(
+        description="`funnel`, now and again when a deal you see changes (at most about once "
+        "a second, only when its figures change)."
+    )
+    async def funnel_changed(
+        self, info: Info, pipeline_id: strawberry.ID, filter: DealFilter | None = None
+    ) -> AsyncGenerator[Funnel, None]:
+        pipeline = decode_id(pipeline_id, "Pipeline", "pipelineId")
+        deal_filter = to_filter(filter, DEAL_FIELDS)
+
+        async def compute() -> funnels.Funnel:
+            return await funnels.funnel(info.context, pipeline, deal_filter)
+
+        async for figures in live_figures(info.context, compute, pipeline):
+            yield Funnel.of(figures)
+
+    @strawberry.subscription(
+        description="`dealReport`, now and again when a deal you see changes (at most about "
+        "once a second, only when its figures change)."
+    )
+    async def deal_report_changed(
+        self,
+        info: Info,
+        filter: DealFilter | None = None,
+        group_by: list[DealDimension] | None = None,
+        period: Period = Period.MONTH,
+        time_zone: TimeZone = "UTC",
+    ) -> AsyncGenerator[DealReport, None]:
+        request = _deal_request(filter, group_by, period, time_zone)
+
+        async def compute() -> deal_reports.DealReport:
+            return await deal_reports.deal_report(info.context, request)
+
+        async for figures in live_figures(info.context, compute):
+            yield _deal_report(figures)
