@@ -20,7 +20,7 @@ from resolvers.reports.periods import Period
 from schema.context import Info
 from schema.crm.deals import DealFilter
 from schema.crm.filters import to_filter
-from schema.relay import decode_id, encode_id
+from schema.relay import decode_optional_id, encode_id
 
 strawberry.enum(Period, name="ReportPeriod")
 strawberry.enum(
@@ -237,6 +237,9 @@ def _deal_report(report: deal_reports.DealReport) -> DealReport:
     )
 
 
+PipelineId = Annotated[
+    strawberry.ID | None, strawberry.argument(description="Default: the default pipeline.")
+]
 TimeZone = Annotated[str, strawberry.argument(description="An IANA name, e.g. Europe/Moscow.")]
 
 
@@ -247,9 +250,9 @@ class ReportQueries:
         "`filter`: a period is a filter on createdAt or closedAt."
     )
     async def funnel(
-        self, info: Info, pipeline_id: strawberry.ID, filter: DealFilter | None = None
+        self, info: Info, pipeline_id: PipelineId = None, filter: DealFilter | None = None
     ) -> Funnel:
-        pipeline = decode_id(pipeline_id, "Pipeline", "pipelineId")
+        pipeline = decode_optional_id(pipeline_id, "Pipeline", "pipelineId")
         return Funnel.of(
             await funnels.funnel(info.context, pipeline, to_filter(filter, DEAL_FIELDS))
         )
@@ -276,9 +279,9 @@ class ReportSubscriptions:
         "a second, only when its figures change)."
     )
     async def funnel_changed(
-        self, info: Info, pipeline_id: strawberry.ID, filter: DealFilter | None = None
+        self, info: Info, pipeline_id: PipelineId = None, filter: DealFilter | None = None
     ) -> AsyncGenerator[Funnel, None]:
-        pipeline = decode_id(pipeline_id, "Pipeline", "pipelineId")
+        pipeline = decode_optional_id(pipeline_id, "Pipeline", "pipelineId")
         deal_filter = to_filter(filter, DEAL_FIELDS)
 
         async def compute() -> funnels.Funnel:

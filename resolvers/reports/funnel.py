@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from models.crm import CrmEntity, Deal, DealStage, DealStageMove, Semantics
 from resolvers.context import RequestContext
+from resolvers.crm.dictionaries import default_pipeline
 from resolvers.crm.filtering import Filter
 from resolvers.errors import NotFound
 from resolvers.reports.grouping import ratio
@@ -49,8 +50,12 @@ class Funnel:
     excluded: int
 
 
-async def funnel(ctx: RequestContext, pipeline_id: int, filter: Filter) -> Funnel:
+async def funnel(ctx: RequestContext, pipeline_id: int | None, filter: Filter) -> Funnel:
+    """The funnel of ``pipeline_id`` (None: the default pipeline)."""
     ctx.require_viewer()
+    if pipeline_id is None:
+        async with ctx.db() as session:
+            pipeline_id = (await default_pipeline(session)).id
     stage_shown = await shown(ctx, CrmEntity.DEAL, STAGE_RULES)
     reached = aliased(DealStage)
     furthest = (

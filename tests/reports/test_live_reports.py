@@ -65,7 +65,7 @@ async def test_the_intern_is_not_told_of_deals_he_cannot_read(
     async with serve(app) as server:
         head = await server.login(HEAD)
         intern = await server.login(INTERN)
-        pipeline, won_stage, open_deals = await sales_pipeline(server, head)
+        _pipeline, won_stage, open_deals = await sales_pipeline(server, head)
         intern_open = await sales_pipeline(server, intern)
         async with Subscription.open(server, intern, REPORT_CHANGED) as report:
             first = (await report.next())["dealReportChanged"]
