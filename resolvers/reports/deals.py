@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, func, not_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, func, not_, select
 
 from models import AccessAction, AccessLevel, User
 from models.crm import CrmEntity, Deal, DealStage, Semantics
@@ -24,11 +24,13 @@ from resolvers.crm.filtering import Filter
 from resolvers.errors import BadInput
 from resolvers.reports.grouping import (
     Dimension,
+    Durations,
     GroupKey,
     check_group_count,
     group_key,
     grouped,
     key_columns,
+    medians_of,
     money,
     ratio,
     raw_key,
@@ -88,16 +90,6 @@ class CurrencyFigures:
 
 
 @dataclass(frozen=True)
-class CycleTime:
-    """From creation to closing, over the closed deals of a group."""
-
-    average_seconds: float | None
-    median_seconds: float | None
-    count: int
-    excluded: int
-
-
-@dataclass(frozen=True)
 class DealGroup:
     key: GroupKey
     count: int
@@ -109,7 +101,8 @@ class DealGroup:
     # closing stage (the rate would count only the other outcome).
     win_rate: float | None
     outcome_excluded: int
-    cycle_time: CycleTime
+    # From creation to closing, over the closed deals of the group.
+    cycle_time: Durations
 
 
 @dataclass(frozen=True)
@@ -133,7 +126,7 @@ async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealRe
         figures = (await session.execute(_figures(rows, keys))).all()
         check_group_count(len(figures))
         amounts = (await session.execute(_amounts(rows, keys))).all()
-        medians = (await session.execute(_medians(rows, keys))).all()
+        medians = (await session.execute(medians_of(rows.c.cycle, keys))).all()
         stages = (await session.execute(select(DealStage.id, DealStage.semantics))).all()
     unreadable = _unreadable_stages(ctx, [stage_id for stage_id, _ in stages])
     closing_unreadable = any(
@@ -263,25 +256,6 @@ def _amounts(rows: Any, keys: Sequence[ColumnElement[Any]]) -> Select[Any]:
     )
 
 
-def _medians(rows: Any, keys: Sequence[ColumnElement[Any]]) -> Select[Any]:
-    """The median of each group's cycle times: the middle one, or the mean of the two
-    middle ones, found by window functions (both backends have them; SQLite no median)."""
-    partition = keys or None
-    ranked = (
-        select(
-            *keys,
-            rows.c.cycle,
-            func.row_number().over(partition_by=partition, order_by=rows.c.cycle).label("rank"),
-            func.count().over(partition_by=partition).label("size"),
-        )
-        .where(rows.c.cycle.is_not(None))
-        .subquery("ranked")
-    )
-    ranked_keys = [ranked.c[str(column.key)] for column in keys]
-    middle = and_(2 * ranked.c.rank >= ranked.c.size, 2 * ranked.c.rank <= ranked.c.size + 2)
-    return select(*ranked_keys, func.avg(ranked.c.cycle)).where(middle).group_by(*ranked_keys)
-
-
 def _unreadable_stages(ctx: RequestContext, stage_ids: Sequence[int]) -> set[int]:
     policy = ctx.require_policy()
     if policy.viewer.is_admin:
@@ -324,7 +298,7 @@ def _groups(
                 lost=lost,
                 win_rate=None if closing_unreadable else ratio(won, won + lost),
                 outcome_excluded=int(outcome_hidden or 0),
-                cycle_time=CycleTime(
+                cycle_time=Durations(
                     average_seconds=None if cycle_avg is None else float(cycle_avg),
                     median_seconds=median_of.get(key),
                     count=int(cycles),

@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Label, SQLColumnExpression, Subquery, case, literal, null
+from sqlalchemy import (
+    ColumnElement,
+    Label,
+    Select,
+    SQLColumnExpression,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    select,
+)
 
 from resolvers.errors import BadInput
 
@@ -37,6 +49,17 @@ class GroupKey:
 
     values: Mapping[str, Any]
     hidden: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Seconds between two moments of the records of a group (a deal's creation and its
+    closing, say); records whose moments are hidden are left out and counted."""
+
+    average_seconds: float | None
+    median_seconds: float | None
+    count: int
+    excluded: int
 
 
 def key_columns(dimensions: Sequence[Dimension]) -> list[Label[Any]]:
@@ -74,6 +97,26 @@ def group_key(dimensions: Sequence[Dimension], row: Sequence[Any]) -> GroupKey:
 
 def raw_key(dimensions: Sequence[Dimension], row: Sequence[Any]) -> tuple[Hashable, ...]:
     return tuple(row[: 2 * len(dimensions)])
+
+
+def medians_of(column: ColumnElement[Any], keys: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    """The median of ``column`` (NULLs left out) per group of ``keys``: the middle value,
+    or the mean of the two middle ones, found by window functions (both backends have them;
+    SQLite has no median)."""
+    partition = keys or None
+    ranked = (
+        select(
+            *keys,
+            column.label("measured"),
+            func.row_number().over(partition_by=partition, order_by=column).label("rank"),
+            func.count().over(partition_by=partition).label("size"),
+        )
+        .where(column.is_not(None))
+        .subquery("ranked")
+    )
+    ranked_keys = [ranked.c[str(key.key)] for key in keys]
+    middle = and_(2 * ranked.c.rank >= ranked.c.size, 2 * ranked.c.rank <= ranked.c.size + 2)
+    return select(*ranked_keys, func.avg(ranked.c.measured)).where(middle).group_by(*ranked_keys)
 
 
 def check_group_count(count: int, field: str = "groupBy") -> None:

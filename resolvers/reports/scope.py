@@ -12,20 +12,25 @@ from resolvers.context import RequestContext
 from resolvers.crm.common import refuse_hidden_fields
 from resolvers.crm.field_masks import shown_where
 from resolvers.crm.fields import DEAL_FIELDS
-from resolvers.crm.filtering import Filter, where
+from resolvers.crm.filtering import Fields, Filter, where
 
 
-def readable_matching_deals(ctx: RequestContext, filter: Filter) -> ColumnElement[bool]:
-    """The deals the viewer may read that match ``filter``, as the ``deals`` list selects
-    them (same refusals of hidden fields, same errors); the bulk form of the READ filter,
-    since a report tests every row."""
-    refuse_hidden_fields(ctx, DEAL_FIELDS, filter)
+def readable_matching(ctx: RequestContext, fields: Fields, filter: Filter) -> ColumnElement[bool]:
+    """The records of ``fields.entity`` the viewer may read that match ``filter``, as its list
+    selects them (same refusals of hidden fields, same errors); the bulk form of the READ
+    filter, since a report tests every row."""
+    assert fields.entity is not None
+    refuse_hidden_fields(ctx, fields, filter)
     policy = ctx.require_policy()
 
     def readable(entity: CrmEntity) -> ColumnElement[bool]:
         return policy.read_filter(entity, bulk=True)
 
-    return and_(readable(CrmEntity.DEAL), where(DEAL_FIELDS, filter, readable=readable))
+    return and_(readable(fields.entity), where(fields, filter, readable=readable))
+
+
+def readable_matching_deals(ctx: RequestContext, filter: Filter) -> ColumnElement[bool]:
+    return readable_matching(ctx, DEAL_FIELDS, filter)
 
 
 async def shown(
