@@ -21,7 +21,6 @@ from models import AccessAction, AccessLevel, User
 from models.crm import CrmEntity, Deal, DealStage, Semantics
 from resolvers.context import RequestContext
 from resolvers.crm.filtering import Filter
-from resolvers.errors import BadInput
 from resolvers.reports.grouping import (
     Dimension,
     Durations,
@@ -37,7 +36,8 @@ from resolvers.reports.grouping import (
     sort_key,
 )
 from resolvers.reports.periods import Period, period_of, seconds_between, time_zone
-from resolvers.reports.scope import may_hide, readable_matching_deals, shown
+from resolvers.reports.scope import dimensions as group_dimensions
+from resolvers.reports.scope import readable_matching_deals, shown
 
 
 class DealDimension(enum.Enum):
@@ -115,11 +115,13 @@ class DealReport:
 async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealReport:
     ctx.require_viewer()
     zone = time_zone(request.time_zone)
-    if len(set(request.group_by)) != len(request.group_by):
-        raise_duplicate()
-    dimensions = [
-        await _dimension(ctx, dimension, request.period, zone) for dimension in request.group_by
-    ]
+    dimensions = await group_dimensions(
+        ctx,
+        CrmEntity.DEAL,
+        request.group_by,
+        _DIMENSION_RULES,
+        lambda dimension: _dimension_value(dimension, request.period, zone),
+    )
     rows = (await _measured_rows(ctx, request.filter, dimensions)).subquery("measured")
     keys = grouped(rows, dimensions)
     async with ctx.db() as session:
@@ -138,20 +140,6 @@ async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealRe
     return DealReport(
         sorted(groups, key=lambda group: sort_key(group.key, names)), sorted(unreadable)
     )
-
-
-def raise_duplicate() -> None:
-    raise BadInput("Each dimension may appear once in 'groupBy'", field="groupBy")
-
-
-async def _dimension(
-    ctx: RequestContext, dimension: DealDimension, period: Period, zone: str
-) -> Dimension:
-    rule = _DIMENSION_RULES[dimension]
-    where_shown = None
-    if rule is not None and may_hide(ctx, CrmEntity.DEAL, [rule]):
-        where_shown = await shown(ctx, CrmEntity.DEAL, [rule])
-    return Dimension(dimension.value, _dimension_value(dimension, period, zone), where_shown)
 
 
 def _dimension_value(

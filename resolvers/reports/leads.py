@@ -17,7 +17,6 @@ from models.crm import CrmEntity, Lead
 from resolvers.context import RequestContext
 from resolvers.crm.fields import LEAD_FIELDS
 from resolvers.crm.filtering import Filter
-from resolvers.errors import BadInput
 from resolvers.reports.grouping import (
     Dimension,
     Durations,
@@ -32,7 +31,8 @@ from resolvers.reports.grouping import (
     sort_key,
 )
 from resolvers.reports.periods import Period, period_of, seconds_between, time_zone
-from resolvers.reports.scope import may_hide, readable_matching, shown
+from resolvers.reports.scope import dimensions as group_dimensions
+from resolvers.reports.scope import readable_matching, shown
 
 
 class LeadDimension(enum.Enum):
@@ -78,11 +78,13 @@ class LeadGroup:
 async def lead_report(ctx: RequestContext, request: LeadReportRequest) -> list[LeadGroup]:
     ctx.require_viewer()
     zone = time_zone(request.time_zone)
-    if len(set(request.group_by)) != len(request.group_by):
-        raise BadInput("Each dimension may appear once in 'groupBy'", field="groupBy")
-    dimensions = [
-        await _dimension(ctx, dimension, request.period, zone) for dimension in request.group_by
-    ]
+    dimensions = await group_dimensions(
+        ctx,
+        CrmEntity.LEAD,
+        request.group_by,
+        _DIMENSION_RULES,
+        lambda dimension: _dimension_value(dimension, request.period, zone),
+    )
     conversion_shown = await shown(ctx, CrmEntity.LEAD, CONVERSION_RULES)
     timing_shown = await shown(ctx, CrmEntity.LEAD, TIME_TO_CONVERSION_RULES)
     converted = conversion_shown & Lead.converted_at.is_not(None)
@@ -123,16 +125,6 @@ async def lead_report(ctx: RequestContext, request: LeadReportRequest) -> list[L
     groups = _groups(dimensions, found, medians)
     names = [dimension.name for dimension in dimensions]
     return sorted(groups, key=lambda group: sort_key(group.key, names))
-
-
-async def _dimension(
-    ctx: RequestContext, dimension: LeadDimension, period: Period, zone: str
-) -> Dimension:
-    rule = _DIMENSION_RULES[dimension]
-    where_shown = None
-    if may_hide(ctx, CrmEntity.LEAD, [rule]):
-        where_shown = await shown(ctx, CrmEntity.LEAD, [rule])
-    return Dimension(dimension.value, _dimension_value(dimension, period, zone), where_shown)
 
 
 def _dimension_value(

@@ -3,9 +3,11 @@ the CRM's filters, READ rules and field rules, which they call, never restate.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, true
 
 from models.crm import CrmEntity
 from resolvers.context import RequestContext
@@ -13,6 +15,10 @@ from resolvers.crm.common import refuse_hidden_fields
 from resolvers.crm.field_masks import shown_where
 from resolvers.crm.fields import DEAL_FIELDS
 from resolvers.crm.filtering import Fields, Filter, where
+from resolvers.errors import BadInput
+from resolvers.reports.grouping import Dimension
+
+E = TypeVar("E", bound=enum.Enum)
 
 
 def readable_matching(ctx: RequestContext, fields: Fields, filter: Filter) -> ColumnElement[bool]:
@@ -44,3 +50,24 @@ async def shown(
 def may_hide(ctx: RequestContext, entity: CrmEntity, fields: Sequence[str]) -> bool:
     policy = ctx.require_policy()
     return any(policy.may_hide_field(entity, field) for field in fields)
+
+
+async def dimensions(
+    ctx: RequestContext,
+    entity: CrmEntity,
+    wanted: Sequence[E],
+    rules: Mapping[E, str | None],
+    value_of: Callable[[E], SQLColumnExpression[Any]],
+) -> list[Dimension]:
+    """The dimensions of a ``groupBy``, each masked where its field rule (``rules``; None:
+    none) hides it."""
+    if len(set(wanted)) != len(wanted):
+        raise BadInput("Each dimension may appear once in 'groupBy'", field="groupBy")
+    found = []
+    for dimension in wanted:
+        rule = rules[dimension]
+        where_shown = None
+        if rule is not None and may_hide(ctx, entity, [rule]):
+            where_shown = await shown(ctx, entity, [rule])
+        found.append(Dimension(dimension.value, value_of(dimension), where_shown))
+    return found
