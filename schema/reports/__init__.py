@@ -57,7 +57,7 @@ class ReportQueries:
         period: Period = Period.MONTH,
         time_zone: TimeZone = "UTC",
     ) -> DealReport:
-        request = deal_request(filter, group_by, period, time_zone)
+        request = deal_request(info, filter, group_by, period, time_zone)
         return deal_report_of(await deal_reports.deal_report(info.context, request))
 
     @strawberry.field(
@@ -113,7 +113,7 @@ class ReportSubscriptions:
         period: Period = Period.MONTH,
         time_zone: TimeZone = "UTC",
     ) -> AsyncGenerator[DealReport, None]:
-        request = deal_request(filter, group_by, period, time_zone)
+        request = deal_request(info, filter, group_by, period, time_zone)
 
         async def compute() -> deal_reports.DealReport:
             return await deal_reports.deal_report(info.context, request)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from models.crm import Semantics
 from resolvers.crm.fields import DEAL_FIELDS
@@ -13,6 +15,7 @@ from resolvers.reports import deals as deal_reports
 from resolvers.reports.deals import DealDimension
 from resolvers.reports.grouping import MAX_GROUPS, GroupKey
 from resolvers.reports.periods import Period
+from schema.context import Info
 from schema.crm.deals import DealFilter
 from schema.crm.filters import to_filter
 from schema.relay import encode_id
@@ -138,14 +141,31 @@ class DealReport:
 
 
 def deal_request(
-    filter: DealFilter | None, group_by: list[DealDimension] | None, period: Period, zone: str
+    info: Info,
+    filter: DealFilter | None,
+    group_by: list[DealDimension] | None,
+    period: Period,
+    zone: str,
 ) -> deal_reports.DealReportRequest:
+    asked = selected_names(info.selected_fields)
     return deal_reports.DealReportRequest(
         filter=to_filter(filter, DEAL_FIELDS),
         group_by=list(group_by or []),
         period=period,
         time_zone=zone,
+        amounts="amounts" in asked,
+        medians="medianSeconds" in asked,
     )
+
+
+def selected_names(selections: Iterable[Selection]) -> set[str]:
+    """Every field name selected at any depth, fragments included."""
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        names |= selected_names(selection.selections)
+    return names
 
 
 def deal_report_of(report: deal_reports.DealReport) -> DealReport:

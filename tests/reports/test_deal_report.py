@@ -244,3 +244,19 @@ async def test_a_filter_on_a_field_hidden_from_the_viewer_is_refused(demo: Graph
         REPORT, {"tz": "UTC", "period": "DAY", "filter": {"amount": {"gt": "1"}}}
     )
     assert response.errors[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_figures_asked_through_fragments_are_computed_and_others_left_out(
+    demo: GraphQLClient,
+) -> None:
+    head = await logged_in(demo, HEAD)
+    rows = await readable_deals(head)
+    counts_only = await head.data("{ dealReport { groups { count } } }")
+    assert counts_only["dealReport"]["groups"] == [{"count": len(rows)}]
+    fragments = await head.data(
+        """{ dealReport { groups { ...money cycleTime { ... on Durations { medianSeconds } } } } }
+        fragment money on DealGroup { amounts { currency count } }"""
+    )
+    [group] = fragments["dealReport"]["groups"]
+    assert sum(item["count"] for item in group["amounts"]) == len(rows)
+    assert group["cycleTime"]["medianSeconds"] is not None
