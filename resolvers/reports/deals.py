@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, SQLColumnExpression, case, func, not_, select
 
-from models import AccessAction, AccessLevel, User
+from models import User
 from models.crm import CrmEntity, Deal, DealStage, Semantics
 from resolvers.context import RequestContext
 from resolvers.crm.filtering import Filter
@@ -37,7 +37,7 @@ from resolvers.reports.grouping import (
 )
 from resolvers.reports.periods import Period, period_of, seconds_between, time_zone
 from resolvers.reports.scope import dimensions as group_dimensions
-from resolvers.reports.scope import readable_matching_deals, shown
+from resolvers.reports.scope import readable_matching_deals, shown, unreadable_stages
 
 
 class DealDimension(enum.Enum):
@@ -136,7 +136,7 @@ async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealRe
         if request.medians:
             medians = (await session.execute(medians_of(rows.c.cycle, keys))).all()
         stages = (await session.execute(select(DealStage.id, DealStage.semantics))).all()
-    unreadable = _unreadable_stages(ctx, [stage_id for stage_id, _ in stages])
+    unreadable = unreadable_stages(ctx, [stage_id for stage_id, _ in stages])
     closing_unreadable = any(
         semantics is not Semantics.PROCESS and stage_id in unreadable
         for stage_id, semantics in stages
@@ -248,17 +248,6 @@ def _amounts(rows: Any, keys: Sequence[ColumnElement[Any]]) -> Select[Any]:
         .where(rows.c.amount_shown == 1)
         .group_by(*keys, rows.c.currency)
     )
-
-
-def _unreadable_stages(ctx: RequestContext, stage_ids: Sequence[int]) -> set[int]:
-    policy = ctx.require_policy()
-    if policy.viewer.is_admin:
-        return set()
-    return {
-        stage_id
-        for stage_id in stage_ids
-        if policy.level(CrmEntity.DEAL, AccessAction.READ, stage_id) is AccessLevel.NONE
-    }
 
 
 def _groups(

@@ -23,7 +23,7 @@ from resolvers.crm.dictionaries import default_pipeline
 from resolvers.crm.filtering import Filter
 from resolvers.errors import NotFound
 from resolvers.reports.grouping import ratio
-from resolvers.reports.scope import readable_matching_deals, shown
+from resolvers.reports.scope import readable_matching_deals, shown, unreadable_stages
 
 # The rule of the deal's stage, which also covers its stage history.
 STAGE_RULES = ("stage",)
@@ -48,6 +48,8 @@ class Funnel:
     lost: int
     # Readable deals left out: their stage (and history) is hidden from the viewer.
     excluded: int
+    # Stages of the pipeline in which the viewer may read no deal: not counted.
+    unreadable_stage_ids: Sequence[int]
 
 
 async def funnel(ctx: RequestContext, pipeline_id: int | None, filter: Filter) -> Funnel:
@@ -80,20 +82,25 @@ async def funnel(ctx: RequestContext, pipeline_id: int | None, filter: Filter) -
         rows.c.furthest, rows.c.semantics, rows.c.hidden
     )
     stages_of_pipeline = (
-        select(DealStage.id, DealStage.sort)
-        .where(DealStage.pipeline_id == pipeline_id, DealStage.semantics == Semantics.PROCESS)
+        select(DealStage.id, DealStage.sort, DealStage.semantics)
+        .where(DealStage.pipeline_id == pipeline_id)
         .order_by(DealStage.sort, DealStage.id)
     )
     async with ctx.db() as session:
-        working = (await session.execute(stages_of_pipeline)).all()
-        if not working:
+        stages = (await session.execute(stages_of_pipeline)).all()
+        if not stages:
             raise NotFound(f"No pipeline with id {pipeline_id}", field="pipelineId")
         tallies = (await session.execute(counted)).all()
-    return _funnel(pipeline_id, [(stage_id, sort) for stage_id, sort in working], tallies)
+    working = [(stage_id, sort) for stage_id, sort, kind in stages if kind is Semantics.PROCESS]
+    unreadable = unreadable_stages(ctx, [stage_id for stage_id, _sort, _kind in stages])
+    return _funnel(pipeline_id, working, tallies, sorted(unreadable))
 
 
 def _funnel(
-    pipeline_id: int, working: Sequence[tuple[int, int]], tallies: Sequence[Row[Any]]
+    pipeline_id: int,
+    working: Sequence[tuple[int, int]],
+    tallies: Sequence[Row[Any]],
+    unreadable: Sequence[int],
 ) -> Funnel:
     furthest_of: Counter[int | None] = Counter()
     lost_at: Counter[int | None] = Counter()
@@ -125,7 +132,7 @@ def _funnel(
         )
         for index, (stage_id, sort) in enumerate(working)
     ]
-    return Funnel(pipeline_id, stages, total - excluded, won, lost, excluded)
+    return Funnel(pipeline_id, stages, total - excluded, won, lost, excluded, unreadable)
 
 
 def _at_or_after(furthest: int | None, sort: int) -> bool:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, true
 
+from models import AccessAction, AccessLevel
 from models.crm import CrmEntity
 from resolvers.context import RequestContext
 from resolvers.crm.common import refuse_hidden_fields
@@ -71,3 +72,16 @@ async def dimensions(
             where_shown = await shown(ctx, entity, [rule])
         found.append(Dimension(dimension.value, value_of(dimension), where_shown))
     return found
+
+
+def unreadable_stages(ctx: RequestContext, stage_ids: Sequence[int]) -> set[int]:
+    """The deal stages among ``stage_ids`` in which the viewer may read no deal (the rules
+    the viewer holds, not the records: saying so reveals nothing)."""
+    policy = ctx.require_policy()
+    if policy.viewer.is_admin:
+        return set()
+    return {
+        stage_id
+        for stage_id in stage_ids
+        if policy.level(CrmEntity.DEAL, AccessAction.READ, stage_id) is AccessLevel.NONE
+    }

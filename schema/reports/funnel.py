@@ -31,6 +31,9 @@ class Funnel:
     excluded: int = strawberry.field(
         description="Deals you may read but not their stage: left out of every figure."
     )
+    unreadable_stage_ids: list[strawberry.ID] = strawberry.field(
+        description="Stages of the pipeline in which you may read no deal: not counted."
+    )
 
     @classmethod
     def of(cls, funnel: funnels.Funnel) -> Funnel:
@@ -50,4 +53,5 @@ class Funnel:
             won=funnel.won,
             lost=funnel.lost,
             excluded=funnel.excluded,
+            unreadable_stage_ids=[encode_id("DealStage", pk) for pk in funnel.unreadable_stage_ids],
         )

@@ -16,7 +16,7 @@ HISTORY = """query($after: String, $filter: DealFilter) {
   edges { node { id semantics stageHistory { to { id sort semantics } } } } } }"""
 PIPELINES = "{ pipelines { id name stages { id sort semantics } } }"
 FUNNEL = """query($p: ID!, $filter: DealFilter) { funnel(pipelineId: $p, filter: $filter) {
-  deals won lost excluded
+  deals won lost excluded unreadableStageIds
   stages { stageId reached lost conversionToNext conversionToWon } } }"""
 
 Row = dict[str, Any]
@@ -92,6 +92,7 @@ async def test_head_of_sales_and_manager_funnels_match_the_stage_history(
     for email in (HEAD, MANAGER):
         user = await logged_in(demo, email)
         answers = await check_funnels(user, {})
+        assert all(answer["unreadableStageIds"] == [] for answer in answers)
         assert all(answer["won"] > 0 and answer["stages"][0]["reached"] > 0 for answer in answers)
         await check_funnels(user, {"createdAt": {"gte": "2026-06-01T00:00:00+03:00"}})
 
@@ -100,7 +101,9 @@ async def test_intern_funnel_counts_no_won_deal(demo: GraphQLClient) -> None:
     intern = await logged_in(demo, INTERN)
     answers = await check_funnels(intern, {})
     assert sum(answer["deals"] for answer in answers) > 0
+    # No won deal counted, and each funnel says its won stage is out of his sight.
     assert all(answer["won"] == 0 for answer in answers)
+    assert all(len(answer["unreadableStageIds"]) == 1 for answer in answers)
 
 
 async def test_a_deal_moved_to_won_joins_the_funnel_s_won(demo: GraphQLClient) -> None:
