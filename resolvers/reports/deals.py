@@ -1,8 +1,9 @@
 """Deal analytics: counts, amounts per currency, win rate and cycle time, grouped.
 
-Three statements over the same rows (the readable deals matching the filter, with their
-group keys and the inputs of every measure): the figures per group, the amounts per group
-and currency (never adding one currency to another), and the median cycle time per group.
+Up to three statements over the same rows (the readable deals matching the filter, with
+their group keys and the inputs of every measure): the figures per group, and when asked
+for, the amounts per group and currency (never adding one currency to another) and the
+median cycle time per group.
 A measure over a field hidden from the viewer on some rows leaves those rows out and counts
 them, so no figure reveals a hidden value.
 """
@@ -22,6 +23,7 @@ from models.crm import CrmEntity, Deal, DealStage, Semantics
 from resolvers.context import RequestContext
 from resolvers.crm.filtering import Filter
 from resolvers.reports.grouping import (
+    MAX_FETCHED_GROUPS,
     Dimension,
     Durations,
     GroupKey,
@@ -226,10 +228,6 @@ def _figures(rows: Any, keys: Sequence[ColumnElement[Any]]) -> Select[Any]:
         .group_by(*keys)
         .limit(MAX_FETCHED_GROUPS)
     )
-
-
-# One more than a report may answer, to tell a report with too many groups.
-MAX_FETCHED_GROUPS = 101
 
 
 def _amounts(rows: Any, keys: Sequence[ColumnElement[Any]]) -> Select[Any]:

@@ -31,6 +31,8 @@ from resolvers.errors import BadInput
 
 # Every group is one item of a plain GraphQL list, which holds at most a page.
 MAX_GROUPS = 100
+# One more than a report may answer, to tell a report with too many groups.
+MAX_FETCHED_GROUPS = MAX_GROUPS + 1
 CENT = Decimal("0.01")
 
 

@@ -18,6 +18,7 @@ from resolvers.context import RequestContext
 from resolvers.crm.fields import LEAD_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.reports.grouping import (
+    MAX_FETCHED_GROUPS,
     Dimension,
     Durations,
     GroupKey,
@@ -52,7 +53,6 @@ _DIMENSION_RULES = {
 }
 CONVERSION_RULES = ("convertedAt",)
 TIME_TO_CONVERSION_RULES = ("createdAt", "convertedAt")
-MAX_FETCHED_GROUPS = 101
 
 
 @dataclass(frozen=True)
