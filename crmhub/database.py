@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from models import SessionFactory
+from resolvers.reports.periods import SQLITE_PERIOD_FUNCTION, local_period_start
 from subscriptions.bus import Bus
 from subscriptions.publisher import BUS_INFO_KEY
 
@@ -47,3 +48,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # Reports bucket timestamps by local period; SQLite has no time zones of its own.
+    dbapi_connection.create_function(
+        SQLITE_PERIOD_FUNCTION, 3, local_period_start, deterministic=True
+    )

@@ -33,11 +33,12 @@ from schema.feed import FeedEvent, FeedQueries
 from schema.input_text import CleanLiterals, CleanVariables
 from schema.limits import LimitedValidation, QueryLimits
 from schema.list_bounds import bound_lists
-from schema.live import Subscription
+from schema.live import LiveSubscriptions
 from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
 from schema.parsing import CheckedParserCache
 from schema.posts import Post, PostMutations, PostQueries
+from schema.reports import ReportQueries, ReportSubscriptions
 from schema.sessions import SessionMutations
 from schema.task_mutations import TaskMutations
 from schema.tasks import ChecklistItem, Task, TaskQueries
@@ -73,6 +74,7 @@ Query = root_type(
         PostQueries,
         NotificationQueries,
         FeedQueries,
+        ReportQueries,
     ),
 )
 Mutation = root_type(
@@ -96,6 +98,13 @@ Mutation = root_type(
         PostMutations,
         NotificationMutations,
     ),
+)
+Subscription = root_type(
+    "Subscription",
+    "Live streams over websockets (graphql-transport-ws or graphql-ws). A stream ends with "
+    "close code 4401 when the token is revoked and 4410 when the subscriber falls too far "
+    "behind (subscribe again with `after`).",
+    (LiveSubscriptions, ReportSubscriptions),
 )
 
 MAX_TOKENS = 5000

@@ -1,4 +1,4 @@
-"""The root Subscription: live streams over graphql-transport-ws and graphql-ws.
+"""The root Subscription's event streams: live streams over graphql-transport-ws and graphql-ws.
 
 Each stream yields what its subscriber sees of an event, presented for sharing
 (schema/sharing.py): subscribers with the same selection and the same view of an event
@@ -37,12 +37,8 @@ NOTIFICATIONS = Presenter[LiveNotification, Notification](
 DEAL_CHANGES = Presenter[DealChange, DealEvent](DealEvent.of, lambda change: change)
 
 
-@strawberry.type(
-    description="Live streams over websockets (graphql-transport-ws or graphql-ws). A stream "
-    "ends with close code 4401 when the token is revoked and 4410 when the subscriber falls "
-    "too far behind (subscribe again with `after`)."
-)
-class Subscription:
+@strawberry.type
+class LiveSubscriptions:
     @strawberry.subscription(
         description="Every feed event the viewer may see, in log order. With `after` (a cursor "
         "from a previous event or from the `feed` query) it first replays what was missed, "

@@ -1,0 +1,122 @@
+"""GraphQL for reports: deal analytics, the funnel and lead analytics, thin over
+resolvers/reports; their live forms."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+
+from resolvers.crm.fields import DEAL_FIELDS, LEAD_FIELDS
+from resolvers.reports import deals as deal_reports
+from resolvers.reports import funnel as funnels
+from resolvers.reports import leads as lead_reports
+from resolvers.reports.deals import DealDimension
+from resolvers.reports.grouping import MAX_GROUPS
+from resolvers.reports.leads import LeadDimension
+from resolvers.reports.live import live_figures
+from resolvers.reports.periods import Period
+from schema.context import Info
+from schema.crm.deals import DealFilter
+from schema.crm.filters import to_filter
+from schema.crm.leads import LeadFilter
+from schema.relay import decode_optional_id
+from schema.reports.deals import DealReport, deal_report_of, deal_request
+from schema.reports.funnel import Funnel
+from schema.reports.leads import LeadGroup
+
+PipelineId = Annotated[
+    strawberry.ID | None, strawberry.argument(description="Default: the default pipeline.")
+]
+TimeZone = Annotated[str, strawberry.argument(description="An IANA name, e.g. Europe/Moscow.")]
+
+
+@strawberry.type
+class ReportQueries:
+    @strawberry.field(
+        description="The funnel of a pipeline over the deals you may read that match "
+        "`filter`: a period is a filter on createdAt or closedAt."
+    )
+    async def funnel(
+        self, info: Info, pipeline_id: PipelineId = None, filter: DealFilter | None = None
+    ) -> Funnel:
+        pipeline = decode_optional_id(pipeline_id, "Pipeline", "pipelineId")
+        return Funnel.of(
+            await funnels.funnel(info.context, pipeline, to_filter(filter, DEAL_FIELDS))
+        )
+
+    @strawberry.field(
+        description="Figures over the deals you may read that match `filter` (as `deals`)."
+    )
+    async def deal_report(
+        self,
+        info: Info,
+        filter: DealFilter | None = None,
+        group_by: list[DealDimension] | None = None,
+        period: Period = Period.MONTH,
+        time_zone: TimeZone = "UTC",
+    ) -> DealReport:
+        request = deal_request(info, filter, group_by, period, time_zone)
+        return deal_report_of(await deal_reports.deal_report(info.context, request))
+
+    @strawberry.field(
+        description="Figures over the leads you may read that match `filter` (as `leads`). "
+        f"At most {MAX_GROUPS} groups."
+    )
+    async def lead_report(
+        self,
+        info: Info,
+        filter: LeadFilter | None = None,
+        group_by: list[LeadDimension] | None = None,
+        period: Period = Period.MONTH,
+        time_zone: TimeZone = "UTC",
+    ) -> list[LeadGroup]:
+        request = lead_reports.LeadReportRequest(
+            filter=to_filter(filter, LEAD_FIELDS),
+            group_by=list(group_by or []),
+            period=period,
+            time_zone=time_zone,
+        )
+        return [
+            LeadGroup.of(group) for group in await lead_reports.lead_report(info.context, request)
+        ]
+
+
+@strawberry.type
+class ReportSubscriptions:
+    @strawberry.subscription(
+        description="`funnel`, now and again when a deal you see changes (at most about once "
+        "a second, only when its figures change)."
+    )
+    async def funnel_changed(
+        self, info: Info, pipeline_id: PipelineId = None, filter: DealFilter | None = None
+    ) -> AsyncGenerator[Funnel, None]:
+        pipeline = decode_optional_id(pipeline_id, "Pipeline", "pipelineId")
+        deal_filter = to_filter(filter, DEAL_FIELDS)
+
+        async def compute() -> funnels.Funnel:
+            return await funnels.funnel(info.context, pipeline, deal_filter)
+
+        async for figures in live_figures(info.context, compute, pipeline):
+            yield Funnel.of(figures)
+
+    @strawberry.subscription(
+        description="`dealReport`, now and again when a deal you see changes (at most about "
+        "once a second, only when its figures change)."
+    )
+    async def deal_report_changed(
+        self,
+        info: Info,
+        filter: DealFilter | None = None,
+        group_by: list[DealDimension] | None = None,
+        period: Period = Period.MONTH,
+        time_zone: TimeZone = "UTC",
+    ) -> AsyncGenerator[DealReport, None]:
+        request = deal_request(info, filter, group_by, period, time_zone)
+
+        async def compute() -> deal_reports.DealReport:
+            return await deal_reports.deal_report(info.context, request)
+
+        async for figures in live_figures(info.context, compute):
+            yield deal_report_of(figures)

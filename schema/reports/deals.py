@@ -1,0 +1,175 @@
+"""GraphQL for deal analytics: groups of deals and their figures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+import strawberry
+from strawberry.types.nodes import SelectedField, Selection
+
+from models.crm import Semantics
+from resolvers.crm.fields import DEAL_FIELDS
+from resolvers.reports import deals as deal_reports
+from resolvers.reports.deals import DealDimension
+from resolvers.reports.grouping import MAX_GROUPS, GroupKey
+from resolvers.reports.periods import Period
+from schema.context import Info
+from schema.crm.deals import DealFilter
+from schema.crm.filters import to_filter
+from schema.relay import encode_id
+from schema.reports.common import Durations, key_day, key_id
+
+strawberry.enum(Period, name="ReportPeriod")
+strawberry.enum(
+    DealDimension,
+    name="DealDimension",
+    description="What deal figures are grouped by; a period is of `period`, in `timeZone`.",
+)
+
+
+@strawberry.type(
+    description="A group's value in each dimension it is grouped by. Null: the deals have "
+    "none (no company, not closed), or the dimension is in `hidden`."
+)
+class DealGroupKey:
+    stage_id: strawberry.ID | None
+    pipeline_id: strawberry.ID | None
+    semantics: Semantics | None
+    responsible_id: strawberry.ID | None
+    department_id: strawberry.ID | None
+    company_id: strawberry.ID | None
+    created_period: date | None = strawberry.field(description="The period's first day.")
+    closed_period: date | None = strawberry.field(description="The period's first day.")
+    hidden: list[DealDimension] = strawberry.field(
+        description="Dimensions hidden from you on these deals: their value is not given."
+    )
+
+    @classmethod
+    def of(cls, key: GroupKey) -> DealGroupKey:
+        semantics = key.values.get(DealDimension.SEMANTICS.value)
+        return cls(
+            stage_id=key_id(key, DealDimension.STAGE.value, "DealStage"),
+            pipeline_id=key_id(key, DealDimension.PIPELINE.value, "Pipeline"),
+            semantics=None if semantics is None else Semantics(semantics),
+            responsible_id=key_id(key, DealDimension.RESPONSIBLE.value, "User"),
+            department_id=key_id(key, DealDimension.DEPARTMENT.value, "Department"),
+            company_id=key_id(key, DealDimension.COMPANY.value, "Company"),
+            created_period=key_day(key, DealDimension.CREATED_PERIOD.value),
+            closed_period=key_day(key, DealDimension.CLOSED_PERIOD.value),
+            hidden=sorted(
+                (DealDimension(name) for name in key.hidden), key=lambda item: item.value
+            ),
+        )
+
+
+@strawberry.type(description="Amounts in one currency: never added to another currency's.")
+class CurrencyFigures:
+    currency: str
+    count: int
+    sum: Decimal
+    average: Decimal
+    min: Decimal
+    max: Decimal
+    weighted_sum: Decimal = strawberry.field(
+        description="Each amount times its probability (none: 0%)."
+    )
+    weighted_excluded: int = strawberry.field(
+        description="Deals left out of `weightedSum`: their probability is hidden from you."
+    )
+
+
+@strawberry.type
+class DealGroup:
+    key: DealGroupKey
+    count: int
+    amounts: list[CurrencyFigures] = strawberry.field(
+        description="Per currency, over the deals whose amount you may read."
+    )
+    amounts_excluded: int = strawberry.field(
+        description="Deals left out of `amounts`: their amount is hidden from you."
+    )
+    won: int
+    lost: int
+    win_rate: float | None = strawberry.field(
+        description="won / (won + lost). Null when none is closed, or when you may read no "
+        "deal of some closing stage (see `unreadableStageIds`)."
+    )
+    outcome_excluded: int = strawberry.field(
+        description="Deals left out of won, lost and winRate: their stage is hidden from you."
+    )
+    cycle_time: Durations = strawberry.field(
+        description="From creation to closing, over the group's closed deals."
+    )
+
+    @classmethod
+    def of(cls, group: deal_reports.DealGroup) -> DealGroup:
+        return cls(
+            key=DealGroupKey.of(group.key),
+            count=group.count,
+            amounts=[
+                CurrencyFigures(
+                    currency=item.currency,
+                    count=item.count,
+                    sum=item.sum,
+                    average=item.average,
+                    min=item.minimum,
+                    max=item.maximum,
+                    weighted_sum=item.weighted_sum,
+                    weighted_excluded=item.weighted_excluded,
+                )
+                for item in group.amounts
+            ],
+            amounts_excluded=group.amounts_excluded,
+            won=group.won,
+            lost=group.lost,
+            win_rate=group.win_rate,
+            outcome_excluded=group.outcome_excluded,
+            cycle_time=Durations.of(group.cycle_time),
+        )
+
+
+@strawberry.type
+class DealReport:
+    groups: list[DealGroup] = strawberry.field(
+        description=f"At most {MAX_GROUPS}; more answer BAD_USER_INPUT on `groupBy`."
+    )
+    unreadable_stage_ids: list[strawberry.ID] = strawberry.field(
+        description="Stages in which you may read no deal: no figure counts their deals."
+    )
+
+
+def deal_request(
+    info: Info,
+    filter: DealFilter | None,
+    group_by: list[DealDimension] | None,
+    period: Period,
+    zone: str,
+) -> deal_reports.DealReportRequest:
+    asked = selected_names(info.selected_fields)
+    return deal_reports.DealReportRequest(
+        filter=to_filter(filter, DEAL_FIELDS),
+        group_by=list(group_by or []),
+        period=period,
+        time_zone=zone,
+        amounts="amounts" in asked,
+        medians="medianSeconds" in asked,
+    )
+
+
+def selected_names(selections: Iterable[Selection]) -> set[str]:
+    """Every field name selected at any depth, fragments included."""
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        names |= selected_names(selection.selections)
+    return names
+
+
+def deal_report_of(report: deal_reports.DealReport) -> DealReport:
+    return DealReport(
+        groups=[DealGroup.of(group) for group in report.groups],
+        unreadable_stage_ids=[encode_id("DealStage", pk) for pk in report.unreadable_stage_ids],
+    )

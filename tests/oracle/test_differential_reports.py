@@ -1,0 +1,74 @@
+"""Reports against the oracle: a report counts exactly the records the viewer may read,
+groups by a field only where the viewer may see it, and sums only the amounts it may see."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from hypothesis import given
+
+from tests.crm.api import global_id
+from tests.oracle.domain import Entity, Population
+from tests.oracle.population import populations
+from tests.oracle.world import FIELD_RULE_SETTINGS, MakeWorld, World
+
+DEAL_REPORT = """{ dealReport(groupBy: [RESPONSIBLE]) { groups {
+  key { responsibleId hidden } count amountsExcluded amounts { count sum } } } }"""
+LEAD_REPORT = "{ leadReport(groupBy: [RESPONSIBLE]) { key { responsibleId hidden } count } }"
+
+HIDDEN = "hidden"
+
+
+def _responsible_key(world: World, user: int, entity: Entity, index: int) -> str | None:
+    record = world.population.records[entity][index]
+    if not world.oracle.shows(user, (entity, index), "assignedTo"):
+        return HIDDEN
+    if record.responsible is None:
+        return None
+    return global_id("User", world.loaded.ids["USER"][record.responsible])
+
+
+def _group_key(key: dict[str, object]) -> str | None:
+    if key["hidden"]:
+        return HIDDEN
+    return key["responsibleId"]  # type: ignore[return-value]
+
+
+@FIELD_RULE_SETTINGS
+@given(population=populations())
+async def test_deal_figures_count_and_sum_only_what_the_viewer_may_read(
+    make_world: MakeWorld, population: Population
+) -> None:
+    world = await make_world(population)
+    for user, client in world.viewers():
+        readable = world.oracle.readable_refs(user, Entity.DEAL)
+        expected_counts = Counter(_responsible_key(world, user, Entity.DEAL, i) for i in readable)
+        shown = [
+            i
+            for i in readable
+            if world.oracle.shows(user, (Entity.DEAL, i), "amount")
+            and world.oracle.shows(user, (Entity.DEAL, i), "currency")
+        ]
+        groups = (await client.data(DEAL_REPORT))["dealReport"]["groups"]
+        counts = Counter({_group_key(group["key"]): group["count"] for group in groups})
+        assert +counts == expected_counts, user
+        amounts = [item for group in groups for item in group["amounts"]]
+        assert sum(item["count"] for item in amounts) == len(shown), user
+        assert sum(group["amountsExcluded"] for group in groups) == len(readable) - len(shown)
+        total = sum((Decimal(item["sum"]) for item in amounts), Decimal(0))
+        records = world.population.records[Entity.DEAL]
+        assert total == sum((records[i].amount for i in shown), Decimal(0)), user
+
+
+@FIELD_RULE_SETTINGS
+@given(population=populations())
+async def test_lead_figures_count_only_what_the_viewer_may_read(
+    make_world: MakeWorld, population: Population
+) -> None:
+    world = await make_world(population)
+    for user, client in world.viewers():
+        readable = world.oracle.readable_refs(user, Entity.LEAD)
+        expected = Counter(_responsible_key(world, user, Entity.LEAD, i) for i in readable)
+        groups = (await client.data(LEAD_REPORT))["leadReport"]
+        assert +Counter({_group_key(g["key"]): g["count"] for g in groups}) == expected, user
