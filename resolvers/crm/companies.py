@@ -30,7 +30,7 @@ from resolvers.crm.communications import (
     replace_communications,
     summary,
 )
-from resolvers.crm.fields import COMPANY_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.guards import guard_create, guard_delete, guard_update, guard_update_allowed
 from resolvers.crm.removal import forget_record
@@ -108,7 +108,7 @@ async def list_companies(
     return await list_records(
         ctx,
         visible_companies(ctx),
-        COMPANY_FIELDS,
+        RECORD_FIELDS[CrmEntity.COMPANY],
         filter,
         order,
         page,

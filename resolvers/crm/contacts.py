@@ -27,7 +27,7 @@ from resolvers.crm.communications import (
     replace_communications,
     summary,
 )
-from resolvers.crm.fields import CONTACT_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.guards import guard_create, guard_delete, guard_update, guard_update_allowed
 from resolvers.crm.removal import forget_record
@@ -100,7 +100,7 @@ async def list_contacts(
     return await list_records(
         ctx,
         visible_contacts(ctx),
-        CONTACT_FIELDS,
+        RECORD_FIELDS[CrmEntity.CONTACT],
         filter,
         order,
         page,

@@ -34,7 +34,7 @@ from resolvers.crm.common import (
     rows_by_id,
 )
 from resolvers.crm.dictionaries import default_pipeline, first_stage, require_row
-from resolvers.crm.fields import DEAL_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.guards import (
     guard_create,
@@ -121,7 +121,7 @@ async def list_deals(
     return await list_records(
         ctx,
         visible_deals(ctx),
-        DEAL_FIELDS,
+        RECORD_FIELDS[CrmEntity.DEAL],
         filter,
         order,
         page,

@@ -26,7 +26,7 @@ from resolvers.crm.communications import (
     summary,
 )
 from resolvers.crm.dictionaries import first_status, require_row
-from resolvers.crm.fields import LEAD_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.guards import (
     guard_create,
@@ -102,7 +102,7 @@ async def list_leads(
     return await list_records(
         ctx,
         visible_leads(ctx),
-        LEAD_FIELDS,
+        RECORD_FIELDS[CrmEntity.LEAD],
         filter,
         order,
         page,

@@ -12,7 +12,7 @@ import strawberry
 from models.crm import Company as CompanyRow
 from models.crm import CrmEntity
 from resolvers.crm import companies, deal_relations
-from resolvers.crm.fields import COMPANY_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
 from schema.context import Info
@@ -235,7 +235,7 @@ class CompanyQueries:
     ) -> Connection[Company]:
         page = await companies.list_companies(
             info.context,
-            to_filter(filter, COMPANY_FIELDS),
+            to_filter(filter, RECORD_FIELDS[CrmEntity.COMPANY]),
             to_order(order_by),
             page_request(first, after, last, before),
         )

@@ -11,7 +11,7 @@ import strawberry
 from models.crm import Contact as ContactRow
 from models.crm import CrmEntity
 from resolvers.crm import contacts
-from resolvers.crm.fields import CONTACT_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
 from schema.context import Info
@@ -214,7 +214,7 @@ class ContactQueries:
     ) -> Connection[Contact]:
         page = await contacts.list_contacts(
             info.context,
-            to_filter(filter, CONTACT_FIELDS),
+            to_filter(filter, RECORD_FIELDS[CrmEntity.CONTACT]),
             to_order(order_by),
             page_request(first, after, last, before),
         )

@@ -14,7 +14,7 @@ from models.crm import Deal as DealRow
 from models.crm import DealStageMove as DealStageMoveRow
 from resolvers.crm import deal_relations, deals
 from resolvers.crm import record_access as record_access_rules
-from resolvers.crm.fields import DEAL_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
 from schema.context import Info
@@ -302,7 +302,7 @@ class DealQueries:
     ) -> Connection[Deal]:
         page = await deals.list_deals(
             info.context,
-            to_filter(filter, DEAL_FIELDS),
+            to_filter(filter, RECORD_FIELDS[CrmEntity.DEAL]),
             to_order(order_by),
             page_request(first, after, last, before),
         )

@@ -12,7 +12,7 @@ from strawberry.utils.str_converters import to_camel_case
 from models.crm import CrmEntity
 from models.crm import Lead as LeadRow
 from resolvers.crm import conversion, leads
-from resolvers.crm.fields import LEAD_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
 from schema.context import Info
@@ -302,7 +302,7 @@ class LeadQueries:
     ) -> Connection[Lead]:
         page = await leads.list_leads(
             info.context,
-            to_filter(filter, LEAD_FIELDS),
+            to_filter(filter, RECORD_FIELDS[CrmEntity.LEAD]),
             to_order(order_by),
             page_request(first, after, last, before),
         )

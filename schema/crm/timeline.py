@@ -69,7 +69,7 @@ class TimelineEntry:
     @classmethod
     def of(cls, row: TimelineEntryRow, hidden: frozenset[str] = frozenset()) -> TimelineEntry:
         """``hidden``: the record's hidden fields; a change of one shows no values."""
-        shown = not hide_values(hidden, row.field)
+        shown = not hide_values(row.entity_type, hidden, row.field)
         return cls(
             pk=row.id,
             kind=row.kind,
