@@ -11,9 +11,10 @@ import strawberry
 
 from models.crm import Company as CompanyRow
 from models.crm import CrmEntity
-from resolvers.crm import companies, deal_relations
+from resolvers.crm import companies, deal_relations, records
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
+from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
@@ -148,13 +149,13 @@ class Company(Node):
 
 
 async def load_company(info: Info, pk: int | None) -> Company | None:
-    row = None if pk is None else await info.context.loader(companies.companies_by_id).load(pk)
+    row = None if pk is None else await records.load_record(info.context, CrmEntity.COMPANY, pk)
     return None if row is None else Company.of(row)
 
 
 @node_fetcher("Company")
 async def fetch_company(info: Info, pk: int) -> Company:
-    return Company.of(await companies.get_company(info.context, pk))
+    return Company.of(await records.get_record(info.context, CrmEntity.COMPANY, pk))
 
 
 @strawberry.input
@@ -233,8 +234,9 @@ class CompanyQueries:
         filter: CompanyFilter | None = None,
         order_by: list[CompanyOrder] | None = None,
     ) -> Connection[Company]:
-        page = await companies.list_companies(
+        page = await records.list_of(
             info.context,
+            CrmEntity.COMPANY,
             to_filter(filter, RECORD_FIELDS[CrmEntity.COMPANY]),
             to_order(order_by),
             page_request(first, after, last, before),
@@ -261,21 +263,22 @@ class CompanyMutations:
 
     @strawberry.mutation
     async def update_company(self, info: Info, id: strawberry.ID, input: CompanyPatch) -> Company:
-        changes = companies.CompanyChanges(
-            title=required(input.title, "title"),
-            industry=required(input.industry, "industry"),
-            revenue=nullable(input.revenue),
-            employees=nullable(input.employees),
-            address=required(input.address, "address"),
-            contact_ids=ids_or_missing(input.contact_ids, "Contact", "contactIds"),
-            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            opened=required(input.opened, "opened"),
-            communications=communications_patch(input.communications),
-        )
-        row = await companies.update_company(info.context, decode_id(id, "Company"), changes)
+        changes = {
+            "title": required(input.title, "title"),
+            "industry": required(input.industry, "industry"),
+            "revenue": nullable(input.revenue),
+            "employees": nullable(input.employees),
+            "address": required(input.address, "address"),
+            "contactIds": ids_or_missing(input.contact_ids, "Contact", "contactIds"),
+            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            "opened": required(input.opened, "opened"),
+            "communications": communications_patch(input.communications),
+        }
+        pk = decode_id(id, "Company")
+        row = await records.update_record(info.context, CrmEntity.COMPANY, pk, given_only(changes))
         return Company.of(row)
 
     @strawberry.mutation(description="Deletes the company; its deals stay, without a company.")
     async def delete_company(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        await companies.delete_company(info.context, decode_id(id, "Company"))
+        await records.delete_record(info.context, CrmEntity.COMPANY, decode_id(id, "Company"))
         return id

@@ -10,9 +10,10 @@ import strawberry
 
 from models.crm import Contact as ContactRow
 from models.crm import CrmEntity
-from resolvers.crm import contacts
+from resolvers.crm import contacts, records
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
+from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
@@ -130,13 +131,13 @@ class Contact(Node):
 
 
 async def load_contact(info: Info, pk: int | None) -> Contact | None:
-    row = None if pk is None else await info.context.loader(contacts.contacts_by_id).load(pk)
+    row = None if pk is None else await records.load_record(info.context, CrmEntity.CONTACT, pk)
     return None if row is None else Contact.of(row)
 
 
 @node_fetcher("Contact")
 async def fetch_contact(info: Info, pk: int) -> Contact:
-    return Contact.of(await contacts.get_contact(info.context, pk))
+    return Contact.of(await records.get_record(info.context, CrmEntity.CONTACT, pk))
 
 
 @strawberry.input
@@ -212,8 +213,9 @@ class ContactQueries:
         filter: ContactFilter | None = None,
         order_by: list[ContactOrder] | None = None,
     ) -> Connection[Contact]:
-        page = await contacts.list_contacts(
+        page = await records.list_of(
             info.context,
+            CrmEntity.CONTACT,
             to_filter(filter, RECORD_FIELDS[CrmEntity.CONTACT]),
             to_order(order_by),
             page_request(first, after, last, before),
@@ -238,19 +240,25 @@ class ContactMutations:
 
     @strawberry.mutation
     async def update_contact(self, info: Info, id: strawberry.ID, input: ContactPatch) -> Contact:
-        changes = contacts.ContactChanges(
-            first_name=required(input.first_name, "firstName"),
-            last_name=required(input.last_name, "lastName"),
-            position=required(input.position, "position"),
-            company_ids=ids_or_missing(input.company_ids, "Company", "companyIds"),
-            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            opened=required(input.opened, "opened"),
-            communications=communications_patch(input.communications),
+        changes = {
+            "firstName": required(input.first_name, "firstName"),
+            "lastName": required(input.last_name, "lastName"),
+            "position": required(input.position, "position"),
+            "companyIds": ids_or_missing(input.company_ids, "Company", "companyIds"),
+            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            "opened": required(input.opened, "opened"),
+            "communications": communications_patch(input.communications),
+        }
+        row = await records.update_record(
+            info.context,
+            CrmEntity.CONTACT,
+            decode_id(id, "Contact"),
+            given_only(changes),
+            contacts.UPDATE_HOOKS,
         )
-        row = await contacts.update_contact(info.context, decode_id(id, "Contact"), changes)
         return Contact.of(row)
 
     @strawberry.mutation
     async def delete_contact(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        await contacts.delete_contact(info.context, decode_id(id, "Contact"))
+        await records.delete_record(info.context, CrmEntity.CONTACT, decode_id(id, "Contact"))
         return id

@@ -12,10 +12,11 @@ import strawberry
 from models.crm import CrmEntity, Semantics
 from models.crm import Deal as DealRow
 from models.crm import DealStageMove as DealStageMoveRow
-from resolvers.crm import deal_relations, deals
+from resolvers.crm import deal_relations, deals, records
 from resolvers.crm import record_access as record_access_rules
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
+from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
@@ -203,13 +204,13 @@ class Deal(Node):
 
 
 async def load_deal(info: Info, pk: int | None) -> Deal | None:
-    row = None if pk is None else await info.context.loader(deals.deals_by_id).load(pk)
+    row = None if pk is None else await records.load_record(info.context, CrmEntity.DEAL, pk)
     return None if row is None else Deal.of(row)
 
 
 @node_fetcher("Deal")
 async def fetch_deal(info: Info, pk: int) -> Deal:
-    return Deal.of(await deals.get_deal(info.context, pk))
+    return Deal.of(await records.get_record(info.context, CrmEntity.DEAL, pk))
 
 
 @strawberry.input
@@ -300,8 +301,9 @@ class DealQueries:
         filter: DealFilter | None = None,
         order_by: list[DealOrder] | None = None,
     ) -> Connection[Deal]:
-        page = await deals.list_deals(
+        page = await records.list_of(
             info.context,
+            CrmEntity.DEAL,
             to_filter(filter, RECORD_FIELDS[CrmEntity.DEAL]),
             to_order(order_by),
             page_request(first, after, last, before),
@@ -329,17 +331,20 @@ class DealMutations:
 
     @strawberry.mutation
     async def update_deal(self, info: Info, id: strawberry.ID, input: DealPatch) -> Deal:
-        changes = deals.DealChanges(
-            title=required(input.title, "title"),
-            amount=required(input.amount, "amount"),
-            currency=required(input.currency, "currency"),
-            probability=nullable(input.probability),
-            company_id=id_or_null(input.company_id, "Company", "companyId"),
-            contact_ids=ids_or_missing(input.contact_ids, "Contact", "contactIds"),
-            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            opened=required(input.opened, "opened"),
+        changes = {
+            "title": required(input.title, "title"),
+            "amount": required(input.amount, "amount"),
+            "currency": required(input.currency, "currency"),
+            "probability": nullable(input.probability),
+            "companyId": id_or_null(input.company_id, "Company", "companyId"),
+            "contactIds": ids_or_missing(input.contact_ids, "Contact", "contactIds"),
+            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            "opened": required(input.opened, "opened"),
+        }
+        pk = decode_id(id, "Deal")
+        return Deal.of(
+            await records.update_record(info.context, CrmEntity.DEAL, pk, given_only(changes))
         )
-        return Deal.of(await deals.update_deal(info.context, decode_id(id, "Deal"), changes))
 
     @strawberry.mutation(
         description="Moves a deal to a stage of its pipeline; a SUCCESS or FAILURE stage closes it."
@@ -352,5 +357,5 @@ class DealMutations:
 
     @strawberry.mutation
     async def delete_deal(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        await deals.delete_deal(info.context, decode_id(id, "Deal"))
+        await records.delete_record(info.context, CrmEntity.DEAL, decode_id(id, "Deal"))
         return id

@@ -11,9 +11,10 @@ from strawberry.utils.str_converters import to_camel_case
 
 from models.crm import CrmEntity
 from models.crm import Lead as LeadRow
-from resolvers.crm import conversion, leads
+from resolvers.crm import conversion, leads, records
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
+from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
@@ -169,13 +170,13 @@ class Lead(Node):
 
 
 async def load_lead(info: Info, pk: int | None) -> Lead | None:
-    row = None if pk is None else await info.context.loader(leads.leads_by_id).load(pk)
+    row = None if pk is None else await records.load_record(info.context, CrmEntity.LEAD, pk)
     return None if row is None else Lead.of(row)
 
 
 @node_fetcher("Lead")
 async def fetch_lead(info: Info, pk: int) -> Lead:
-    return Lead.of(await leads.get_lead(info.context, pk))
+    return Lead.of(await records.get_record(info.context, CrmEntity.LEAD, pk))
 
 
 @strawberry.input
@@ -300,8 +301,9 @@ class LeadQueries:
         filter: LeadFilter | None = None,
         order_by: list[LeadOrder] | None = None,
     ) -> Connection[Lead]:
-        page = await leads.list_leads(
+        page = await records.list_of(
             info.context,
+            CrmEntity.LEAD,
             to_filter(filter, RECORD_FIELDS[CrmEntity.LEAD]),
             to_order(order_by),
             page_request(first, after, last, before),
@@ -330,27 +332,32 @@ class LeadMutations:
 
     @strawberry.mutation
     async def update_lead(self, info: Info, id: strawberry.ID, input: LeadPatch) -> Lead:
-        texts: dict[str, str] = {}
-        for name in (*_TEXT_FIELDS, *_UTM_FIELDS):
-            value = required(getattr(input, name), to_camel_case(name))
-            if isinstance(value, str):
-                texts[name] = value
+        changes: dict[str, object] = {
+            to_camel_case(name): required(getattr(input, name), to_camel_case(name))
+            for name in (*_TEXT_FIELDS, *_UTM_FIELDS)
+        }
         status_id = required(input.status_id, "statusId")
-        changes = leads.LeadChanges(
-            texts=texts,
-            status_id=decode_id(status_id, "LeadStatus", "statusId")
+        changes |= {
+            "statusId": decode_id(status_id, "LeadStatus", "statusId")
             if isinstance(status_id, str)
             else status_id,
-            source_id=id_or_null(input.source_id, "LeadSource", "sourceId"),
-            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            opened=required(input.opened, "opened"),
-            communications=communications_patch(input.communications),
+            "sourceId": id_or_null(input.source_id, "LeadSource", "sourceId"),
+            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            "opened": required(input.opened, "opened"),
+            "communications": communications_patch(input.communications),
+        }
+        row = await records.update_record(
+            info.context,
+            CrmEntity.LEAD,
+            decode_id(id, "Lead"),
+            given_only(changes),
+            leads.UPDATE_HOOKS,
         )
-        return Lead.of(await leads.update_lead(info.context, decode_id(id, "Lead"), changes))
+        return Lead.of(row)
 
     @strawberry.mutation
     async def delete_lead(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        await leads.delete_lead(info.context, decode_id(id, "Lead"))
+        await records.delete_record(info.context, CrmEntity.LEAD, decode_id(id, "Lead"))
         return id
 
     @strawberry.mutation(

@@ -34,7 +34,11 @@ def declaration_of_type(type_name: str) -> EntityDeclaration:
 
 
 __all__ = [
+    "COMPANY",
+    "CONTACT",
+    "DEAL",
     "DECLARATIONS",
+    "LEAD",
     "Check",
     "EntityDeclaration",
     "Field",
