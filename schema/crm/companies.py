@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 
@@ -27,14 +26,10 @@ from schema.crm.common import (
     new_communications,
 )
 from schema.crm.filters import (
-    DateTimeFilter,
-    DecimalFilter,
-    IDFilter,
-    IntFilter,
-    StringFilter,
     to_filter,
     to_order,
 )
+from schema.crm.generated import order_field, record_filter
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -158,33 +153,14 @@ async def fetch_company(info: Info, pk: int) -> Company:
     return Company.of(await records.get_record(info.context, CrmEntity.COMPANY, pk))
 
 
-@strawberry.input
-class CompanyFilter:
-    and_: list[CompanyFilter] | None = strawberry.field(default=None, name="and")
-    or_: list[CompanyFilter] | None = strawberry.field(default=None, name="or")
-    not_: CompanyFilter | None = strawberry.field(default=None, name="not")
-    search: str | None = strawberry.field(
-        default=None, description="Part of the title, a phone, an e-mail…"
+if TYPE_CHECKING:
+    CompanyFilter: TypeAlias = Any
+    CompanyOrderField: TypeAlias = Any
+else:
+    CompanyFilter = record_filter(
+        CrmEntity.COMPANY, "CompanyFilter", __name__, "Part of the title, a phone, an e-mail…"
     )
-    id: IDFilter | None = None
-    title: StringFilter | None = None
-    industry: StringFilter | None = None
-    revenue: DecimalFilter | None = None
-    employees: IntFilter | None = None
-    source_lead_id: IDFilter | None = None
-    assigned_to_id: IDFilter | None = None
-    created_by_id: IDFilter | None = None
-    opened: bool | None = None
-    created_at: DateTimeFilter | None = None
-    updated_at: DateTimeFilter | None = None
-
-
-@strawberry.enum
-class CompanyOrderField(enum.Enum):
-    ID = "id"
-    TITLE = "title"
-    CREATED_AT = "createdAt"
-    UPDATED_AT = "updatedAt"
+    CompanyOrderField = order_field(CrmEntity.COMPANY, "CompanyOrderField")
 
 
 @strawberry.input

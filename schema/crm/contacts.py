@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 
@@ -25,7 +24,8 @@ from schema.crm.common import (
     load_user,
     new_communications,
 )
-from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, to_filter, to_order
+from schema.crm.filters import to_filter, to_order
+from schema.crm.generated import order_field, record_filter
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -140,34 +140,14 @@ async def fetch_contact(info: Info, pk: int) -> Contact:
     return Contact.of(await records.get_record(info.context, CrmEntity.CONTACT, pk))
 
 
-@strawberry.input
-class ContactFilter:
-    and_: list[ContactFilter] | None = strawberry.field(default=None, name="and")
-    or_: list[ContactFilter] | None = strawberry.field(default=None, name="or")
-    not_: ContactFilter | None = strawberry.field(default=None, name="not")
-    search: str | None = strawberry.field(
-        default=None, description="Part of the name, a phone, an e-mail…"
+if TYPE_CHECKING:
+    ContactFilter: TypeAlias = Any
+    ContactOrderField: TypeAlias = Any
+else:
+    ContactFilter = record_filter(
+        CrmEntity.CONTACT, "ContactFilter", __name__, "Part of the name, a phone, an e-mail…"
     )
-    id: IDFilter | None = None
-    first_name: StringFilter | None = None
-    last_name: StringFilter | None = None
-    position: StringFilter | None = None
-    company_id: IDFilter | None = None
-    source_lead_id: IDFilter | None = None
-    assigned_to_id: IDFilter | None = None
-    created_by_id: IDFilter | None = None
-    opened: bool | None = None
-    created_at: DateTimeFilter | None = None
-    updated_at: DateTimeFilter | None = None
-
-
-@strawberry.enum
-class ContactOrderField(enum.Enum):
-    ID = "id"
-    FIRST_NAME = "firstName"
-    LAST_NAME = "lastName"
-    CREATED_AT = "createdAt"
-    UPDATED_AT = "updatedAt"
+    ContactOrderField = order_field(CrmEntity.CONTACT, "ContactOrderField")
 
 
 @strawberry.input

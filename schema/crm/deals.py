@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 
@@ -22,14 +21,10 @@ from schema.context import Info
 from schema.crm.common import UserRef, load_user
 from schema.crm.dictionaries import DealStage, Pipeline, load_pipeline, load_stage
 from schema.crm.filters import (
-    DateTimeFilter,
-    DecimalFilter,
-    IDFilter,
-    IntFilter,
-    StringFilter,
     to_filter,
     to_order,
 )
+from schema.crm.generated import order_field, record_filter
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -213,37 +208,12 @@ async def fetch_deal(info: Info, pk: int) -> Deal:
     return Deal.of(await records.get_record(info.context, CrmEntity.DEAL, pk))
 
 
-@strawberry.input
-class DealFilter:
-    and_: list[DealFilter] | None = strawberry.field(default=None, name="and")
-    or_: list[DealFilter] | None = strawberry.field(default=None, name="or")
-    not_: DealFilter | None = strawberry.field(default=None, name="not")
-    search: str | None = strawberry.field(default=None, description="Title or company title.")
-    id: IDFilter | None = None
-    title: StringFilter | None = None
-    amount: DecimalFilter | None = None
-    currency: StringFilter | None = None
-    probability: IntFilter | None = None
-    pipeline_id: IDFilter | None = None
-    stage_id: IDFilter | None = None
-    company_id: IDFilter | None = None
-    contact_id: IDFilter | None = None
-    source_lead_id: IDFilter | None = None
-    assigned_to_id: IDFilter | None = None
-    created_by_id: IDFilter | None = None
-    opened: bool | None = None
-    closed_at: DateTimeFilter | None = None
-    created_at: DateTimeFilter | None = None
-    updated_at: DateTimeFilter | None = None
-
-
-@strawberry.enum
-class DealOrderField(enum.Enum):
-    ID = "id"
-    TITLE = "title"
-    AMOUNT = "amount"
-    CREATED_AT = "createdAt"
-    UPDATED_AT = "updatedAt"
+if TYPE_CHECKING:
+    DealFilter: TypeAlias = Any
+    DealOrderField: TypeAlias = Any
+else:
+    DealFilter = record_filter(CrmEntity.DEAL, "DealFilter", __name__, "Title or company title.")
+    DealOrderField = order_field(CrmEntity.DEAL, "DealOrderField")
 
 
 @strawberry.input

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
@@ -27,7 +26,8 @@ from schema.crm.common import (
     new_communications,
 )
 from schema.crm.dictionaries import LeadSource, LeadStatus, load_source, load_status
-from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, to_filter, to_order
+from schema.crm.filters import to_filter, to_order
+from schema.crm.generated import order_field, record_filter
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -179,41 +179,14 @@ async def fetch_lead(info: Info, pk: int) -> Lead:
     return Lead.of(await records.get_record(info.context, CrmEntity.LEAD, pk))
 
 
-@strawberry.input
-class LeadFilter:
-    and_: list[LeadFilter] | None = strawberry.field(default=None, name="and")
-    or_: list[LeadFilter] | None = strawberry.field(default=None, name="or")
-    not_: LeadFilter | None = strawberry.field(default=None, name="not")
-    search: str | None = strawberry.field(
-        default=None, description="Part of the title, a name, a phone, an e-mail…"
+if TYPE_CHECKING:
+    LeadFilter: TypeAlias = Any
+    LeadOrderField: TypeAlias = Any
+else:
+    LeadFilter = record_filter(
+        CrmEntity.LEAD, "LeadFilter", __name__, "Part of the title, a name, a phone, an e-mail…"
     )
-    id: IDFilter | None = None
-    title: StringFilter | None = None
-    first_name: StringFilter | None = None
-    last_name: StringFilter | None = None
-    company_title: StringFilter | None = None
-    status_id: IDFilter | None = None
-    source_id: IDFilter | None = None
-    utm_source: StringFilter | None = None
-    utm_medium: StringFilter | None = None
-    utm_campaign: StringFilter | None = None
-    is_repeat: bool | None = None
-    converted_at: DateTimeFilter | None = None
-    assigned_to_id: IDFilter | None = None
-    created_by_id: IDFilter | None = None
-    opened: bool | None = None
-    created_at: DateTimeFilter | None = None
-    updated_at: DateTimeFilter | None = None
-
-
-@strawberry.enum
-class LeadOrderField(enum.Enum):
-    ID = "id"
-    TITLE = "title"
-    FIRST_NAME = "firstName"
-    LAST_NAME = "lastName"
-    CREATED_AT = "createdAt"
-    UPDATED_AT = "updatedAt"
+    LeadOrderField = order_field(CrmEntity.LEAD, "LeadOrderField")
 
 
 @strawberry.input
