@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import Final, TypeVar
 
 T = TypeVar("T")
@@ -21,3 +22,8 @@ MISSING: Final = _Missing.MISSING
 
 def given(value: T | Missing) -> bool:
     return value is not MISSING
+
+
+def given_only(values: Mapping[str, object]) -> dict[str, object]:
+    """The values a patch gives: those not MISSING."""
+    return {key: value for key, value in values.items() if value is not MISSING}

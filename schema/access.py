@@ -16,6 +16,7 @@ from models import AccessLevel as AccessLevelValue
 from models import Role as RoleRow
 from models import RuleScope as RuleScopeValue
 from models.crm import CrmEntity, Semantics
+from models.crm.entities import DECLARATIONS
 from resolvers import departments, users
 from resolvers.access import assignments, explain, grants, roles
 from resolvers.errors import BadInput
@@ -43,12 +44,13 @@ UserRef = Annotated["User", strawberry.lazy("schema.users")]
 DepartmentRef = Annotated["Department", strawberry.lazy("schema.departments")]
 
 # The global-ID type of each entity's statuses.
-STATUS_TYPES = {CrmEntity.LEAD: "LeadStatus", CrmEntity.DEAL: "DealStage"}
+STATUS_TYPES = {
+    entity: declaration.field(declaration.status).target or ""
+    for entity, declaration in DECLARATIONS.items()
+    if declaration.status is not None
+}
 RECORD_TYPES = {
-    "Lead": CrmEntity.LEAD,
-    "Contact": CrmEntity.CONTACT,
-    "Company": CrmEntity.COMPANY,
-    "Deal": CrmEntity.DEAL,
+    declaration.field("id").target or "": entity for entity, declaration in DECLARATIONS.items()
 }
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
+from models.crm import CrmEntity
 from resolvers import live_deals
-from resolvers.crm import deals
+from resolvers.crm import records
 from resolvers.errors import NotFound
 from resolvers.feed import feed_cursor
 from schema.context import Info
@@ -62,6 +63,6 @@ class DealEvent:
         if self.kind in gone:
             return None
         try:
-            return Deal.of(await deals.get_deal(info.context, self.deal_pk))
+            return Deal.of(await records.get_record(info.context, CrmEntity.DEAL, self.deal_pk))
         except NotFound:
             return None

@@ -1,5 +1,6 @@
-"""What the policy reads of each CRM entity, declared once: the columns its SQL predicates
-test, and the field names field rules may name (the GraphQL field names of the entity)."""
+"""What the policy reads of each CRM entity, taken from its declaration
+(``models.crm.entities``): the columns its SQL predicates test, and the field names field
+rules may name (the GraphQL field names of the entity)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import SQLColumnExpression
 
 from models.crm import Company, Contact, CrmEntity, Deal, Lead
+from models.crm.entities import DECLARATIONS, EntityDeclaration
 
 
 @dataclass(frozen=True)
@@ -20,93 +22,53 @@ class RecordColumns:
     status: SQLColumnExpression[int] | None
 
 
+def _record_columns(declaration: EntityDeclaration) -> RecordColumns:
+    model, status = declaration.model, declaration.status
+    return RecordColumns(
+        getattr(model, declaration.responsible),
+        getattr(model, declaration.opened),
+        None if status is None else getattr(model, declaration.field(status).attribute or ""),
+    )
+
+
 RECORD_COLUMNS: dict[CrmEntity, RecordColumns] = {
-    CrmEntity.LEAD: RecordColumns(Lead.assigned_to_id, Lead.opened, Lead.status_id),
-    CrmEntity.CONTACT: RecordColumns(Contact.assigned_to_id, Contact.opened, None),
-    CrmEntity.COMPANY: RecordColumns(Company.assigned_to_id, Company.opened, None),
-    CrmEntity.DEAL: RecordColumns(Deal.assigned_to_id, Deal.opened, Deal.stage_id),
+    entity: _record_columns(declaration) for entity, declaration in DECLARATIONS.items()
 }
 
-_COMMON = ("assignedTo", "createdBy", "opened", "createdAt", "updatedAt")
-
 ENTITY_FIELDS: dict[CrmEntity, frozenset[str]] = {
-    CrmEntity.LEAD: frozenset(
-        (
-            *_COMMON,
-            "communications",
-            "title",
-            "firstName",
-            "lastName",
-            "companyTitle",
-            "status",
-            "source",
-            "sourceDescription",
-            "utmSource",
-            "utmMedium",
-            "utmCampaign",
-            "utmContent",
-            "utmTerm",
-        )
-    ),
-    CrmEntity.CONTACT: frozenset(
-        (*_COMMON, "communications", "firstName", "lastName", "position", "companies")
-    ),
-    CrmEntity.COMPANY: frozenset(
-        (
-            *_COMMON,
-            "communications",
-            "title",
-            "industry",
-            "revenue",
-            "employees",
-            "address",
-            "contacts",
-            "deals",
-        )
-    ),
-    CrmEntity.DEAL: frozenset(
-        (
-            *_COMMON,
-            "title",
-            "stage",
-            "amount",
-            "currency",
-            "probability",
-            "company",
-            "contacts",
-            "closedAt",
-        )
-    ),
+    entity: declaration.ruled_names() for entity, declaration in DECLARATIONS.items()
 }
 
 # Fields no field rule names that tell the value of one that a rule may hide: they are hidden
 # wherever it is (masks, filters, orders). A converted lead's conversion time and its links
 # to the contact, company and deal it became say that its status is a success.
 REVEALING: dict[CrmEntity, dict[str, frozenset[str]]] = {
-    CrmEntity.LEAD: {"status": frozenset(("convertedAt", "contact", "company", "deal"))},
+    entity: {
+        field.name: frozenset(field.revealed_by)
+        for field in declaration.fields
+        if field.revealed_by
+    }
+    for entity, declaration in DECLARATIONS.items()
 }
 
 
 def with_revealing(entity: CrmEntity, hidden: frozenset[str]) -> frozenset[str]:
     """``hidden`` and the fields that reveal one of them (``REVEALING``)."""
-    revealing = REVEALING.get(entity, {})
+    revealing = REVEALING[entity]
     return hidden.union(*(revealing[name] for name in hidden if name in revealing))
 
 
 def maskable_fields(entity: CrmEntity) -> frozenset[str]:
     """Every field a mask may hide: those rules name and those that reveal them."""
-    return with_revealing(entity, ENTITY_FIELDS[entity])
+    return DECLARATIONS[entity].maskable_names()
 
 
 RecordModel = type[Lead] | type[Contact] | type[Company] | type[Deal]
 
 RECORD_MODELS: dict[CrmEntity, RecordModel] = {
-    CrmEntity.LEAD: Lead,
-    CrmEntity.CONTACT: Contact,
-    CrmEntity.COMPANY: Company,
-    CrmEntity.DEAL: Deal,
+    entity: declaration.model for entity, declaration in DECLARATIONS.items()
 }
 
 
 def has_statuses(entity: CrmEntity) -> bool:
-    return RECORD_COLUMNS[entity].status is not None
+    return DECLARATIONS[entity].status is not None

@@ -28,7 +28,8 @@ from models import (
     ScopeKind,
     StageTransition,
 )
-from models.crm import CrmEntity, DealStage, LeadStatus, Pipeline, Semantics
+from models.crm import CrmEntity, DealStage, Pipeline, Semantics
+from models.crm.entities import declaration_of
 from resolvers.access.freshness import access_changed
 from resolvers.access.roles import require_role
 from resolvers.context import RequestContext
@@ -275,8 +276,8 @@ async def _check_scope(session: AsyncSession, entity: CrmEntity, scope: RuleScop
         if await session.get(Pipeline, scope.target_id) is None:
             raise NotFound(f"No pipeline with id {scope.target_id}", field=argument)
     if scope.kind is ScopeKind.STATUS:
-        model = LeadStatus if entity is CrmEntity.LEAD else DealStage
-        if await session.get(model, scope.target_id) is None:
+        model = declaration_of(entity).status_model
+        if model is None or await session.get(model, scope.target_id) is None:
             raise NotFound(
                 f"No {entity.value.lower()} status with id {scope.target_id}", field=argument
             )

@@ -20,9 +20,10 @@ from models.crm import (
     TimelineEntry,
     TimelineKind,
 )
+from models.crm.entities.common import MAX_TEXT, MAX_TITLE
 from resolvers.access.envelopes import envelopes_by_id
 from resolvers.context import RequestContext
-from resolvers.crm.common import MAX_TEXT, MAX_TITLE, list_records, require_user, rows_by_id
+from resolvers.crm.common import list_records, require_user, rows_by_id
 from resolvers.crm.fields import ACTIVITY_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.visibility import require_visible, visible_binding

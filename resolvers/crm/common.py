@@ -37,9 +37,6 @@ class Identified(Protocol):
 
 R = TypeVar("R", bound=Identified)
 
-MAX_TITLE = 255
-MAX_NAME = 100
-MAX_TEXT = 10_000
 MAX_AMOUNT = Decimal("9999999999999999.99")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -154,9 +151,3 @@ def currency(value: str, field: str = "currency") -> str:
     if not _CURRENCY.match(code):
         raise BadInput("'currency' must be an ISO 4217 code of 3 letters", field=field)
     return code
-
-
-def percent(value: int | None, field: str) -> int | None:
-    if value is not None and not 0 <= value <= 100:
-        raise BadInput(f"'{field}' must be between 0 and 100", field=field)
-    return value

@@ -6,40 +6,29 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crm import Company, Contact, ContactCompany, CrmEntity
+from models.crm.entities import CONTACT
 from resolvers.context import RequestContext
 from resolvers.crm import events
-from resolvers.crm.common import (
-    MAX_NAME,
-    MAX_TITLE,
-    list_records,
-    require_all,
-    require_user,
-    rows_by_id,
-)
+from resolvers.crm.common import require_user
 from resolvers.crm.communications import (
     CleanCommunication,
     NewCommunication,
     clean,
     replace_communications,
-    summary,
 )
-from resolvers.crm.fields import CONTACT_FIELDS
-from resolvers.crm.filtering import Filter
-from resolvers.crm.guards import guard_create, guard_delete, guard_update, guard_update_allowed
-from resolvers.crm.removal import forget_record
-from resolvers.crm.timeline import Changes, write_changes
-from resolvers.crm.visibility import visible_companies, visible_contacts
-from resolvers.errors import BadInput, NotFound
-from resolvers.locking import lock_for_write
-from resolvers.pagination import Page, PageRequest
-from resolvers.patch import MISSING, Missing
-from resolvers.validation import text
-
-MAX_LINKS = 50
+from resolvers.crm.guards import guard_create
+from resolvers.crm.records import (
+    UpdateHooks,
+    checked_value,
+    insert_links,
+    link_ids,
+    require_linkable,
+)
+from resolvers.crm.visibility import visible_companies
+from resolvers.errors import BadInput
 
 
 @dataclass(frozen=True)
@@ -52,21 +41,6 @@ class NewContact:
     opened: bool = True
     communications: Sequence[NewCommunication] = ()
     source_lead_id: int | None = None
-
-
-@dataclass(frozen=True)
-class ContactChanges:
-    first_name: str | Missing = MISSING
-    last_name: str | Missing = MISSING
-    position: str | Missing = MISSING
-    company_ids: Sequence[int] | Missing = MISSING
-    assigned_to_id: int | Missing | None = MISSING
-    opened: bool | Missing = MISSING
-    communications: Sequence[NewCommunication] | Missing = MISSING
-
-
-async def contacts_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Contact | None]:
-    return await rows_by_id(ctx, visible_contacts(ctx), Contact.id, ids)
 
 
 async def companies_by_contact_id(
@@ -86,40 +60,12 @@ async def companies_by_contact_id(
     return [found[pk] for pk in contact_ids]
 
 
-async def get_contact(ctx: RequestContext, contact_id: int) -> Contact:
-    ctx.require_viewer()
-    contact = await ctx.loader(contacts_by_id).load(contact_id)
-    if contact is None:
-        raise NotFound(f"No contact with id {contact_id}", field="id")
-    return contact
-
-
-async def list_contacts(
-    ctx: RequestContext, filter: Filter, order: Sequence[tuple[str, bool]], page: PageRequest
-) -> Page[Contact]:
-    return await list_records(
-        ctx,
-        visible_contacts(ctx),
-        CONTACT_FIELDS,
-        filter,
-        order,
-        page,
-        counted=visible_contacts(ctx, bulk=True),
-    )
-
-
 def _names(first_name: str, last_name: str) -> tuple[str, str]:
-    first = text(first_name, "firstName", max_length=MAX_NAME, required=False)
-    last = text(last_name, "lastName", max_length=MAX_NAME, required=False)
+    first = checked_value(CONTACT.field("firstName"), first_name)
+    last = checked_value(CONTACT.field("lastName"), last_name)
     if not first and not last:
         raise BadInput("A contact needs a first or a last name", field="lastName")
     return first, last
-
-
-def _link_ids(ids: Sequence[int], field: str) -> list[int]:
-    if len(ids) > MAX_LINKS:
-        raise BadInput(f"At most {MAX_LINKS} links", field=field)
-    return list(dict.fromkeys(ids))
 
 
 @dataclass(frozen=True)
@@ -139,8 +85,8 @@ def check_new_contact(new: NewContact) -> CheckedContact:
         new=new,
         first_name=first,
         last_name=last,
-        position=text(new.position, "position", max_length=MAX_TITLE, required=False),
-        company_ids=_link_ids(new.company_ids, "companyIds"),
+        position=checked_value(CONTACT.field("position"), new.position),
+        company_ids=link_ids(CONTACT.field("companies"), new.company_ids),
         communications=clean(new.communications),
     )
 
@@ -150,9 +96,7 @@ async def insert_contact(
 ) -> Contact:
     """Adds a checked contact to ``session`` (no commit): shared with lead conversion."""
     new = checked.new
-    await require_all(
-        session, visible_companies(ctx), Company.id, checked.company_ids, "companyIds"
-    )
+    await require_linkable(ctx, session, CONTACT.field("companies"), checked.company_ids)
     await require_user(session, new.assigned_to_id, "assignedToId")
     contact = Contact(
         first_name=checked.first_name,
@@ -166,9 +110,7 @@ async def insert_contact(
     await guard_create(ctx, session, contact)
     session.add(contact)
     await session.flush()
-    session.add_all(
-        ContactCompany(contact_id=contact.id, company_id=pk) for pk in checked.company_ids
-    )
+    insert_links(session, CONTACT.field("companies"), contact.id, checked.company_ids)
     await replace_communications(session, CrmEntity.CONTACT, contact.id, checked.communications)
     return contact
 
@@ -184,76 +126,10 @@ async def create_contact(ctx: RequestContext, new: NewContact) -> Contact:
     return contact
 
 
-async def update_contact(ctx: RequestContext, contact_id: int, changes: ContactChanges) -> Contact:
-    viewer = ctx.require_viewer()
-    async with ctx.db() as session:
-        await lock_for_write(session, Contact.id, contact_id)
-        contact = await session.scalar(visible_contacts(ctx).where(Contact.id == contact_id))
-        if contact is None:
-            raise NotFound(f"No contact with id {contact_id}", field="id")
-        before = await guard_update_allowed(ctx, session, contact)
-        log = Changes()
-        first = changes.first_name if isinstance(changes.first_name, str) else contact.first_name
-        last = changes.last_name if isinstance(changes.last_name, str) else contact.last_name
-        first, last = _names(first, last)
-        log.set(contact, "first_name", first, "firstName")
-        log.set(contact, "last_name", last, "lastName")
-        if isinstance(changes.position, str):
-            position = text(changes.position, "position", max_length=MAX_TITLE, required=False)
-            log.set(contact, "position", position, "position")
-        if changes.assigned_to_id is not MISSING:
-            if changes.assigned_to_id is None:
-                raise BadInput("A contact needs a responsible user", field="assignedToId")
-            await require_user(session, changes.assigned_to_id, "assignedToId")
-            log.set(contact, "assigned_to_id", changes.assigned_to_id, "assignedToId")
-        if isinstance(changes.opened, bool):
-            log.set(contact, "opened", changes.opened, "opened")
-        if not isinstance(changes.company_ids, Missing):
-            await _replace_companies(ctx, session, contact.id, changes.company_ids, log)
-        if not isinstance(changes.communications, Missing):
-            items = clean(changes.communications)
-            old = await replace_communications(session, CrmEntity.CONTACT, contact.id, items)
-            log.note("communications", old, summary(items))
-        await guard_update(ctx, session, contact, before, log)
-        write_changes(session, CrmEntity.CONTACT, contact.id, viewer.user_id, log)
-        await events.record_updated(session, ctx, contact, log)
-        await session.commit()
-    ctx.forget_loaded()
-    return contact
+def _name_rule(contact: Contact, given: frozenset[str]) -> None:
+    """A contact keeps a first or a last name."""
+    if {"firstName", "lastName"} & given and not (contact.first_name or contact.last_name):
+        raise BadInput("A contact needs a first or a last name", field="lastName")
 
 
-async def _replace_companies(
-    ctx: RequestContext, session: AsyncSession, contact_id: int, ids: Sequence[int], log: Changes
-) -> None:
-    wanted = _link_ids(ids, "companyIds")
-    await require_all(session, visible_companies(ctx), Company.id, wanted, "companyIds")
-    current = list(
-        (
-            await session.execute(
-                select(ContactCompany.company_id)
-                .where(ContactCompany.contact_id == contact_id)
-                .order_by(ContactCompany.company_id)
-            )
-        ).scalars()
-    )
-    if sorted(wanted) == current:
-        return
-    await session.execute(delete(ContactCompany).where(ContactCompany.contact_id == contact_id))
-    session.add_all(ContactCompany(contact_id=contact_id, company_id=pk) for pk in wanted)
-    log.note("companyIds", ",".join(map(str, current)), ",".join(map(str, sorted(wanted))))
-
-
-async def delete_contact(ctx: RequestContext, contact_id: int) -> int:
-    ctx.require_viewer()
-    async with ctx.db() as session:
-        await lock_for_write(session, Contact.id, contact_id)
-        contact = await session.scalar(visible_contacts(ctx).where(Contact.id == contact_id))
-        if contact is None:
-            raise NotFound(f"No contact with id {contact_id}", field="id")
-        await guard_delete(ctx, session, contact)
-        await forget_record(session, CrmEntity.CONTACT, contact.id)
-        await session.delete(contact)
-        await events.record_deleted(session, ctx, contact)
-        await session.commit()
-    ctx.forget_loaded()
-    return contact_id
+UPDATE_HOOKS = UpdateHooks(check=_name_rule)

@@ -6,56 +6,42 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import utcnow
 from models.crm import (
     Company,
-    Contact,
     CrmEntity,
     Deal,
-    DealContact,
     DealStage,
     DealStageMove,
     Pipeline,
     Semantics,
 )
+from models.crm.entities import DEAL
 from resolvers.context import RequestContext
 from resolvers.crm import events
-from resolvers.crm.common import (
-    MAX_TITLE,
-    currency,
-    list_records,
-    money,
-    percent,
-    require_all,
-    require_user,
-    rows_by_id,
-)
+from resolvers.crm.common import require_all, require_user
 from resolvers.crm.dictionaries import default_pipeline, first_stage, require_row
-from resolvers.crm.fields import DEAL_FIELDS
-from resolvers.crm.filtering import Filter
 from resolvers.crm.guards import (
     guard_create,
     guard_create_in_stage,
-    guard_delete,
     guard_move,
     guard_stage_unlocked,
-    guard_update,
-    guard_update_allowed,
 )
-from resolvers.crm.removal import forget_record
+from resolvers.crm.records import (
+    checked_value,
+    insert_links,
+    link_ids,
+    require_linkable,
+    writable_record,
+)
 from resolvers.crm.timeline import Changes, write_changes
-from resolvers.crm.visibility import visible_companies, visible_contacts, visible_deals
-from resolvers.errors import BadInput, NotFound
-from resolvers.locking import lock_for_write
-from resolvers.pagination import Page, PageRequest
-from resolvers.patch import MISSING, Missing
-from resolvers.validation import text
+from resolvers.crm.visibility import visible_companies
+from resolvers.errors import BadInput
 
 DEFAULT_CURRENCY = "USD"
-MAX_CONTACTS = 50
 
 
 @dataclass(frozen=True)
@@ -74,18 +60,6 @@ class NewDeal:
 
 
 @dataclass(frozen=True)
-class DealChanges:
-    title: str | Missing = MISSING
-    amount: Decimal | Missing = MISSING
-    currency: str | Missing = MISSING
-    probability: int | Missing | None = MISSING
-    company_id: int | Missing | None = MISSING
-    contact_ids: Sequence[int] | Missing = MISSING
-    assigned_to_id: int | Missing | None = MISSING
-    opened: bool | Missing = MISSING
-
-
-@dataclass(frozen=True)
 class CheckedDeal:
     """A deal's own fields, checked; references are checked against the database later."""
 
@@ -95,38 +69,6 @@ class CheckedDeal:
     currency: str
     probability: int | None
     contact_ids: list[int]
-
-
-# Loaders
-
-
-async def deals_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Deal | None]:
-    return await rows_by_id(ctx, visible_deals(ctx), Deal.id, ids)
-
-
-# Reading
-
-
-async def get_deal(ctx: RequestContext, deal_id: int, field: str = "id") -> Deal:
-    ctx.require_viewer()
-    deal = await ctx.loader(deals_by_id).load(deal_id)
-    if deal is None:
-        raise NotFound(f"No deal with id {deal_id}", field=field)
-    return deal
-
-
-async def list_deals(
-    ctx: RequestContext, filter: Filter, order: Sequence[tuple[str, bool]], page: PageRequest
-) -> Page[Deal]:
-    return await list_records(
-        ctx,
-        visible_deals(ctx),
-        DEAL_FIELDS,
-        filter,
-        order,
-        page,
-        counted=visible_deals(ctx, bulk=True),
-    )
 
 
 # Writing
@@ -170,7 +112,7 @@ async def insert_deal(
         await guard_create_in_stage(ctx, session, deal, stage_ids)
     session.add(deal)
     await session.flush()
-    session.add_all(DealContact(deal_id=deal.id, contact_id=pk) for pk in checked.contact_ids)
+    insert_links(session, DEAL.field("contacts"), deal.id, checked.contact_ids)
     session.add(
         DealStageMove(
             deal_id=deal.id, from_stage_id=None, to_stage_id=stage.id, moved_by_id=author_id
@@ -183,11 +125,11 @@ def check_new_deal(new: NewDeal) -> CheckedDeal:
     """The deal's own fields checked, before anything touches the database."""
     return CheckedDeal(
         new=new,
-        title=text(new.title, "title", max_length=MAX_TITLE),
-        amount=money(new.amount, "amount"),
-        currency=currency(new.currency),
-        probability=percent(new.probability, "probability"),
-        contact_ids=_contact_ids(new.contact_ids),
+        title=checked_value(DEAL.field("title"), new.title),
+        amount=checked_value(DEAL.field("amount"), new.amount),
+        currency=checked_value(DEAL.field("currency"), new.currency),
+        probability=checked_value(DEAL.field("probability"), new.probability),
+        contact_ids=link_ids(DEAL.field("contacts"), new.contact_ids),
     )
 
 
@@ -206,12 +148,6 @@ async def _initial_stage(
     return await first_stage(session, pipeline_id)
 
 
-def _contact_ids(ids: Sequence[int], field: str = "contactIds") -> list[int]:
-    if len(ids) > MAX_CONTACTS:
-        raise BadInput(f"At most {MAX_CONTACTS} contacts per deal", field=field)
-    return list(dict.fromkeys(ids))
-
-
 async def _check_references(
     ctx: RequestContext,
     session: AsyncSession,
@@ -221,67 +157,8 @@ async def _check_references(
 ) -> None:
     if company_id is not None:
         await require_all(session, visible_companies(ctx), Company.id, [company_id], "companyId")
-    await require_all(session, visible_contacts(ctx), Contact.id, contact_ids, "contactIds")
+    await require_linkable(ctx, session, DEAL.field("contacts"), contact_ids)
     await require_user(session, assigned_to_id, "assignedToId")
-
-
-async def update_deal(ctx: RequestContext, deal_id: int, changes: DealChanges) -> Deal:
-    viewer = ctx.require_viewer()
-    async with ctx.db() as session:
-        # Locked before it is read, so that each recorded old value is the previous new one.
-        await lock_for_write(session, Deal.id, deal_id)
-        deal = await session.scalar(visible_deals(ctx).where(Deal.id == deal_id))
-        if deal is None:
-            raise NotFound(f"No deal with id {deal_id}", field="id")
-        before = await guard_update_allowed(ctx, session, deal)
-        log = Changes()
-        if isinstance(changes.title, str):
-            log.set(deal, "title", text(changes.title, "title", max_length=MAX_TITLE), "title")
-        if isinstance(changes.amount, Decimal):
-            log.set(deal, "amount", money(changes.amount, "amount"), "amount")
-        if isinstance(changes.currency, str):
-            log.set(deal, "currency", currency(changes.currency), "currency")
-        if changes.probability is not MISSING:
-            log.set(deal, "probability", percent(changes.probability, "probability"), "probability")
-        if changes.company_id is not MISSING:
-            await _check_references(ctx, session, changes.company_id, [], None)
-            log.set(deal, "company_id", changes.company_id, "companyId")
-        if changes.assigned_to_id is not MISSING:
-            if changes.assigned_to_id is None:
-                raise BadInput("A deal needs a responsible user", field="assignedToId")
-            await require_user(session, changes.assigned_to_id, "assignedToId")
-            log.set(deal, "assigned_to_id", changes.assigned_to_id, "assignedToId")
-        if isinstance(changes.opened, bool):
-            log.set(deal, "opened", changes.opened, "opened")
-        if not isinstance(changes.contact_ids, Missing):
-            await _replace_contacts(ctx, session, deal.id, changes.contact_ids, log)
-        await guard_update(ctx, session, deal, before, log)
-        write_changes(session, CrmEntity.DEAL, deal.id, viewer.user_id, log)
-        await events.record_updated(session, ctx, deal, log)
-        await session.commit()
-    ctx.forget_loaded()
-    return deal
-
-
-async def _replace_contacts(
-    ctx: RequestContext, session: AsyncSession, deal_id: int, ids: Sequence[int], log: Changes
-) -> None:
-    wanted = _contact_ids(ids)
-    await require_all(session, visible_contacts(ctx), Contact.id, wanted, "contactIds")
-    current = list(
-        (
-            await session.execute(
-                select(DealContact.contact_id)
-                .where(DealContact.deal_id == deal_id)
-                .order_by(DealContact.contact_id)
-            )
-        ).scalars()
-    )
-    if sorted(wanted) == current:
-        return
-    await session.execute(delete(DealContact).where(DealContact.deal_id == deal_id))
-    session.add_all(DealContact(deal_id=deal_id, contact_id=pk) for pk in wanted)
-    log.note("contactIds", ",".join(map(str, current)), ",".join(map(str, sorted(wanted))))
 
 
 async def move_deal(ctx: RequestContext, deal_id: int, stage_id: int) -> Deal:
@@ -289,10 +166,7 @@ async def move_deal(ctx: RequestContext, deal_id: int, stage_id: int) -> Deal:
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
         # Locked before it is read: simultaneous moves are recorded one after the other.
-        await lock_for_write(session, Deal.id, deal_id)
-        deal = await session.scalar(visible_deals(ctx).where(Deal.id == deal_id))
-        if deal is None:
-            raise NotFound(f"No deal with id {deal_id}", field="id")
+        deal: Deal = await writable_record(ctx, session, CrmEntity.DEAL, deal_id)
         stage = await require_row(session, DealStage, stage_id, "stageId", "deal stage")
         if stage.pipeline_id != deal.pipeline_id:
             raise BadInput("The stage belongs to another pipeline", field="stageId")
@@ -332,19 +206,3 @@ async def _stage_ids(session: AsyncSession, pipeline_id: int) -> list[int]:
         .order_by(DealStage.sort, DealStage.id)
     )
     return list(rows)
-
-
-async def delete_deal(ctx: RequestContext, deal_id: int) -> int:
-    ctx.require_viewer()
-    async with ctx.db() as session:
-        await lock_for_write(session, Deal.id, deal_id)
-        deal = await session.scalar(visible_deals(ctx).where(Deal.id == deal_id))
-        if deal is None:
-            raise NotFound(f"No deal with id {deal_id}", field="id")
-        await guard_delete(ctx, session, deal)
-        await forget_record(session, CrmEntity.DEAL, deal.id)
-        await session.delete(deal)
-        await events.record_deleted(session, ctx, deal)
-        await session.commit()
-    ctx.forget_loaded()
-    return deal_id

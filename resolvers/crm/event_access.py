@@ -18,28 +18,9 @@ from auth.policy import CompiledPolicy, Envelope
 from auth.policy.entities import RECORD_MODELS
 from models import AccessAction, Event
 from models.crm import CrmEntity
+from models.crm.entities import declaration_of
 
 CRM_SCOPES = frozenset(entity.value for entity in CrmEntity)
-
-# Keys of an event's ``changes`` that are not themselves GraphQL field names, mapped to the
-# fields whose rules govern them (field rules name GraphQL fields: auth/policy/entities.py):
-# the key is hidden when any of them is.
-_GOVERNING_FIELDS = {
-    "assignedToId": frozenset({"assignedTo"}),
-    "statusId": frozenset({"status"}),
-    "sourceId": frozenset({"source"}),
-    "stageId": frozenset({"stage"}),
-    "semantics": frozenset({"stage"}),
-    "outcome": frozenset({"stage"}),
-    "companyId": frozenset({"company"}),
-    # A lead conversion's links (``REVEALING``: hidden with the lead's status).
-    "contactId": frozenset({"contact"}),
-    "dealId": frozenset({"deal"}),
-    "companyIds": frozenset({"companies"}),
-    "contactIds": frozenset({"contacts"}),
-    # A deleted record's name: its title, or a contact's first and last name.
-    "name": frozenset({"title", "firstName", "lastName"}),
-}
 
 
 def envelope_json(envelope: Envelope, pipeline_id: int | None = None) -> dict[str, Any]:
@@ -98,8 +79,8 @@ def masked_changes(
     hidden = policy.hidden_fields(envelope)
     if not hidden:
         return changes
+    # A key is hidden when a field governing it is (the declaration's ``rule_of_key``).
+    declaration = declaration_of(envelope.entity)
     return {
-        key: value
-        for key, value in changes.items()
-        if key not in hidden and not hidden & _GOVERNING_FIELDS.get(key, frozenset())
+        key: value for key, value in changes.items() if not hidden & declaration.rule_of_key(key)
     }

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import AccessAction, Department, User
 from models.crm import Company, Contact, Deal, DealStage, Lead, Semantics
+from models.crm.entities import EntityDeclaration, declaration_of_model
 from resolvers.access.envelopes import CrmRecord, envelope_of
 from resolvers.access.explain import policy_of_user
 from resolvers.context import RequestContext
@@ -29,53 +30,6 @@ from resolvers.crm.timeline import Changes
 from resolvers.notifications import NotificationKind, actor_name, notify
 from subscriptions.events import EventKind, record_event
 
-_SUBJECT_TYPE = {Lead: "LEAD", Contact: "CONTACT", Company: "COMPANY", Deal: "DEAL"}
-_CREATED = {
-    Lead: EventKind.LEAD_CREATED,
-    Contact: EventKind.CONTACT_CREATED,
-    Company: EventKind.COMPANY_CREATED,
-    Deal: EventKind.DEAL_CREATED,
-}
-_UPDATED = {
-    Lead: EventKind.LEAD_UPDATED,
-    Contact: EventKind.CONTACT_UPDATED,
-    Company: EventKind.COMPANY_UPDATED,
-    Deal: EventKind.DEAL_UPDATED,
-}
-_DELETED = {
-    Lead: EventKind.LEAD_DELETED,
-    Contact: EventKind.CONTACT_DELETED,
-    Company: EventKind.COMPANY_DELETED,
-    Deal: EventKind.DEAL_DELETED,
-}
-_ASSIGNED = {
-    Lead: NotificationKind.LEAD_ASSIGNED,
-    Contact: NotificationKind.CONTACT_ASSIGNED,
-    Company: NotificationKind.COMPANY_ASSIGNED,
-    Deal: NotificationKind.DEAL_ASSIGNED,
-}
-# What a creation event shows of the new record: {changes key: attribute}.
-_CREATED_FIELDS: dict[type, dict[str, str]] = {
-    Lead: {"title": "title", "statusId": "status_id", "sourceId": "source_id"},
-    Contact: {"firstName": "first_name", "lastName": "last_name", "position": "position"},
-    Company: {
-        "title": "title",
-        "industry": "industry",
-        "revenue": "revenue",
-        "employees": "employees",
-    },
-    Deal: {
-        "title": "title",
-        "stageId": "stage_id",
-        "amount": "amount",
-        "currency": "currency",
-        "probability": "probability",
-        "companyId": "company_id",
-    },
-}
-_COMMON_FIELDS = {"assignedToId": "assigned_to_id", "opened": "opened"}
-# Changes that can move a record in or out of a viewer's sight.
-_SIGHT_KEYS = frozenset({"assignedToId", "opened", "stageId", "statusId"})
 _OUTCOME = {Semantics.PROCESS: "OPEN", Semantics.SUCCESS: "WON", Semantics.FAILURE: "LOST"}
 
 
@@ -91,10 +45,10 @@ async def record_created(
     """The creation event; the responsible user is told unless they created it. Returns who
     was told."""
     snapshot = Changes()
-    fields = {**_CREATED_FIELDS[type(record)], **_COMMON_FIELDS}
-    for key, attribute in fields.items():
-        snapshot.note(key, None, getattr(record, attribute))
-    await _record(session, ctx, _CREATED[type(record)], record, _changes_of(snapshot))
+    for field in _declaration(record).fields:
+        if field.shown_on_create and field.attribute is not None:
+            snapshot.note(field.input_key, None, getattr(record, field.attribute))
+    await _record(session, ctx, _event_kind(record, "CREATED"), record, _changes_of(snapshot))
     return await _tell_assignee(session, ctx, record, already_told)
 
 
@@ -105,14 +59,15 @@ async def record_updated(
     changes = _changes_of(log)
     if not changes:
         return
-    await _record(session, ctx, _UPDATED[type(record)], record, changes)
+    await _record(session, ctx, _event_kind(record, "UPDATED"), record, changes)
     if "assignedToId" in changes:
         await _tell_assignee(session, ctx, record)
 
 
 async def record_deleted(session: AsyncSession, ctx: RequestContext, record: CrmRecord) -> None:
     """Names what is gone: the record can no longer be loaded as the event's subject."""
-    await _record(session, ctx, _DELETED[type(record)], record, {"name": [_name_of(record), None]})
+    name = {"name": [_name_of(record), None]}
+    await _record(session, ctx, _event_kind(record, "DELETED"), record, name)
 
 
 # Deal stage moves and lead conversions
@@ -167,9 +122,9 @@ async def _record(
 ) -> None:
     envelope = await envelope_of(session, record)
     pipeline_id = record.pipeline_id if isinstance(record, Deal) else None
-    subject = (_SUBJECT_TYPE[type(record)], record.id)
+    subject = (_declaration(record).entity.value, record.id)
     stored = envelope_json(envelope, pipeline_id)
-    previous = await _previous_envelope(session, stored, changes)
+    previous = await _previous_envelope(session, _declaration(record), stored, changes)
     if previous is not None:
         stored["previous"] = previous
     await record_event(
@@ -184,12 +139,16 @@ async def _record(
 
 
 async def _previous_envelope(
-    session: AsyncSession, stored: dict[str, Any], changes: dict[str, list[Any]]
+    session: AsyncSession,
+    declaration: EntityDeclaration,
+    stored: dict[str, Any],
+    changes: dict[str, list[Any]],
 ) -> dict[str, Any] | None:
     """The envelope as it was before a change that can move the record in or out of
     someone's sight (responsible, opened, stage or status), so that a live subscriber who
     saw it before and no longer may is told it is gone (dealChanged's HIDDEN)."""
-    if not _SIGHT_KEYS & changes.keys():
+    status = declaration.status_key()
+    if not {"assignedToId", "opened", status} & changes.keys():
         return None
     previous = {key: value for key, value in stored.items() if key != "previous"}
     if "assignedToId" in changes:
@@ -199,9 +158,8 @@ async def _previous_envelope(
         previous["responsibleDepartmentPath"] = await _department_path(session, old_id)
     if "opened" in changes:
         previous["opened"] = changes["opened"][0] in (True, "true")
-    for key in ("stageId", "statusId"):
-        if key in changes and changes[key][0] is not None:
-            previous["statusId"] = int(changes[key][0])
+    if status in changes and changes[status][0] is not None:
+        previous["statusId"] = int(changes[status][0])
     return previous
 
 
@@ -226,14 +184,15 @@ async def _tell_assignee(
     actor_id = ctx.require_viewer().user_id
     if responsible is None or responsible == actor_id or responsible in set(already_told):
         return set()
-    entity = _SUBJECT_TYPE[type(record)]
+    entity = _declaration(record).entity.value
     actor = await actor_name(session, actor_id)
     if await _may_read_name(session, record, responsible):
         text = f"{actor} assigned {entity.lower()} {_name_of(record)} to you"
     else:
         text = f"{actor} assigned a {entity.lower()} to you"
     subject = (entity, record.id)
-    return await notify(session, [responsible], _ASSIGNED[type(record)], subject, actor_id, text)
+    assigned = NotificationKind[f"{entity}_ASSIGNED"]
+    return await notify(session, [responsible], assigned, subject, actor_id, text)
 
 
 async def _may_read_name(session: AsyncSession, record: CrmRecord, user_id: int) -> bool:
@@ -242,16 +201,28 @@ async def _may_read_name(session: AsyncSession, record: CrmRecord, user_id: int)
     a won deal is told a deal was assigned, not which)."""
     policy, _active = await policy_of_user(session, user_id, "assignedToId")
     envelope = await envelope_of(session, record)
-    name_fields = {"firstName", "lastName"} if isinstance(record, Contact) else {"title"}
+    name_fields = set(_declaration(record).name_fields)
     return policy.allows(AccessAction.READ, envelope) and not (
         name_fields & policy.hidden_fields(envelope)
     )
 
 
+def _declaration(record: CrmRecord) -> EntityDeclaration:
+    return declaration_of_model(type(record))
+
+
+def _event_kind(record: CrmRecord, change: str) -> EventKind:
+    """The record's event of that change: ``DEAL_CREATED``."""
+    return EventKind[f"{_declaration(record).entity.value}_{change}"]
+
+
 def _name_of(record: CrmRecord) -> str:
-    if isinstance(record, Contact):
-        return " ".join(part for part in (record.first_name, record.last_name) if part)
-    return record.title
+    """The record's name fields, joined: a title, or a contact's first and last name."""
+    declaration = _declaration(record)
+    values = [
+        getattr(record, declaration.field(name).attribute or "") for name in declaration.name_fields
+    ]
+    return " ".join(value for value in values if value)
 
 
 def _changes_of(log: Changes) -> dict[str, list[Any]]:

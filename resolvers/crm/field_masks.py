@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from auth.policy import RECORD_COLUMNS, CompiledPolicy, Envelope
-from models.crm import CrmEntity, DealStage, LeadStatus
+from models.crm import CrmEntity
+from models.crm.entities import declaration_of
 from resolvers.context import RequestContext
 from resolvers.crm.filtering import Fields
 
@@ -61,7 +62,9 @@ def shown_in(
 
 
 async def _status_ids(ctx: RequestContext, entity: CrmEntity) -> list[int]:
-    model = LeadStatus if entity is CrmEntity.LEAD else DealStage
+    model = declaration_of(entity).status_model
+    if model is None:
+        return []
     async with ctx.db() as session:
         return list(await session.scalars(select(model.id)))
 

@@ -7,7 +7,6 @@ maps GraphQL names to columns.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from sqlalchemy import (
 )
 
 from models.crm import CrmEntity
+from models.crm.entities import FieldKind
 from resolvers.errors import BadInput
 from resolvers.pagination import SortKey
 
@@ -39,15 +39,6 @@ MAX_TEXT = 1000
 MAX_DECIMAL = Decimal("9999999999999999.99")  # NUMERIC(18, 2)
 # A finer operand compares the same; PostgreSQL's numeric refuses 1e-999999 outright.
 MAX_DECIMAL_PLACES = 20
-
-
-class FieldKind(enum.Enum):
-    ID = "ID"
-    TEXT = "TEXT"
-    DECIMAL = "DECIMAL"
-    INT = "INT"
-    DATETIME = "DATETIME"
-    BOOLEAN = "BOOLEAN"
 
 
 @dataclass(frozen=True)

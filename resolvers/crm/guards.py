@@ -14,35 +14,20 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.policy import CompiledPolicy, Envelope
-from models.crm import Deal
+from models.crm import CrmEntity, Deal
+from models.crm.entities import declaration_of
 from resolvers.access.checks import require_create, require_delete, require_move, require_update
 from resolvers.access.envelopes import CrmRecord, envelope_of
 from resolvers.context import RequestContext
 from resolvers.crm.timeline import Changes
 from resolvers.errors import Forbidden
 
-# Change-log names (GraphQL input names) that differ from the field-rule names of
-# ``auth.policy.entities.ENTITY_FIELDS`` (GraphQL output names).
-_RULE_FIELDS = {
-    "assignedToId": "assignedTo",
-    "statusId": "status",
-    "sourceId": "source",
-    "stageId": "stage",
-    "companyId": "company",
-    "companyIds": "companies",
-    "contactIds": "contacts",
-    "contactId": "contacts",
-    "createdById": "createdBy",
-}
 
-
-def rule_field(changed: str) -> str:
-    """The field-rule name of a field as the change log and the inputs name it."""
-    return _RULE_FIELDS.get(changed, changed)
-
-
-def rule_fields(changed: Iterable[str]) -> set[str]:
-    return {rule_field(name) for name in changed}
+def rule_fields(entity: CrmEntity, changed: Iterable[str]) -> set[str]:
+    """The field-rule names (GraphQL output names) of fields as the change log and the
+    inputs name them (``assignedToId`` is ``assignedTo``)."""
+    declaration = declaration_of(entity)
+    return set().union(*(declaration.rule_of_key(name) for name in changed))
 
 
 async def guard_create(ctx: RequestContext, session: AsyncSession, record: CrmRecord) -> None:
@@ -76,8 +61,9 @@ async def guard_update(
     also_touched: Sequence[str] = (),
 ) -> None:
     """UPDATE before and after, and no read-only field among those the change touches."""
-    touched = rule_fields([field for field, _old, _new in log.entries]) | set(also_touched)
     after = await envelope_of(session, record)
+    changed = [field for field, _old, _new in log.entries]
+    touched = rule_fields(after.entity, changed) | set(also_touched)
     require_update(ctx.require_policy(), before, after, touched)
 
 

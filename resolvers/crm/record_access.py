@@ -15,7 +15,7 @@ from models.crm import CrmEntity, DealStage
 from resolvers.access.envelopes import department_paths_by_user_id
 from resolvers.context import RequestContext
 from resolvers.crm.dictionaries import stages_by_pipeline_id
-from resolvers.crm.guards import rule_field, stage_locked
+from resolvers.crm.guards import rule_fields, stage_locked
 
 NOTHING: frozenset[str] = frozenset()
 
@@ -68,7 +68,7 @@ async def allowed_stages(
     return [stage for stage in stages if stage.id in allowed]
 
 
-def hide_values(hidden: frozenset[str], field: str) -> bool:
+def hide_values(entity: CrmEntity, hidden: frozenset[str], field: str) -> bool:
     """Whether a timeline field change of ``field`` (its change-log name) must not show its
     old and new values."""
-    return rule_field(field) in hidden
+    return bool(rule_fields(entity, [field]) & hidden)

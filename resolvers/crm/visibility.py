@@ -17,16 +17,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select, true
 
+from auth.policy.entities import RECORD_MODELS
 from models.crm import ActivityBinding, Company, Contact, CrmEntity, Deal, Lead
 from resolvers.context import RequestContext
 from resolvers.errors import NotFound
-
-MODELS: dict[CrmEntity, type[Lead] | type[Contact] | type[Company] | type[Deal]] = {
-    CrmEntity.LEAD: Lead,
-    CrmEntity.CONTACT: Contact,
-    CrmEntity.COMPANY: Company,
-    CrmEntity.DEAL: Deal,
-}
 
 
 def visible_leads(ctx: RequestContext, *, bulk: bool = False) -> Select[tuple[Lead]]:
@@ -46,19 +40,14 @@ def visible_deals(ctx: RequestContext, *, bulk: bool = False) -> Select[tuple[De
 
 
 def visible(ctx: RequestContext, entity: CrmEntity, *, bulk: bool = False) -> Select[Any]:
-    if entity is CrmEntity.LEAD:
-        return visible_leads(ctx, bulk=bulk)
-    if entity is CrmEntity.CONTACT:
-        return visible_contacts(ctx, bulk=bulk)
-    if entity is CrmEntity.COMPANY:
-        return visible_companies(ctx, bulk=bulk)
-    return visible_deals(ctx, bulk=bulk)
+    policy = ctx.require_policy()
+    return select(RECORD_MODELS[entity]).where(policy.read_filter(entity, bulk=bulk))
 
 
 def visible_ids(ctx: RequestContext, entity: CrmEntity) -> Select[tuple[int]]:
     """The ids of the readable records of ``entity``: an uncorrelated subquery for IN, which
     tests every record, hence the bulk form of the filter."""
-    return visible(ctx, entity, bulk=True).with_only_columns(MODELS[entity].id)
+    return visible(ctx, entity, bulk=True).with_only_columns(RECORD_MODELS[entity].id)
 
 
 def visible_binding(ctx: RequestContext) -> ColumnElement[bool]:
@@ -77,7 +66,7 @@ def visible_binding(ctx: RequestContext) -> ColumnElement[bool]:
 
 async def require_visible(ctx: RequestContext, entity: CrmEntity, pk: int, field: str) -> Any:
     """The record, or NOT_FOUND naming ``field`` (also when it exists but is not visible)."""
-    model = MODELS[entity]
+    model = RECORD_MODELS[entity]
     async with ctx.db() as session:
         row = await session.scalar(visible(ctx, entity).where(model.id == pk))
     if row is None:

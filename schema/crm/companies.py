@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 
 from models.crm import Company as CompanyRow
 from models.crm import CrmEntity
-from resolvers.crm import companies, deal_relations
-from resolvers.crm.fields import COMPANY_FIELDS
+from resolvers.crm import companies, deal_relations, records
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
+from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
@@ -26,14 +26,10 @@ from schema.crm.common import (
     new_communications,
 )
 from schema.crm.filters import (
-    DateTimeFilter,
-    DecimalFilter,
-    IDFilter,
-    IntFilter,
-    StringFilter,
     to_filter,
     to_order,
 )
+from schema.crm.generated import order_field, record_filter
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -148,42 +144,23 @@ class Company(Node):
 
 
 async def load_company(info: Info, pk: int | None) -> Company | None:
-    row = None if pk is None else await info.context.loader(companies.companies_by_id).load(pk)
+    row = None if pk is None else await records.load_record(info.context, CrmEntity.COMPANY, pk)
     return None if row is None else Company.of(row)
 
 
 @node_fetcher("Company")
 async def fetch_company(info: Info, pk: int) -> Company:
-    return Company.of(await companies.get_company(info.context, pk))
+    return Company.of(await records.get_record(info.context, CrmEntity.COMPANY, pk))
 
 
-@strawberry.input
-class CompanyFilter:
-    and_: list[CompanyFilter] | None = strawberry.field(default=None, name="and")
-    or_: list[CompanyFilter] | None = strawberry.field(default=None, name="or")
-    not_: CompanyFilter | None = strawberry.field(default=None, name="not")
-    search: str | None = strawberry.field(
-        default=None, description="Part of the title, a phone, an e-mail…"
+if TYPE_CHECKING:
+    CompanyFilter: TypeAlias = Any
+    CompanyOrderField: TypeAlias = Any
+else:
+    CompanyFilter = record_filter(
+        CrmEntity.COMPANY, "CompanyFilter", __name__, "Part of the title, a phone, an e-mail…"
     )
-    id: IDFilter | None = None
-    title: StringFilter | None = None
-    industry: StringFilter | None = None
-    revenue: DecimalFilter | None = None
-    employees: IntFilter | None = None
-    source_lead_id: IDFilter | None = None
-    assigned_to_id: IDFilter | None = None
-    created_by_id: IDFilter | None = None
-    opened: bool | None = None
-    created_at: DateTimeFilter | None = None
-    updated_at: DateTimeFilter | None = None
-
-
-@strawberry.enum
-class CompanyOrderField(enum.Enum):
-    ID = "id"
-    TITLE = "title"
-    CREATED_AT = "createdAt"
-    UPDATED_AT = "updatedAt"
+    CompanyOrderField = order_field(CrmEntity.COMPANY, "CompanyOrderField")
 
 
 @strawberry.input
@@ -233,9 +210,10 @@ class CompanyQueries:
         filter: CompanyFilter | None = None,
         order_by: list[CompanyOrder] | None = None,
     ) -> Connection[Company]:
-        page = await companies.list_companies(
+        page = await records.list_of(
             info.context,
-            to_filter(filter, COMPANY_FIELDS),
+            CrmEntity.COMPANY,
+            to_filter(filter, RECORD_FIELDS[CrmEntity.COMPANY]),
             to_order(order_by),
             page_request(first, after, last, before),
         )
@@ -261,21 +239,22 @@ class CompanyMutations:
 
     @strawberry.mutation
     async def update_company(self, info: Info, id: strawberry.ID, input: CompanyPatch) -> Company:
-        changes = companies.CompanyChanges(
-            title=required(input.title, "title"),
-            industry=required(input.industry, "industry"),
-            revenue=nullable(input.revenue),
-            employees=nullable(input.employees),
-            address=required(input.address, "address"),
-            contact_ids=ids_or_missing(input.contact_ids, "Contact", "contactIds"),
-            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            opened=required(input.opened, "opened"),
-            communications=communications_patch(input.communications),
-        )
-        row = await companies.update_company(info.context, decode_id(id, "Company"), changes)
+        changes = {
+            "title": required(input.title, "title"),
+            "industry": required(input.industry, "industry"),
+            "revenue": nullable(input.revenue),
+            "employees": nullable(input.employees),
+            "address": required(input.address, "address"),
+            "contactIds": ids_or_missing(input.contact_ids, "Contact", "contactIds"),
+            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            "opened": required(input.opened, "opened"),
+            "communications": communications_patch(input.communications),
+        }
+        pk = decode_id(id, "Company")
+        row = await records.update_record(info.context, CrmEntity.COMPANY, pk, given_only(changes))
         return Company.of(row)
 
     @strawberry.mutation(description="Deletes the company; its deals stay, without a company.")
     async def delete_company(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        await companies.delete_company(info.context, decode_id(id, "Company"))
+        await records.delete_record(info.context, CrmEntity.COMPANY, decode_id(id, "Company"))
         return id

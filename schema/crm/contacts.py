@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 
 from models.crm import Contact as ContactRow
 from models.crm import CrmEntity
-from resolvers.crm import contacts
-from resolvers.crm.fields import CONTACT_FIELDS
+from resolvers.crm import contacts, records
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
+from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
@@ -24,7 +24,8 @@ from schema.crm.common import (
     load_user,
     new_communications,
 )
-from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, to_filter, to_order
+from schema.crm.filters import to_filter, to_order
+from schema.crm.generated import order_field, record_filter
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -130,43 +131,23 @@ class Contact(Node):
 
 
 async def load_contact(info: Info, pk: int | None) -> Contact | None:
-    row = None if pk is None else await info.context.loader(contacts.contacts_by_id).load(pk)
+    row = None if pk is None else await records.load_record(info.context, CrmEntity.CONTACT, pk)
     return None if row is None else Contact.of(row)
 
 
 @node_fetcher("Contact")
 async def fetch_contact(info: Info, pk: int) -> Contact:
-    return Contact.of(await contacts.get_contact(info.context, pk))
+    return Contact.of(await records.get_record(info.context, CrmEntity.CONTACT, pk))
 
 
-@strawberry.input
-class ContactFilter:
-    and_: list[ContactFilter] | None = strawberry.field(default=None, name="and")
-    or_: list[ContactFilter] | None = strawberry.field(default=None, name="or")
-    not_: ContactFilter | None = strawberry.field(default=None, name="not")
-    search: str | None = strawberry.field(
-        default=None, description="Part of the name, a phone, an e-mail…"
+if TYPE_CHECKING:
+    ContactFilter: TypeAlias = Any
+    ContactOrderField: TypeAlias = Any
+else:
+    ContactFilter = record_filter(
+        CrmEntity.CONTACT, "ContactFilter", __name__, "Part of the name, a phone, an e-mail…"
     )
-    id: IDFilter | None = None
-    first_name: StringFilter | None = None
-    last_name: StringFilter | None = None
-    position: StringFilter | None = None
-    company_id: IDFilter | None = None
-    source_lead_id: IDFilter | None = None
-    assigned_to_id: IDFilter | None = None
-    created_by_id: IDFilter | None = None
-    opened: bool | None = None
-    created_at: DateTimeFilter | None = None
-    updated_at: DateTimeFilter | None = None
-
-
-@strawberry.enum
-class ContactOrderField(enum.Enum):
-    ID = "id"
-    FIRST_NAME = "firstName"
-    LAST_NAME = "lastName"
-    CREATED_AT = "createdAt"
-    UPDATED_AT = "updatedAt"
+    ContactOrderField = order_field(CrmEntity.CONTACT, "ContactOrderField")
 
 
 @strawberry.input
@@ -212,9 +193,10 @@ class ContactQueries:
         filter: ContactFilter | None = None,
         order_by: list[ContactOrder] | None = None,
     ) -> Connection[Contact]:
-        page = await contacts.list_contacts(
+        page = await records.list_of(
             info.context,
-            to_filter(filter, CONTACT_FIELDS),
+            CrmEntity.CONTACT,
+            to_filter(filter, RECORD_FIELDS[CrmEntity.CONTACT]),
             to_order(order_by),
             page_request(first, after, last, before),
         )
@@ -238,19 +220,25 @@ class ContactMutations:
 
     @strawberry.mutation
     async def update_contact(self, info: Info, id: strawberry.ID, input: ContactPatch) -> Contact:
-        changes = contacts.ContactChanges(
-            first_name=required(input.first_name, "firstName"),
-            last_name=required(input.last_name, "lastName"),
-            position=required(input.position, "position"),
-            company_ids=ids_or_missing(input.company_ids, "Company", "companyIds"),
-            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            opened=required(input.opened, "opened"),
-            communications=communications_patch(input.communications),
+        changes = {
+            "firstName": required(input.first_name, "firstName"),
+            "lastName": required(input.last_name, "lastName"),
+            "position": required(input.position, "position"),
+            "companyIds": ids_or_missing(input.company_ids, "Company", "companyIds"),
+            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            "opened": required(input.opened, "opened"),
+            "communications": communications_patch(input.communications),
+        }
+        row = await records.update_record(
+            info.context,
+            CrmEntity.CONTACT,
+            decode_id(id, "Contact"),
+            given_only(changes),
+            contacts.UPDATE_HOOKS,
         )
-        row = await contacts.update_contact(info.context, decode_id(id, "Contact"), changes)
         return Contact.of(row)
 
     @strawberry.mutation
     async def delete_contact(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        await contacts.delete_contact(info.context, decode_id(id, "Contact"))
+        await records.delete_record(info.context, CrmEntity.CONTACT, decode_id(id, "Contact"))
         return id

@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 
 from models.crm import CrmEntity, Semantics
 from models.crm import Deal as DealRow
 from models.crm import DealStageMove as DealStageMoveRow
-from resolvers.crm import deal_relations, deals
+from resolvers.crm import deal_relations, deals, records
 from resolvers.crm import record_access as record_access_rules
-from resolvers.crm.fields import DEAL_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
+from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
 from schema.crm.dictionaries import DealStage, Pipeline, load_pipeline, load_stage
 from schema.crm.filters import (
-    DateTimeFilter,
-    DecimalFilter,
-    IDFilter,
-    IntFilter,
-    StringFilter,
     to_filter,
     to_order,
 )
+from schema.crm.generated import order_field, record_filter
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -203,46 +199,21 @@ class Deal(Node):
 
 
 async def load_deal(info: Info, pk: int | None) -> Deal | None:
-    row = None if pk is None else await info.context.loader(deals.deals_by_id).load(pk)
+    row = None if pk is None else await records.load_record(info.context, CrmEntity.DEAL, pk)
     return None if row is None else Deal.of(row)
 
 
 @node_fetcher("Deal")
 async def fetch_deal(info: Info, pk: int) -> Deal:
-    return Deal.of(await deals.get_deal(info.context, pk))
+    return Deal.of(await records.get_record(info.context, CrmEntity.DEAL, pk))
 
 
-@strawberry.input
-class DealFilter:
-    and_: list[DealFilter] | None = strawberry.field(default=None, name="and")
-    or_: list[DealFilter] | None = strawberry.field(default=None, name="or")
-    not_: DealFilter | None = strawberry.field(default=None, name="not")
-    search: str | None = strawberry.field(default=None, description="Title or company title.")
-    id: IDFilter | None = None
-    title: StringFilter | None = None
-    amount: DecimalFilter | None = None
-    currency: StringFilter | None = None
-    probability: IntFilter | None = None
-    pipeline_id: IDFilter | None = None
-    stage_id: IDFilter | None = None
-    company_id: IDFilter | None = None
-    contact_id: IDFilter | None = None
-    source_lead_id: IDFilter | None = None
-    assigned_to_id: IDFilter | None = None
-    created_by_id: IDFilter | None = None
-    opened: bool | None = None
-    closed_at: DateTimeFilter | None = None
-    created_at: DateTimeFilter | None = None
-    updated_at: DateTimeFilter | None = None
-
-
-@strawberry.enum
-class DealOrderField(enum.Enum):
-    ID = "id"
-    TITLE = "title"
-    AMOUNT = "amount"
-    CREATED_AT = "createdAt"
-    UPDATED_AT = "updatedAt"
+if TYPE_CHECKING:
+    DealFilter: TypeAlias = Any
+    DealOrderField: TypeAlias = Any
+else:
+    DealFilter = record_filter(CrmEntity.DEAL, "DealFilter", __name__, "Title or company title.")
+    DealOrderField = order_field(CrmEntity.DEAL, "DealOrderField")
 
 
 @strawberry.input
@@ -300,9 +271,10 @@ class DealQueries:
         filter: DealFilter | None = None,
         order_by: list[DealOrder] | None = None,
     ) -> Connection[Deal]:
-        page = await deals.list_deals(
+        page = await records.list_of(
             info.context,
-            to_filter(filter, DEAL_FIELDS),
+            CrmEntity.DEAL,
+            to_filter(filter, RECORD_FIELDS[CrmEntity.DEAL]),
             to_order(order_by),
             page_request(first, after, last, before),
         )
@@ -329,17 +301,20 @@ class DealMutations:
 
     @strawberry.mutation
     async def update_deal(self, info: Info, id: strawberry.ID, input: DealPatch) -> Deal:
-        changes = deals.DealChanges(
-            title=required(input.title, "title"),
-            amount=required(input.amount, "amount"),
-            currency=required(input.currency, "currency"),
-            probability=nullable(input.probability),
-            company_id=id_or_null(input.company_id, "Company", "companyId"),
-            contact_ids=ids_or_missing(input.contact_ids, "Contact", "contactIds"),
-            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            opened=required(input.opened, "opened"),
+        changes = {
+            "title": required(input.title, "title"),
+            "amount": required(input.amount, "amount"),
+            "currency": required(input.currency, "currency"),
+            "probability": nullable(input.probability),
+            "companyId": id_or_null(input.company_id, "Company", "companyId"),
+            "contactIds": ids_or_missing(input.contact_ids, "Contact", "contactIds"),
+            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            "opened": required(input.opened, "opened"),
+        }
+        pk = decode_id(id, "Deal")
+        return Deal.of(
+            await records.update_record(info.context, CrmEntity.DEAL, pk, given_only(changes))
         )
-        return Deal.of(await deals.update_deal(info.context, decode_id(id, "Deal"), changes))
 
     @strawberry.mutation(
         description="Moves a deal to a stage of its pipeline; a SUCCESS or FAILURE stage closes it."
@@ -352,5 +327,5 @@ class DealMutations:
 
     @strawberry.mutation
     async def delete_deal(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        await deals.delete_deal(info.context, decode_id(id, "Deal"))
+        await records.delete_record(info.context, CrmEntity.DEAL, decode_id(id, "Deal"))
         return id

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from models.crm import CrmEntity
 from models.crm import Lead as LeadRow
-from resolvers.crm import conversion, leads
-from resolvers.crm.fields import LEAD_FIELDS
+from resolvers.crm import conversion, leads, records
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
+from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
@@ -26,7 +26,8 @@ from schema.crm.common import (
     new_communications,
 )
 from schema.crm.dictionaries import LeadSource, LeadStatus, load_source, load_status
-from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, to_filter, to_order
+from schema.crm.filters import to_filter, to_order
+from schema.crm.generated import order_field, record_filter
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -169,50 +170,23 @@ class Lead(Node):
 
 
 async def load_lead(info: Info, pk: int | None) -> Lead | None:
-    row = None if pk is None else await info.context.loader(leads.leads_by_id).load(pk)
+    row = None if pk is None else await records.load_record(info.context, CrmEntity.LEAD, pk)
     return None if row is None else Lead.of(row)
 
 
 @node_fetcher("Lead")
 async def fetch_lead(info: Info, pk: int) -> Lead:
-    return Lead.of(await leads.get_lead(info.context, pk))
+    return Lead.of(await records.get_record(info.context, CrmEntity.LEAD, pk))
 
 
-@strawberry.input
-class LeadFilter:
-    and_: list[LeadFilter] | None = strawberry.field(default=None, name="and")
-    or_: list[LeadFilter] | None = strawberry.field(default=None, name="or")
-    not_: LeadFilter | None = strawberry.field(default=None, name="not")
-    search: str | None = strawberry.field(
-        default=None, description="Part of the title, a name, a phone, an e-mail…"
+if TYPE_CHECKING:
+    LeadFilter: TypeAlias = Any
+    LeadOrderField: TypeAlias = Any
+else:
+    LeadFilter = record_filter(
+        CrmEntity.LEAD, "LeadFilter", __name__, "Part of the title, a name, a phone, an e-mail…"
     )
-    id: IDFilter | None = None
-    title: StringFilter | None = None
-    first_name: StringFilter | None = None
-    last_name: StringFilter | None = None
-    company_title: StringFilter | None = None
-    status_id: IDFilter | None = None
-    source_id: IDFilter | None = None
-    utm_source: StringFilter | None = None
-    utm_medium: StringFilter | None = None
-    utm_campaign: StringFilter | None = None
-    is_repeat: bool | None = None
-    converted_at: DateTimeFilter | None = None
-    assigned_to_id: IDFilter | None = None
-    created_by_id: IDFilter | None = None
-    opened: bool | None = None
-    created_at: DateTimeFilter | None = None
-    updated_at: DateTimeFilter | None = None
-
-
-@strawberry.enum
-class LeadOrderField(enum.Enum):
-    ID = "id"
-    TITLE = "title"
-    FIRST_NAME = "firstName"
-    LAST_NAME = "lastName"
-    CREATED_AT = "createdAt"
-    UPDATED_AT = "updatedAt"
+    LeadOrderField = order_field(CrmEntity.LEAD, "LeadOrderField")
 
 
 @strawberry.input
@@ -300,9 +274,10 @@ class LeadQueries:
         filter: LeadFilter | None = None,
         order_by: list[LeadOrder] | None = None,
     ) -> Connection[Lead]:
-        page = await leads.list_leads(
+        page = await records.list_of(
             info.context,
-            to_filter(filter, LEAD_FIELDS),
+            CrmEntity.LEAD,
+            to_filter(filter, RECORD_FIELDS[CrmEntity.LEAD]),
             to_order(order_by),
             page_request(first, after, last, before),
         )
@@ -330,27 +305,32 @@ class LeadMutations:
 
     @strawberry.mutation
     async def update_lead(self, info: Info, id: strawberry.ID, input: LeadPatch) -> Lead:
-        texts: dict[str, str] = {}
-        for name in (*_TEXT_FIELDS, *_UTM_FIELDS):
-            value = required(getattr(input, name), to_camel_case(name))
-            if isinstance(value, str):
-                texts[name] = value
+        changes: dict[str, object] = {
+            to_camel_case(name): required(getattr(input, name), to_camel_case(name))
+            for name in (*_TEXT_FIELDS, *_UTM_FIELDS)
+        }
         status_id = required(input.status_id, "statusId")
-        changes = leads.LeadChanges(
-            texts=texts,
-            status_id=decode_id(status_id, "LeadStatus", "statusId")
+        changes |= {
+            "statusId": decode_id(status_id, "LeadStatus", "statusId")
             if isinstance(status_id, str)
             else status_id,
-            source_id=id_or_null(input.source_id, "LeadSource", "sourceId"),
-            assigned_to_id=id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            opened=required(input.opened, "opened"),
-            communications=communications_patch(input.communications),
+            "sourceId": id_or_null(input.source_id, "LeadSource", "sourceId"),
+            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
+            "opened": required(input.opened, "opened"),
+            "communications": communications_patch(input.communications),
+        }
+        row = await records.update_record(
+            info.context,
+            CrmEntity.LEAD,
+            decode_id(id, "Lead"),
+            given_only(changes),
+            leads.UPDATE_HOOKS,
         )
-        return Lead.of(await leads.update_lead(info.context, decode_id(id, "Lead"), changes))
+        return Lead.of(row)
 
     @strawberry.mutation
     async def delete_lead(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        await leads.delete_lead(info.context, decode_id(id, "Lead"))
+        await records.delete_record(info.context, CrmEntity.LEAD, decode_id(id, "Lead"))
         return id
 
     @strawberry.mutation(

@@ -9,6 +9,7 @@ import strawberry
 
 from models.crm import CrmEntity, TimelineKind
 from models.crm import TimelineEntry as TimelineEntryRow
+from models.crm.entities import FieldKind, declaration_of
 from resolvers.crm import timeline
 from resolvers.crm.record_access import hide_values
 from resolvers.errors import BadInput
@@ -90,15 +91,15 @@ class TimelineEntry:
     @classmethod
     def of(cls, row: TimelineEntryRow, hidden: frozenset[str] = frozenset()) -> TimelineEntry:
         """``hidden``: the record's hidden fields; a change of one shows no values."""
-        shown = not hide_values(hidden, row.field)
+        shown = not hide_values(row.entity_type, hidden, row.field)
         return cls(
             pk=row.id,
             kind=row.kind,
             created_at=row.created_at,
             body=row.body,
             field=row.field,
-            old_value=_readable(row.field, row.old_value) if shown else None,
-            new_value=_readable(row.field, row.new_value) if shown else None,
+            old_value=_readable(row.entity_type, row.field, row.old_value) if shown else None,
+            new_value=_readable(row.entity_type, row.field, row.new_value) if shown else None,
             author_pk=row.author_id,
             activity_pk=row.activity_id,
         )
@@ -106,19 +107,17 @@ class TimelineEntry:
 
 TimelineConnection = Connection[TimelineEntry]
 
-# Changed references are recorded as primary keys; clients see global IDs.
-_REFERENCE_TYPES = {
-    "assignedToId": "User",
-    "statusId": "LeadStatus",
-    "sourceId": "LeadSource",
-    "companyId": "Company",
-    "companyIds": "Company",
-    "contactIds": "Contact",
-}
 
-
-def _readable(field: str, value: str | None) -> str | None:
-    type_name = _REFERENCE_TYPES.get(field)
+def _readable(entity: CrmEntity, key: str, value: str | None) -> str | None:
+    """Changed references are recorded as primary keys; clients see global IDs."""
+    type_name = next(
+        (
+            field.target
+            for field in declaration_of(entity).fields
+            if field.change_key == key and field.kind in (FieldKind.ID, FieldKind.LINKS)
+        ),
+        None,
+    )
     if type_name is None or not value:
         return value
     return ",".join(encode_id(type_name, int(pk)) for pk in value.split(","))

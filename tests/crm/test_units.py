@@ -7,9 +7,9 @@ import typing
 import pytest
 from sqlalchemy.dialects import sqlite
 
-from models.crm import CommunicationKind
+from models.crm import CommunicationKind, CrmEntity
 from resolvers.crm.communications import NewCommunication, clean, normalize_phone
-from resolvers.crm.fields import DEAL_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Condition, Filter, sort_keys, where
 from resolvers.errors import BadInput
 
@@ -41,7 +41,7 @@ def test_emails_are_lower_cased_and_checked() -> None:
 
 
 def _sql(filter: Filter) -> str:
-    compiled = where(DEAL_FIELDS, filter).compile(
+    compiled = where(RECORD_FIELDS[CrmEntity.DEAL], filter).compile(
         dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}
     )
     return str(compiled)
@@ -70,13 +70,13 @@ def test_unknown_fields_and_orders_are_refused() -> None:
         _sql(Filter(conditions={"colour": Condition(eq=1)}))
     assert unknown.value.field == "filter.colour"
     with pytest.raises(BadInput):
-        sort_keys(DEAL_FIELDS, [("closedAt", False)])  # nullable: not orderable
+        sort_keys(RECORD_FIELDS[CrmEntity.DEAL], [("closedAt", False)])  # nullable: not orderable
 
 
 def test_order_ends_with_the_primary_key() -> None:
-    keys = sort_keys(DEAL_FIELDS, [("amount", True)])
+    keys = sort_keys(RECORD_FIELDS[CrmEntity.DEAL], [("amount", True)])
     assert [key.descending for key in keys] == [True, True]
-    assert keys[-1].expression is DEAL_FIELDS.pk
+    assert keys[-1].expression is RECORD_FIELDS[CrmEntity.DEAL].pk
 
 
 def test_every_graphql_filter_and_order_field_is_declared_once_in_fields() -> None:
@@ -97,10 +97,18 @@ def test_every_graphql_filter_and_order_field_is_declared_once_in_fields() -> No
         bool: "BOOLEAN",
     }
     entities = [
-        (leads.LeadFilter, leads.LeadOrderField, fields.LEAD_FIELDS),
-        (contacts.ContactFilter, contacts.ContactOrderField, fields.CONTACT_FIELDS),
-        (companies.CompanyFilter, companies.CompanyOrderField, fields.COMPANY_FIELDS),
-        (deals.DealFilter, deals.DealOrderField, fields.DEAL_FIELDS),
+        (leads.LeadFilter, leads.LeadOrderField, fields.RECORD_FIELDS[CrmEntity.LEAD]),
+        (
+            contacts.ContactFilter,
+            contacts.ContactOrderField,
+            fields.RECORD_FIELDS[CrmEntity.CONTACT],
+        ),
+        (
+            companies.CompanyFilter,
+            companies.CompanyOrderField,
+            fields.RECORD_FIELDS[CrmEntity.COMPANY],
+        ),
+        (deals.DealFilter, deals.DealOrderField, fields.RECORD_FIELDS[CrmEntity.DEAL]),
         (activities.ActivityFilter, activities.ActivityOrderField, fields.ACTIVITY_FIELDS),
     ]
     for filter_input, order_enum, declared in entities:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from auth.policy import ENTITY_FIELDS, maskable_fields
-from resolvers.crm.fields import COMPANY_FIELDS, CONTACT_FIELDS, DEAL_FIELDS, LEAD_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Fields
 
 
 @pytest.mark.parametrize(
     "fields",
-    [LEAD_FIELDS, CONTACT_FIELDS, COMPANY_FIELDS, DEAL_FIELDS],
-    ids=["lead", "contact", "company", "deal"],
+    list(RECORD_FIELDS.values()),
+    ids=[entity.value.lower() for entity in RECORD_FIELDS],
 )
 def test_every_guarding_rule_is_a_field_of_the_entity(fields: Fields) -> None:
     assert fields.entity is not None
