@@ -15,7 +15,7 @@ from sqlalchemy import SQLColumnExpression, case, func, select
 
 from models.crm import CrmEntity, Lead
 from resolvers.context import RequestContext
-from resolvers.crm.fields import LEAD_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.reports.grouping import (
     MAX_FETCHED_GROUPS,
@@ -100,7 +100,7 @@ async def lead_report(ctx: RequestContext, request: LeadReportRequest) -> list[L
             case((timing_shown, 0), else_=1).label("waited_hidden"),
             case((Lead.is_repeat, 1), else_=0).label("repeat"),
         )
-        .where(readable_matching(ctx, LEAD_FIELDS, request.filter))
+        .where(readable_matching(ctx, RECORD_FIELDS[CrmEntity.LEAD], request.filter))
         .subquery("measured")
     )
     keys = grouped(rows, dimensions)

@@ -14,7 +14,7 @@ from models.crm import CrmEntity
 from resolvers.context import RequestContext
 from resolvers.crm.common import refuse_hidden_fields
 from resolvers.crm.field_masks import shown_where
-from resolvers.crm.fields import DEAL_FIELDS
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Fields, Filter, where
 from resolvers.errors import BadInput
 from resolvers.reports.grouping import Dimension
@@ -37,7 +37,7 @@ def readable_matching(ctx: RequestContext, fields: Fields, filter: Filter) -> Co
 
 
 def readable_matching_deals(ctx: RequestContext, filter: Filter) -> ColumnElement[bool]:
-    return readable_matching(ctx, DEAL_FIELDS, filter)
+    return readable_matching(ctx, RECORD_FIELDS[CrmEntity.DEAL], filter)
 
 
 async def shown(

@@ -11,8 +11,8 @@ import strawberry
 
 from models.crm import Activity as ActivityRow
 from models.crm import ActivityDirection, ActivityKind, CrmEntity
+from models.crm.entities.common import MAX_TEXT, MAX_TITLE
 from resolvers.crm import activities
-from resolvers.crm.common import MAX_TEXT, MAX_TITLE
 from resolvers.crm.fields import ACTIVITY_FIELDS
 from schema.context import Info
 from schema.crm.common import UserRef, load_user

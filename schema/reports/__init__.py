@@ -8,7 +8,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.crm.fields import DEAL_FIELDS, LEAD_FIELDS
+from models.crm import CrmEntity
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.reports import deals as deal_reports
 from resolvers.reports import funnel as funnels
 from resolvers.reports import leads as lead_reports
@@ -43,7 +44,9 @@ class ReportQueries:
     ) -> Funnel:
         pipeline = decode_optional_id(pipeline_id, "Pipeline", "pipelineId")
         return Funnel.of(
-            await funnels.funnel(info.context, pipeline, to_filter(filter, DEAL_FIELDS))
+            await funnels.funnel(
+                info.context, pipeline, to_filter(filter, RECORD_FIELDS[CrmEntity.DEAL])
+            )
         )
 
     @strawberry.field(
@@ -73,7 +76,7 @@ class ReportQueries:
         time_zone: TimeZone = "UTC",
     ) -> list[LeadGroup]:
         request = lead_reports.LeadReportRequest(
-            filter=to_filter(filter, LEAD_FIELDS),
+            filter=to_filter(filter, RECORD_FIELDS[CrmEntity.LEAD]),
             group_by=list(group_by or []),
             period=period,
             time_zone=time_zone,
@@ -93,7 +96,7 @@ class ReportSubscriptions:
         self, info: Info, pipeline_id: PipelineId = None, filter: DealFilter | None = None
     ) -> AsyncGenerator[Funnel, None]:
         pipeline = decode_optional_id(pipeline_id, "Pipeline", "pipelineId")
-        deal_filter = to_filter(filter, DEAL_FIELDS)
+        deal_filter = to_filter(filter, RECORD_FIELDS[CrmEntity.DEAL])
 
         async def compute() -> funnels.Funnel:
             return await funnels.funnel(info.context, pipeline, deal_filter)

@@ -9,8 +9,8 @@ from decimal import Decimal
 import strawberry
 from strawberry.types.nodes import SelectedField, Selection
 
-from models.crm import Semantics
-from resolvers.crm.fields import DEAL_FIELDS
+from models.crm import CrmEntity, Semantics
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.reports import deals as deal_reports
 from resolvers.reports.deals import DealDimension
 from resolvers.reports.grouping import MAX_GROUPS, GroupKey
@@ -149,7 +149,7 @@ def deal_request(
 ) -> deal_reports.DealReportRequest:
     asked = selected_names(info.selected_fields)
     return deal_reports.DealReportRequest(
-        filter=to_filter(filter, DEAL_FIELDS),
+        filter=to_filter(filter, RECORD_FIELDS[CrmEntity.DEAL]),
         group_by=list(group_by or []),
         period=period,
         time_zone=zone,
