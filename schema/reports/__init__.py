@@ -31,6 +31,25 @@ PipelineId = Annotated[
     strawberry.ID | None, strawberry.argument(description="Default: the default pipeline.")
 ]
 TimeZone = Annotated[str, strawberry.argument(description="An IANA name, e.g. Europe/Moscow.")]
+DealFilterArgument = Annotated[
+    DealFilter | None,
+    strawberry.argument(description="The deals counted: the same filter as `deals`."),
+]
+LeadFilterArgument = Annotated[
+    LeadFilter | None,
+    strawberry.argument(description="The leads counted: the same filter as `leads`."),
+]
+DealGroupBy = Annotated[
+    list[DealDimension] | None,
+    strawberry.argument(description="Dimensions to group by; none: one group of every deal."),
+]
+LeadGroupBy = Annotated[
+    list[LeadDimension] | None,
+    strawberry.argument(description="Dimensions to group by; none: one group of every lead."),
+]
+PeriodArgument = Annotated[
+    Period, strawberry.argument(description="The length of the period dimensions' periods.")
+]
 
 
 @strawberry.type
@@ -40,7 +59,7 @@ class ReportQueries:
         "`filter`: a period is a filter on createdAt or closedAt."
     )
     async def funnel(
-        self, info: Info, pipeline_id: PipelineId = None, filter: DealFilter | None = None
+        self, info: Info, pipeline_id: PipelineId = None, filter: DealFilterArgument = None
     ) -> Funnel:
         pipeline = decode_optional_id(pipeline_id, "Pipeline", "pipelineId")
         return Funnel.of(
@@ -55,9 +74,9 @@ class ReportQueries:
     async def deal_report(
         self,
         info: Info,
-        filter: DealFilter | None = None,
-        group_by: list[DealDimension] | None = None,
-        period: Period = Period.MONTH,
+        filter: DealFilterArgument = None,
+        group_by: DealGroupBy = None,
+        period: PeriodArgument = Period.MONTH,
         time_zone: TimeZone = "UTC",
     ) -> DealReport:
         request = deal_request(info, filter, group_by, period, time_zone)
@@ -70,9 +89,9 @@ class ReportQueries:
     async def lead_report(
         self,
         info: Info,
-        filter: LeadFilter | None = None,
-        group_by: list[LeadDimension] | None = None,
-        period: Period = Period.MONTH,
+        filter: LeadFilterArgument = None,
+        group_by: LeadGroupBy = None,
+        period: PeriodArgument = Period.MONTH,
         time_zone: TimeZone = "UTC",
     ) -> list[LeadGroup]:
         request = lead_reports.LeadReportRequest(
@@ -93,7 +112,7 @@ class ReportSubscriptions:
         "a second, only when its figures change)."
     )
     async def funnel_changed(
-        self, info: Info, pipeline_id: PipelineId = None, filter: DealFilter | None = None
+        self, info: Info, pipeline_id: PipelineId = None, filter: DealFilterArgument = None
     ) -> AsyncGenerator[Funnel, None]:
         pipeline = decode_optional_id(pipeline_id, "Pipeline", "pipelineId")
         deal_filter = to_filter(filter, RECORD_FIELDS[CrmEntity.DEAL])
@@ -111,9 +130,9 @@ class ReportSubscriptions:
     async def deal_report_changed(
         self,
         info: Info,
-        filter: DealFilter | None = None,
-        group_by: list[DealDimension] | None = None,
-        period: Period = Period.MONTH,
+        filter: DealFilterArgument = None,
+        group_by: DealGroupBy = None,
+        period: PeriodArgument = Period.MONTH,
         time_zone: TimeZone = "UTC",
     ) -> AsyncGenerator[DealReport, None]:
         request = deal_request(info, filter, group_by, period, time_zone)

@@ -25,9 +25,9 @@ def key_day(key: GroupKey, name: str) -> date | None:
 
 @strawberry.type(description="Seconds between two moments of each record of a group.")
 class Durations:
-    average_seconds: float | None
-    median_seconds: float | None
-    count: int
+    average_seconds: float | None = strawberry.field(description="Null when `count` is 0.")
+    median_seconds: float | None = strawberry.field(description="Null when `count` is 0.")
+    count: int = strawberry.field(description="Records measured.")
     excluded: int = strawberry.field(
         description="Records left out: one of their two moments is hidden from you."
     )

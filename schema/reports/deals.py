@@ -18,14 +18,36 @@ from resolvers.reports.periods import Period
 from schema.context import Info
 from schema.crm.deals import DealFilter
 from schema.crm.filters import to_filter
+from schema.enums import described_enum
 from schema.relay import encode_id
 from schema.reports.common import Durations, key_day, key_id
 
-strawberry.enum(Period, name="ReportPeriod")
-strawberry.enum(
+described_enum(
+    Period,
+    "How long a period of a report is; weeks begin on Monday, in the report's `timeZone`.",
+    {
+        Period.DAY: "A calendar day.",
+        Period.WEEK: "An ISO week, Monday to Sunday.",
+        Period.MONTH: "A calendar month.",
+        Period.QUARTER: "A calendar quarter: January, April, July, October.",
+        Period.YEAR: "A calendar year.",
+    },
+    name="ReportPeriod",
+)
+described_enum(
     DealDimension,
+    "What deal figures are grouped by; a period is of `period`, in `timeZone`.",
+    {
+        DealDimension.STAGE: "The deal's current stage.",
+        DealDimension.PIPELINE: "The deal's pipeline.",
+        DealDimension.SEMANTICS: "Working, won or lost.",
+        DealDimension.RESPONSIBLE: "The user responsible for the deal.",
+        DealDimension.DEPARTMENT: "The responsible user's department.",
+        DealDimension.COMPANY: "The deal's company.",
+        DealDimension.CREATED_PERIOD: "The period the deal was created in.",
+        DealDimension.CLOSED_PERIOD: "The period the deal was won or lost in.",
+    },
     name="DealDimension",
-    description="What deal figures are grouped by; a period is of `period`, in `timeZone`.",
 )
 
 
@@ -34,12 +56,12 @@ strawberry.enum(
     "none (no company, not closed), or the dimension is in `hidden`."
 )
 class DealGroupKey:
-    stage_id: strawberry.ID | None
-    pipeline_id: strawberry.ID | None
-    semantics: Semantics | None
-    responsible_id: strawberry.ID | None
-    department_id: strawberry.ID | None
-    company_id: strawberry.ID | None
+    stage_id: strawberry.ID | None = strawberry.field(description="The DealStage.")
+    pipeline_id: strawberry.ID | None = strawberry.field(description="The Pipeline.")
+    semantics: Semantics | None = strawberry.field(description="Working, won or lost.")
+    responsible_id: strawberry.ID | None = strawberry.field(description="The User.")
+    department_id: strawberry.ID | None = strawberry.field(description="The Department.")
+    company_id: strawberry.ID | None = strawberry.field(description="The Company.")
     created_period: date | None = strawberry.field(description="The period's first day.")
     closed_period: date | None = strawberry.field(description="The period's first day.")
     hidden: list[DealDimension] = strawberry.field(
@@ -66,12 +88,12 @@ class DealGroupKey:
 
 @strawberry.type(description="Amounts in one currency: never added to another currency's.")
 class CurrencyFigures:
-    currency: str
-    count: int
-    sum: Decimal
-    average: Decimal
-    min: Decimal
-    max: Decimal
+    currency: str = strawberry.field(description="ISO 4217 code.")
+    count: int = strawberry.field(description="Deals with an amount in this currency.")
+    sum: Decimal = strawberry.field(description="Their amounts added.")
+    average: Decimal = strawberry.field(description="sum / count.")
+    min: Decimal = strawberry.field(description="The smallest amount.")
+    max: Decimal = strawberry.field(description="The largest amount.")
     weighted_sum: Decimal = strawberry.field(
         description="Each amount times its probability (none: 0%)."
     )
@@ -80,18 +102,18 @@ class CurrencyFigures:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The deals that share a value in each `groupBy` dimension.")
 class DealGroup:
-    key: DealGroupKey
-    count: int
+    key: DealGroupKey = strawberry.field(description="What the group's deals share.")
+    count: int = strawberry.field(description="Deals in the group.")
     amounts: list[CurrencyFigures] = strawberry.field(
         description="Per currency, over the deals whose amount you may read."
     )
     amounts_excluded: int = strawberry.field(
         description="Deals left out of `amounts`: their amount is hidden from you."
     )
-    won: int
-    lost: int
+    won: int = strawberry.field(description="Deals of the group that are won.")
+    lost: int = strawberry.field(description="Deals of the group that are lost.")
     win_rate: float | None = strawberry.field(
         description="won / (won + lost). Null when none is closed, or when you may read no "
         "deal of some closing stage (see `unreadableStageIds`)."
@@ -130,7 +152,7 @@ class DealGroup:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Deal figures, whole (no `groupBy`) or per group.")
 class DealReport:
     groups: list[DealGroup] = strawberry.field(
         description=f"At most {MAX_GROUPS}; more answer BAD_USER_INPUT on `groupBy`."

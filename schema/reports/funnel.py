@@ -8,9 +8,9 @@ from resolvers.reports import funnel as funnels
 from schema.relay import encode_id
 
 
-@strawberry.type
+@strawberry.type(description="One working stage of the funnel, in the pipeline's order.")
 class FunnelStage:
-    stage_id: strawberry.ID
+    stage_id: strawberry.ID = strawberry.field(description="The DealStage.")
     reached: int = strawberry.field(
         description="Deals that were ever in this stage or a later one (won: every one)."
     )
@@ -18,16 +18,18 @@ class FunnelStage:
     conversion_to_next: float | None = strawberry.field(
         description="reached(next stage) / reached; for the last stage: won / reached."
     )
-    conversion_to_won: float | None
+    conversion_to_won: float | None = strawberry.field(
+        description="won / reached; null when no deal reached this stage."
+    )
 
 
 @strawberry.type(description="Where the deals of a pipeline have been, over its working stages.")
 class Funnel:
-    pipeline_id: strawberry.ID
-    stages: list[FunnelStage]
-    deals: int
-    won: int
-    lost: int
+    pipeline_id: strawberry.ID = strawberry.field(description="The Pipeline.")
+    stages: list[FunnelStage] = strawberry.field(description="In the pipeline's order.")
+    deals: int = strawberry.field(description="Deals counted.")
+    won: int = strawberry.field(description="Deals counted that are won.")
+    lost: int = strawberry.field(description="Deals counted that are lost.")
     excluded: int = strawberry.field(
         description="Deals you may read but not their stage: left out of every figure."
     )

@@ -9,12 +9,20 @@ import strawberry
 from resolvers.reports import leads as lead_reports
 from resolvers.reports.grouping import GroupKey
 from resolvers.reports.leads import LeadDimension
+from schema.enums import described_enum
 from schema.reports.common import Durations, key_day, key_id
 
-strawberry.enum(
+described_enum(
     LeadDimension,
+    "What lead figures are grouped by; a period is of `period`, in `timeZone`.",
+    {
+        LeadDimension.SOURCE: "Where the lead came from.",
+        LeadDimension.STATUS: "The lead's status.",
+        LeadDimension.RESPONSIBLE: "The user responsible for the lead.",
+        LeadDimension.CREATED_PERIOD: "The period the lead was created in.",
+        LeadDimension.CONVERTED_PERIOD: "The period the lead was converted in.",
+    },
     name="LeadDimension",
-    description="What lead figures are grouped by; a period is of `period`, in `timeZone`.",
 )
 
 
@@ -23,9 +31,9 @@ strawberry.enum(
     "none (no source, not converted), or the dimension is in `hidden`."
 )
 class LeadGroupKey:
-    source_id: strawberry.ID | None
-    status_id: strawberry.ID | None
-    responsible_id: strawberry.ID | None
+    source_id: strawberry.ID | None = strawberry.field(description="The LeadSource.")
+    status_id: strawberry.ID | None = strawberry.field(description="The LeadStatus.")
+    responsible_id: strawberry.ID | None = strawberry.field(description="The User.")
     created_period: date | None = strawberry.field(description="The period's first day.")
     converted_period: date | None = strawberry.field(description="The period's first day.")
     hidden: list[LeadDimension] = strawberry.field(
@@ -46,11 +54,11 @@ class LeadGroupKey:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The leads that share a value in each `groupBy` dimension.")
 class LeadGroup:
-    key: LeadGroupKey
-    count: int
-    converted: int
+    key: LeadGroupKey = strawberry.field(description="What the group's leads share.")
+    count: int = strawberry.field(description="Leads in the group.")
+    converted: int = strawberry.field(description="Leads of the group converted.")
     conversion_rate: float | None = strawberry.field(
         description="converted / (count - conversionExcluded); null without such leads."
     )

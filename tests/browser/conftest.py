@@ -37,7 +37,9 @@ STEP_MS = 20_000
 expect.set_options(timeout=STEP_MS)
 
 
-@pytest.fixture(scope="session")
+# Package scope, never session: Playwright's synchronous API keeps an event loop running in
+# this thread while it is open, and every async test after it would fail to start its own.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does it)"
@@ -51,7 +53,7 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def hub_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A scratch database (SQLite, or PostgreSQL when the suite runs on it). Made on an event
     loop of its own: Playwright's synchronous API runs one in this thread."""
@@ -69,7 +71,7 @@ def hub_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         loop.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def hub(
     browser: Browser,
     hub_database_url: str,
