@@ -8,16 +8,22 @@ statement; masks skip even that when no role of the viewer hides a field of the 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from auth.policy import Envelope
 from models.crm import CrmEntity, DealStage
+from models.crm.entities import other_end_of
 from resolvers.access.envelopes import department_paths_by_user_id
 from resolvers.context import RequestContext
 from resolvers.crm.dictionaries import stages_by_pipeline_id
 from resolvers.crm.guards import rule_fields, stage_locked
 
 NOTHING: frozenset[str] = frozenset()
+
+LinkedT = TypeVar("LinkedT")
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,27 @@ async def hidden_fields(ctx: RequestContext, facts: RecordFacts) -> frozenset[st
     if not may_hide(ctx, facts.entity):
         return NOTHING
     return ctx.require_policy().hidden_fields(await envelope_of_record(ctx, facts))
+
+
+async def shown_at_both_ends(
+    ctx: RequestContext,
+    entity: CrmEntity,
+    field_name: str,
+    linked: Sequence[LinkedT],
+    facts_of: Callable[[LinkedT], RecordFacts],
+) -> list[LinkedT]:
+    """The records ``linked`` to an ``entity`` record through its ``field_name`` whose own
+    side of the link the viewer may see. A link shows from both ends (a contact's
+    ``companies`` are the companies' ``contacts``), so a role hiding it on either record
+    hides it on both; the caller has already applied the rule of its own end."""
+    other_end = other_end_of(entity, field_name)
+    if other_end is None or not ctx.require_policy().may_hide_field(*other_end):
+        return list(linked)
+    other_field = other_end[1]
+    hidden = await asyncio.gather(*(hidden_fields(ctx, facts_of(record)) for record in linked))
+    return [
+        record for record, fields in zip(linked, hidden, strict=True) if other_field not in fields
+    ]
 
 
 async def allowed_stages(

@@ -122,7 +122,9 @@ class Company(Node):
     async def created_by(self, info: Info) -> UserRef | None:
         return await load_user(info, self.created_by_pk)
 
-    @strawberry.field(description="The lead this company was converted from.")
+    @strawberry.field(
+        description="The lead this company was converted from.", extensions=[Masked()]
+    )
     async def source_lead(self, info: Info) -> LeadRef | None:
         from schema.crm.leads import load_lead
 

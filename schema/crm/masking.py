@@ -1,5 +1,5 @@
 """Hidden fields resolve to null, and every CRM type answers `access`: the schema side of
-issue #4's field rules. The rules themselves are in ``resolvers.crm.record_access``.
+field rules. The rules themselves are in ``resolvers.crm.record_access``.
 
 A masked field is declared ``masked()`` (a plain attribute) or with ``extensions=[Masked()]``
 (a resolver); its GraphQL name is the field-rule name (``auth.policy.entities.ENTITY_FIELDS``).
@@ -15,11 +15,13 @@ from typing import Any, Protocol
 import strawberry
 from strawberry.extensions import FieldExtension
 
+from models.crm import CrmEntity
 from resolvers.crm.record_access import (
     RecordFacts,
     envelope_of_record,
     hidden_fields,
     may_hide,
+    shown_at_both_ends,
 )
 from schema.access import RecordAccess
 from schema.context import Info
@@ -32,7 +34,8 @@ class CrmRecordType(Protocol):
 class Masked(FieldExtension):
     """Null when the viewer's roles hide the field on this record. ``covers`` names the rule
     fields a derived field reveals (a contact's ``name`` reveals its first and last name);
-    by default the field's own GraphQL name."""
+    by default the field's own GraphQL name. A link to other records (``companies``,
+    ``sourceLead``) also leaves out each record that hides its own end of the link."""
 
     def __init__(self, covers: Sequence[str] = ()) -> None:
         super().__init__()
@@ -67,7 +70,23 @@ class Masked(FieldExtension):
             hidden = await hidden_fields(info.context, facts)
             if hidden.intersection(self._rule_fields(info)):
                 return None
-        return await next_(source, info, **kwargs)
+        value = await next_(source, info, **kwargs)
+        return await _shown_at_other_end(info, facts.entity, value)
+
+
+async def _shown_at_other_end(info: Info, entity: CrmEntity, value: Any) -> Any:
+    """``value`` (a record, a list of them or None) without the records hiding their end of
+    the link; other values as they are."""
+    if isinstance(value, list):
+        return await shown_at_both_ends(info.context, entity, info.field_name, value, _facts)
+    if not hasattr(value, "facts"):
+        return value
+    shown = await shown_at_both_ends(info.context, entity, info.field_name, [value], _facts)
+    return value if shown else None
+
+
+def _facts(record: CrmRecordType) -> RecordFacts:
+    return record.facts()
 
 
 def masked(*, description: str | None = None, covers: Sequence[str] = ()) -> Any:

@@ -3,6 +3,8 @@ lists, masks, events and guards (see ``shape``)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from models.crm.common import CrmEntity
 from models.crm.entities.company import COMPANY
 from models.crm.entities.contact import CONTACT
@@ -17,6 +19,26 @@ DECLARATIONS: dict[CrmEntity, EntityDeclaration] = {
 
 def declaration_of(entity: CrmEntity) -> EntityDeclaration:
     return DECLARATIONS[entity]
+
+
+@cache
+def other_end_of(entity: CrmEntity, field_name: str) -> tuple[CrmEntity, str] | None:
+    """The entity and field that show the link ``field_name`` of ``entity`` from its other
+    side (a contact's ``companies`` and a company's ``contacts``), declared on either side."""
+    declared = next(
+        (field for field in DECLARATIONS[entity].fields if field.name == field_name), None
+    )
+    if declared is not None and declared.other_end is not None:
+        return declared.other_end
+    return next(
+        (
+            (declaration.entity, field.name)
+            for declaration in DECLARATIONS.values()
+            for field in declaration.fields
+            if field.other_end == (entity, field_name)
+        ),
+        None,
+    )
 
 
 def declaration_of_model(model: type) -> EntityDeclaration:
@@ -47,4 +69,5 @@ __all__ = [
     "declaration_of",
     "declaration_of_model",
     "declaration_of_type",
+    "other_end_of",
 ]
