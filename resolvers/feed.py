@@ -23,7 +23,12 @@ from auth.policy import CompiledPolicy
 from models import Comment, Event
 from resolvers.comments import COMMENT
 from resolvers.context import RequestContext
-from resolvers.crm.event_access import masked_changes, visible_crm_events
+from resolvers.crm.event_access import (
+    masked_changes,
+    refuse_telling_kinds,
+    seen_kind,
+    visible_crm_events,
+)
 from resolvers.cursors import encode_cursor
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.posts.access import visible_post_ids
@@ -59,11 +64,15 @@ def visible_event(policy: CompiledPolicy) -> ColumnElement[bool]:
 
 def as_seen(policy: CompiledPolicy, event: Event | EventRecord) -> EventRecord:
     """The event as the viewer sees it: a frozen record, never the row itself (a masked row
-    could be flushed back), without the fields hidden from the viewer."""
+    could be flushed back), without the fields hidden from the viewer, and of the kind it
+    shows as (``seen_kind``)."""
     record = event if isinstance(event, EventRecord) else EventRecord.of(event)
     changes = masked_changes(policy, record.envelope, record.changes)
+    kind = seen_kind(policy, record.envelope, record.kind)
     # Nothing hidden (the common case, once per subscriber and event live): no copy.
-    return record if changes is record.changes else replace(record, changes=changes)
+    if changes is record.changes and kind == record.kind:
+        return record
+    return replace(record, changes=changes, kind=kind)
 
 
 async def get_event(ctx: RequestContext, seq: int) -> EventRecord:
@@ -78,6 +87,7 @@ async def list_feed(
     ctx: RequestContext, kinds: frozenset[EventKind], page: PageRequest
 ) -> Page[EventRecord]:
     policy = ctx.require_policy()
+    refuse_telling_kinds(policy, [kind.value for kind in kinds])
     statement: Select[tuple[Event]] = select(Event).where(visible_event(policy))
     if kinds:
         statement = statement.where(Event.kind.in_([kind.value for kind in kinds]))
@@ -109,7 +119,10 @@ async def feed_since(
             batch = [as_seen(policy, row) for row in rows]
         await ctx.release()
         for record in batch:
-            yield record
+            # A kind asked for that now shows as another (the viewer's rights changed) is
+            # not the one asked for.
+            if not kinds or record.kind in kinds:
+                yield record
         if len(batch) < REPLAY_BATCH:
             return
         after_seq = batch[-1].seq

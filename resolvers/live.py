@@ -22,7 +22,7 @@ from auth.policy import CompiledPolicy
 from auth.viewer import Viewer
 from resolvers.access.cache import cache_key
 from resolvers.context import RequestContext
-from resolvers.crm.event_access import CRM_SCOPES, sees_crm_event
+from resolvers.crm.event_access import CRM_SCOPES, refuse_telling_kinds, sees_crm_event
 from resolvers.cursors import decode_cursor
 from resolvers.errors import Conflict, RateLimited, Unauthenticated
 from resolvers.feed import FEED_KEYS, as_seen, feed_since
@@ -98,7 +98,10 @@ class FeedWatch:
     def see(self, event: EventRecord) -> EventRecord | None:
         if (self.kinds and event.kind not in self.kinds) or not self.audience.sees(event.envelope):
             return None
-        return as_seen(self.audience.policy, event)
+        seen = as_seen(self.audience.policy, event)
+        # Rights may have changed since the kinds were accepted: a kind that now shows as
+        # another is not the one asked for.
+        return None if self.kinds and seen.kind not in self.kinds else seen
 
     def alike(self, viewer: Viewer) -> Hashable:
         """Everything ``see`` reads: the viewer's standing (policy, departments), the kinds."""
@@ -118,6 +121,7 @@ async def feed_stream(
     realtime = realtime_of(ctx)
     after_seq = None if after is None else int(decode_cursor(after, FEED_KEYS, "after")[0])
     wanted = frozenset(kinds)
+    refuse_telling_kinds(ctx.require_policy(), wanted)
     watch = FeedWatch(Audience.of(await sight_of(ctx)), wanted)
     await ctx.release()
 

@@ -26,7 +26,7 @@ from models import AccessAction
 from models.crm import CrmEntity
 from resolvers.access.cache import cache_key
 from resolvers.context import RequestContext
-from resolvers.crm.event_access import masked_changes
+from resolvers.crm.event_access import masked_changes, seen_kind
 from resolvers.live import ended_on_close
 from resolvers.live_sight import realtime_of, renewed_sight
 from subscriptions.express import Express
@@ -86,7 +86,7 @@ class DealWatch:
         return ("dealChanged", cache_key(viewer), former, self.pipeline_id, self.deal_id)
 
     def judge(self, event: EventRecord) -> DealChange | None:
-        kind = EVENT_KINDS.get(event.kind)
+        kind = EVENT_KINDS.get(seen_kind(self.policy, event.envelope, event.kind))
         if kind is None or not self._concerns(event):
             return None
         now = envelope_of(event.envelope)

@@ -5,11 +5,14 @@ change was made. The ``feed`` query decides visibility in SQL on the event's sco
 as it is now, with the policy's read filter, like every CRM list); live subscribers decide in
 memory on the stored envelope with ``policy.allows``. Both mask hidden fields per event from
 the stored envelope, in memory: a change to ``amount`` stays hidden from a viewer whose roles
-hide ``amount`` on that record.
+hide ``amount`` on that record; and a kind that tells a hidden field's value (a conversion
+tells the lead's status) shows as the entity's plain update.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -19,8 +22,27 @@ from auth.policy.entities import RECORD_MODELS
 from models import AccessAction, Event
 from models.crm import CrmEntity
 from models.crm.entities import declaration_of
+from resolvers.errors import Forbidden
+from subscriptions.events import EventKind
 
 CRM_SCOPES = frozenset(entity.value for entity in CrmEntity)
+
+
+@dataclass(frozen=True)
+class TellingKind:
+    """An event kind that tells the value of one field of its record."""
+
+    entity: CrmEntity
+    field: str
+    # The kind shown instead to a viewer the field is hidden from.
+    plain: EventKind
+
+
+TELLING_KINDS = {
+    # Only a converted lead is converted: the kind tells its status.
+    EventKind.LEAD_CONVERTED.value: TellingKind(CrmEntity.LEAD, "status", EventKind.LEAD_UPDATED),
+    EventKind.DEAL_STAGE_MOVED.value: TellingKind(CrmEntity.DEAL, "stage", EventKind.DEAL_UPDATED),
+}
 
 
 def envelope_json(envelope: Envelope, pipeline_id: int | None = None) -> dict[str, Any]:
@@ -67,6 +89,30 @@ def sees_crm_event(policy: CompiledPolicy, stored_envelope: dict[str, Any]) -> b
     """The in-memory twin of ``visible_crm_events``, judged on the envelope of the change."""
     envelope = envelope_from_json(stored_envelope)
     return envelope is not None and policy.allows(AccessAction.READ, envelope)
+
+
+def seen_kind(policy: CompiledPolicy, stored_envelope: dict[str, Any], kind: str) -> str:
+    """``kind``, or the plain update it shows as when it tells a field hidden from the viewer
+    on that record."""
+    telling = TELLING_KINDS.get(kind)
+    if telling is None:
+        return kind
+    envelope = envelope_from_json(stored_envelope)
+    if envelope is None or telling.field not in policy.hidden_fields(envelope):
+        return kind
+    return telling.plain.value
+
+
+def refuse_telling_kinds(policy: CompiledPolicy, kinds: Collection[str]) -> None:
+    """Asking for the events of a kind that tells a field some role of the viewer hides
+    would count the records where it is hidden: FORBIDDEN, as a filter on the field is."""
+    for kind in sorted(kinds):
+        telling = TELLING_KINDS.get(kind)
+        if telling is not None and policy.may_hide_field(telling.entity, telling.field):
+            raise Forbidden(
+                f"{kind} tells a field hidden from you ({telling.field}): you cannot ask for it",
+                field="kinds",
+            )
 
 
 def masked_changes(

@@ -4,6 +4,7 @@ read the record, with the fields hidden from them left out."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from sqlalchemy import func, select
@@ -163,11 +164,37 @@ async def test_a_hidden_field_hides_every_key_that_reveals_it(
     await world.ada.data(HIDE_STAGE, {"role": role})
     deal = await create_deal(world.ada, "Quiet", company.nina.id)
     await move_deal(world.ada, deal, won_stage(deal))
-    moved, created = await deal_feed(world.nina)
-    assert moved["kind"] == "DEAL_STAGE_MOVED"
+    # The kind of a move tells the stage changed: it shows as a plain update, and asking
+    # for moves is refused.
+    refused = await world.nina.request(FEED, {"kinds": DEAL_KINDS})
+    assert (refused.code, refused.error_field) == ("FORBIDDEN", "kinds")
+    everything = (await world.nina.data(FEED, {"kinds": None}))["feed"]["edges"]
+    moved, created = [
+        edge["node"] for edge in everything if edge["node"]["subject"]["__typename"] == "Deal"
+    ]
+    assert moved["kind"] == "DEAL_UPDATED"
     assert set(moved["changes"]) == {"closedAt"}
     assert "stageId" not in created["changes"]
     assert created["changes"]["title"] == [None, "Quiet"]
+
+
+async def test_the_live_feed_refuses_a_kind_that_tells_a_hidden_field(
+    app: Starlette, company: Company, users: Users
+) -> None:
+    world = await sales_world(company, users)
+    roles = (await world.ada.data(ROLE_ID))["roles"]["edges"]
+    role = next(edge["node"]["id"] for edge in roles if edge["node"]["name"] == "Deal reader")
+    await world.ada.data(HIDE_STAGE, {"role": role})
+    async with serve(app) as server:
+        nina = await server.login(company.nina.email)
+        query = "subscription { feed(kinds: [DEAL_STAGE_MOVED]) { kind } }"
+        async with Subscription.open(server, nina, query) as moves:
+            answer = json.loads(await asyncio.wait_for(moves.connection.recv(), 5))
+    assert answer["type"] in ("error", "next"), answer
+    errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
+    assert [(e["extensions"]["code"], e["extensions"]["field"]) for e in errors] == [
+        ("FORBIDDEN", "kinds")
+    ]
 
 
 async def test_a_conversion_records_what_it_made_and_linked(admin: GraphQLClient) -> None:
