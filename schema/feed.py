@@ -106,7 +106,11 @@ async def fetch_feed_event(info: Info, pk: int) -> FeedEvent:
 
 FeedKinds = Annotated[
     list[EventKind] | None,
-    strawberry.argument(description="Only events of these kinds; all when null."),
+    strawberry.argument(
+        description="Only events of these kinds; all when null. FORBIDDEN for a kind that "
+        "tells a field some role of yours hides (LEAD_CONVERTED: a lead's status; "
+        "DEAL_STAGE_MOVED: a deal's stage): such events show to you as plain updates."
+    ),
 ]
 
 
