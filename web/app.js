@@ -1,12 +1,14 @@
-// The dashboard: login, then the viewer's header, the deal board, the live feed and the
-// notifications, all fed by one websocket. A revoked token (close 4401) returns to login.
+// The dashboard: login, then the viewer's header, the deal board with the totals and the
+// funnel of its pipeline, the live feed and the notifications, all fed by one websocket.
+// A revoked token (close 4401) returns to login.
 import { Api, LiveSocket } from "./api.js";
 import { Board } from "./board.js";
 import { announce, h } from "./dom.js";
 import { Feed } from "./feed.js";
-import { Funnel, totalsOf } from "./funnel.js";
+import { Funnel } from "./funnel.js";
 import { Notifications } from "./notifications.js";
 import { forgetToken, saveToken, savedToken } from "./session.js";
+import { Totals } from "./totals.js";
 
 const LOGIN = `mutation Login($email: String!, $password: String!) {
   login(email: $email, password: $password) { token }
@@ -36,13 +38,15 @@ async function start(token) {
       (error) => !error.unauthenticated,
     ),
   });
-  const funnel = new Funnel($("totals"));
+  const reports = [new Totals($("totals"), socket), new Funnel($("funnel"), socket)];
   const parts = [
-    new Board($("board"), api, socket, (stages, deals) => funnel.show(totalsOf(stages, deals))),
+    new Board($("board"), api, socket, (pipeline) => {
+      for (const report of reports) report.show(pipeline);
+    }),
     new Feed($("feed"), api, socket),
     new Notifications($("notifications-button"), $("notifications"), api, socket),
   ];
-  session = { api, socket, parts };
+  session = { api, socket, parts: [...parts, ...reports] };
   $("login").hidden = true;
   $("dashboard").hidden = false;
   await Promise.all(parts.map((part) => part.start()));

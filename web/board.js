@@ -39,10 +39,10 @@ const MOVE = `
 const MAX_DEALS = 1000;
 
 export class Board {
-  /** `changed(stages, deals)` is told whenever the cards change (the totals follow it). */
-  constructor(root, api, socket, changed = () => {}) {
+  /** `shown(pipeline)` is told which pipeline the board shows (the reports follow it). */
+  constructor(root, api, socket, shown = () => {}) {
     this.root = root;
-    this.onCardsChanged = changed;
+    this.onPipelineShown = shown;
     this.api = api;
     this.socket = socket;
     this.deals = new Map();
@@ -68,6 +68,7 @@ export class Board {
     this.pipeline = this.pipelines.find((pipeline) => pipeline.id === pipelineId);
     this.picker.value = pipelineId;
     this.renderColumns();
+    this.onPipelineShown(this.pipeline);
     // Subscribed before the first read, so no change falls between the two; changes that
     // arrive during a read are applied after it (see `reload`).
     this.unsubscribe = this.socket.subscribe({
@@ -181,7 +182,6 @@ export class Board {
     for (const list of this.lists.values()) {
       list.closest(".column").querySelector(".count").textContent = String(list.children.length);
     }
-    this.onCardsChanged(this.stages(), [...this.deals.values()]);
   }
 
   card(deal) {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.hub import ADMIN, MOVE, POST, Hub, movable_deals
+from tests.browser.hub import ADMIN, MOVE, POST, Hub, funnel_of, movable_deals, stage_counts
 
 
 def log_in(page: Page, hub: Hub, email: str) -> None:
@@ -60,3 +62,32 @@ def notifications_are_live(page: Page, hub: Hub, user_id: str) -> None:
             continue
         return
     raise AssertionError("no notification reached the page")
+
+
+def stage_total(page: Page, stage_id: str) -> Locator:
+    """The deal count of a stage in the totals panel."""
+    return page.locator(f'#totals .totals-row[data-stage-id="{stage_id}"] .totals-count')
+
+
+def funnel_reached(page: Page, stage_id: str) -> Locator:
+    return page.locator(f'#funnel .funnel-row[data-stage-id="{stage_id}"] .funnel-reached')
+
+
+def funnel_figure(page: Page, name: str) -> Locator:
+    """An overall figure of the funnel: deals, won, lost, win-rate."""
+    return page.locator(f'#funnel [data-figure="{name}"]')
+
+
+def reports_show(page: Page, hub: Hub, email: str, pipeline: dict[str, Any], timeout: int) -> None:
+    """The totals and the funnel on the page are the hub's figures for ``email`` now."""
+    counts = stage_counts(hub, email, pipeline)
+    funnel = funnel_of(hub, email, pipeline)
+    expect(page.locator("#totals .totals-row")).to_have_count(len(counts), timeout=timeout)
+    for stage_id, count in counts.items():
+        shown = "not counted" if count is None else f"{count} deals"
+        expect(stage_total(page, stage_id)).to_have_text(shown, timeout=timeout)
+    expect(funnel_figure(page, "lost")).to_have_text(f"{funnel['lost']} lost", timeout=timeout)
+    expect(page.locator("#funnel .funnel-row")).to_have_count(len(funnel["stages"]))
+    for stage in funnel["stages"]:
+        reached = funnel_reached(page, stage["stageId"])
+        expect(reached).to_have_text(f"{stage['reached']} reached", timeout=timeout)

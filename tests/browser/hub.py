@@ -92,9 +92,13 @@ query($pipeline: ID!) {
 }"""
 
 
+def pipelines(hub: Hub, email: str) -> list[dict[str, Any]]:
+    answer = hub.as_user(email, "{ pipelines { id isDefault stages { id name semantics } } }")
+    return list(answer["pipelines"])
+
+
 def default_pipeline(hub: Hub, email: str) -> dict[str, Any]:
-    pipelines = hub.as_user(email, "{ pipelines { id isDefault stages { id name semantics } } }")
-    return next(p for p in pipelines["pipelines"] if p["isDefault"])
+    return next(p for p in pipelines(hub, email) if p["isDefault"])
 
 
 def movable_deals(hub: Hub, email: str) -> list[Deal]:
@@ -126,3 +130,28 @@ MOVE = "mutation($id: ID!, $stage: ID!) { moveDeal(id: $id, stageId: $stage) { i
 POST = """mutation($body: String!, $recipients: [RecipientInput!]!) {
   createPost(input: {body: $body, recipients: $recipients}) { id }
 }"""
+
+STAGE_TOTALS = """
+query($pipeline: ID!) {
+  dealReport(filter: {pipelineId: {eq: $pipeline}}, groupBy: [STAGE]) {
+    unreadableStageIds
+    groups { key { stageId } count }
+  }
+}"""
+FUNNEL = """
+query($pipeline: ID!) { funnel(pipelineId: $pipeline) { won lost stages { stageId reached } } }"""
+
+
+def stage_counts(hub: Hub, email: str, pipeline: dict[str, Any]) -> dict[str, int | None]:
+    """Deals ``email`` may read per stage of ``pipeline`` (0 where there are none, None in a
+    stage where they may read no deal)."""
+    report = hub.as_user(email, STAGE_TOTALS, {"pipeline": pipeline["id"]})["dealReport"]
+    counts: dict[str, int | None] = {stage["id"]: 0 for stage in pipeline["stages"]}
+    counts.update({group["key"]["stageId"]: group["count"] for group in report["groups"]})
+    # The report names unreadable stages of every pipeline, whatever its filter.
+    counts.update(dict.fromkeys(set(report["unreadableStageIds"]) & counts.keys()))
+    return counts
+
+
+def funnel_of(hub: Hub, email: str, pipeline: dict[str, Any]) -> dict[str, Any]:
+    return dict(hub.as_user(email, FUNNEL, {"pipeline": pipeline["id"]})["funnel"])

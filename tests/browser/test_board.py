@@ -7,13 +7,16 @@ import time
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Guard, open_page, screenshot
+from tests.browser.conftest import STEP_MS, Guard, open_page, screenshot
 from tests.browser.dashboard import (
     board_is_live,
     card,
     column,
+    funnel_figure,
     log_in,
     notifications_are_live,
+    reports_show,
+    stage_total,
 )
 from tests.browser.hub import (
     ADMIN,
@@ -23,7 +26,10 @@ from tests.browser.hub import (
     POST,
     Hub,
     default_pipeline,
+    funnel_of,
     movable_deals,
+    pipelines,
+    stage_counts,
     stage_of,
 )
 
@@ -99,24 +105,60 @@ def test_the_intern_sees_hidden_amounts_as_hidden_and_no_won_deals(page: Page, h
     # He may move nothing: no card is draggable, every stage select is disabled.
     expect(page.locator('.card[draggable="true"]')).to_have_count(0)
     expect(page.locator(".card select:enabled")).to_have_count(0)
-    # The totals add up no amount he may not see, and say how many they left out.
-    sums = page.locator(".funnel-sums").all_inner_texts()
+    # The totals add up no amount he may not see, and say how many they left out; the stages
+    # where he may read no deal (won) are not counted, in the totals or in the funnel.
+    pipeline = default_pipeline(hub, INTERN)
+    reports_show(page, hub, INTERN, pipeline, timeout=STEP_MS)
+    for stage_id in won:
+        expect(stage_total(page, stage_id)).to_have_text("not counted")
+    readable = page.locator("#totals .totals-row:not(.unreadable) .totals-sums")
+    sums = readable.all_inner_texts()
     assert sums and all(re.fullmatch(r"\d+ amounts hidden|—", text) for text in sums), sums
     assert any(text != "—" for text in sums)
+    expect(funnel_figure(page, "won")).to_have_text("won not counted")
+    expect(funnel_figure(page, "win-rate")).to_have_text("win rate not counted")
+    to_won = page.locator("#funnel .funnel-won")
+    expect(to_won).to_have_text(["to won not counted"] * to_won.count())
+    expect(page.locator("#funnel .funnel-note")).to_contain_text("Not counted: Won")
 
 
-def test_the_totals_by_stage_follow_the_board(page: Page, hub: Hub) -> None:
+def test_the_totals_and_the_funnel_follow_a_deal_moved_by_another_user(
+    page: Page, hub: Hub
+) -> None:
     log_in(page, hub, HEAD_OF_SALES)
     board_is_live(page, hub, HEAD_OF_SALES)
+    pipeline = default_pipeline(hub, HEAD_OF_SALES)
+    # The probe's move reaches the reports within their coalescing second.
+    reports_show(page, hub, HEAD_OF_SALES, pipeline, timeout=STEP_MS)
     deal = movable_deals(hub, HEAD_OF_SALES)[4]
-    target = deal.allowed_stage_ids[0]
-    total = page.locator(f'.funnel-row[data-stage-id="{target}"] .funnel-count')
-    before = column(page, target).locator(".card").count()
-    expect(total).to_have_text(f"{before} deals")
+    lost_stage = next(s["id"] for s in pipeline["stages"] if s["semantics"] == "FAILURE")
+    counts = stage_counts(hub, HEAD_OF_SALES, pipeline)
+    in_lost, in_stage = counts[lost_stage], counts[deal.stage_id]
+    assert in_lost is not None and in_stage is not None, "she reads every stage"
+    lost = funnel_of(hub, HEAD_OF_SALES, pipeline)["lost"]
+    lost_total = stage_total(page, lost_stage)
+    expect(lost_total).to_have_text(f"{in_lost} deals")
 
-    hub.as_user(ADMIN, MOVE, {"id": deal.id, "stage": target})
+    hub.as_user(ADMIN, MOVE, {"id": deal.id, "stage": lost_stage})
 
-    expect(total).to_have_text(f"{before + 1} deals", timeout=1_000)
+    # The reports recompute at most once a second: a few seconds cover it.
+    expect(lost_total).to_have_text(f"{in_lost + 1} deals", timeout=5_000)
+    expect(stage_total(page, deal.stage_id)).to_have_text(f"{in_stage - 1} deals")
+    expect(funnel_figure(page, "lost")).to_have_text(f"{lost + 1} lost", timeout=5_000)
+    expect(funnel_figure(page, "win-rate")).to_have_text(re.compile(r"win rate \d+%"))
+    reports_show(page, hub, HEAD_OF_SALES, pipeline, timeout=1_000)
+
+
+def test_the_totals_and_the_funnel_follow_the_pipeline_on_the_board(page: Page, hub: Hub) -> None:
+    log_in(page, hub, HEAD_OF_SALES)
+    other = next(p for p in pipelines(hub, HEAD_OF_SALES) if not p["isDefault"])
+
+    page.get_by_label("Pipeline").select_option(other["id"])
+
+    reports_show(page, hub, HEAD_OF_SALES, other, timeout=STEP_MS)
+    expect(page.locator("#totals")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#funnel")).to_have_attribute("data-ready", "true")
+    screenshot(page.locator("#funnel"), "funnel.png")
 
 
 def test_notifications_arrive_live_and_are_marked_read(page: Page, hub: Hub) -> None:

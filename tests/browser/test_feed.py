@@ -8,8 +8,16 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Guard
-from tests.browser.dashboard import card, column, feed_entries, log_in
-from tests.browser.hub import ADMIN, HEAD_OF_SALES, MOVE, POST, Hub, movable_deals
+from tests.browser.dashboard import card, column, feed_entries, log_in, reports_show
+from tests.browser.hub import (
+    ADMIN,
+    HEAD_OF_SALES,
+    MOVE,
+    POST,
+    Hub,
+    default_pipeline,
+    movable_deals,
+)
 
 EVERYONE = [{"kind": "ALL"}]
 POSTS = "{ posts(first: 5) { edges { node { body likeCount commentCount } } } }"
@@ -66,6 +74,8 @@ def test_the_page_reconnects_and_resumes_after_the_server_restarts(
     expect(page.locator("#status")).to_have_text("live", timeout=10_000)
     expect(feed_entries(page, missed)).to_have_count(1)
     expect(column(page, target).locator(card(page, deal.id))).to_be_visible()
+    # The reports subscribed again: the hub sends their figures at once, the move included.
+    reports_show(page, hub, HEAD_OF_SALES, default_pipeline(hub, HEAD_OF_SALES), timeout=5_000)
     later = f"Posted after the restart {uuid.uuid4().hex[:6]}"
     hub.as_user(ADMIN, POST, {"body": later, "recipients": EVERYONE})
     expect(feed_entries(page, later)).to_have_count(1, timeout=1_000)
