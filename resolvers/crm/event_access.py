@@ -22,6 +22,7 @@ from auth.policy.entities import RECORD_MODELS
 from models import AccessAction, Event
 from models.crm import CrmEntity
 from models.crm.entities import declaration_of
+from resolvers.crm.record_access import links_hidden_elsewhere
 from resolvers.errors import Forbidden
 from subscriptions.events import EventKind
 
@@ -118,11 +119,13 @@ def refuse_telling_kinds(policy: CompiledPolicy, kinds: Collection[str]) -> None
 def masked_changes(
     policy: CompiledPolicy, stored_envelope: dict[str, Any], changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """``changes`` without the fields hidden from the viewer on that record."""
+    """``changes`` without the fields hidden from the viewer on that record, nor links that
+    a role of the viewer may hide from the other end (the linked records' envelopes are not
+    at hand here, so such a link is left out wherever it might be hidden)."""
     envelope = envelope_from_json(stored_envelope)
     if envelope is None:
         return changes
-    hidden = policy.hidden_fields(envelope)
+    hidden = policy.hidden_fields(envelope) | links_hidden_elsewhere(policy, envelope.entity)
     if not hidden:
         return changes
     # A key is hidden when a field governing it is (the declaration's ``rule_of_key``).

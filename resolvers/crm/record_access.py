@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from auth.policy import Envelope
+from auth.policy import CompiledPolicy, Envelope
 from models.crm import CrmEntity, DealStage
-from models.crm.entities import other_end_of
+from models.crm.entities import declaration_of, other_end_of
 from resolvers.access.envelopes import department_paths_by_user_id
 from resolvers.context import RequestContext
 from resolvers.crm.dictionaries import stages_by_pipeline_id
@@ -93,6 +93,17 @@ async def allowed_stages(
         return []
     allowed = set(policy.allowed_stages(pipeline_id, [stage.id for stage in stages], envelope))
     return [stage for stage in stages if stage.id in allowed]
+
+
+def links_hidden_elsewhere(policy: CompiledPolicy, entity: CrmEntity) -> frozenset[str]:
+    """The entity's link fields whose other end some role of the viewer may hide. Where the
+    linked records are not at hand (a change log's ids), such a link is hidden throughout."""
+    return frozenset(
+        field.name
+        for field in declaration_of(entity).fields
+        if (other_end := other_end_of(entity, field.name)) is not None
+        and policy.may_hide_field(*other_end)
+    )
 
 
 def hide_values(entity: CrmEntity, hidden: frozenset[str], field: str) -> bool:

@@ -11,7 +11,7 @@ from models.crm import CrmEntity, TimelineKind
 from models.crm import TimelineEntry as TimelineEntryRow
 from models.crm.entities import FieldKind, declaration_of
 from resolvers.crm import timeline
-from resolvers.crm.record_access import hide_values
+from resolvers.crm.record_access import hide_values, links_hidden_elsewhere
 from resolvers.errors import BadInput
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
@@ -136,7 +136,8 @@ async def timeline_of(
     page = await timeline.timeline(
         info.context, entity, pk, page_request(first, after, last, before)
     )
-    return Connection.of(page, lambda row: TimelineEntry.of(row, hidden))
+    shown_nowhere = hidden | links_hidden_elsewhere(info.context.require_policy(), entity)
+    return Connection.of(page, lambda row: TimelineEntry.of(row, shown_nowhere))
 
 
 @strawberry.type

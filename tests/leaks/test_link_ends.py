@@ -86,3 +86,48 @@ async def _convert_a_lead(admin: Any) -> None:
         and (lead["assignedTo"] or {}).get("email") == "maria.ivanova@example.com"
     )
     await admin.data(CONVERT, {"lead": lead["id"]})
+
+
+CONTACTS = "{ contacts(first: 1) { edges { node { id } } } }"
+RELINK = """mutation($id: ID!, $companies: [ID!]) {
+  updateContact(id: $id, input: {companyIds: $companies}) { id } }"""
+CONTACT_HISTORY = """query($id: ID!) {
+  node(id: $id) { ... on Contact { timeline(first: 20) { edges { node {
+    kind field oldValue newValue } } } } }
+  feed(first: 20) { edges { node { kind changes subject { ... on Node { id } } } } }
+}"""
+
+
+async def test_a_change_of_links_hidden_at_the_other_end_shows_no_ids(demo: LogIn) -> None:
+    """A contact's change log names its companies: where a role of the viewer may hide a
+    company's contacts, the ids are left out (the companies are not at hand to judge)."""
+    admin = await demo("admin@example.com")
+    maria = await demo("maria.ivanova@example.com")
+    (contact,) = [node["id"] for node in _nodes(await maria.data(CONTACTS), "contacts")]
+    (edge,) = (await maria.data("{ companies(first: 1) { edges { node { id } } } }"))["companies"][
+        "edges"
+    ]
+    await admin.data(RELINK, {"id": contact, "companies": [edge["node"]["id"]]})
+    assert _link_values(await maria.data(CONTACT_HISTORY, {"id": contact}), contact)
+
+    await _hide(admin, "COMPANY", "contacts")
+    maria = await demo("maria.ivanova@example.com")
+    assert not _link_values(await maria.data(CONTACT_HISTORY, {"id": contact}), contact)
+
+
+def _link_values(history: dict[str, Any], contact: str) -> list[Any]:
+    """The company ids the contact's timeline and feed events show."""
+    timeline = [edge["node"] for edge in history["node"]["timeline"]["edges"]]
+    shown: list[Any] = [
+        entry["newValue"]
+        for entry in timeline
+        if entry["field"] == "companyIds" and entry["newValue"]
+    ]
+    for edge in history["feed"]["edges"]:
+        if edge["node"]["subject"] == {"id": contact}:
+            shown += [
+                edge["node"]["changes"][key]
+                for key in ("companyIds",)
+                if key in edge["node"]["changes"]
+            ]
+    return shown
