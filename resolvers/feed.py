@@ -87,10 +87,11 @@ async def list_feed(
     ctx: RequestContext, kinds: frozenset[EventKind], page: PageRequest
 ) -> Page[EventRecord]:
     policy = ctx.require_policy()
-    refuse_telling_kinds(policy, [kind.value for kind in kinds])
+    names = [kind.value for kind in kinds]
+    refuse_telling_kinds(policy, names)
     statement: Select[tuple[Event]] = select(Event).where(visible_event(policy))
-    if kinds:
-        statement = statement.where(Event.kind.in_([kind.value for kind in kinds]))
+    if names:
+        statement = statement.where(Event.kind.in_(names))
     found = await fetch_page(ctx, statement, FEED_KEYS, page)
     return Page(
         items=[as_seen(policy, event) for event in found.items],

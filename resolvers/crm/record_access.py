@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from auth.policy import CompiledPolicy, Envelope
 from models.crm import CrmEntity, DealStage
-from models.crm.entities import declaration_of, other_end_of
+from models.crm.entities import link_ends, other_end_of
 from resolvers.access.envelopes import department_paths_by_user_id
 from resolvers.context import RequestContext
 from resolvers.crm.dictionaries import stages_by_pipeline_id
@@ -99,10 +99,7 @@ def links_hidden_elsewhere(policy: CompiledPolicy, entity: CrmEntity) -> frozens
     """The entity's link fields whose other end some role of the viewer may hide. Where the
     linked records are not at hand (a change log's ids), such a link is hidden throughout."""
     return frozenset(
-        field.name
-        for field in declaration_of(entity).fields
-        if (other_end := other_end_of(entity, field.name)) is not None
-        and policy.may_hide_field(*other_end)
+        name for name, other_end in link_ends(entity) if policy.may_hide_field(*other_end)
     )
 
 

@@ -41,6 +41,16 @@ def other_end_of(entity: CrmEntity, field_name: str) -> tuple[CrmEntity, str] | 
     )
 
 
+@cache
+def link_ends(entity: CrmEntity) -> tuple[tuple[str, tuple[CrmEntity, str]], ...]:
+    """The entity's links that show from another side too, each with that side."""
+    return tuple(
+        (field.name, other_end)
+        for field in DECLARATIONS[entity].fields
+        if (other_end := other_end_of(entity, field.name)) is not None
+    )
+
+
 def declaration_of_model(model: type) -> EntityDeclaration:
     """The declaration of the entity stored in ``model``'s table."""
     return next(declaration for declaration in DECLARATIONS.values() if declaration.model is model)
@@ -69,5 +79,6 @@ __all__ = [
     "declaration_of",
     "declaration_of_model",
     "declaration_of_type",
+    "link_ends",
     "other_end_of",
 ]
