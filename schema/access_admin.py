@@ -16,7 +16,7 @@ from resolvers.access import assignments, grants, roles
 from schema.access import Role, decode_status
 from schema.access_enums import AccessAction, AccessEntity, AccessLevel, FieldRuleKind
 from schema.context import Info
-from schema.patch import CHANGES, required
+from schema.patch import CHANGES, given, required
 from schema.relay import decode_id, decode_optional_id
 
 
@@ -150,12 +150,15 @@ class AccessMutations:
         action: Annotated[AccessAction, strawberry.argument(description="What it grants.")],
         level: Annotated[
             AccessLevel | None,
-            strawberry.argument(description="Whose records it reaches; null removes the rule."),
-        ],
+            strawberry.argument(
+                description="Whose records it reaches; null removes the rule. Required."
+            ),
+        ] = strawberry.UNSET,
         status_id: StatusScope = None,
         pipeline_id: PipelineScope = None,
         semantics: SemanticsScope = None,
     ) -> Role:
+        level = given(level, "level")
         change = grants.PermissionChange(
             entity=entity.value,
             action=action.value,
@@ -180,12 +183,13 @@ class AccessMutations:
         ],
         rule: Annotated[
             FieldRuleKind | None,
-            strawberry.argument(description="Hidden or read-only; null clears the rule."),
-        ],
+            strawberry.argument(description="Hidden or read-only; null clears the rule. Required."),
+        ] = strawberry.UNSET,
         status_id: StatusScope = None,
         pipeline_id: PipelineScope = None,
         semantics: SemanticsScope = None,
     ) -> Role:
+        rule = given(rule, "rule")
         change = grants.FieldRuleChange(
             entity=entity.value,
             field=field,

@@ -25,6 +25,14 @@ def required(value: T | None, field: str) -> T | Missing:
     return value
 
 
+def given(value: T | None, argument: str) -> T | None:
+    """A nullable argument that must still be given: null means something (clear the rule),
+    so leaving it out by mistake must not do the same."""
+    if value is strawberry.UNSET:
+        raise BadInput(f"'{argument}' is required; give null to clear", field=argument)
+    return value
+
+
 def id_or_null(value: strawberry.ID | None, type_name: str, field: str) -> int | Missing | None:
     """A patch's optional reference: left out, cleared with null, or set to an ID."""
     if value is strawberry.UNSET:

@@ -306,3 +306,29 @@ async def test_deleting_a_stage_or_pipeline_deletes_the_rules_naming_it(
     await admin.data("mutation($id: ID!) { deletePipeline(id: $id) }", {"id": extra["id"]})
     scopes = (await admin.data(query, {"id": role}))["node"]["permissions"]
     assert [row["scope"] for row in scopes] == ["SEMANTICS"]
+
+
+async def test_leaving_out_the_level_or_the_rule_is_refused_not_read_as_null(
+    admin: GraphQLClient,
+) -> None:
+    role = await create_role(admin, "Scoped")
+    await set_rule(admin, role, "OWN")
+    hide = {"role": role, "entity": "DEAL", "field": "amount", "rule": "HIDDEN"}
+    await admin.data(SET_FIELD_RULE, hide)
+
+    no_level = await admin.request(
+        f'mutation {{ setRolePermission(roleId: "{role}", entity: DEAL, action: READ) {{ id }} }}'
+    )
+    assert (no_level.code, no_level.error_field) == ("BAD_USER_INPUT", "level")
+    no_rule = await admin.request(
+        f'mutation {{ setFieldRule(roleId: "{role}", entity: DEAL, field: "amount") {{ id }} }}'
+    )
+    assert (no_rule.code, no_rule.error_field) == ("BAD_USER_INPUT", "rule")
+
+    kept = await admin.data(
+        "query($id: ID!) { node(id: $id) { ... on Role { permissions { level } "
+        "fieldRules { field rule } } } }",
+        {"id": role},
+    )
+    assert kept["node"]["permissions"] == [{"level": "OWN"}]
+    assert kept["node"]["fieldRules"] == [{"field": "amount", "rule": "HIDDEN"}]
