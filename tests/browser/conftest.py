@@ -142,7 +142,11 @@ def page(browser: Browser, hub: Hub, guard: Guard) -> Iterator[Page]:
 
 
 def screenshot(target: Page | Locator, name: str) -> Path:
+    """Into test-artifacts/; a page whole (the dashboard's reports are below the fold)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
-    target.screenshot(path=path)
+    if isinstance(target, Page):
+        target.screenshot(path=path, full_page=True)
+    else:
+        target.screenshot(path=path)
     return path
