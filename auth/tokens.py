@@ -12,9 +12,21 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
-from models import POLICY_EPOCH_ID, AuthToken, Department, PolicyEpoch, User, utcnow
+from models import (
+    API_KEY_MARK,
+    NEVER,
+    POLICY_EPOCH_ID,
+    ApiKey,
+    AuthToken,
+    Department,
+    PolicyEpoch,
+    User,
+    utcnow,
+)
 
 BEARER_PREFIX = "bearer "
+# Server-to-server clients may send their API key in this header instead (lower case).
+API_KEY_HEADER = "x-api-key"
 
 
 def token_hash(raw_token: str, secret: bytes) -> str:
@@ -29,8 +41,15 @@ def parse_authorization(header: str | None) -> str | None:
     return token or None
 
 
+def as_bearer(api_key: str | None) -> str | None:
+    """An ``X-API-Key`` value as the ``Authorization`` value it stands for."""
+    return f"Bearer {api_key}" if api_key else None
+
+
 async def issue_token(session: AsyncSession, user_id: int, secret: bytes, ttl: timedelta) -> str:
     raw = secrets.token_urlsafe(32)
+    while raw.startswith(API_KEY_MARK):  # that mark says "API key" (see authenticate)
+        raw = secrets.token_urlsafe(32)
     session.add(
         AuthToken(token_hash=token_hash(raw, secret), user_id=user_id, expires_at=utcnow() + ttl)
     )
@@ -51,9 +70,12 @@ async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> 
                 User.department_id,
                 Department.path,
                 epoch,
+                ApiKey.token_id,
+                ApiKey.role_id,
             )
             .join(User, User.id == AuthToken.user_id)
             .outerjoin(Department, Department.id == User.department_id)
+            .outerjoin(ApiKey, ApiKey.token_id == AuthToken.id)
             .where(
                 AuthToken.token_hash == token_hash(raw_token, secret),
                 AuthToken.revoked_at.is_(None),
@@ -64,16 +86,21 @@ async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> 
     ).one_or_none()
     if row is None:
         return None
-    token_id, expires_at, user_id, is_admin, department_id, path, policy_epoch = row
+    token_id, expires_at, user_id, is_admin, department_id, path, policy_epoch, key, role = row
+    # A key's token whose key row is gone (its role deleted) must not act as its whole user.
+    if raw_token.startswith(API_KEY_MARK) != (key is not None):
+        return None
     return Viewer(
         user_id=user_id,
-        is_admin=is_admin,
+        is_admin=is_admin and role is None,
         department_id=department_id,
         department_path=path or "",
         token_id=token_id,
         # No epoch row yet (a database emptied by hand): nothing has changed since epoch 0.
         policy_epoch=policy_epoch or 0,
-        token_expires_at=expires_at,
+        token_expires_at=None if expires_at >= NEVER else expires_at,
+        api_key=key is not None,
+        role_limit=role,
     )
 
 
@@ -93,7 +120,7 @@ async def current_standing(session: AsyncSession, viewer: Viewer) -> Viewer | No
     is_admin, department_id, path, policy_epoch = row
     return replace(
         viewer,
-        is_admin=is_admin,
+        is_admin=is_admin and viewer.role_limit is None,
         department_id=department_id,
         department_path=path or "",
         policy_epoch=policy_epoch or 0,
@@ -109,12 +136,19 @@ async def revoke_token(session: AsyncSession, token_id: int) -> None:
 
 
 async def revoke_user_tokens(
-    session: AsyncSession, user_id: int, *, except_token_id: int | None = None
+    session: AsyncSession,
+    user_id: int,
+    *,
+    except_token_id: int | None = None,
+    keep_api_keys: bool = False,
 ) -> list[int]:
-    """Revokes the user's live tokens (but ``except_token_id``); returns the ids revoked."""
+    """Revokes the user's live tokens (but ``except_token_id``, and with ``keep_api_keys``
+    the user's API keys, which are the admin's to revoke); returns the ids revoked."""
     live = [AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None)]
     if except_token_id is not None:
         live.append(AuthToken.id != except_token_id)
+    if keep_api_keys:
+        live.append(AuthToken.id.not_in(select(ApiKey.token_id)))
     revoked = await session.scalars(
         update(AuthToken).where(*live).values(revoked_at=utcnow()).returning(AuthToken.id)
     )

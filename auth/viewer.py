@@ -20,3 +20,8 @@ class Viewer:
     policy_epoch: int = 0
     # When that token expires: a websocket authorised by it is closed then.
     token_expires_at: datetime | None = None
+    # The token is an API key (models/api_keys.py): it cannot mint keys, change the
+    # password or log out.
+    api_key: bool = False
+    # An API key limited to one role: the policy holds that role's grants only.
+    role_limit: int | None = None

@@ -22,6 +22,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.base import BaseSchema
 from strawberry.types.unset import UnsetType
 
+from auth.tokens import API_KEY_HEADER, as_bearer
 from crmhub.cors import cors_middleware
 from crmhub.database import create_engine, create_session_factory
 from crmhub.http_conventions import ConventionalGraphQL, GraphQLResponseMediaType
@@ -76,7 +77,8 @@ class CrmGraphQL(ConventionalGraphQL):
     async def get_context(self, request: Request | WebSocket, response: Any) -> ConnectionInfo:
         return ConnectionInfo(
             services=self.services,
-            authorization=request.headers.get("authorization"),
+            authorization=request.headers.get("authorization")
+            or as_bearer(request.headers.get(API_KEY_HEADER)),
             client_address=request.client.host if request.client else "unknown",
             close=_closer(request) if isinstance(request, WebSocket) else None,
             frames=frames_of(request.scope) if isinstance(request, WebSocket) else None,

@@ -17,13 +17,16 @@ from typing import Any
 import orjson
 
 from crmhub.request_log import current_request_log
+from models import API_KEY_MARK
 
 REDACTED = "[redacted]"
 _SECRETS = [
     (re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"), rf"\1{REDACTED}"),
+    # An API key anywhere: its shown prefix stays, its secret goes.
+    (re.compile(rf"({re.escape(API_KEY_MARK)}[0-9a-f]{{12}})_[\w-]+"), rf"\1_{REDACTED}"),
     (
         re.compile(
-            r"(?i)([\"']?(?:password|newpassword|token|secret|authorization)[\"']?\s*[:=]\s*)"
+            r"(?i)([\"']?(?:password|newpassword|token|secret|authorization|x-api-key)[\"']?\s*[:=]\s*)"
             r"(\"[^\"]*\"|'[^']*'|[^\s,;&}]+)"
         ),
         rf"\1{REDACTED}",

@@ -15,6 +15,7 @@ from models.access import (
     RolePermission,
     StageTransition,
 )
+from models.api_keys import API_KEY_MARK, NEVER, ApiKey
 from models.base import Base, utcnow
 from models.comments import Comment
 from models.events import Event
@@ -31,9 +32,12 @@ SessionFactory = async_sessionmaker[AsyncSession]
 __all__ = [
     "ANY_EMAIL",
     "ANY_SCOPE",
+    "API_KEY_MARK",
+    "NEVER",
     "POLICY_EPOCH_ID",
     "AccessAction",
     "AccessLevel",
+    "ApiKey",
     "AuthToken",
     "Base",
     "ChecklistItem",

@@ -7,11 +7,13 @@ import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import verify_password
 from auth.tokens import authenticate, issue_token, revoke_token
 from auth.viewer import Viewer
 from models import User
+from resolvers.api_keys import note_key_use
 from resolvers.context import RequestContext, Services
 from resolvers.errors import Forbidden, RateLimited, Unauthenticated
 from resolvers.login_throttle import forgive_attempt, reserve_attempt
@@ -71,6 +73,8 @@ async def _verified(password_hash: str | None, password: str) -> bool:
 
 async def logout(ctx: RequestContext) -> bool:
     viewer = ctx.require_viewer()
+    if viewer.api_key:
+        raise Forbidden("An API key is not logged out: an administrator revokes it (revokeApiKey)")
     async with ctx.db() as session:
         await revoke_token(session, viewer.token_id)
         await record_revocation(session, actor_id=viewer.user_id, token_ids=[viewer.token_id])
@@ -81,11 +85,18 @@ async def logout(ctx: RequestContext) -> bool:
 async def viewer_for_token(services: Services, raw_token: str) -> Viewer | None:
     """Who a bearer token belongs to, checked afresh so revocation bites at once."""
     async with services.session_factory() as session:
-        return await authenticate(session, raw_token, services.auth.token_secret)
+        return await _checked(session, raw_token, services.auth.token_secret)
 
 
 async def viewer_in_context(ctx: RequestContext, raw_token: str) -> Viewer | None:
     """The same check on the operation's own session: one pool checkout per request, not two.
     Still one statement per operation, so revocation bites on the next request."""
     async with ctx.db() as session:
-        return await authenticate(session, raw_token, ctx.services.auth.token_secret)
+        return await _checked(session, raw_token, ctx.services.auth.token_secret)
+
+
+async def _checked(session: AsyncSession, raw_token: str, secret: bytes) -> Viewer | None:
+    viewer = await authenticate(session, raw_token, secret)
+    if viewer is not None and viewer.api_key:
+        await note_key_use(session, viewer)
+    return viewer

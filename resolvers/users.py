@@ -174,8 +174,11 @@ async def deactivate_user(ctx: RequestContext, user_id: int) -> User:
 async def _new_password_hash(
     ctx: RequestContext, viewer: Viewer, user_id: int, changes: UserChanges
 ) -> str:
-    """The new password checked and hashed; changing one's own needs the current one."""
+    """The new password checked and hashed; changing one's own needs the current one. Never
+    through an API key: a stolen key must not become a stolen account."""
     assert isinstance(changes.password, str)
+    if viewer.api_key:
+        raise Forbidden("An API key cannot change passwords; log in as a person", field="password")
     password = new_password(changes.password)
     if user_id == viewer.user_id:
         if not isinstance(changes.current_password, str):
@@ -190,9 +193,10 @@ async def _new_password_hash(
 
 async def _end_other_sessions(session: AsyncSession, viewer: Viewer, user_id: int) -> None:
     """A new password ends every session it did not start: one's own other tokens (whoever
-    holds them), or all of the user's when an admin sets it; their sockets close too."""
+    holds them), or all of the user's when an admin sets it; their sockets close too. The
+    user's API keys stay: no password made them."""
     keep = viewer.token_id if user_id == viewer.user_id else None
-    revoked = await revoke_user_tokens(session, user_id, except_token_id=keep)
+    revoked = await revoke_user_tokens(session, user_id, except_token_id=keep, keep_api_keys=True)
     if revoked:
         await record_revocation(session, actor_id=viewer.user_id, token_ids=revoked)
 

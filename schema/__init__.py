@@ -14,6 +14,7 @@ from strawberry.types.base import get_object_definition
 
 from schema.access import AccessQueries, Role
 from schema.access_admin import AccessMutations
+from schema.api_keys import ApiKeyMutations, ApiKeyQueries
 from schema.budget import budgeted_executor
 from schema.comments import Comment, CommentMutations
 from schema.cost import CostLimit
@@ -70,6 +71,7 @@ Query = root_type(
         DictionaryQueries,
         DuplicateQueries,
         AccessQueries,
+        ApiKeyQueries,
         TaskQueries,
         PostQueries,
         NotificationQueries,
@@ -93,6 +95,7 @@ Mutation = root_type(
         TimelineMutations,
         DictionaryMutations,
         AccessMutations,
+        ApiKeyMutations,
         TaskMutations,
         CommentMutations,
         PostMutations,

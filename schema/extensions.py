@@ -27,7 +27,7 @@ from graphql import (
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
-from auth.tokens import parse_authorization
+from auth.tokens import API_KEY_HEADER, as_bearer, parse_authorization
 from resolvers.access.loading import policy_for
 from resolvers.context import RequestContext, Services
 from resolvers.errors import (
@@ -67,14 +67,19 @@ class ConnectionInfo:
 
 
 def _authorization_param(params: dict[str, Any]) -> str | None:
-    """A connection_init payload's ``authorization``, the key in any case (GraphiQL sends
-    ``Authorization``), at the top or under ``headers``, as clients pass HTTP headers."""
+    """A connection_init payload's ``authorization`` (or ``X-API-Key``), the key in any case
+    (GraphiQL sends ``Authorization``), at the top or under ``headers``, as clients pass
+    HTTP headers."""
     for source in (params, params.get("headers")):
         if not isinstance(source, dict):
             continue
         for key, value in source.items():
-            if isinstance(key, str) and key.lower() == "authorization" and isinstance(value, str):
+            if not (isinstance(key, str) and isinstance(value, str)):
+                continue
+            if key.lower() == "authorization":
                 return value
+            if key.lower() == API_KEY_HEADER:
+                return as_bearer(value)
     return None
 
 

@@ -14,8 +14,15 @@ MAX_CACHED_POLICIES = 10_000
 
 def cache_key(viewer: Viewer) -> Hashable:
     # The department path and admin flag are in the key as well as the epoch: a policy is
-    # never served to a viewer whose standing it was not compiled for, bump or no bump.
-    return (viewer.user_id, viewer.is_admin, viewer.department_path, viewer.policy_epoch)
+    # never served to a viewer whose standing it was not compiled for, bump or no bump; an
+    # API key limited to a role has a policy of its own.
+    return (
+        viewer.user_id,
+        viewer.is_admin,
+        viewer.department_path,
+        viewer.policy_epoch,
+        viewer.role_limit,
+    )
 
 
 class PolicyCache:

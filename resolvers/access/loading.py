@@ -46,8 +46,13 @@ def ancestor_ids(department_path: str) -> list[int]:
     return [int(part) for part in department_path.split("/") if part]
 
 
-def held_role_ids(user_id: int, department_path: str) -> ColumnElement[bool]:
-    """Roles assigned to the user, or to their department or one above it (inherited)."""
+def held_role_ids(
+    user_id: int, department_path: str, role_limit: int | None = None
+) -> ColumnElement[bool]:
+    """Roles assigned to the user, or to their department or one above it (inherited); an
+    API key limited to a role holds that role only."""
+    if role_limit is not None:
+        return Role.id == role_limit
     holders = [RoleAssignment.user_id == user_id]
     departments = ancestor_ids(department_path)
     if departments:
@@ -59,7 +64,8 @@ async def load_role_grants(
     session: AsyncSession, user_id: int, department_path: str
 ) -> list[RoleGrants]:
     """Every role the user holds, with its grants, in one statement."""
-    grants, _catalog = await _load(session, user_id, department_path, with_catalog=False)
+    held = held_role_ids(user_id, department_path)
+    grants, _catalog = await _load(session, held, with_catalog=False)
     return grants
 
 
@@ -71,18 +77,19 @@ async def compile_policy(
     if viewer.is_admin:
         return CompiledPolicy(viewer, [])
     grants, loaded = await _load(
-        session, viewer.user_id, viewer.department_path, with_catalog=catalog is None
+        session,
+        held_role_ids(viewer.user_id, viewer.department_path, viewer.role_limit),
+        with_catalog=catalog is None,
     )
     return CompiledPolicy(viewer, grants, catalog if catalog is not None else loaded)
 
 
 async def _load(
-    session: AsyncSession, user_id: int, department_path: str, *, with_catalog: bool
+    session: AsyncSession, held: ColumnElement[bool], *, with_catalog: bool
 ) -> tuple[list[RoleGrants], StatusCatalog]:
     """One UNION ALL statement whose rows are (role id, role name, kind, entity, action or
     field or semantics, scope, level or rule, three ids): the grants of every held role, and
     with ``with_catalog`` every lead status and deal stage (without role)."""
-    held = held_role_ids(user_id, department_path)
     no_text, no_id = cast(null(), String), cast(null(), BigInteger)
     permissions = (
         select(

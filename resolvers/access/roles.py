@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.policy.epoch import bump_policy_epoch
-from models import FieldRule, Role, RoleAssignment, RolePermission, StageTransition
+from models import ApiKey, FieldRule, Role, RoleAssignment, RolePermission, StageTransition
 from resolvers.access.freshness import access_changed
+from resolvers.api_keys import revoke_role_keys
 from resolvers.context import RequestContext
 from resolvers.errors import Conflict, NotFound
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
@@ -95,8 +96,9 @@ async def delete_role(ctx: RequestContext, role_id: int) -> int:
     admin = ctx.require_admin()
     async with ctx.db() as session:
         role = await require_role(session, role_id, "id")
+        await revoke_role_keys(session, role_id, admin.user_id)
         # Explicit, not left to ON DELETE CASCADE, which SQLite applies only when enabled.
-        for dependent in (RolePermission, FieldRule, StageTransition, RoleAssignment):
+        for dependent in (RolePermission, FieldRule, StageTransition, RoleAssignment, ApiKey):
             await session.execute(delete(dependent).where(dependent.role_id == role_id))
         await session.delete(role)
         await access_changed(session, actor_id=admin.user_id)
