@@ -117,6 +117,12 @@ def test_redaction_blanks_tokens_passwords_and_statement_parameters() -> None:
     assert "hunter2" not in redact("?query=x&password=hunter2&next=1")
     statement = "INSERT INTO tokens ...\n[parameters: ('secret-hash', 42)]\n(Background)"
     assert "secret-hash" not in redact(statement)
+    # An API key keeps its shown prefix, wherever it appears; its secret goes.
+    key = "crmk_0123456789ab_Zm9vYmFy-c2VjcmV0_x"
+    assert redact(f"X-API-Key: {key}") == f"X-API-Key: {REDACTED}"
+    assert redact(f"sent {key} twice: {key}") == (
+        f"sent crmk_0123456789ab_{REDACTED} twice: crmk_0123456789ab_{REDACTED}"
+    )
 
 
 def _record(message: str, *args: object) -> logging.LogRecord:
