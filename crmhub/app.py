@@ -25,6 +25,7 @@ from strawberry.types.unset import UnsetType
 from auth.tokens import API_KEY_HEADER, as_bearer
 from crmhub.cors import cors_middleware
 from crmhub.database import create_engine, create_session_factory
+from crmhub.forms import form_routes
 from crmhub.http_conventions import ConventionalGraphQL, GraphQLResponseMediaType
 from crmhub.http_limits import BodyLimit
 from crmhub.instrumentation import CountedBus, instrument_engine, observe_hub
@@ -222,6 +223,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *form_routes(services, settings),
         *web_routes(),
     ]
     if settings.metrics_enabled:

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = 10.0
     max_header_bytes: int = 64 * 1024
     body_timeout_seconds: float = 30.0
+    # Web forms (docs/integrations.md): a submission's body at most this size; at most this
+    # many submissions of one form from one client address within the window.
+    form_max_bytes: int = 16 * 1024
+    form_submissions_per_address: int = 20
+    form_submission_window_seconds: int = 10 * 60
     # Websockets: connection_init within this time; open sockets and running operations
     # per user across this process, and operations per socket.
     connection_init_timeout_seconds: float = 10.0

@@ -20,6 +20,7 @@ from models.base import Base, utcnow
 from models.comments import Comment
 from models.events import Event
 from models.identity import Department, User
+from models.lead_forms import LeadForm, LeadFormSubmission
 from models.notifications import Notification
 from models.persisted_queries import PersistedQuery
 from models.posts import Post, PostLike, PostRecipient
@@ -46,6 +47,8 @@ __all__ = [
     "Event",
     "FieldRule",
     "FieldRuleKind",
+    "LeadForm",
+    "LeadFormSubmission",
     "LoginThrottle",
     "Notification",
     "PersistedQuery",

@@ -32,6 +32,7 @@ from schema.errors import ErrorCodes, is_expected
 from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
 from schema.feed import FeedEvent, FeedQueries
 from schema.input_text import CleanLiterals, CleanVariables
+from schema.lead_forms import LeadFormMutations, LeadFormQueries
 from schema.limits import LimitedValidation, QueryLimits
 from schema.list_bounds import bound_lists
 from schema.live import LiveSubscriptions
@@ -72,6 +73,7 @@ Query = root_type(
         DuplicateQueries,
         AccessQueries,
         ApiKeyQueries,
+        LeadFormQueries,
         TaskQueries,
         PostQueries,
         NotificationQueries,
@@ -96,6 +98,7 @@ Mutation = root_type(
         DictionaryMutations,
         AccessMutations,
         ApiKeyMutations,
+        LeadFormMutations,
         TaskMutations,
         CommentMutations,
         PostMutations,
