@@ -29,6 +29,16 @@ class LeadForm(Base):
     source_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("crm_lead_sources.id", ondelete="SET NULL")
     )
+    # Routing (resolvers/routing.py): among this department's active users, by this strategy
+    # (ROUND_ROBIN, LEAST_LOADED), remembering whom it chose last. Routed leads ignore
+    # ``assigned_to_id``.
+    route_department_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("departments.id", ondelete="SET NULL")
+    )
+    route_strategy: Mapped[str | None] = mapped_column(String(16))
+    last_routed_to_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
     # A field real visitors never see: a submission that fills it is a bot's, dropped quietly.
     honeypot: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.tokens import current_standing
 from auth.viewer import Viewer
-from models import LeadForm, LeadFormSubmission, User, utcnow
+from models import Department, LeadForm, LeadFormSubmission, User, utcnow
 from models.crm import CommunicationKind, LeadSource
 from models.crm.entities import LEAD, FieldKind
 from resolvers.access.loading import policy_for
@@ -29,6 +29,7 @@ from resolvers.context import RequestContext, Services
 from resolvers.crm.communications import NewCommunication
 from resolvers.crm.leads import NewLead, create_lead
 from resolvers.errors import BadInput, Forbidden, NotFound, RateLimited
+from resolvers.routing import Strategy, next_assignee
 from resolvers.validation import text
 
 MAX_NAME = 100
@@ -72,6 +73,15 @@ class NewLeadForm:
     assigned_to_id: int | None = None
     source_id: int | None = None
     honeypot: str = "website"
+    routing: Routing | None = None
+
+
+@dataclass(frozen=True)
+class Routing:
+    """New leads go to a member of this department, chosen by this strategy."""
+
+    department_id: int
+    strategy: Strategy
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,9 @@ async def create_lead_form(ctx: RequestContext, new: NewLeadForm) -> LeadForm:
             await _require_active_user(session, new.assigned_to_id, "assignedToId")
         if new.source_id is not None and await session.get(LeadSource, new.source_id) is None:
             raise NotFound("No lead source with that id", field="sourceId")
+        routing = new.routing
+        if routing is not None and await session.get(Department, routing.department_id) is None:
+            raise NotFound("No department with that id", field="routing.departmentId")
         form = LeadForm(
             name=name,
             key=secrets.token_urlsafe(32),
@@ -103,6 +116,8 @@ async def create_lead_form(ctx: RequestContext, new: NewLeadForm) -> LeadForm:
             owner_id=owner_id,
             assigned_to_id=new.assigned_to_id,
             source_id=new.source_id,
+            route_department_id=routing.department_id if routing else None,
+            route_strategy=routing.strategy.value if routing else None,
             honeypot=honeypot,
             active=True,
         )
@@ -177,6 +192,8 @@ async def submit(
         except BadInput:
             await _log(session, form.id, client_address, Outcome.INVALID)
             raise
+        if form.route_strategy is not None and form.route_department_id is not None:
+            new = replace(new, assigned_to_id=await _route(session, form.id))
         owner = await current_standing(session, _bare_viewer(form.owner_id))
         if owner is None:
             await _log(session, form.id, client_address, Outcome.REFUSED)
@@ -195,6 +212,27 @@ async def submit(
         async with services.session_factory() as session:
             await _log(session, form.id, client_address, outcome, lead_id)
     return lead_id
+
+
+async def _route(session: AsyncSession, form_id: int) -> int | None:
+    """The next assignee of a routed form, remembered at once: the form's row is locked
+    until then, so that two processes taking submissions together never pick alike."""
+    form = await session.scalar(
+        select(LeadForm)
+        .where(LeadForm.id == form_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert form is not None and form.route_strategy is not None
+    if form.route_department_id is None:
+        return form.assigned_to_id
+    chosen = await next_assignee(
+        session, form.route_department_id, Strategy(form.route_strategy), form.last_routed_to_id
+    )
+    form.last_routed_to_id = chosen
+    await session.commit()
+    # No active member: the lead goes where an unrouted form's would.
+    return chosen if chosen is not None else form.assigned_to_id
 
 
 def _checked_fields(fields: Sequence[FormField], honeypot: str) -> list[FormField]:

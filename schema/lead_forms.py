@@ -10,12 +10,40 @@ import strawberry
 
 from models import LeadForm as LeadFormRow
 from resolvers import lead_forms
+from resolvers.routing import Strategy
 from schema.context import Info
 from schema.crm.dictionaries import LeadSource, load_source
+from schema.departments import Department, load_department
+from schema.enums import described_enum
 from schema.relay import Node, decode_id, decode_optional_id
 from schema.users import User, load_user
 
 FormId = Annotated[strawberry.ID, strawberry.argument(description="The form's ID.")]
+
+described_enum(
+    Strategy,
+    "How a routed form picks, among a department's active members, who gets each new lead.",
+    {
+        Strategy.ROUND_ROBIN: "In turn, in the order members joined the hub.",
+        Strategy.LEAST_LOADED: "The member with the fewest leads still being worked (status "
+        "semantics PROCESS); the earliest among equals.",
+    },
+    name="LeadRouting",
+)
+
+
+@strawberry.type(description="Who gets a routed form's leads.")
+class LeadFormRouting:
+    strategy: Strategy = strawberry.field(description="How the next member is picked.")
+    department_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="Its own active members (not its subdepartments') take the leads; with "
+        "none active, a lead goes to `assignedTo`, else the owner."
+    )
+    async def department(self, info: Info) -> Department | None:
+        row = await load_department(info, self.department_id)
+        return Department.of(row) if row else None
 
 
 @strawberry.type(description="A field of a web form and the lead field it fills.")
@@ -55,6 +83,9 @@ class LeadForm(Node):
         "a bot's."
     )
     active: bool = strawberry.field(description="Inactive forms answer 404.")
+    routing: LeadFormRouting | None = strawberry.field(
+        description="Leads go to a department's members in turn or by load; null: to `assignedTo`."
+    )
     created_at: datetime = strawberry.field(description="When it was defined.")
     owner_id: strawberry.Private[int]
     assigned_to_id: strawberry.Private[int | None]
@@ -72,6 +103,11 @@ class LeadForm(Node):
             ],
             honeypot=row.honeypot,
             active=row.active,
+            routing=None
+            if row.route_strategy is None or row.route_department_id is None
+            else LeadFormRouting(
+                strategy=Strategy(row.route_strategy), department_id=row.route_department_id
+            ),
             created_at=row.created_at,
             owner_id=row.owner_id,
             assigned_to_id=row.assigned_to_id,
@@ -113,6 +149,14 @@ class LeadFormFieldInput:
     required: bool = strawberry.field(default=False, description="Refuse submissions without it.")
 
 
+@strawberry.input(description="Routing a form's leads among a department's members.")
+class LeadFormRoutingInput:
+    department_id: strawberry.ID = strawberry.field(
+        description="Its own active members take the leads."
+    )
+    strategy: Strategy = strawberry.field(description="How the next one is picked.")
+
+
 @strawberry.input(description="A new web form.")
 class CreateLeadFormInput:
     name: str = strawberry.field(description=f"Up to {lead_forms.MAX_NAME} characters.")
@@ -132,6 +176,11 @@ class CreateLeadFormInput:
     )
     honeypot: str = strawberry.field(
         default="website", description="The name of the field bots fill and people do not see."
+    )
+    routing: LeadFormRoutingInput | None = strawberry.field(
+        default=None,
+        description="Route leads among a department's members (then `assignedToId` only "
+        "serves when none is active); null: every lead to `assignedToId`.",
     )
 
 
@@ -160,6 +209,14 @@ class LeadFormMutations:
             assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
             source_id=decode_optional_id(input.source_id, "LeadSource", "sourceId"),
             honeypot=input.honeypot,
+            routing=None
+            if input.routing is None
+            else lead_forms.Routing(
+                department_id=decode_id(
+                    input.routing.department_id, "Department", "routing.departmentId"
+                ),
+                strategy=input.routing.strategy,
+            ),
         )
         return LeadForm.of(await lead_forms.create_lead_form(info.context, new))
 

@@ -260,3 +260,84 @@ async def test_a_flood_from_one_address_is_cut_at_the_limit_others_still_post(
         assert statuses == [201, 201, 201, 429, 429, 429]
         assert (await other.post(form["submitPath"], json={"name": "ok"})).status_code == 201
         assert len(await leads(admin)) == 4
+
+
+async def north_members(admin: GraphQLClient, seed: Seed, count: int) -> list[str]:
+    """The e-mails of North's members in id order: Mia Member, then ``count`` new ones."""
+    north = encode_id("Department", seed.north.id)
+    for index in range(count):
+        await admin.data(
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+            {
+                "input": {
+                    "email": f"north{index}@example.com",
+                    "name": f"North {index}",
+                    "password": "a long enough password",
+                    "departmentId": north,
+                }
+            },
+        )
+    return ["member@example.com"] + [f"north{index}@example.com" for index in range(count)]
+
+
+def routed_to(seed: Seed, strategy: str) -> dict[str, Any]:
+    return {"departmentId": encode_id("Department", seed.north.id), "strategy": strategy}
+
+
+async def assignees(admin: GraphQLClient) -> list[str]:
+    """The responsible of each lead, oldest lead first."""
+    data = await admin.data(
+        "{ leads(first: 50, orderBy: [{field: CREATED_AT}]) "
+        "{ edges { node { assignedTo { email } } } } }"
+    )
+    return [edge["node"]["assignedTo"]["email"] for edge in data["leads"]["edges"]]
+
+
+async def test_round_robin_routing_takes_the_members_in_turn_and_tells_each(
+    admin: GraphQLClient, client: GraphQLClient, seed: Seed
+) -> None:
+    members = await north_members(admin, seed, 2)
+    form = await create_form(admin, seed, routing=routed_to(seed, "ROUND_ROBIN"))
+    for index in range(4):
+        posted = await client.http.post(form["submitPath"], json={"name": f"Lead {index}"})
+        assert posted.status_code == 201
+    assert await assignees(admin) == [*members, members[0]]
+
+    member = client.as_user(await client.login("member@example.com"))
+    told = await member.data("{ notifications(first: 10) { edges { node { kind } } } }")
+    kinds = [edge["node"]["kind"] for edge in told["notifications"]["edges"]]
+    assert kinds.count("LEAD_ASSIGNED") == 2
+
+    # A member who left is skipped; the turn goes on from whom it reached.
+    await admin.data(
+        "mutation($id: ID!) { deactivateUser(id: $id) { id } }",
+        {"id": encode_id("User", seed.member.id)},
+    )
+    await client.http.post(form["submitPath"], json={"name": "Lead 4"})
+    await client.http.post(form["submitPath"], json={"name": "Lead 5"})
+    assert (await assignees(admin))[4:] == [members[1], members[2]]
+
+
+async def test_least_loaded_routing_picks_whoever_works_the_fewest_leads(
+    admin: GraphQLClient, client: GraphQLClient, seed: Seed
+) -> None:
+    members = await north_members(admin, seed, 1)
+    busy = await create_form(admin, seed)  # to Mia Member, unrouted
+    for index in range(2):
+        await client.http.post(busy["submitPath"], json={"name": f"Busy {index}"})
+    form = await create_form(admin, seed, routing=routed_to(seed, "LEAST_LOADED"))
+    for index in range(3):
+        await client.http.post(form["submitPath"], json={"name": f"Routed {index}"})
+    # 2 against 0: the new member twice, then the tie (2 each) goes to the earlier one.
+    assert (await assignees(admin))[2:] == [members[1], members[1], members[0]]
+
+
+async def test_routing_to_an_unknown_department_is_refused(
+    admin: GraphQLClient, seed: Seed
+) -> None:
+    routing = {"departmentId": encode_id("Department", 999), "strategy": "ROUND_ROBIN"}
+    answer = await admin.request(
+        CREATE_FORM,
+        {"input": {"name": "F", "fields": FIELDS, "routing": routing}},
+    )
+    assert (answer.code, answer.error_field) == ("NOT_FOUND", "routing.departmentId")
