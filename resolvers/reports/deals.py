@@ -153,7 +153,6 @@ async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealRe
             medians = (await session.execute(medians_of(rows.c.cycle, keys))).all()
         times: Sequence[Row[Any]] = []
         if request.stage_times:
-            # The stage rule hides the history as it hides the outcome.
             times = (await session.execute(stage_times(rows, keys, rows.c.outcome_hidden))).all()
         stages = (
             await session.execute(
@@ -168,17 +167,17 @@ async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealRe
         for stage_id, semantics in stages
     )
     groups = _groups(dimensions, figures, amounts, medians, closing_unreadable)
-    if request.stage_times:
-        order = {stage_id: index for index, (stage_id, _) in enumerate(stages)}
-        by_key = stage_times_by_key(dimensions, times, order)
-        groups = [
-            replace(
-                group,
-                time_in_stages=by_key.get(key, []),
-                time_in_stages_excluded=group.outcome_excluded,
-            )
-            for key, group in zip(_raw_keys(dimensions, figures), groups, strict=True)
-        ]
+    order = {stage_id: index for index, (stage_id, _) in enumerate(stages)}
+    by_key = stage_times_by_key(dimensions, times, order)
+    groups = [
+        # The stage rule hides the history as it hides the outcome: the same deals are out.
+        replace(
+            group,
+            time_in_stages=by_key.get(key, []),
+            time_in_stages_excluded=group.outcome_excluded,
+        )
+        for key, group in zip(_raw_keys(dimensions, figures), groups, strict=True)
+    ]
     names = [dimension.name for dimension in dimensions]
     return DealReport(
         sorted(groups, key=lambda group: sort_key(group.key, names)), sorted(unreadable)

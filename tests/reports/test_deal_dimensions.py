@@ -242,3 +242,7 @@ async def test_a_hidden_stage_hides_its_entry_and_history(demo: LogIn) -> None: 
     assert counts(groups, "STAGE_ENTERED_PERIOD", "stageEnteredPeriod") == expected
     (whole,) = await report(maria, [])
     assert_stage_times(whole, deals)
+    # The count is given without the figures too.
+    alone = await maria.data("{ dealReport { groups { timeInStagesExcluded } } }")
+    hidden = sum(deal["stage"] is None for deal in deals)
+    assert alone["dealReport"]["groups"] == [{"timeInStagesExcluded": hidden}]
