@@ -1,9 +1,9 @@
 """Deal analytics: counts, amounts per currency, win rate and cycle time, grouped.
 
-Up to three statements over the same rows (the readable deals matching the filter, with
+Up to four statements over the same rows (the readable deals matching the filter, with
 their group keys and the inputs of every measure): the figures per group, and when asked
-for, the amounts per group and currency (never adding one currency to another) and the
-median cycle time per group.
+for, the amounts per group and currency (never adding one currency to another), the
+median cycle time per group and the time in each stage (``stage_times``).
 A measure over a field hidden from the viewer on some rows leaves those rows out and counts
 them, so no figure reveals a hidden value.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from models import User
 from models.crm import CrmEntity, Deal, DealStage, Semantics
 from resolvers.context import RequestContext
 from resolvers.crm.filtering import Filter
+from resolvers.reports.deal_links import company_value, source_dimension, stage_entered_at
 from resolvers.reports.grouping import (
     MAX_FETCHED_GROUPS,
     Dimension,
@@ -40,6 +41,7 @@ from resolvers.reports.grouping import (
 from resolvers.reports.periods import Period, period_of, seconds_between, time_zone
 from resolvers.reports.scope import dimensions as group_dimensions
 from resolvers.reports.scope import readable_matching_deals, shown, unreadable_stages
+from resolvers.reports.stage_times import StageTime, stage_times, stage_times_by_key
 
 
 class DealDimension(enum.Enum):
@@ -51,6 +53,8 @@ class DealDimension(enum.Enum):
     COMPANY = "company"
     CREATED_PERIOD = "createdPeriod"
     CLOSED_PERIOD = "closedPeriod"
+    SOURCE = "source"
+    STAGE_ENTERED_PERIOD = "stageEnteredPeriod"
 
 
 # The field rule (resolvers/crm/fields.py) each dimension reads; None: no rule hides it.
@@ -63,6 +67,10 @@ _DIMENSION_RULES: dict[DealDimension, str | None] = {
     DealDimension.COMPANY: "company",
     DealDimension.CREATED_PERIOD: "createdAt",
     DealDimension.CLOSED_PERIOD: "closedAt",
+    # No rule of the deal names its source lead: the lead's own rules do (``deal_links``).
+    DealDimension.SOURCE: None,
+    # The stage history tells the stages the deal went through.
+    DealDimension.STAGE_ENTERED_PERIOD: "stage",
 }
 AMOUNT_RULES = ("amount", "currency")
 OUTCOME_RULES = ("stage",)
@@ -75,10 +83,11 @@ class DealReportRequest:
     group_by: Sequence[DealDimension] = ()
     period: Period = Period.MONTH
     time_zone: str = "UTC"
-    # Whether the amounts per currency and the median cycle times are wanted: each is one
-    # more statement over every counted deal.
+    # Whether the amounts per currency, the median cycle times and the time in stages are
+    # wanted: each is one more statement over every counted deal.
     amounts: bool = True
     medians: bool = True
+    stage_times: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,9 @@ class DealGroup:
     outcome_excluded: int
     # From creation to closing, over the closed deals of the group.
     cycle_time: Durations
+    # Per stage, the deals' finished stays there; deals whose stage is hidden left out.
+    time_in_stages: Sequence[StageTime] = ()
+    time_in_stages_excluded: int = 0
 
 
 @dataclass(frozen=True)
@@ -121,12 +133,14 @@ class DealReport:
 async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealReport:
     ctx.require_viewer()
     zone = time_zone(request.time_zone)
+    links = await _linked_values(ctx, request.group_by)
     dimensions = await group_dimensions(
         ctx,
         CrmEntity.DEAL,
         request.group_by,
         _DIMENSION_RULES,
-        lambda dimension: _dimension_value(dimension, request.period, zone),
+        lambda dimension: _dimension_value(dimension, request.period, zone, links),
+        {dimension: shown for dimension, (_, shown) in links.items() if shown is not None},
     )
     rows = (await _measured_rows(ctx, request.filter, dimensions)).subquery("measured")
     keys = grouped(rows, dimensions)
@@ -137,22 +151,58 @@ async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealRe
         medians: Sequence[Row[Any]] = []
         if request.medians:
             medians = (await session.execute(medians_of(rows.c.cycle, keys))).all()
-        stages = (await session.execute(select(DealStage.id, DealStage.semantics))).all()
+        times: Sequence[Row[Any]] = []
+        if request.stage_times:
+            times = (await session.execute(stage_times(rows, keys, rows.c.outcome_hidden))).all()
+        stages = (
+            await session.execute(
+                select(DealStage.id, DealStage.semantics).order_by(
+                    DealStage.pipeline_id, DealStage.sort, DealStage.id
+                )
+            )
+        ).all()
     unreadable = unreadable_stages(ctx, [stage_id for stage_id, _ in stages])
     closing_unreadable = any(
         semantics is not Semantics.PROCESS and stage_id in unreadable
         for stage_id, semantics in stages
     )
     groups = _groups(dimensions, figures, amounts, medians, closing_unreadable)
+    order = {stage_id: index for index, (stage_id, _) in enumerate(stages)}
+    by_key = stage_times_by_key(dimensions, times, order)
+    groups = [
+        # The stage rule hides the history as it hides the outcome: the same deals are out.
+        replace(
+            group,
+            time_in_stages=by_key.get(key, []),
+            time_in_stages_excluded=group.outcome_excluded,
+        )
+        for key, group in zip(_raw_keys(dimensions, figures), groups, strict=True)
+    ]
     names = [dimension.name for dimension in dimensions]
     return DealReport(
         sorted(groups, key=lambda group: sort_key(group.key, names)), sorted(unreadable)
     )
 
 
+LinkedValues = dict[DealDimension, tuple[SQLColumnExpression[Any], ColumnElement[bool] | None]]
+
+
+async def _linked_values(ctx: RequestContext, wanted: Sequence[DealDimension]) -> LinkedValues:
+    """The dimensions read through a link, judged by the linked records' rules too: each
+    value, and where it is shown beyond the deal's own rule (None: wherever that shows)."""
+    found: LinkedValues = {}
+    if DealDimension.COMPANY in wanted:
+        found[DealDimension.COMPANY] = (await company_value(ctx), None)
+    if DealDimension.SOURCE in wanted:
+        found[DealDimension.SOURCE] = await source_dimension(ctx)
+    return found
+
+
 def _dimension_value(
-    dimension: DealDimension, period: Period, zone: str
+    dimension: DealDimension, period: Period, zone: str, linked: LinkedValues
 ) -> SQLColumnExpression[Any]:
+    if dimension in linked:
+        return linked[dimension][0]
     if dimension is DealDimension.STAGE:
         return Deal.stage_id
     if dimension is DealDimension.PIPELINE:
@@ -164,10 +214,10 @@ def _dimension_value(
     if dimension is DealDimension.DEPARTMENT:
         department = select(User.department_id).where(User.id == Deal.assigned_to_id)
         return department.scalar_subquery()
-    if dimension is DealDimension.COMPANY:
-        return Deal.company_id
     if dimension is DealDimension.CREATED_PERIOD:
         return period_of(Deal.created_at, period, zone)
+    if dimension is DealDimension.STAGE_ENTERED_PERIOD:
+        return period_of(stage_entered_at(), period, zone)
     return period_of(Deal.closed_at, period, zone)
 
 
@@ -183,6 +233,7 @@ async def _measured_rows(
     return (
         select(
             *key_columns(dimensions),
+            Deal.id.label("deal_id"),
             case((amount_shown, 1), else_=0).label("amount_shown"),
             Deal.amount.label("amount"),
             Deal.currency.label("currency"),
@@ -302,3 +353,7 @@ def _currency_figures(row: Sequence[Any]) -> CurrencyFigures:
         weighted_sum=money(Decimal(str(weighted or 0)) / 100),
         weighted_excluded=int(weighted_hidden or 0),
     )
+
+
+def _raw_keys(dimensions: Sequence[Dimension], figures: Sequence[Any]) -> list[Any]:
+    return [raw_key(dimensions, row) for row in figures]

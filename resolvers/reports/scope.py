@@ -59,9 +59,11 @@ async def dimensions(
     wanted: Sequence[E],
     rules: Mapping[E, str | None],
     value_of: Callable[[E], SQLColumnExpression[Any]],
+    masks: Mapping[E, ColumnElement[bool]] | None = None,
 ) -> list[Dimension]:
     """The dimensions of a ``groupBy``, each masked where its field rule (``rules``; None:
-    none) hides it."""
+    none) hides it, and where ``masks`` (a dimension read from another record) says it is
+    not shown."""
     if len(set(wanted)) != len(wanted):
         raise BadInput("Each dimension may appear once in 'groupBy'", field="groupBy")
     found = []
@@ -70,6 +72,9 @@ async def dimensions(
         where_shown = None
         if rule is not None and may_hide(ctx, entity, [rule]):
             where_shown = await shown(ctx, entity, [rule])
+        mask = (masks or {}).get(dimension)
+        if mask is not None:
+            where_shown = mask if where_shown is None else and_(where_shown, mask)
         found.append(Dimension(dimension.value, value_of(dimension), where_shown))
     return found
 

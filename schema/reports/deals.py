@@ -43,9 +43,13 @@ described_enum(
         DealDimension.SEMANTICS: "Working, won or lost.",
         DealDimension.RESPONSIBLE: "The user responsible for the deal.",
         DealDimension.DEPARTMENT: "The responsible user's department.",
-        DealDimension.COMPANY: "The deal's company.",
+        DealDimension.COMPANY: "The deal's company, where `Deal.company` shows it to you.",
         DealDimension.CREATED_PERIOD: "The period the deal was created in.",
         DealDimension.CLOSED_PERIOD: "The period the deal was won or lost in.",
+        DealDimension.SOURCE: "The source of the lead the deal was converted from, where "
+        "`Deal.sourceLead` shows you the lead; hidden where the lead hides its source.",
+        DealDimension.STAGE_ENTERED_PERIOD: "The period the deal last entered the stage "
+        "it is in, from its stage history.",
     },
     name="DealDimension",
 )
@@ -61,9 +65,16 @@ class DealGroupKey:
     semantics: Semantics | None = strawberry.field(description="Working, won or lost.")
     responsible_id: strawberry.ID | None = strawberry.field(description="The User.")
     department_id: strawberry.ID | None = strawberry.field(description="The Department.")
-    company_id: strawberry.ID | None = strawberry.field(description="The Company.")
+    company_id: strawberry.ID | None = strawberry.field(
+        description="The Company. Null: no company you may see (as `Deal.company`)."
+    )
     created_period: date | None = strawberry.field(description="The period's first day.")
     closed_period: date | None = strawberry.field(description="The period's first day.")
+    source_id: strawberry.ID | None = strawberry.field(
+        description="The LeadSource. Null: no source lead you may see (as "
+        "`Deal.sourceLead`), or a lead without a source."
+    )
+    stage_entered_period: date | None = strawberry.field(description="The period's first day.")
     hidden: list[DealDimension] = strawberry.field(
         description="Dimensions hidden from you on these deals: their value is not given."
     )
@@ -80,6 +91,8 @@ class DealGroupKey:
             company_id=key_id(key, DealDimension.COMPANY.value, "Company"),
             created_period=key_day(key, DealDimension.CREATED_PERIOD.value),
             closed_period=key_day(key, DealDimension.CLOSED_PERIOD.value),
+            source_id=key_id(key, DealDimension.SOURCE.value, "LeadSource"),
+            stage_entered_period=key_day(key, DealDimension.STAGE_ENTERED_PERIOD.value),
             hidden=sorted(
                 (DealDimension(name) for name in key.hidden), key=lambda item: item.value
             ),
@@ -100,6 +113,20 @@ class CurrencyFigures:
     weighted_excluded: int = strawberry.field(
         description="Deals left out of `weightedSum`: their probability is hidden from you."
     )
+
+
+@strawberry.type(
+    description="How long the deals of a group stayed in one stage, from their stage "
+    "history: a stay lasts from a move into the stage to the next move. Only finished stays "
+    "count; the stage a deal is in now is not measured."
+)
+class StageTime:
+    stage_id: strawberry.ID = strawberry.field(description="The DealStage.")
+    average_seconds: float = strawberry.field(
+        description="The mean over `deals` of the seconds each spent in the stage (a deal "
+        "that came back to it: its stays added)."
+    )
+    deals: int = strawberry.field(description="Deals that stayed in the stage and left it.")
 
 
 @strawberry.type(description="The deals that share a value in each `groupBy` dimension.")
@@ -123,6 +150,13 @@ class DealGroup:
     )
     cycle_time: Durations = strawberry.field(
         description="From creation to closing, over the group's closed deals."
+    )
+    time_in_stages: list[StageTime] = strawberry.field(
+        description="Per stage the group's deals left, in pipeline order."
+    )
+    time_in_stages_excluded: int = strawberry.field(
+        description="Deals left out of `timeInStages`: their stage (and its history) is "
+        "hidden from you."
     )
 
     @classmethod
@@ -149,6 +183,15 @@ class DealGroup:
             win_rate=group.win_rate,
             outcome_excluded=group.outcome_excluded,
             cycle_time=Durations.of(group.cycle_time),
+            time_in_stages=[
+                StageTime(
+                    stage_id=encode_id("DealStage", time.stage_id),
+                    average_seconds=time.average_seconds,
+                    deals=time.deals,
+                )
+                for time in group.time_in_stages
+            ],
+            time_in_stages_excluded=group.time_in_stages_excluded,
         )
 
 
@@ -177,6 +220,7 @@ def deal_request(
         time_zone=zone,
         amounts="amounts" in asked,
         medians="medianSeconds" in asked,
+        stage_times="timeInStages" in asked,
     )
 
 

@@ -72,3 +72,46 @@ async def test_lead_figures_count_only_what_the_viewer_may_read(
         expected = Counter(_responsible_key(world, user, Entity.LEAD, i) for i in readable)
         groups = (await client.data(LEAD_REPORT))["leadReport"]
         assert +Counter({_group_key(g["key"]): g["count"] for g in groups}) == expected, user
+
+
+DEAL_LINKS_REPORT = """{ dealReport(groupBy: [COMPANY, STAGE_ENTERED_PERIOD]) { groups {
+  key { companyId stageEnteredPeriod hidden } count timeInStagesExcluded } } }"""
+
+
+def _company_key(world: World, user: int, index: int) -> str | None:
+    """What the report keys a deal by: hidden with its own rule, else the company that
+    `deal.company` shows (readable, and not hiding its `deals`), else none."""
+    oracle = world.oracle
+    if not oracle.shows(user, (Entity.DEAL, index), "company"):
+        return HIDDEN
+    company = world.population.records[Entity.DEAL][index].company
+    if company is None or not oracle.shows(user, (Entity.COMPANY, company), "deals"):
+        return None
+    return world.loaded.gid(Entity.COMPANY, company)
+
+
+@FIELD_RULE_SETTINGS
+@given(population=populations())
+async def test_deal_company_keys_show_only_links_shown_at_both_ends(
+    make_world: MakeWorld, population: Population
+) -> None:
+    """The COMPANY key is the company `deal.company` shows; the stage entry and the time in
+    stages are left out where the stage is hidden."""
+    world = await make_world(population)
+    for user, client in world.viewers():
+        readable = world.oracle.readable_refs(user, Entity.DEAL)
+        expected = Counter(_company_key(world, user, i) for i in readable)
+        groups = (await client.data(DEAL_LINKS_REPORT))["dealReport"]["groups"]
+        companies: Counter[str | None] = Counter()
+        for group in groups:
+            key = group["key"]
+            companies[HIDDEN if "COMPANY" in key["hidden"] else key["companyId"]] += group["count"]
+        assert +companies == expected, user
+        stage_hidden = [
+            i for i in readable if not world.oracle.shows(user, (Entity.DEAL, i), "stage")
+        ]
+        entry_hidden = sum(
+            group["count"] for group in groups if "STAGE_ENTERED_PERIOD" in group["key"]["hidden"]
+        )
+        assert entry_hidden == len(stage_hidden), user
+        assert sum(group["timeInStagesExcluded"] for group in groups) == len(stage_hidden)
