@@ -17,7 +17,7 @@ from auth.policy.epoch import bump_policy_epoch
 from models import FieldRule, Role, RoleAssignment, RolePermission, StageTransition
 from resolvers.access.freshness import access_changed
 from resolvers.context import RequestContext
-from resolvers.errors import Conflict, NotFound
+from resolvers.errors import Conflict, not_found
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.patch import MISSING, Missing
 from resolvers.validation import text
@@ -50,7 +50,7 @@ async def get_role(ctx: RequestContext, role_id: int) -> Role:
     ctx.require_admin()
     role = await ctx.loader(roles_by_id).load(role_id)
     if role is None:
-        raise NotFound(f"No role with id {role_id}", field="id")
+        raise not_found("Role", role_id)
     return role
 
 
@@ -108,7 +108,7 @@ async def delete_role(ctx: RequestContext, role_id: int) -> int:
 async def require_role(session: AsyncSession, role_id: int, field: str) -> Role:
     role = await session.get(Role, role_id)
     if role is None:
-        raise NotFound(f"No role with id {role_id}", field=field)
+        raise not_found("Role", role_id, field)
     return role
 
 

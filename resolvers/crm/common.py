@@ -24,7 +24,7 @@ from resolvers.crm.filtering import (
     sort_keys,
     where,
 )
-from resolvers.errors import BadInput, Forbidden, NotFound
+from resolvers.errors import BadInput, Forbidden, NotFound, not_found
 from resolvers.pagination import Page, PageRequest, fetch_page
 
 T = TypeVar("T")
@@ -114,7 +114,7 @@ async def require_user(session: AsyncSession, user_id: int | None, field: str) -
     if user_id is None:
         return
     if await session.get(User, user_id) is None:
-        raise NotFound(f"No user with id {user_id}", field=field)
+        raise not_found("User", user_id, field)
 
 
 async def require_all(
