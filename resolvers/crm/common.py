@@ -24,7 +24,7 @@ from resolvers.crm.filtering import (
     sort_keys,
     where,
 )
-from resolvers.errors import BadInput, Forbidden, NotFound, not_found
+from resolvers.errors import BadInput, Forbidden, not_found
 from resolvers.pagination import Page, PageRequest, fetch_page
 
 T = TypeVar("T")
@@ -120,7 +120,8 @@ async def require_user(session: AsyncSession, user_id: int | None, field: str) -
 async def require_all(
     session: AsyncSession, statement: Select[Any], pk: Any, ids: Sequence[int], field: str
 ) -> None:
-    """NOT_FOUND naming ``field`` unless every id is a row of ``statement``."""
+    """NOT_FOUND naming ``field`` unless every id is a row of ``statement``; ``pk`` is the
+    primary key column of a model named as its GraphQL type."""
     wanted = set(ids)
     if not wanted:
         return
@@ -129,7 +130,7 @@ async def require_all(
     )
     missing = sorted(wanted - found)
     if missing:
-        raise NotFound(f"No record with id {missing[0]}", field=field)
+        raise not_found(pk.class_.__name__, missing[0], field)
 
 
 def money(value: Decimal, field: str) -> Decimal:
