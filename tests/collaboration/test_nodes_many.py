@@ -148,7 +148,7 @@ async def test_not_found_errors_name_the_global_id_never_the_database_key(
             "id",
         ),
         (
-            "mutation($id: ID!) { createPost(input: {body: \"b\", recipients: "
+            'mutation($id: ID!) { createPost(input: {body: "b", recipients: '
             "[{kind: USER, id: $id}]}) { id } }",
             {},
             "User",
