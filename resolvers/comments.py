@@ -11,7 +11,7 @@ from auth.viewer import Viewer
 from models import Comment, Post, Task, utcnow
 from resolvers.batches import many_per_key, one_per_key
 from resolvers.context import RequestContext
-from resolvers.errors import Forbidden, NotFound
+from resolvers.errors import Forbidden, not_found
 from resolvers.notifications import (
     NotificationKind,
     actor_name,
@@ -147,7 +147,7 @@ async def get_comment(ctx: RequestContext, comment_id: int) -> Comment:
     ctx.require_viewer()
     comment = await ctx.loader(comments_by_id).load(comment_id)
     if comment is None:
-        raise NotFound(f"No comment with id {comment_id}", field="id")
+        raise not_found("Comment", comment_id)
     return comment
 
 
@@ -171,7 +171,7 @@ async def _own_comment(
     session: AsyncSession, viewer: Viewer, comment_id: int, *, allow_admin: bool
 ) -> Comment:
     visible = select(Comment).where(Comment.id == comment_id, visible_comment(viewer))
-    comment = await one_or_not_found(session, visible, "comment", comment_id)
+    comment = await one_or_not_found(session, visible, "Comment", comment_id)
     if comment.author_id != viewer.user_id and not (allow_admin and viewer.is_admin):
         raise Forbidden("Only the comment's author may change it")
     return comment

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Department, User
 from resolvers.access.freshness import access_changed
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput, Conflict, NotFound
+from resolvers.errors import BadInput, Conflict, not_found
 from resolvers.loading import aligned, grouped
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.patch import MISSING, Missing
@@ -79,7 +79,7 @@ async def get_department(ctx: RequestContext, department_id: int) -> Department:
     ctx.require_viewer()
     department = await ctx.loader(departments_by_id).load(department_id)
     if department is None:
-        raise NotFound(f"No department with id {department_id}", field="id")
+        raise not_found("Department", department_id, "id")
     return department
 
 
@@ -121,7 +121,7 @@ async def update_department(
     async with ctx.db() as session:
         department = await session.get(Department, department_id)
         if department is None:
-            raise NotFound(f"No department with id {department_id}", field="id")
+            raise not_found("Department", department_id, "id")
         if isinstance(changes.name, str):
             department.name = text(changes.name, "name", max_length=MAX_NAME)
         if changes.head_id is not MISSING:
@@ -141,7 +141,7 @@ async def delete_department(ctx: RequestContext, department_id: int) -> int:
     async with ctx.db() as session:
         department = await session.get(Department, department_id)
         if department is None:
-            raise NotFound(f"No department with id {department_id}", field="id")
+            raise not_found("Department", department_id, "id")
         has_children = await session.scalar(
             select(func.count()).where(Department.parent_id == department_id)
         )
@@ -161,13 +161,13 @@ async def _parent(session: AsyncSession, parent_id: int | None) -> Department | 
         return None
     parent = await session.get(Department, parent_id)
     if parent is None:
-        raise NotFound(f"No department with id {parent_id}", field="parentId")
+        raise not_found("Department", parent_id, "parentId")
     return parent
 
 
 async def _require_user(session: AsyncSession, user_id: int) -> None:
     if await session.get(User, user_id) is None:
-        raise NotFound(f"No user with id {user_id}", field="headId")
+        raise not_found("User", user_id, "headId")
 
 
 async def _move(session: AsyncSession, department: Department, parent: Department | None) -> None:

@@ -6,6 +6,8 @@ from typing import ClassVar
 
 from sqlalchemy import exc
 
+from resolvers.global_ids import global_id
+
 
 class DomainError(Exception):
     code: ClassVar[str] = "BAD_USER_INPUT"
@@ -26,6 +28,12 @@ class Forbidden(DomainError):
 
 class NotFound(DomainError):
     code = "NOT_FOUND"
+
+
+def not_found(type_name: str, pk: int, field: str | None = "id") -> NotFound:
+    """NOT_FOUND for the ``type_name`` (a GraphQL type name) with this key, named by the
+    global ID the client sent: database keys never show in an answer."""
+    return NotFound(f"No {type_name} with ID '{global_id(type_name, pk)}'", field=field)
 
 
 class BadInput(DomainError):

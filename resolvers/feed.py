@@ -14,13 +14,14 @@ left it are dropped from ``changes`` (resolvers/crm/event_access.py), in memory 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import replace
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from auth.policy import CompiledPolicy
 from models import Comment, Event
+from resolvers.batches import one_per_key
 from resolvers.comments import COMMENT
 from resolvers.context import RequestContext
 from resolvers.crm.event_access import (
@@ -30,9 +31,9 @@ from resolvers.crm.event_access import (
     visible_crm_events,
 )
 from resolvers.cursors import encode_cursor
+from resolvers.errors import not_found
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.posts.access import visible_post_ids
-from resolvers.rows import one_or_not_found
 from resolvers.tasks.access import visible_task_ids
 from subscriptions.events import EventKind
 from subscriptions.records import EventRecord
@@ -76,11 +77,20 @@ def as_seen(policy: CompiledPolicy, event: Event | EventRecord) -> EventRecord:
 
 
 async def get_event(ctx: RequestContext, seq: int) -> EventRecord:
+    event = await ctx.loader(events_by_seq).load(seq)
+    if event is None:
+        raise not_found("FeedEvent", seq)
+    return event
+
+
+async def events_by_seq(ctx: RequestContext, seqs: list[int]) -> Sequence[EventRecord | None]:
+    """The feed events, as the viewer sees them; None for the others and unknown ones."""
     policy = ctx.require_policy()
-    visible = select(Event).where(Event.seq == seq, visible_event(policy))
+    visible = select(Event).where(Event.seq.in_(seqs), visible_event(policy))
     async with ctx.db() as session:
-        event = await one_or_not_found(session, visible, "feed event", seq)
-    return as_seen(policy, event)
+        rows = (await session.execute(visible)).scalars().all()
+    seen = [as_seen(policy, row) for row in rows]
+    return one_per_key(seen, lambda event: event.seq, seqs)
 
 
 async def list_feed(

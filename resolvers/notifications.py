@@ -11,10 +11,10 @@ from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Notification, User
+from resolvers.batches import one_per_key
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput
+from resolvers.errors import BadInput, not_found
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
-from resolvers.rows import one_or_not_found
 from subscriptions.events import append_event
 from subscriptions.records import EventRecord
 
@@ -143,12 +143,22 @@ async def list_notifications(
 
 async def get_notification(ctx: RequestContext, notification_id: int) -> Notification:
     """One of the viewer's own notifications; nobody else's exist for them."""
+    ctx.require_viewer()
+    notification = await ctx.loader(notifications_by_id).load(notification_id)
+    if notification is None:
+        raise not_found("Notification", notification_id)
+    return notification
+
+
+async def notifications_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Notification | None]:
+    """The viewer's own notifications; None for anyone else's and unknown ids."""
     viewer = ctx.require_viewer()
     own = select(Notification).where(
-        Notification.id == notification_id, Notification.user_id == viewer.user_id
+        Notification.id.in_(ids), Notification.user_id == viewer.user_id
     )
     async with ctx.db() as session:
-        return await one_or_not_found(session, own, "notification", notification_id)
+        rows = (await session.execute(own)).scalars().all()
+    return one_per_key(rows, lambda notification: notification.id, ids)
 
 
 async def unread_count(ctx: RequestContext) -> int:

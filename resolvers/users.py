@@ -17,7 +17,7 @@ from auth.viewer import Viewer
 from models import Department, User
 from resolvers.access.freshness import access_changed
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput, Conflict, Forbidden, NotFound
+from resolvers.errors import BadInput, Conflict, Forbidden, not_found
 from resolvers.loading import aligned
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.patch import MISSING, Missing, given
@@ -75,7 +75,7 @@ async def get_user(ctx: RequestContext, user_id: int) -> User:
     ctx.require_viewer()
     user = await ctx.loader(users_by_id).load(user_id)
     if user is None:
-        raise NotFound(f"No user with id {user_id}", field="id")
+        raise not_found("User", user_id)
     return user
 
 
@@ -137,7 +137,7 @@ async def update_user(ctx: RequestContext, user_id: int, changes: UserChanges) -
     async with ctx.db() as session:
         user = await session.get(User, user_id)
         if user is None:
-            raise NotFound(f"No user with id {user_id}", field="id")
+            raise not_found("User", user_id)
         if isinstance(changes.email, str):
             user.email = valid_email(changes.email)
         if isinstance(changes.name, str):
@@ -186,7 +186,7 @@ async def _new_password_hash(
         async with ctx.db() as session:
             me = await session.get(User, user_id)
         if me is None:
-            raise NotFound(f"No user with id {user_id}", field="id")
+            raise not_found("User", user_id)
         await confirm_password(ctx, me, changes.current_password, "currentPassword")
     return await asyncio.to_thread(hash_password, password)
 
@@ -211,7 +211,7 @@ def _touches_admin_fields(changes: UserChanges) -> bool:
 
 async def _require_department(session: AsyncSession, department_id: int) -> None:
     if await session.get(Department, department_id) is None:
-        raise NotFound(f"No department with id {department_id}", field="departmentId")
+        raise not_found("Department", department_id, "departmentId")
 
 
 async def _commit_unique_email(session: AsyncSession, email: str) -> None:

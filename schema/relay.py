@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import enum
@@ -12,7 +13,8 @@ from typing import Annotated, Generic, TypeVar
 import strawberry
 from strawberry.types.arguments import StrawberryArgumentAnnotation
 
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput, Forbidden, NotFound
+from resolvers.global_ids import global_id
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
 from schema.context import Info
 from schema.enums import described_enum
@@ -22,8 +24,7 @@ RowT = TypeVar("RowT")
 
 
 def encode_id(type_name: str, pk: int) -> strawberry.ID:
-    raw = f"{type_name}:{pk}".encode()
-    return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+    return strawberry.ID(global_id(type_name, pk))
 
 
 # Primary keys are BIGINTs: anything outside cannot name a row and would overflow the driver.
@@ -86,12 +87,37 @@ def node_fetcher(type_name: str) -> Callable[[NodeFetcher], NodeFetcher]:
     return register
 
 
-async def fetch_node(info: Info, global_id: strawberry.ID) -> Node:
-    type_name, pk = decode_any_id(global_id)
+# At most this many IDs per `nodes(ids:)`, as many as the largest page of a list.
+MAX_NODE_IDS = MAX_PAGE_SIZE
+
+
+async def _fetch_or_none(info: Info, type_name: str, pk: int) -> Node | None:
+    """The object, or None when it does not exist or the viewer may not see it: the two
+    answer alike, so an ID tells nothing about rows the viewer cannot read."""
     fetch = _fetchers.get(type_name)
     if fetch is None:
-        raise NotFound(f"No object with ID '{global_id}'", field="id")
-    return await fetch(info, pk)
+        return None
+    try:
+        return await fetch(info, pk)
+    except (NotFound, Forbidden):
+        return None
+
+
+async def fetch_node(info: Info, global_id: strawberry.ID) -> Node | None:
+    type_name, pk = decode_any_id(global_id)
+    return await _fetch_or_none(info, type_name, pk)
+
+
+async def fetch_nodes(info: Info, global_ids: list[strawberry.ID]) -> list[Node | None]:
+    """The objects in the order asked, None where ``node(id:)`` would answer null. Every
+    fetcher loads through the request's DataLoaders, and all are started before any is
+    awaited, so each type costs one batched statement however many IDs name it."""
+    if len(global_ids) > MAX_NODE_IDS:
+        raise BadInput(f"Ask for at most {MAX_NODE_IDS} IDs at once", field="ids")
+    keys = [decode_any_id(global_id, f"ids[{index}]") for index, global_id in enumerate(global_ids)]
+    return list(
+        await asyncio.gather(*(_fetch_or_none(info, type_name, pk) for type_name, pk in keys))
+    )
 
 
 @strawberry.type(description="Where a page sits in the whole list, to ask for the next one.")

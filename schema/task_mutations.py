@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
+from resolvers.errors import BadInput
 from resolvers.patch import MISSING
 from resolvers.tasks import checklist, commands, rules
 from resolvers.tasks.commands import (
@@ -22,6 +23,24 @@ from schema.patch import CHANGES, id_or_null, nullable, required
 from schema.relay import decode_id, decode_optional_id
 from schema.tasks import ChecklistItem, Task
 
+T = TypeVar("T")
+
+
+ACCOMPLICES_DEPRECATION = (
+    "Use `accompliceIds` (lists of IDs are named `<singular>Ids`, as `auditorIds`); "
+    "`accomplicesIds` goes in the next release."
+)
+
+
+def _accomplices(new: T, new_given: bool, old: T, old_given: bool) -> tuple[T, str]:
+    """The accomplices as given, under whichever of the two names, and that name."""
+    if new_given and old_given:
+        raise BadInput(
+            "Give accompliceIds only (accomplicesIds is its deprecated name)",
+            field="accomplicesIds",
+        )
+    return (old, "accomplicesIds") if old_given else (new, "accompliceIds")
+
 
 @strawberry.input(description="A new task; it starts NEW, with the viewer as its creator.")
 class TaskInput:
@@ -32,8 +51,13 @@ class TaskInput:
     responsible_id: strawberry.ID | None = strawberry.field(
         default=None, description="Defaults to the viewer."
     )
-    accomplices_ids: list[strawberry.ID] = strawberry.field(
+    accomplice_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Users who help the responsible."
+    )
+    accomplices_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="The old name of `accompliceIds`; give one of the two.",
+        deprecation_reason=ACCOMPLICES_DEPRECATION,
     )
     auditor_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Users who follow the task."
@@ -72,8 +96,13 @@ class TaskPatch:
     responsible_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="Another responsible."
     )
-    accomplices_ids: list[strawberry.ID] | None = strawberry.field(
+    accomplice_ids: list[strawberry.ID] | None = strawberry.field(
         default=strawberry.UNSET, description="The accomplices, all of them."
+    )
+    accomplices_ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The old name of `accompliceIds`; give one of the two.",
+        deprecation_reason=ACCOMPLICES_DEPRECATION,
     )
     auditor_ids: list[strawberry.ID] | None = strawberry.field(
         default=strawberry.UNSET, description="The auditors, all of them."
@@ -105,7 +134,13 @@ def _user_ids(ids: list[strawberry.ID], field: str) -> list[int]:
 
 
 def _patch(input: TaskPatch) -> commands.TaskChanges:
-    accomplices = required(input.accomplices_ids, "accomplicesIds")
+    given, accomplices_field = _accomplices(
+        input.accomplice_ids,
+        input.accomplice_ids is not strawberry.UNSET,
+        input.accomplices_ids,
+        input.accomplices_ids is not strawberry.UNSET,
+    )
+    accomplices = required(given, accomplices_field)
     auditors = required(input.auditor_ids, "auditorIds")
     responsible = required(input.responsible_id, "responsibleId")
     priority = required(input.priority, "priority")
@@ -118,10 +153,11 @@ def _patch(input: TaskPatch) -> commands.TaskChanges:
             else responsible
         ),
         accomplice_ids=(
-            _user_ids(accomplices, "accomplicesIds")
+            _user_ids(accomplices, accomplices_field)
             if isinstance(accomplices, list)
             else accomplices
         ),
+        accomplices_field=accomplices_field,
         auditor_ids=_user_ids(auditors, "auditorIds") if isinstance(auditors, list) else auditors,
         deadline=nullable(input.deadline),
         priority=priority,
@@ -152,11 +188,18 @@ class TaskMutations:
     async def create_task(
         self, info: Info, input: Annotated[TaskInput, strawberry.argument(description="The task.")]
     ) -> Task:
+        accomplices, accomplices_field = _accomplices(
+            input.accomplice_ids,
+            bool(input.accomplice_ids),
+            input.accomplices_ids,
+            bool(input.accomplices_ids),
+        )
         new = commands.NewTask(
             title=input.title,
             description=input.description,
             responsible_id=decode_optional_id(input.responsible_id, "User", "responsibleId"),
-            accomplice_ids=_user_ids(input.accomplices_ids, "accomplicesIds"),
+            accomplice_ids=_user_ids(accomplices, accomplices_field),
+            accomplices_field=accomplices_field,
             auditor_ids=_user_ids(input.auditor_ids, "auditorIds"),
             deadline=input.deadline,
             priority=input.priority,

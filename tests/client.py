@@ -26,6 +26,11 @@ class Response:
         assert len(self.errors) == 1, self.errors
         return self.codes[0]
 
+    def is_null(self, name: str = "node") -> bool:
+        """The root field ``name`` answered null, without an error: what ``node(id:)``
+        answers for an object that does not exist or that the viewer may not see."""
+        return not self.errors and self.data is not None and self.data.get(name, ...) is None
+
     @property
     def error_field(self) -> str | None:
         assert len(self.errors) == 1, self.errors

@@ -14,7 +14,7 @@ from resolvers.access.freshness import access_changed
 from resolvers.access.loading import ancestor_ids
 from resolvers.access.roles import require_role
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput, not_found
 
 
 @dataclass(frozen=True)
@@ -77,10 +77,10 @@ async def unassign_role(ctx: RequestContext, role_id: int, holder: Holder) -> Ro
 
 async def _require_holder(session: AsyncSession, holder: Holder) -> None:
     if holder.user_id is not None and await session.get(User, holder.user_id) is None:
-        raise NotFound(f"No user with id {holder.user_id}", field="userId")
+        raise not_found("User", holder.user_id, "userId")
     department_id = holder.department_id
     if department_id is not None and await session.get(Department, department_id) is None:
-        raise NotFound(f"No department with id {holder.department_id}", field="departmentId")
+        raise not_found("Department", department_id, "departmentId")
 
 
 async def roles_by_user_id(ctx: RequestContext, user_ids: list[int]) -> Sequence[list[Role]]:

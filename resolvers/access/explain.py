@@ -10,10 +10,11 @@ from auth.policy import CompiledPolicy, Decision, PermissionSummary
 from auth.viewer import Viewer
 from models import AccessAction, AccessLevel, Department, User
 from models.crm import CrmEntity
+from models.crm.entities import type_name_of
 from resolvers.access.envelopes import envelopes_by_id
 from resolvers.access.loading import compile_policy
 from resolvers.context import RequestContext
-from resolvers.errors import Forbidden, NotFound
+from resolvers.errors import Forbidden, not_found
 
 
 async def effective_permissions(ctx: RequestContext, user_id: int) -> list[PermissionSummary]:
@@ -36,7 +37,7 @@ async def explain_access(
         policy, active = await policy_of_user(session, user_id, "userId")
         envelope = (await envelopes_by_id(session, entity, [record_id])).get(record_id)
     if envelope is None:
-        raise NotFound(f"No {entity.value.lower()} with id {record_id}", field="nodeId")
+        raise not_found(type_name_of(entity), record_id, "nodeId")
     if not active:
         return Decision(False, None, AccessLevel.NONE, "inactive", "The user is deactivated")
     return policy.explain(action, envelope)
@@ -54,7 +55,7 @@ async def policy_of_user(
         )
     ).one_or_none()
     if row is None:
-        raise NotFound(f"No user with id {user_id}", field=field)
+        raise not_found("User", user_id, field)
     is_admin, active, department_id, path = row
     viewer = Viewer(
         user_id=user_id,

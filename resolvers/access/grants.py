@@ -33,7 +33,7 @@ from models.crm.entities import declaration_of
 from resolvers.access.freshness import access_changed
 from resolvers.access.roles import require_role
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput, not_found
 
 # The argument that names each kind of scope, for errors.
 SCOPE_ARGUMENTS = {
@@ -217,7 +217,7 @@ async def set_stage_transitions(
     async with ctx.db() as session:
         role = await require_role(session, role_id, "roleId")
         if await session.get(Pipeline, pipeline_id) is None:
-            raise NotFound(f"No pipeline with id {pipeline_id}", field="pipelineId")
+            raise not_found("Pipeline", pipeline_id, "pipelineId")
         stage_ids = set(
             await session.scalars(select(DealStage.id).where(DealStage.pipeline_id == pipeline_id))
         )
@@ -270,14 +270,16 @@ async def _check_scope(session: AsyncSession, entity: CrmEntity, scope: RuleScop
     argument = SCOPE_ARGUMENTS[scope.kind]
     if not has_statuses(entity):
         raise BadInput(f"{entity.value} has no statuses: leave {argument} out", field=argument)
+    # A pipeline or status scope always names its row (ScopeKind says which).
+    target_id = scope.target_id or 0
     if scope.kind is ScopeKind.PIPELINE:
         if entity is not CrmEntity.DEAL:
             raise BadInput("Only deals have pipelines", field=argument)
-        if await session.get(Pipeline, scope.target_id) is None:
-            raise NotFound(f"No pipeline with id {scope.target_id}", field=argument)
+        if await session.get(Pipeline, target_id) is None:
+            raise not_found("Pipeline", target_id, argument)
     if scope.kind is ScopeKind.STATUS:
         model = declaration_of(entity).status_model
-        if model is None or await session.get(model, scope.target_id) is None:
-            raise NotFound(
-                f"No {entity.value.lower()} status with id {scope.target_id}", field=argument
-            )
+        if model is None:
+            raise BadInput(f"{entity.value} has no statuses: leave {argument} out", field=argument)
+        if await session.get(model, target_id) is None:
+            raise not_found(model.__name__, target_id, argument)

@@ -18,7 +18,7 @@ from models import ApiKey, FieldRule, Role, RoleAssignment, RolePermission, Stag
 from resolvers.access.freshness import access_changed
 from resolvers.api_keys import revoke_role_keys
 from resolvers.context import RequestContext
-from resolvers.errors import Conflict, NotFound
+from resolvers.errors import Conflict, not_found
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.patch import MISSING, Missing
 from resolvers.validation import text
@@ -51,7 +51,7 @@ async def get_role(ctx: RequestContext, role_id: int) -> Role:
     ctx.require_admin()
     role = await ctx.loader(roles_by_id).load(role_id)
     if role is None:
-        raise NotFound(f"No role with id {role_id}", field="id")
+        raise not_found("Role", role_id)
     return role
 
 
@@ -110,7 +110,7 @@ async def delete_role(ctx: RequestContext, role_id: int) -> int:
 async def require_role(session: AsyncSession, role_id: int, field: str) -> Role:
     role = await session.get(Role, role_id)
     if role is None:
-        raise NotFound(f"No role with id {role_id}", field=field)
+        raise not_found("Role", role_id, field)
     return role
 
 

@@ -27,7 +27,7 @@ from resolvers.crm.common import list_records, require_user, rows_by_id
 from resolvers.crm.fields import ACTIVITY_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.visibility import require_visible, visible_binding
-from resolvers.errors import BadInput, Forbidden, NotFound
+from resolvers.errors import BadInput, Forbidden, not_found
 from resolvers.locking import lock_for_write
 from resolvers.pagination import Page, PageRequest
 from resolvers.patch import MISSING, Missing
@@ -92,7 +92,7 @@ async def get_activity(ctx: RequestContext, activity_id: int) -> Activity:
     ctx.require_viewer()
     activity = await ctx.loader(activities_by_id).load(activity_id)
     if activity is None:
-        raise NotFound(f"No activity with id {activity_id}", field="id")
+        raise not_found("Activity", activity_id)
     return activity
 
 
@@ -203,7 +203,7 @@ async def _changeable_activity(
     await lock_for_write(session, Activity.id, pk)
     activity = await session.scalar(visible_activities(ctx).where(Activity.id == pk))
     if activity is None:
-        raise NotFound(f"No activity with id {pk}", field="id")
+        raise not_found("Activity", pk)
     bound = await session.execute(
         select(ActivityBinding.entity_type, ActivityBinding.entity_id).where(
             ActivityBinding.activity_id == pk

@@ -24,7 +24,7 @@ from resolvers.crm.filtering import (
     sort_keys,
     where,
 )
-from resolvers.errors import BadInput, Forbidden, NotFound
+from resolvers.errors import BadInput, Forbidden, not_found
 from resolvers.pagination import Page, PageRequest, fetch_page
 
 T = TypeVar("T")
@@ -114,13 +114,14 @@ async def require_user(session: AsyncSession, user_id: int | None, field: str) -
     if user_id is None:
         return
     if await session.get(User, user_id) is None:
-        raise NotFound(f"No user with id {user_id}", field=field)
+        raise not_found("User", user_id, field)
 
 
 async def require_all(
     session: AsyncSession, statement: Select[Any], pk: Any, ids: Sequence[int], field: str
 ) -> None:
-    """NOT_FOUND naming ``field`` unless every id is a row of ``statement``."""
+    """NOT_FOUND naming ``field`` unless every id is a row of ``statement``; ``pk`` is the
+    primary key column of a model named as its GraphQL type."""
     wanted = set(ids)
     if not wanted:
         return
@@ -129,7 +130,7 @@ async def require_all(
     )
     missing = sorted(wanted - found)
     if missing:
-        raise NotFound(f"No record with id {missing[0]}", field=field)
+        raise not_found(pk.class_.__name__, missing[0], field)
 
 
 def money(value: Decimal, field: str) -> Decimal:

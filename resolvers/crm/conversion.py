@@ -29,7 +29,7 @@ from resolvers.crm.dictionaries import first_status
 from resolvers.crm.guards import guard_lead_status_unlocked, guard_update, guard_update_allowed
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies, visible_contacts, visible_leads
-from resolvers.errors import BadInput, Conflict, NotFound
+from resolvers.errors import BadInput, Conflict, NotFound, not_found
 from resolvers.locking import lock_for_write
 
 R = TypeVar("R", Contact, Company)
@@ -80,7 +80,7 @@ async def convert_lead(ctx: RequestContext, lead_id: int, conversion: Conversion
         await lock_for_write(session, Lead.id, lead_id)
         lead = await session.scalar(visible_leads(ctx).where(Lead.id == lead_id))
         if lead is None:
-            raise NotFound(f"No lead with id {lead_id}", field="id")
+            raise not_found("Lead", lead_id)
         # Converting changes the lead (its status, its links): UPDATE on it, before and
         # after; each record it makes checks CREATE as it is inserted.
         before = await guard_update_allowed(ctx, session, lead)

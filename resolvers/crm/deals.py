@@ -137,14 +137,14 @@ async def _initial_stage(
     session: AsyncSession, pipeline_id: int | None, stage_id: int | None
 ) -> DealStage:
     if stage_id is not None:
-        stage = await require_row(session, DealStage, stage_id, "stageId", "deal stage")
+        stage = await require_row(session, DealStage, stage_id, "stageId")
         if pipeline_id is not None and stage.pipeline_id != pipeline_id:
             raise BadInput("The stage belongs to another pipeline", field="stageId")
         return stage
     if pipeline_id is None:
         pipeline_id = (await default_pipeline(session)).id
     else:
-        await require_row(session, Pipeline, pipeline_id, "pipelineId", "pipeline")
+        await require_row(session, Pipeline, pipeline_id, "pipelineId")
     return await first_stage(session, pipeline_id)
 
 
@@ -167,7 +167,7 @@ async def move_deal(ctx: RequestContext, deal_id: int, stage_id: int) -> Deal:
     async with ctx.db() as session:
         # Locked before it is read: simultaneous moves are recorded one after the other.
         deal: Deal = await writable_record(ctx, session, CrmEntity.DEAL, deal_id)
-        stage = await require_row(session, DealStage, stage_id, "stageId", "deal stage")
+        stage = await require_row(session, DealStage, stage_id, "stageId")
         if stage.pipeline_id != deal.pipeline_id:
             raise BadInput("The stage belongs to another pipeline", field="stageId")
         await guard_stage_unlocked(ctx, session, deal)
@@ -175,7 +175,7 @@ async def move_deal(ctx: RequestContext, deal_id: int, stage_id: int) -> Deal:
             await session.commit()  # nothing to do: end the transaction, and its lock
             return deal
         await guard_move(ctx, session, deal, await _stage_ids(session, deal.pipeline_id), stage.id)
-        old_stage = await require_row(session, DealStage, deal.stage_id, "stageId", "deal stage")
+        old_stage = await require_row(session, DealStage, deal.stage_id, "stageId")
         log = Changes()
         log.note("stage", old_stage.name, stage.name)
         deal.stage_id = stage.id

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crm import DealStage, LeadSource, LeadStatus, Pipeline, Semantics
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput, NotFound, not_found
 
 Row = TypeVar("Row", LeadStatus, LeadSource, Pipeline, DealStage)
 
@@ -79,7 +79,7 @@ async def get_stage(ctx: RequestContext, stage_id: int) -> DealStage:
     ctx.require_viewer()
     stage = await ctx.loader(stages_by_id).load(stage_id)
     if stage is None:
-        raise NotFound(f"No deal stage with id {stage_id}", field="id")
+        raise not_found("DealStage", stage_id)
     return stage
 
 
@@ -117,10 +117,9 @@ async def first_status(session: AsyncSession, semantics: Semantics) -> LeadStatu
     return status
 
 
-async def require_row(
-    session: AsyncSession, model: type[Row], pk: int, field: str, what: str
-) -> Row:
+async def require_row(session: AsyncSession, model: type[Row], pk: int, field: str) -> Row:
+    """The row; NOT_FOUND otherwise (the model's name is its GraphQL type's)."""
     row = await session.get(model, pk)
     if row is None:
-        raise NotFound(f"No {what} with id {pk}", field=field)
+        raise not_found(model.__name__, pk, field)
     return row

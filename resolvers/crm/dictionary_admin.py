@@ -35,7 +35,7 @@ from resolvers.access.freshness import access_changed
 from resolvers.access.grants import forget_rules_of
 from resolvers.context import RequestContext
 from resolvers.crm.dictionaries import require_row
-from resolvers.errors import BadInput, Conflict, NotFound
+from resolvers.errors import BadInput, Conflict, not_found
 from resolvers.validation import text
 
 MAX_NAME = 100
@@ -66,7 +66,7 @@ DEAL_STAGES = Dictionary(DealStage, "deal stage", Deal.stage_id)
 async def _entry(session: AsyncSession, dictionary: Dictionary, pk: int) -> Row:
     row: Row | None = await session.get(dictionary.model, pk)
     if row is None:
-        raise NotFound(f"No {dictionary.what} with id {pk}", field="id")
+        raise not_found(dictionary.model.__name__, pk)
     return row
 
 
@@ -103,7 +103,7 @@ async def create_entry(
     clean_name = _name(name)
     async with ctx.db() as session:
         if dictionary.model is DealStage:
-            await require_row(session, Pipeline, pipeline_id or 0, "pipelineId", "pipeline")
+            await require_row(session, Pipeline, pipeline_id or 0, "pipelineId")
         siblings = list((await session.execute(_siblings(dictionary, pipeline_id))).scalars())
         row: Row
         if dictionary.model is LeadStatus:
@@ -144,7 +144,7 @@ async def rename_entry(ctx: RequestContext, dictionary: Dictionary, pk: int, nam
 async def make_default_pipeline(ctx: RequestContext, pk: int) -> Pipeline:
     ctx.require_admin()
     async with ctx.db() as session:
-        pipeline = await require_row(session, Pipeline, pk, "id", "pipeline")
+        pipeline = await require_row(session, Pipeline, pk, "id")
         for other in (await session.execute(select(Pipeline).where(Pipeline.is_default))).scalars():
             other.is_default = False
         pipeline.is_default = True
@@ -161,7 +161,7 @@ async def reorder_entries(
     ctx.require_admin()
     async with ctx.db() as session:
         if dictionary.model is DealStage:
-            await require_row(session, Pipeline, pipeline_id or 0, "pipelineId", "pipeline")
+            await require_row(session, Pipeline, pipeline_id or 0, "pipelineId")
         rows = {
             row.id: row
             for row in (await session.execute(_siblings(dictionary, pipeline_id))).scalars()

@@ -66,7 +66,7 @@ def _texts(values: dict[str, str]) -> dict[str, str]:
 
 
 async def _status(session: AsyncSession, status_id: int) -> LeadStatus:
-    status = await require_row(session, LeadStatus, status_id, "statusId", "lead status")
+    status = await require_row(session, LeadStatus, status_id, "statusId")
     if status.semantics is Semantics.SUCCESS:
         raise BadInput("A lead reaches a success status by conversion", field="statusId")
     return status
@@ -96,7 +96,7 @@ async def create_lead(ctx: RequestContext, new: NewLead) -> Lead:
         else:
             status = await _status(session, new.status_id)
         if new.source_id is not None:
-            await require_row(session, LeadSource, new.source_id, "sourceId", "lead source")
+            await require_row(session, LeadSource, new.source_id, "sourceId")
         await require_user(session, new.assigned_to_id, "assignedToId")
         lead = Lead(
             **texts,
@@ -143,7 +143,7 @@ async def _change_source(
     log: Changes,
 ) -> None:
     if source_id is not None:
-        await require_row(session, LeadSource, source_id, "sourceId", "lead source")
+        await require_row(session, LeadSource, source_id, "sourceId")
     log.set(lead, "source_id", source_id, "sourceId")
 
 

@@ -26,6 +26,7 @@ from models.crm.entities import (
     Through,
     declaration_of,
     declaration_of_type,
+    type_name_of,
 )
 from resolvers.context import RequestContext
 from resolvers.crm import events
@@ -37,7 +38,7 @@ from resolvers.crm.guards import guard_delete, guard_update, guard_update_allowe
 from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput, not_found
 from resolvers.locking import lock_for_write
 from resolvers.pagination import Page, PageRequest
 from resolvers.validation import text
@@ -92,7 +93,7 @@ async def get_record(ctx: RequestContext, entity: CrmEntity, pk: int, field: str
     ctx.require_viewer()
     record = await load_record(ctx, entity, pk)
     if record is None:
-        raise NotFound(f"No {entity.value.lower()} with id {pk}", field=field)
+        raise not_found(type_name_of(entity), pk, field)
     return record
 
 
@@ -126,7 +127,7 @@ async def writable_record(
     await lock_for_write(session, model.id, pk)
     record = await session.scalar(visible(ctx, entity).where(model.id == pk))
     if record is None:
-        raise NotFound(f"No {entity.value.lower()} with id {pk}", field="id")
+        raise not_found(type_name_of(entity), pk)
     return record
 
 

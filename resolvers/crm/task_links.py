@@ -19,9 +19,10 @@ from auth.policy import CompiledPolicy
 from auth.policy.entities import RECORD_MODELS
 from models import Task, TaskCrmLink
 from models.crm import CrmEntity
+from models.crm.entities import type_name_of
 from resolvers.access.envelopes import CrmRecord
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput, not_found
 from resolvers.tasks.access import visible_task
 
 CrmKey = tuple[CrmEntity, int]
@@ -65,7 +66,7 @@ async def check_crm_items(
     readable = await _readable(session, policy, wanted)
     for entity, record_id in wanted:
         if (entity, record_id) not in readable:
-            raise NotFound(f"No {entity.value.lower()} with id {record_id}", field=field)
+            raise not_found(type_name_of(entity), record_id, field)
     return wanted
 
 

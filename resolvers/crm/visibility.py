@@ -19,8 +19,9 @@ from sqlalchemy import ColumnElement, Select, or_, select, true
 
 from auth.policy.entities import RECORD_MODELS
 from models.crm import ActivityBinding, Company, Contact, CrmEntity, Deal, Lead
+from models.crm.entities import type_name_of
 from resolvers.context import RequestContext
-from resolvers.errors import NotFound
+from resolvers.errors import not_found
 
 
 def visible_leads(ctx: RequestContext, *, bulk: bool = False) -> Select[tuple[Lead]]:
@@ -70,5 +71,5 @@ async def require_visible(ctx: RequestContext, entity: CrmEntity, pk: int, field
     async with ctx.db() as session:
         row = await session.scalar(visible(ctx, entity).where(model.id == pk))
     if row is None:
-        raise NotFound(f"No {entity.value.lower()} with id {pk}", field=field)
+        raise not_found(type_name_of(entity), pk, field)
     return row

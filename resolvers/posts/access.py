@@ -71,7 +71,7 @@ async def load_visible_post(
     session: AsyncSession, viewer: Viewer, post_id: int, field: str = "id"
 ) -> Post:
     visible = select(Post).where(Post.id == post_id, visible_post(viewer))
-    return await one_or_not_found(session, visible, "post", post_id, field)
+    return await one_or_not_found(session, visible, "Post", post_id, field)
 
 
 async def recipients_of(session: AsyncSession, post_id: int) -> list[Recipient]:

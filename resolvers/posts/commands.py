@@ -13,7 +13,7 @@ from auth.viewer import Viewer
 from models import Department, Post, PostLike, PostRecipient, User, utcnow
 from resolvers.comments import forget_comments_of
 from resolvers.context import RequestContext
-from resolvers.errors import BadInput, Forbidden, NotFound
+from resolvers.errors import BadInput, Forbidden, not_found
 from resolvers.notifications import (
     NotificationKind,
     actor_name,
@@ -214,4 +214,4 @@ async def _require_targets(session: AsyncSession, recipients: Sequence[Recipient
         found = set((await session.execute(select(model.id).where(model.id.in_(wanted)))).scalars())
         missing = sorted(i for i in wanted - found if i is not None)
         if missing:
-            raise NotFound(f"No {kind.value.lower()} with id {missing[0]}", field="recipients")
+            raise not_found(model.__name__, missing[0], "recipients")

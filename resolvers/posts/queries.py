@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from models import Post, PostLike, PostRecipient
 from resolvers.batches import many_per_key, one_per_key
 from resolvers.context import RequestContext
-from resolvers.errors import NotFound
+from resolvers.errors import not_found
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.posts.access import Recipient, as_recipient, visible_post
 
@@ -48,7 +48,7 @@ async def get_post(ctx: RequestContext, post_id: int) -> Post:
     ctx.require_viewer()
     post = await ctx.loader(posts_by_id).load(post_id)
     if post is None:
-        raise NotFound(f"No post with id {post_id}", field="id")
+        raise not_found("Post", post_id)
     return post
 
 

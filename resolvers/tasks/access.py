@@ -70,7 +70,7 @@ async def load_visible_task(
 ) -> Task:
     """The task, or NOT_FOUND if it does not exist or the viewer may not see it."""
     visible = select(Task).where(Task.id == task_id, visible_task(viewer))
-    return await one_or_not_found(session, visible, "task", task_id, field)
+    return await one_or_not_found(session, visible, "Task", task_id, field)
 
 
 async def load_visible_item(
@@ -83,7 +83,7 @@ async def load_visible_item(
         .join(Task, ChecklistItem.task_id == Task.id)
         .where(ChecklistItem.id == item_id, visible_task(viewer))
     )
-    return await one_or_not_found(session, visible, "checklist item", item_id, field)
+    return await one_or_not_found(session, visible, "ChecklistItem", item_id, field)
 
 
 async def members_of(session: AsyncSession, task_id: int) -> dict[str, list[int]]:

@@ -61,12 +61,20 @@ MAX_TAGS = 20
 CRM_ITEMS_FIELD = "crmItemIds"
 
 
+# The key of a task's accomplices in the event log's `changes`: the input field's name when
+# the log was first written, kept so that old and new events read alike.
+ACCOMPLICES_KEY = "accomplicesIds"
+
+
 @dataclass(frozen=True)
 class NewTask:
     title: str
     description: str = ""
     responsible_id: int | None = None
     accomplice_ids: list[int] = field(default_factory=list)
+    # The argument the client named them by, for errors: accompliceIds, or the deprecated
+    # accomplicesIds (the event log's key, kept as is).
+    accomplices_field: str = ACCOMPLICES_KEY
     auditor_ids: list[int] = field(default_factory=list)
     deadline: datetime | None = None
     priority: TaskPriority = TaskPriority.NORMAL
@@ -82,6 +90,7 @@ class TaskChanges:
     description: str | Missing = MISSING
     responsible_id: int | Missing = MISSING
     accomplice_ids: list[int] | Missing = MISSING
+    accomplices_field: str = ACCOMPLICES_KEY
     auditor_ids: list[int] | Missing = MISSING
     deadline: datetime | Missing | None = MISSING
     priority: TaskPriority | Missing = MISSING
@@ -108,12 +117,12 @@ async def create_task(ctx: RequestContext, new: NewTask) -> Task:
     )
     tags = _tags(new.tags)
     members = {
-        Part.ACCOMPLICE.value: member_ids(new.accomplice_ids, "accomplicesIds"),
+        Part.ACCOMPLICE.value: member_ids(new.accomplice_ids, new.accomplices_field),
         Part.AUDITOR.value: member_ids(new.auditor_ids, "auditorIds"),
     }
     async with ctx.db() as session:
         await require_users(session, [responsible_id], "responsibleId")
-        await require_users(session, members[Part.ACCOMPLICE.value], "accomplicesIds")
+        await require_users(session, members[Part.ACCOMPLICE.value], new.accomplices_field)
         await require_users(session, members[Part.AUDITOR.value], "auditorIds")
         if new.parent_id is not None:
             await load_visible_task(session, viewer, new.parent_id, "parentId")
@@ -184,9 +193,9 @@ async def apply_people(
         changed["responsibleId"] = [task.responsible_id, responsible_id]
         task.responsible_id = responsible_id
         added[Part.RESPONSIBLE.value] = [responsible_id]
-    for role, ids, name in (
-        (Part.ACCOMPLICE.value, changes.accomplice_ids, "accomplicesIds"),
-        (Part.AUDITOR.value, changes.auditor_ids, "auditorIds"),
+    for role, ids, name, key in (
+        (Part.ACCOMPLICE.value, changes.accomplice_ids, changes.accomplices_field, ACCOMPLICES_KEY),
+        (Part.AUDITOR.value, changes.auditor_ids, "auditorIds", "auditorIds"),
     ):
         if not isinstance(ids, list):
             continue
@@ -194,7 +203,7 @@ async def apply_people(
         if wanted != members[role]:
             await require_users(session, wanted, name)
             await replace_members(session, task.id, role, wanted)
-            changed[name] = [members[role], wanted]
+            changed[key] = [members[role], wanted]
             added[role] = sorted(set(wanted) - set(members[role]))
             members[role] = wanted
     return added

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.viewer import Viewer
 from models import Task, TaskMember, User
 from resolvers.errors import BadInput, NotFound
+from resolvers.global_ids import global_id
 from resolvers.notifications import NotificationKind, actor_name, notify
 from resolvers.tasks.rules import Part
 
@@ -31,7 +32,7 @@ async def require_users(session: AsyncSession, ids: list[int], name: str) -> Non
     )
     missing = sorted(set(ids) - found)
     if missing:
-        raise NotFound(f"No active user with id {missing[0]}", field=name)
+        raise NotFound(f"No active User with ID '{global_id('User', missing[0])}'", field=name)
 
 
 def add_members(session: AsyncSession, task_id: int, members: dict[str, list[int]]) -> None:

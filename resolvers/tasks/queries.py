@@ -13,9 +13,9 @@ from models import ChecklistItem, Task, TaskMember, TaskTag, utcnow
 from resolvers.batches import many_per_key, one_per_key
 from resolvers.context import RequestContext
 from resolvers.crm.task_links import CrmKey, linked_to
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput, not_found
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
-from resolvers.tasks.access import headed_among, load_visible_item, parts_of, visible_task
+from resolvers.tasks.access import headed_among, parts_of, visible_task
 from resolvers.tasks.dates import aware_utc
 from resolvers.tasks.rules import FINISHED, Part, TaskStatus
 
@@ -127,14 +127,31 @@ async def get_task(ctx: RequestContext, task_id: int) -> Task:
     ctx.require_viewer()
     task = await ctx.loader(tasks_by_id).load(task_id)
     if task is None:
-        raise NotFound(f"No task with id {task_id}", field="id")
+        raise not_found("Task", task_id)
     return task
 
 
 async def get_checklist_item(ctx: RequestContext, item_id: int) -> ChecklistItem:
+    ctx.require_viewer()
+    item = await ctx.loader(checklist_items_by_id).load(item_id)
+    if item is None:
+        raise not_found("ChecklistItem", item_id)
+    return item
+
+
+async def checklist_items_by_id(
+    ctx: RequestContext, ids: list[int]
+) -> Sequence[ChecklistItem | None]:
+    """Checklist items of tasks the viewer may see; None for the others and unknown ids."""
     viewer = ctx.require_viewer()
+    statement = (
+        select(ChecklistItem)
+        .join(Task, ChecklistItem.task_id == Task.id)
+        .where(ChecklistItem.id.in_(ids), visible_task(viewer))
+    )
     async with ctx.db() as session:
-        return await load_visible_item(session, viewer, item_id)
+        rows = (await session.execute(statement)).scalars().all()
+    return one_per_key(rows, lambda item: item.id, ids)
 
 
 async def tasks_by_id(ctx: RequestContext, ids: list[int]) -> Sequence[Task | None]:

@@ -14,7 +14,7 @@ from models.crm import Pipeline as PipelineRow
 from models.crm import Semantics
 from resolvers.context import RequestContext
 from resolvers.crm import dictionaries
-from resolvers.errors import NotFound
+from resolvers.errors import not_found
 from schema.context import Info
 from schema.relay import Node, node_fetcher
 
@@ -128,7 +128,7 @@ def _fetcher(
     async def fetch(info: Info, pk: int) -> Node:
         row = await info.context.loader(batch).load(pk)
         if row is None:
-            raise NotFound(f"No {type_name} with id {pk}", field="id")
+            raise not_found(type_name, pk)
         return convert(row)
 
 

@@ -3,8 +3,8 @@ a colleague in the same department, a member of a sub-department and a user of a
 department, opened and not; each READ denial is tried through every read path, each write
 denial through its mutation.
 
-Unreadable records answer NOT_FOUND everywhere (their existence is not revealed); readable
-records the viewer may not change answer FORBIDDEN.
+Unreadable records answer NOT_FOUND everywhere, and `node` null (their existence is not
+revealed); readable records the viewer may not change answer FORBIDDEN.
 """
 
 from __future__ import annotations
@@ -113,8 +113,7 @@ async def _node_visible(viewer: GraphQLClient, table: Table, target: Target) -> 
     response = await viewer.request(
         "query($id: ID!) { node(id: $id) { id } }", {"id": table.id(target)}
     )
-    if response.errors:
-        assert response.code == "NOT_FOUND"
+    if response.is_null():
         return False
     assert response.data is not None
     return bool(response.data["node"]["id"] == table.id(target))

@@ -56,6 +56,14 @@ def declaration_of_model(model: type) -> EntityDeclaration:
     return next(declaration for declaration in DECLARATIONS.values() if declaration.model is model)
 
 
+@cache
+def type_name_of(entity: CrmEntity) -> str:
+    """The GraphQL type of the entity's records ("Deal"), which their global IDs name."""
+    target = DECLARATIONS[entity].field("id").target
+    assert target is not None
+    return target
+
+
 def declaration_of_type(type_name: str) -> EntityDeclaration:
     """The declaration of the entity whose GraphQL type is ``type_name``."""
     return next(
@@ -81,4 +89,5 @@ __all__ = [
     "declaration_of_type",
     "link_ends",
     "other_end_of",
+    "type_name_of",
 ]

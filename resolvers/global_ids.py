@@ -1,0 +1,15 @@
+"""The opaque global ID of a row, as clients see it (the Relay ``Node.id``).
+
+It lives here, below the schema, so that domain errors can name the object a client asked
+for by the ID the client knows: a database key never leaves the hub, in data or in errors.
+"""
+
+from __future__ import annotations
+
+import base64
+
+
+def global_id(type_name: str, pk: int) -> str:
+    """``type_name`` is the GraphQL type's name ("Deal", "ChecklistItem")."""
+    raw = f"{type_name}:{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
