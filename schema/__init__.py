@@ -41,6 +41,7 @@ from schema.notifications import Notification, NotificationMutations, Notificati
 from schema.parsing import CheckedParserCache
 from schema.posts import Post, PostMutations, PostQueries
 from schema.reports import ReportQueries, ReportSubscriptions
+from schema.reports.pulse import PulseQueries
 from schema.sessions import SessionMutations
 from schema.task_mutations import TaskMutations
 from schema.tasks import ChecklistItem, Task, TaskQueries
@@ -79,6 +80,7 @@ Query = root_type(
         NotificationQueries,
         FeedQueries,
         ReportQueries,
+        PulseQueries,
     ),
 )
 Mutation = root_type(

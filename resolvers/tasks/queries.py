@@ -50,7 +50,8 @@ def is_overdue(task: Task) -> bool:
     )
 
 
-def _overdue_condition() -> ColumnElement[bool]:
+def overdue_condition() -> ColumnElement[bool]:
+    """Tasks past their deadline and not finished (``is_overdue`` in SQL)."""
     return and_(
         Task.deadline.is_not(None),
         Task.deadline < utcnow(),
@@ -79,7 +80,7 @@ def _conditions(filter: TaskFilter, user_id: int) -> list[ColumnElement[bool]]:
     if filter.statuses:
         conditions.append(Task.status.in_([status.value for status in filter.statuses]))
     if filter.overdue is not None:
-        overdue = _overdue_condition()
+        overdue = overdue_condition()
         conditions.append(overdue if filter.overdue else ~overdue)
     deadline_from = aware_utc(filter.deadline_from, "deadlineFrom")
     if deadline_from is not None:

@@ -30,6 +30,7 @@ from models import (
     SessionFactory,
     StageTransition,
     User,
+    utcnow,
 )
 from models.crm import (
     Communication,
@@ -48,7 +49,15 @@ from models.crm import (
 )
 from resolvers.crm.communications import normalized_for_lookup
 from tests.factories import password_hash
-from tests.oracle.domain import PIPELINES, Entity, Population, Record, Scope, ScopeKind
+from tests.oracle.domain import (
+    PIPELINES,
+    Entity,
+    Population,
+    Record,
+    Scope,
+    ScopeKind,
+    stage_semantics,
+)
 from tests.oracle.ids import Loaded, status_id
 from tests.oracle.load_collaboration import (
     load_activities,
@@ -227,8 +236,14 @@ def _row(loaded: Loaded, record: Record) -> Any:
         amount=record.amount,
         currency="USD",
         company_id=None if record.company is None else company_ids[record.company],
+        # A deal in a won or lost stage was closed, as moving it there would have done.
+        closed_at=None if _working(record.status) else utcnow(),
         **common,
     )
+
+
+def _working(stage: tuple[int, int]) -> bool:
+    return stage_semantics(stage).value == Semantics.PROCESS.value
 
 
 async def _records(session: AsyncSession, population: Population, loaded: Loaded) -> None:

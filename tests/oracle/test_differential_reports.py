@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import given
 
 from tests.crm.api import global_id
-from tests.oracle.domain import Entity, Population
+from tests.oracle.domain import Entity, Population, Semantics, stage_semantics
 from tests.oracle.population import populations
 from tests.oracle.world import FIELD_RULE_SETTINGS, MakeWorld, World
 
@@ -90,6 +90,44 @@ def _company_key(world: World, user: int, index: int) -> str | None:
     return world.loaded.gid(Entity.COMPANY, company)
 
 
+PULSE = """{ pulse(groupBy: [USER]) { dealsWonExcluded groups {
+  key { userId } activities { count } tasksCreated posts comments dealsWon } } }"""
+# What a won deal's count reads of it (resolvers/reports/pulse.py): its stage, its closing
+# time and, grouped by user, its responsible.
+WON_FIELDS = ("stage", "closedAt", "assignedTo")
+
+
+def _user_id(world: World, user: int | None) -> str | None:
+    return None if user is None else global_id("User", world.loaded.ids["USER"][user])
+
+
+def _expected_pulse(world: World, user: int) -> tuple[Counter[tuple[str | None, str]], int]:
+    """Per (user, figure) what ``user`` may see, and the won deals left out."""
+    population, oracle = world.population, world.oracle
+    expected: Counter[tuple[str | None, str]] = Counter()
+    for i, activity in enumerate(population.activities):
+        if oracle.activity_readable(user, i):
+            expected[_user_id(world, activity.responsible), "activities"] += 1
+    for i, task in enumerate(population.tasks):
+        if oracle.task_visible(user, i):
+            expected[_user_id(world, task.creator), "tasksCreated"] += 1
+    for i, post in enumerate(population.posts):
+        if oracle.post_visible(user, i):
+            expected[_user_id(world, post.author), "posts"] += 1
+            for author in post.comment_authors:
+                expected[_user_id(world, author), "comments"] += 1
+    excluded = 0
+    for i in oracle.readable_refs(user, Entity.DEAL):
+        deal = population.records[Entity.DEAL][i]
+        assert isinstance(deal.status, tuple)
+        semantics = stage_semantics(deal.status)
+        if not all(oracle.shows(user, (Entity.DEAL, i), name) for name in WON_FIELDS):
+            excluded += semantics is not Semantics.PROCESS
+        elif semantics is Semantics.SUCCESS:
+            expected[_user_id(world, deal.responsible), "dealsWon"] += 1
+    return expected, excluded
+
+
 @FIELD_RULE_SETTINGS
 @given(population=populations())
 async def test_deal_company_keys_show_only_links_shown_at_both_ends(
@@ -115,3 +153,22 @@ async def test_deal_company_keys_show_only_links_shown_at_both_ends(
         )
         assert entry_hidden == len(stage_hidden), user
         assert sum(group["timeInStagesExcluded"] for group in groups) == len(stage_hidden)
+
+
+@FIELD_RULE_SETTINGS
+@given(population=populations())
+async def test_pulse_counts_only_what_the_viewer_may_see(
+    make_world: MakeWorld, population: Population
+) -> None:
+    world = await make_world(population)
+    for user, client in world.viewers():
+        expected, excluded = _expected_pulse(world, user)
+        report = (await client.data(PULSE))["pulse"]
+        actual: Counter[tuple[str | None, str]] = Counter()
+        for group in report["groups"]:
+            who = group["key"]["userId"]
+            actual[who, "activities"] += sum(item["count"] for item in group["activities"])
+            for name in ("tasksCreated", "posts", "comments", "dealsWon"):
+                actual[who, name] += group[name]
+        assert +actual == expected, user
+        assert report["dealsWonExcluded"] == excluded, user
