@@ -54,7 +54,7 @@ class DealDimension(enum.Enum):
 
 
 # The field rule (resolvers/crm/fields.py) each dimension reads; None: no rule hides it.
-_DIMENSION_RULES: dict[DealDimension, str | None] = {
+DIMENSION_RULES: dict[DealDimension, str | None] = {
     DealDimension.STAGE: "stage",
     DealDimension.PIPELINE: None,
     DealDimension.SEMANTICS: "stage",
@@ -125,7 +125,7 @@ async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealRe
         ctx,
         CrmEntity.DEAL,
         request.group_by,
-        _DIMENSION_RULES,
+        DIMENSION_RULES,
         lambda dimension: _dimension_value(dimension, request.period, zone),
     )
     rows = (await _measured_rows(ctx, request.filter, dimensions)).subquery("measured")
