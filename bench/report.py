@@ -80,6 +80,8 @@ class ScaleResult:
     # The createDeal + moveDeal mix (bench/writes.py) and the fan-out runs (bench/fanout.py).
     writes: dict[str, Any] | None = None
     fanout: list[dict[str, Any]] = field(default_factory=list)
+    # The funnel and per-responsible sums beside their floors (bench/reports.py).
+    reports: dict[str, Any] = field(default_factory=dict)
 
 
 def machine() -> dict[str, Any]:

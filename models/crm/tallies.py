@@ -89,6 +89,7 @@ _FURTHEST = (
     " WHERE m.deal_id = {deal} AND s.semantics = 'PROCESS' ORDER BY s.sort DESC, s.id DESC"
     " LIMIT 1)"
 )
+_ANY_FURTHEST = _FURTHEST.format(deal="crm_deals.id")
 # Recomputes the furthest stage of the deals of one pipeline (:pipeline_id): after its
 # stages are reordered or one is deleted. The tally triggers follow.
 REFRESH_FURTHEST_SQL = (
@@ -99,7 +100,8 @@ REFRESH_FURTHEST_SQL = (
 # Rebuilds every tally from the deals: after a bulk load that bypassed the triggers.
 REBUILD_SQL = (
     "DELETE FROM crm_deal_tallies;"
-    f" UPDATE crm_deals SET furthest_stage_id = {_FURTHEST.format(deal='crm_deals.id')};"
+    f" UPDATE crm_deals SET furthest_stage_id = {_ANY_FURTHEST}"
+    f" WHERE coalesce(furthest_stage_id, 0) <> coalesce({_ANY_FURTHEST}, 0);"
     f" INSERT INTO crm_deal_tallies ({_KEY}, deals, amount, weighted)"
     " SELECT stage_id, coalesce(furthest_stage_id, 0), coalesce(assigned_to_id, 0), opened,"
     " currency, count(*), sum(amount), sum(amount * coalesce(probability, 0))"
