@@ -43,6 +43,7 @@ def upgrade() -> None:
             name="pk_crm_deal_tallies",
         ),
     )
+    op.create_index("ix_crm_deal_tallies_responsible_id", "crm_deal_tallies", ["responsible_id"])
     dialect = op.get_bind().dialect.name
     for statement in REBUILD_SQL.split(";"):
         op.execute(statement)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Dialect, Numeric, PrimaryKeyConstraint, String
+from sqlalchemy import Boolean, Dialect, Index, Numeric, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
@@ -61,6 +61,8 @@ class DealTally(Base):
         PrimaryKeyConstraint(
             "stage_id", "furthest_stage_id", "responsible_id", "opened", "currency"
         ),
+        # The figures of some responsible users (a team's): their tallies only.
+        Index("ix_crm_deal_tallies_responsible_id", "responsible_id"),
     )
 
 

@@ -49,10 +49,13 @@ from resolvers.reports.scope import may_hide, readable_matching_deals, unreadabl
 
 _RESPONSIBLE = case((DealTally.responsible_id == NONE_ID, null()), else_=DealTally.responsible_id)
 # The deal fields a filter may test on the tallies, as the tallies' (or their stage's) columns.
+# The responsible as stored (0 for none, so that its index serves ``in``): equal to a NULL
+# under ``eq``, ``in``, ``and`` and ``or`` (0 matches no user, NULL matches nothing), not
+# under ``isNull`` or ``not`` (see _null_sensitive).
 _COLUMNS: dict[str, SQLColumnExpression[Any]] = {
     "stageId": DealTally.stage_id,
     "pipelineId": DealStage.pipeline_id,
-    "assignedToId": _RESPONSIBLE,
+    "assignedToId": DealTally.responsible_id,
     "opened": DealTally.opened,
     "currency": DealTally.currency,
 }
@@ -116,7 +119,19 @@ def _servable(ctx: RequestContext, filter: Filter, rules: tuple[str, ...]) -> bo
     """Whether the tallies give the deals' figures for this viewer and filter."""
     if searches(filter) or not filtered_fields(filter) <= set(_COLUMNS):
         return False
+    if _null_sensitive(filter):
+        return False
     return not may_hide(ctx, CrmEntity.DEAL, [*_READ_RULES, *rules])
+
+
+def _null_sensitive(filter: Filter) -> bool:
+    """Whether the filter tells a deal without a responsible from one with the id 0."""
+    condition = filter.conditions.get("assignedToId")
+    if condition is not None and condition.is_null is not None:
+        return True
+    if filter.negated is not None and "assignedToId" in filtered_fields(filter.negated):
+        return True
+    return any(_null_sensitive(nested) for nested in (*filter.all_of, *filter.any_of))
 
 
 def _readable(ctx: RequestContext, filter: Filter) -> ColumnElement[bool]:
@@ -124,7 +139,9 @@ def _readable(ctx: RequestContext, filter: Filter) -> ColumnElement[bool]:
     # The deals' own condition, built for its checks and errors (a refused field, a bad
     # operand): the same answers as the row path.
     readable_matching_deals(ctx, filter)
-    columns = RecordColumns(_RESPONSIBLE, DealTally.opened, DealTally.stage_id)
+    # The responsible as stored: a level tests it for equality with the viewer or membership
+    # of a set of users, false for 0 as for NULL.
+    columns = RecordColumns(DealTally.responsible_id, DealTally.opened, DealTally.stage_id)
     return and_(
         ctx.require_policy().read_filter(CrmEntity.DEAL, columns, bulk=True),
         where(_TALLY_FIELDS, filter),
