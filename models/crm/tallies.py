@@ -69,6 +69,13 @@ class DealTally(Base):
 _KEY = "stage_id, furthest_stage_id, responsible_id, opened, currency"
 
 
+def _key(row: str) -> str:
+    return (
+        f"ROW({row}.stage_id, coalesce({row}.furthest_stage_id, 0),"
+        f" coalesce({row}.assigned_to_id, 0), {row}.opened, {row}.currency)"
+    )
+
+
 def _add(row: str, sign: str) -> str:
     """Adds (sign '+') or takes away ('-') one deal, ``row`` being NEW or OLD."""
     deals = "1" if sign == "+" else "-1"
@@ -127,7 +134,11 @@ SQLITE_TRIGGERS = (
     f" BEGIN {_MOVED}; END",
 )
 POSTGRESQL_TRIGGERS = (
+    # A move locks two tallies: always in the order of their keys, so that two deals moving
+    # between the same two tallies in opposite directions do not deadlock.
     "CREATE FUNCTION crm_deal_tallies_apply() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    f" IF TG_OP = 'UPDATE' AND {_key('NEW')} < {_key('OLD')} THEN"
+    f" {_add('NEW', '+')}; {_add('OLD', '-')}; RETURN NULL; END IF;"
     f" IF TG_OP <> 'INSERT' THEN {_add('OLD', '-')}; END IF;"
     f" IF TG_OP <> 'DELETE' THEN {_add('NEW', '+')}; END IF;"
     " RETURN NULL; END $$",
