@@ -34,6 +34,7 @@ from bench.load import LoadGeneratorMissing, ensure_wrk, run_wrk
 from bench.profile import profile_hub
 from bench.queries import BenchQuery, global_id
 from bench.report import Measurement, ScaleResult, scale_ratios, table, write_results
+from bench.reports import measure_reports, print_reports
 from bench.server import Server, start_server, stop_server
 from bench.writes import measure_writes
 from crmhub.settings import Settings
@@ -57,6 +58,8 @@ class Options:
     write_connections: int
     subscribers: list[int]
     posts: int
+    report_scales: list[int]
+    report_requests: int
 
 
 def parse_args(argv: list[str]) -> Options:
@@ -73,6 +76,12 @@ def parse_args(argv: list[str]) -> Options:
     parser.add_argument("--profile", metavar="QUERY", help="py-spy the hub under load on QUERY")
     parser.add_argument("--profile-seconds", type=float, default=20.0)
     parser.add_argument("--queries", help="only these queries, comma-separated (all)")
+    parser.add_argument(
+        "--report-scales",
+        help="scales at which the reports are timed too (bench/reports.py), comma-separated"
+        " (10000; the 1M figures: 10000,1000000)",
+    )
+    parser.add_argument("--report-requests", type=int, help="timed requests per report (20)")
     parser.add_argument("--write-seconds", type=float, help="createDeal+moveDeal mix (10 s)")
     parser.add_argument("--write-connections", type=int, help="concurrent writers (8)")
     parser.add_argument(
@@ -96,6 +105,8 @@ def parse_args(argv: list[str]) -> Options:
         write_connections=args.write_connections or (4 if quick else 8),
         subscribers=_ints(args.subscribers) or ([50] if quick else [1000]),
         posts=args.posts or (3 if quick else 10),
+        report_scales=_ints(args.report_scales) or ([2000] if quick else [10_000]),
+        report_requests=args.report_requests or (3 if quick else 20),
     )
 
 
@@ -129,10 +140,13 @@ def main(argv: list[str]) -> int:
     ]
     for line in load_errors:
         print(f"ERRORS UNDER LOAD {line}", file=sys.stderr)
+    differ = [failure for scale in results for failure in scale.reports.get("failures", [])]
+    for line in differ:
+        print(f"REPORT FIGURES DIFFER {line}", file=sys.stderr)
     lost = fanout_losses(results)
     for line in lost:
         print(f"FAN-OUT INCOMPLETE {line}", file=sys.stderr)
-    return 1 if failed or load_errors or lost else 0
+    return 1 if failed or load_errors or lost or differ else 0
 
 
 def fanout_losses(results: list[ScaleResult]) -> list[str]:
@@ -176,6 +190,11 @@ async def run_scale(
         )
         if not options.generate_only:
             await _serve_and_measure(options, scale, wrk, database_url, redis_url, result)
+            if scale.deals in options.report_scales:
+                # Last: the stage history it adds is not part of the read benchmarks' data.
+                requests = options.report_requests
+                result.reports = await measure_reports(database_url, requests, min(requests, 5))
+                print_reports(scale.deals, result.reports)
         return result
 
 

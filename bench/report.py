@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import platform
 from dataclasses import dataclass, field
@@ -59,12 +60,17 @@ class Measurement:
     @property
     def cpu_ratio(self) -> float:
         """Hub CPU per request over the floor's: the gap least disturbed by a busy machine."""
-        return self.hub.cpu_ms.median / self.floor.cpu_ms.median
+        return _ratio(self.hub.cpu_ms.median, self.floor.cpu_ms.median)
 
     @property
     def slowdown(self) -> float:
         """How many times the floor's throughput exceeds the hub's (DESIGN §7 target: 1.5)."""
-        return self.floor.requests_per_second.median / self.hub.requests_per_second.median
+        return _ratio(self.floor.requests_per_second.median, self.hub.requests_per_second.median)
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    # A smoke run of a second on a loaded machine may complete no request of one side.
+    return numerator / denominator if denominator else math.inf
 
 
 @dataclass
@@ -80,6 +86,8 @@ class ScaleResult:
     # The createDeal + moveDeal mix (bench/writes.py) and the fan-out runs (bench/fanout.py).
     writes: dict[str, Any] | None = None
     fanout: list[dict[str, Any]] = field(default_factory=list)
+    # The funnel and per-responsible sums beside their floors (bench/reports.py).
+    reports: dict[str, Any] = field(default_factory=dict)
 
 
 def machine() -> dict[str, Any]:

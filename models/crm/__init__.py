@@ -5,6 +5,7 @@ from models.crm.common import CrmEntity, Money, Semantics
 from models.crm.communications import Communication, CommunicationKind
 from models.crm.dictionaries import DealStage, LeadSource, LeadStatus, Pipeline
 from models.crm.records import Company, Contact, ContactCompany, Deal, DealContact, Lead
+from models.crm.tallies import DealTally
 from models.crm.timeline import DealStageMove, TimelineEntry, TimelineKind
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "DealContact",
     "DealStage",
     "DealStageMove",
+    "DealTally",
     "Lead",
     "LeadSource",
     "LeadStatus",

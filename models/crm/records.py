@@ -164,6 +164,9 @@ class Deal(Base):
     )
     # Set when the deal reaches a SUCCESS or FAILURE stage, cleared when it leaves one.
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The working stage of highest sort the deal was ever moved to (the funnel's "reached"),
+    # kept by a trigger on its stage moves (models/crm/tallies.py); None: none yet.
+    furthest_stage_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, SQLColumnExpression, delete, func, select
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import RuleScope
@@ -31,6 +32,7 @@ from models.crm import (
     Pipeline,
     Semantics,
 )
+from models.crm.tallies import REFRESH_FURTHEST_SQL
 from resolvers.access.freshness import access_changed
 from resolvers.access.grants import forget_rules_of
 from resolvers.context import RequestContext
@@ -173,6 +175,9 @@ async def reorder_entries(
         if ranks != sorted(ranks):
             raise BadInput("In progress first, then success, then failure", field="ids")
         _renumber(ordered)
+        if dictionary.model is DealStage:
+            await session.flush()
+            await refresh_furthest(session, pipeline_id or 0)
         await session.commit()
     ctx.forget_loaded()
     return ordered
@@ -196,9 +201,18 @@ async def delete_entry(ctx: RequestContext, dictionary: Dictionary, pk: int) -> 
         if isinstance(row, Pipeline):
             await session.execute(delete(DealStage).where(DealStage.pipeline_id == row.id))
         await session.delete(row)
+        if isinstance(row, DealStage):
+            await session.flush()
+            await refresh_furthest(session, row.pipeline_id)
         await session.commit()
     ctx.forget_loaded()
     return pk
+
+
+async def refresh_furthest(session: AsyncSession, pipeline_id: int) -> None:
+    """The deals' furthest working stage depends on the stages' order (and on the stages
+    their history still names): recompute it, in the same transaction (the tallies follow)."""
+    await session.execute(sql(REFRESH_FURTHEST_SQL), {"pipeline_id": pipeline_id})
 
 
 async def _forget_rules_of(session: AsyncSession, row: LeadStatus | Pipeline | DealStage) -> None:

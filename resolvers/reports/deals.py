@@ -58,7 +58,7 @@ class DealDimension(enum.Enum):
 
 
 # The field rule (resolvers/crm/fields.py) each dimension reads; None: no rule hides it.
-_DIMENSION_RULES: dict[DealDimension, str | None] = {
+DIMENSION_RULES: dict[DealDimension, str | None] = {
     DealDimension.STAGE: "stage",
     DealDimension.PIPELINE: None,
     DealDimension.SEMANTICS: "stage",
@@ -138,7 +138,7 @@ async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealRe
         ctx,
         CrmEntity.DEAL,
         request.group_by,
-        _DIMENSION_RULES,
+        DIMENSION_RULES,
         lambda dimension: _dimension_value(dimension, request.period, zone, links),
         {dimension: shown for dimension, (_, shown) in links.items() if shown is not None},
     )

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from models.crm import CrmEntity, Deal, DealStage, DealStageMove, Semantics
@@ -93,15 +93,17 @@ async def funnel(ctx: RequestContext, pipeline_id: int | None, filter: Filter) -
         tallies = (await session.execute(counted)).all()
     working = [(stage_id, sort) for stage_id, sort, kind in stages if kind is Semantics.PROCESS]
     unreadable = unreadable_stages(ctx, [stage_id for stage_id, _sort, _kind in stages])
-    return _funnel(pipeline_id, working, tallies, sorted(unreadable))
+    return funnel_of(pipeline_id, working, tallies, sorted(unreadable))
 
 
-def _funnel(
+def funnel_of(
     pipeline_id: int,
     working: Sequence[tuple[int, int]],
-    tallies: Sequence[Row[Any]],
+    tallies: Sequence[Sequence[Any]],
     unreadable: Sequence[int],
 ) -> Funnel:
+    """The funnel from counts of deals per (furthest working sort reached, current
+    semantics, hidden stage)."""
     furthest_of: Counter[int | None] = Counter()
     lost_at: Counter[int | None] = Counter()
     won = lost = excluded = total = 0

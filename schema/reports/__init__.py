@@ -13,6 +13,7 @@ from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.reports import deals as deal_reports
 from resolvers.reports import funnel as funnels
 from resolvers.reports import leads as lead_reports
+from resolvers.reports import tallies
 from resolvers.reports.deals import DealDimension
 from resolvers.reports.grouping import MAX_GROUPS
 from resolvers.reports.leads import LeadDimension
@@ -23,7 +24,7 @@ from schema.crm.deals import DealFilter
 from schema.crm.filters import to_filter
 from schema.crm.leads import LeadFilter
 from schema.relay import decode_optional_id
-from schema.reports.deals import DealReport, deal_report_of, deal_request
+from schema.reports.deals import DealReport, deal_report_of, deal_request, selected_names
 from schema.reports.funnel import Funnel
 from schema.reports.leads import LeadGroup
 
@@ -63,7 +64,7 @@ class ReportQueries:
     ) -> Funnel:
         pipeline = decode_optional_id(pipeline_id, "Pipeline", "pipelineId")
         return Funnel.of(
-            await funnels.funnel(
+            await tallies.funnel(
                 info.context, pipeline, to_filter(filter, RECORD_FIELDS[CrmEntity.DEAL])
             )
         )
@@ -80,7 +81,8 @@ class ReportQueries:
         time_zone: TimeZone = "UTC",
     ) -> DealReport:
         request = deal_request(info, filter, group_by, period, time_zone)
-        return deal_report_of(await deal_reports.deal_report(info.context, request))
+        asked = selected_names(info.selected_fields)
+        return deal_report_of(await tallies.deal_report(info.context, request, asked))
 
     @strawberry.field(
         description="Figures over the leads you may read that match `filter` (as `leads`). "
