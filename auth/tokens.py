@@ -128,9 +128,13 @@ async def current_standing(session: AsyncSession, viewer: Viewer) -> Viewer | No
 
 
 async def revoke_token(session: AsyncSession, token_id: int) -> None:
+    await revoke_tokens(session, [token_id])
+
+
+async def revoke_tokens(session: AsyncSession, token_ids: list[int]) -> None:
     await session.execute(
         update(AuthToken)
-        .where(AuthToken.id == token_id, AuthToken.revoked_at.is_(None))
+        .where(AuthToken.id.in_(token_ids), AuthToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row, Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.tokens import token_hash
+from auth.tokens import revoke_tokens, token_hash
 from auth.viewer import Viewer
 from models import API_KEY_MARK, NEVER, ApiKey, AuthToken, Role, User, utcnow
 from resolvers.context import RequestContext
@@ -144,11 +144,7 @@ def _require_person_admin(ctx: RequestContext, doing: str) -> Viewer:
 
 
 async def _revoke(session: AsyncSession, key_ids: list[int], actor_id: int) -> None:
-    await session.execute(
-        update(AuthToken)
-        .where(AuthToken.id.in_(key_ids), AuthToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    await revoke_tokens(session, key_ids)
     await record_revocation(session, actor_id=actor_id, token_ids=key_ids)
 
 
