@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from models import Event
 from resolvers import feed
+from resolvers.change_values import presented_changes
 from schema.context import Info
 from schema.enums import described_enum
 from schema.relay import (
@@ -78,8 +79,10 @@ class FeedEvent(ActorAndSubject, Node):
     kind: EventKind = strawberry.field(description="What happened.")
     occurred_at: datetime = strawberry.field(description="When it happened.")
     changes: JSON = strawberry.field(
-        description="What changed, as a JSON object {field: [old, new]}. Fields the viewer "
-        "may not see (field rules) are left out, never shown masked."
+        description="What changed, as a JSON object {field: [old, new]}: references as "
+        "global IDs (a list of them where a field holds several), flags as booleans, whole "
+        "numbers as numbers, other values as text; each field always in the same JSON type. "
+        "Fields the viewer may not see (field rules) are left out, never shown masked."
     )
     cursor: str = strawberry.field(
         description="Where this event sits in the log; pass it as `after` to resume from it."
@@ -91,7 +94,7 @@ class FeedEvent(ActorAndSubject, Node):
             pk=row.seq,
             kind=EventKind(row.kind),
             occurred_at=row.occurred_at,
-            changes=JSON(row.changes),
+            changes=JSON(presented_changes(row.subject_type, row.changes)),
             cursor=feed.feed_cursor(row.seq),
             actor_pk=row.actor_id,
             subject_type=row.subject_type,

@@ -30,6 +30,9 @@ from resolvers.crm.timeline import Changes
 from resolvers.notifications import NotificationKind, actor_name, notify
 from subscriptions.events import EventKind, record_event
 
+# The records a lead's conversion names in its event, by the GraphQL type they are.
+CONVERSION_REFERENCES = {"contactId": "Contact", "companyId": "Company", "dealId": "Deal"}
+
 _OUTCOME = {Semantics.PROCESS: "OPEN", Semantics.SUCCESS: "WON", Semantics.FAILURE: "LOST"}
 
 

@@ -35,6 +35,10 @@ from subscriptions.events import Changes, EventKind
 MAX_TITLE = 255
 MAX_BODY = 20_000
 MAX_RECIPIENTS = 100
+# Who liked or unliked, in a like's `changes`.
+LIKED_BY_KEY = "likedBy"
+# The references among a post's `changes` keys, by the GraphQL type each refers to.
+POST_CHANGE_REFERENCES = {LIKED_BY_KEY: "User"}
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,7 @@ async def unlike_post(ctx: RequestContext, post_id: int) -> Post:
 
 async def _record_like(session: AsyncSession, viewer: Viewer, post: Post, *, liked: bool) -> None:
     kind = EventKind.POST_LIKED if liked else EventKind.POST_UNLIKED
-    changes: Changes = {"likedBy": [None, viewer.user_id] if liked else [viewer.user_id, None]}
+    changes: Changes = {LIKED_BY_KEY: [None, viewer.user_id] if liked else [viewer.user_id, None]}
     recipients = await recipients_of(session, post.id)
     await record_post_event(session, kind, viewer.user_id, post, recipients, changes)
 

@@ -64,6 +64,16 @@ CRM_ITEMS_FIELD = "crmItemIds"
 # The key of a task's accomplices in the event log's `changes`: the input field's name when
 # the log was first written, kept so that old and new events read alike.
 ACCOMPLICES_KEY = "accomplicesIds"
+# The task's links to CRM records in `changes`, each named ENTITY:key.
+CRM_ITEMS_KEY = "crmItems"
+# The references among a task's `changes` keys: the GraphQL type each refers to, and whether
+# it holds several.
+TASK_CHANGE_REFERENCES = {
+    "parentId": ("Task", False),
+    "responsibleId": ("User", False),
+    ACCOMPLICES_KEY: ("User", True),
+    "auditorIds": ("User", True),
+}
 
 
 @dataclass(frozen=True)
@@ -340,7 +350,7 @@ async def _relink_crm_items(
     if sorted(old, key=_key_text) == sorted(keys, key=_key_text):
         return
     await replace_crm_links(session, task_id, keys)
-    changed["crmItems"] = [[_key_text(key) for key in old], [_key_text(key) for key in keys]]
+    changed[CRM_ITEMS_KEY] = [[_key_text(key) for key in old], [_key_text(key) for key in keys]]
 
 
 async def _checked_crm_items(
