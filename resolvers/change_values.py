@@ -24,9 +24,9 @@ from typing import Any
 
 from models.crm import CrmEntity
 from models.crm.entities import DECLARATIONS, FieldKind, type_name_of
+from models.global_ids import global_id
 from resolvers.comments import COMMENT
 from resolvers.crm.events import CONVERSION_REFERENCES
-from resolvers.global_ids import global_id
 from resolvers.posts.commands import POST_CHANGE_REFERENCES
 from resolvers.tasks.commands import CRM_ITEMS_KEY, TASK_CHANGE_REFERENCES
 

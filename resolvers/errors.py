@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from sqlalchemy import exc
 
-from resolvers.global_ids import global_id
+from models.global_ids import global_id
 
 
 class DomainError(Exception):

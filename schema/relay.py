@@ -13,8 +13,8 @@ from typing import Annotated, Generic, TypeVar
 import strawberry
 from strawberry.types.arguments import StrawberryArgumentAnnotation
 
+from models.global_ids import global_id
 from resolvers.errors import BadInput, Forbidden, NotFound
-from resolvers.global_ids import global_id
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
 from schema.context import Info
 from schema.enums import described_enum

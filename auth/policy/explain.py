@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from auth.policy.grants import PermissionKey, RoleGrants
 from auth.policy.levels import Envelope, admits, rank
-from auth.policy.scopes import Placement, describe_rule
+from auth.policy.scopes import Placement, describe_rule, status_global_id
 from auth.viewer import Viewer
 from models import AccessAction, AccessLevel
 from models.crm import CrmEntity
@@ -61,5 +61,6 @@ def _words(key: PermissionKey) -> str:
 
 
 def _nothing(entity: CrmEntity, action: AccessAction, envelope: Envelope) -> str:
-    where = "" if envelope.status_id is None else f" in status {envelope.status_id}"
+    status_id = envelope.status_id
+    where = "" if status_id is None else f" in status {status_global_id(entity, status_id)}"
     return f"No role grants {action.value} on {entity.value}{where}"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from models import ANY_SCOPE, AccessAction, RuleScope, ScopeKind
 from models.crm import CrmEntity, Semantics
+from models.global_ids import global_id
 
 BROAD_KINDS = frozenset({ScopeKind.SEMANTICS, ScopeKind.PIPELINE})
 
@@ -76,14 +77,19 @@ def _placement(status_id: int, status: StatusFacts) -> Placement:
     return Placement(tuple(scopes))
 
 
+def status_global_id(entity: CrmEntity, status_id: int) -> str:
+    """A lead status or deal stage as clients name it (explanations show no database keys)."""
+    return global_id("DealStage" if entity is CrmEntity.DEAL else "LeadStatus", status_id)
+
+
 def describe_rule(entity: CrmEntity, action: AccessAction, scope: RuleScope) -> str:
     """A rule in words, e.g. "DEAL READ for stages of semantics SUCCESS"."""
     status, statuses = ("stage", "stages") if entity is CrmEntity.DEAL else ("status", "statuses")
     subject = f"{entity.value} {action.value}"
-    if scope.kind is ScopeKind.STATUS:
-        return f"{subject} in {status} {scope.target_id}"
-    if scope.kind is ScopeKind.PIPELINE:
-        return f"{subject} for stages of pipeline {scope.target_id}"
+    if scope.kind is ScopeKind.STATUS and scope.target_id is not None:
+        return f"{subject} in {status} {status_global_id(entity, scope.target_id)}"
+    if scope.kind is ScopeKind.PIPELINE and scope.target_id is not None:
+        return f"{subject} for stages of pipeline {global_id('Pipeline', scope.target_id)}"
     if scope.semantics is not None:
         return f"{subject} for {statuses} of semantics {scope.semantics.value}"
     return f"{subject} in any status"

@@ -21,7 +21,7 @@ from models.crm import CrmEntity, Deal, DealStage, DealStageMove, Semantics
 from resolvers.context import RequestContext
 from resolvers.crm.dictionaries import default_pipeline
 from resolvers.crm.filtering import Filter
-from resolvers.errors import NotFound
+from resolvers.errors import not_found
 from resolvers.reports.grouping import ratio
 from resolvers.reports.scope import readable_matching_deals, shown, unreadable_stages
 
@@ -89,7 +89,7 @@ async def funnel(ctx: RequestContext, pipeline_id: int | None, filter: Filter) -
     async with ctx.db() as session:
         stages = (await session.execute(stages_of_pipeline)).all()
         if not stages:
-            raise NotFound(f"No pipeline with id {pipeline_id}", field="pipelineId")
+            raise not_found("Pipeline", pipeline_id, "pipelineId")
         tallies = (await session.execute(counted)).all()
     working = [(stage_id, sort) for stage_id, sort, kind in stages if kind is Semantics.PROCESS]
     unreadable = unreadable_stages(ctx, [stage_id for stage_id, _sort, _kind in stages])

@@ -49,7 +49,7 @@ from models.crm import Activity, ActivityKind, CrmEntity, Deal, DealStage, Seman
 from resolvers.context import RequestContext
 from resolvers.crm.activities import visible_activities
 from resolvers.crm.visibility import visible
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput, not_found
 from resolvers.posts.access import visible_post
 from resolvers.reports.grouping import (
     MAX_FETCHED_GROUPS,
@@ -150,9 +150,7 @@ async def pulse(ctx: RequestContext, request: PulseRequest) -> Pulse:
                 select(Department.path).where(Department.id == request.department_id)
             )
             if department_path is None:
-                raise NotFound(
-                    f"No department with id {request.department_id}", field="departmentId"
-                )
+                raise not_found("Department", request.department_id, "departmentId")
     members = None if department_path is None else _members_below(department_path)
     window = _Window(start, end)
     places_deals = members is not None or any(

@@ -32,7 +32,7 @@ from resolvers.context import RequestContext
 from resolvers.crm.dictionaries import default_pipeline
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Fields, Filter, filtered_fields, searches, where
-from resolvers.errors import NotFound
+from resolvers.errors import not_found
 from resolvers.reports import deals as rows
 from resolvers.reports import funnel as funnels
 from resolvers.reports.deals import DealDimension, DealReport, DealReportRequest
@@ -164,7 +164,7 @@ async def funnel(ctx: RequestContext, pipeline_id: int | None, filter: Filter) -
             )
         ).all()
         if not stages:
-            raise NotFound(f"No pipeline with id {pipeline_id}", field="pipelineId")
+            raise not_found("Pipeline", pipeline_id, "pipelineId")
         furthest = aliased(DealStage)
         tallies = (
             await session.execute(

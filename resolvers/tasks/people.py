@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
 from models import Task, TaskMember, User
+from models.global_ids import global_id
 from resolvers.errors import BadInput, NotFound
-from resolvers.global_ids import global_id
 from resolvers.notifications import NotificationKind, actor_name, notify
 from resolvers.tasks.rules import Part
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from auth.policy import CompiledPolicy, Envelope, RoleGrants
 from models import ANY_SCOPE, AccessAction, AccessLevel, FieldRuleKind, RuleScope, SessionFactory
 from models.crm import CrmEntity, Deal
+from models.global_ids import global_id
 from resolvers.access import checks
 from resolvers.errors import Forbidden
 from tests.access.world import World, build_world
@@ -209,7 +210,7 @@ async def test_explain_names_the_deciding_role_level_and_grant(
 
     alone = CompiledPolicy(world.viewer, [intern(world)])
     refused = alone.explain(READ, envelope(world, "self", "Won"))
-    won_stage = world.stages["Won"]
+    won_stage = global_id("DealStage", world.stages["Won"])
     assert (refused.allowed, refused.role, refused.level) == (False, "Intern", AccessLevel.NONE)
     assert refused.rule == f"DEAL READ in stage {won_stage}"
     assert refused.reason == f"DEAL READ in stage {won_stage} (role Intern) grants NONE"

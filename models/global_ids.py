@@ -1,7 +1,8 @@
 """The opaque global ID of a row, as clients see it (the Relay ``Node.id``).
 
-It lives here, below the schema, so that domain errors can name the object a client asked
-for by the ID the client knows: a database key never leaves the hub, in data or in errors.
+It lives at the bottom of the layers so that every layer that speaks to clients (the access
+policy's explanations, domain errors, the schema) names a row by the ID the client knows: a
+database key never leaves the hub, in data, errors or explanations.
 """
 
 from __future__ import annotations
