@@ -14,7 +14,6 @@ The body is fixed here, so every attempt sends the same bytes.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,10 +23,10 @@ from auth.viewer import Viewer
 from models import Event, Webhook, WebhookDelivery, utcnow
 from resolvers.access.loading import policy_for
 from resolvers.context import Services
-from resolvers.global_ids import global_id
 from resolvers.live import Audience, FeedWatch
 from resolvers.live_sight import Sight, headed_paths
 from resolvers.locking import lock_for_write
+from resolvers.webhooks.payload import payload_of
 from subscriptions.records import EventRecord
 
 BATCH_SIZE = 500
@@ -117,26 +116,3 @@ async def _dispatch_batch(
 def passes(stored_filter: dict[str, Any], envelope: dict[str, Any]) -> bool:
     """The webhook's filter (resolvers/webhooks/admin.py) against the event's envelope."""
     return all(envelope.get(key) == value for key, value in stored_filter.items())
-
-
-def type_name(subject_type: str) -> str:
-    """The GraphQL type of an event's subject ("DEAL" is a "Deal")."""
-    return subject_type.capitalize()
-
-
-def payload_of(webhook_id: int, event: EventRecord) -> str:
-    """The JSON body sent for ``event`` (as the owner sees it): global IDs only."""
-    body = {
-        "id": global_id("FeedEvent", event.seq),
-        "seq": event.seq,
-        "kind": event.kind,
-        "occurredAt": event.occurred_at.isoformat(),
-        "subject": {
-            "type": type_name(event.subject_type),
-            "id": global_id(type_name(event.subject_type), event.subject_id),
-        },
-        "actorId": None if event.actor_id is None else global_id("User", event.actor_id),
-        "changes": event.changes,
-        "webhookId": global_id("Webhook", webhook_id),
-    }
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)

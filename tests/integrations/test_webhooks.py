@@ -7,13 +7,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from crmhub.settings import Settings
+from models import SessionFactory, WebhookDelivery, utcnow
+from resolvers.webhooks.delivery import RetryPolicy
 from schema.relay import encode_id
 from tests.access.test_admin_api import ASSIGN, create_role, set_level
+from tests.crm.api import default_pipeline
 from tests.factories import Seed
 from tests.integrations.webhook_receiver import Receiver
 from tests.integrations.webhooks_support import (
@@ -76,7 +80,10 @@ async def test_events_of_the_kinds_asked_for_are_posted_signed(
         assert first["webhookId"] == hook["id"]
         assert first["id"] == encode_id("FeedEvent", first["seq"])
         datetime.fromisoformat(first["occurredAt"])
-        assert "stageId" in receiver.received[1].json["changes"]
+        # IDs in changes are global IDs, as the API gives them.
+        stages = [stage["id"] for stage in (await default_pipeline(admin))["stages"][:2]]
+        assert receiver.received[1].json["changes"]["stageId"] == stages
+        assert first["changes"]["assignedToId"] == [None, encode_id("User", seed.member.id)]
 
         log = await deliveries(admin, hook["id"])
         assert [row["status"] for row in log] == ["DELIVERED", "DELIVERED"]
@@ -298,3 +305,62 @@ async def test_the_background_sender_wakes_on_new_events(
                 break
             await asyncio.sleep(0.05)
         assert [request.json["subject"]["id"] for request in receiver.received] == [deal]
+
+
+async def test_a_sender_that_died_mid_request_is_relieved_when_its_lease_runs_out(
+    settings: Settings, seed: Seed, receiver: Receiver, session_factory: SessionFactory
+) -> None:
+    async with running(settings) as hub:
+        admin = hub.client.as_user(await hub.client.login(seed.admin.email))
+        await create_hook(admin, receiver.url, ["DEAL_CREATED"])
+        await new_deal(admin, seed.member.id)
+        await hub.worker.run_once()  # turns the event into a delivery and sends it
+        assert len(receiver.received) == 1
+        # As if another process had claimed it again and died before recording anything.
+        async with session_factory() as session:
+            await session.execute(
+                update(WebhookDelivery).values(
+                    status="PENDING", lease_until=utcnow() + timedelta(minutes=5)
+                )
+            )
+            await session.commit()
+        await hub.send()
+        assert len(receiver.received) == 1  # held by the lease
+        async with session_factory() as session:
+            await session.execute(
+                update(WebhookDelivery).values(lease_until=utcnow() - timedelta(seconds=1))
+            )
+            await session.commit()
+        await hub.send()
+        assert len(receiver.received) == 2
+        assert receiver.received[0].body == receiver.received[1].body
+
+
+def test_retry_delays_are_full_jitter_under_the_cap() -> None:
+    policy = RetryPolicy(base_delay_seconds=10, max_delay_seconds=60)
+    delays = [policy.delay(attempts).total_seconds() for attempts in (1, 2, 3, 10) * 50]
+    assert all(0 <= delay <= 60 for delay in delays)
+    assert all(policy.delay(1).total_seconds() <= 10 for _ in range(50))
+    assert max(delays) > 10  # later attempts wait longer than the first may
+
+
+async def test_deleting_waits_for_a_request_under_way_on_postgresql(
+    settings: Settings, seed: Seed, receiver: Receiver
+) -> None:
+    if settings.is_sqlite:
+        pytest.skip("SQLite's senders re-check the webhook before sending; no lock to wait on")
+    receiver.delay = 0.5
+    async with running(settings) as hub:
+        admin = hub.client.as_user(await hub.client.login(seed.admin.email))
+        hook = (await create_hook(admin, receiver.url, ["DEAL_CREATED"]))["webhook"]
+        await new_deal(admin, seed.member.id)
+        sending = asyncio.create_task(hub.send())
+        await asyncio.to_thread(receiver.arrived.wait, 10)
+        assert receiver.answered == 0
+        await admin.data(DELETE_HOOK, {"id": hook["id"]})
+        # The delete answered only once the request under way was answered.
+        assert receiver.answered == 1
+        await sending
+        await new_deal(admin, seed.member.id)
+        await hub.send()
+        assert len(receiver.received) == 1

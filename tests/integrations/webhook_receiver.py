@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +31,10 @@ class Receiver:
     port: int = field(default_factory=free_port)
     status: int = 200
     received: list[Received] = field(default_factory=list)
+    # Seconds to wait before answering; answers given; set when a request came in.
+    delay: float = 0.0
+    answered: int = 0
+    arrived: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
 
@@ -44,6 +49,10 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.received.append(Received(self.path, dict(self.headers.items()), body))
+                receiver.arrived.set()
+                time.sleep(receiver.delay)
+                # Counted before the answer leaves, so a sender that has it sees it counted.
+                receiver.answered += 1
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
