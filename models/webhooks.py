@@ -22,7 +22,8 @@ class Webhook(Base):
     event_kinds: Mapped[list[str]] = mapped_column(JSON)
     # {"pipelineId": int, "responsibleId": int}, either optional (resolvers/webhooks/admin.py).
     filter: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Signs every request; shown once, at creation, as the hub cannot show it again safely.
+    # Signs every request: kept as is, since signing needs it; the API shows it only once, in
+    # createWebhook's answer.
     secret: Mapped[str] = mapped_column(String(100))
     # Deliveries carry only what this user may see, judged as their live subscriptions are.
     owner_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))

@@ -114,8 +114,12 @@ async def _claim(services: Services, retry: RetryPolicy) -> list[Claimed]:
         if session.bind.dialect.name == "postgresql":
             statement = statement.with_for_update(skip_locked=True, of=WebhookDelivery)
         else:
-            # SQLite: the one write lock, taken before the read, so that two processes on one
-            # file never claim the same row (the row named does not matter there).
+            # SQLite: look without locking first (most passes find nothing due), then take
+            # the one write lock and read again, so that two processes on one file never
+            # claim the same row (the row named does not matter there).
+            if (await session.scalars(statement.limit(1))).first() is None:
+                return []
+            await session.rollback()
             await lock_for_write(session, WebhookDelivery.id, 0)
         rows = list(await session.scalars(statement))
         if not rows:
@@ -168,7 +172,10 @@ async def _send(
             code = answer.status_code
             if not 200 <= code < 300:
                 error = f"HTTP {code}: {answer.text[:200]}"
-        except httpx.HTTPError as failure:
+        except Exception as failure:
+            # Whatever stops the request (refused, timed out, a URL the client will not take)
+            # is a failed attempt, counted against the limits, never a pass that dies and
+            # leaves the delivery to be retried forever.
             error = f"{type(failure).__name__}: {failure}" if str(failure) else repr(failure)
         # The hold ends here: the outcome is written in a transaction of its own (on SQLite
         # a read transaction cannot safely turn into a write one).
