@@ -19,6 +19,7 @@ from schema.relay import encode_id
 from tests.access.test_admin_api import ASSIGN, create_role, set_level
 from tests.crm.api import default_pipeline
 from tests.factories import Seed
+from tests.integrations.test_api_keys import HIDE_AMOUNT
 from tests.integrations.webhook_receiver import Receiver
 from tests.integrations.webhooks_support import (
     CREATE_LEAD,
@@ -111,16 +112,26 @@ async def test_only_what_the_owner_may_see_is_sent(
         member = hub.client.as_user(await hub.client.login(seed.member.email))
         hook = (await create_hook(member, receiver.url, ["DEAL_CREATED"]))["webhook"]
 
-        # The owner is no admin any more: they read their own deals only.
+        # An admin's webhook beside it, to the same receiver (told apart by webhookId).
+        everything = (await create_hook(admin, receiver.url, ["DEAL_CREATED"]))["webhook"]
+
+        # The owner is no admin any more: they read their own deals only, without amounts.
         await admin.data(make_admin, {"id": member_id, "a": False})
         role = await create_role(admin, "Own deals")
         await set_level(admin, role, "DEAL", "READ", "OWN")
+        await admin.data(HIDE_AMOUNT, {"role": role})
         await admin.data(ASSIGN, {"role": role, "user": member_id})
 
         mine = await new_deal(admin, seed.member.id, "mine")
-        await new_deal(admin, seed.head.id, "not mine")
+        others = await new_deal(admin, seed.head.id, "not mine")
         await hub.send()
-        assert [request.json["subject"]["id"] for request in receiver.received] == [mine]
+        to_member = [r.json for r in receiver.received if r.json["webhookId"] == hook["id"]]
+        to_admin = [r.json for r in receiver.received if r.json["webhookId"] == everything["id"]]
+        assert [body["subject"]["id"] for body in to_member] == [mine]
+        assert "amount" not in to_member[0]["changes"]
+        assert "title" in to_member[0]["changes"]
+        assert sorted(body["subject"]["id"] for body in to_admin) == sorted([mine, others])
+        assert all(body["changes"]["amount"] == [None, "100.00"] for body in to_admin)
         assert len(await deliveries(admin, hook["id"])) == 1
 
         # No longer an admin, they cannot manage webhooks either.
