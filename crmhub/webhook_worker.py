@@ -44,8 +44,15 @@ class WebhookWorker:
         self._task: asyncio.Task[None] | None = None
         # One pass at a time per process (a test's run_once and the loop alike).
         self._running = asyncio.Lock()
-        # Redirects are not followed: the URL an admin registered is where events go.
-        self.client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """Made on first use, closed by ``stop``. Redirects are not followed: the URL an
+        admin registered is where events go; proxies from the environment are not used."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+        return self._client
 
     async def start(self) -> None:
         if self.enabled:
@@ -57,7 +64,9 @@ class WebhookWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self.client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     def wake(self) -> None:
         self._wake.set()

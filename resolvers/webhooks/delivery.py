@@ -43,9 +43,9 @@ from resolvers.webhooks.signing import (
 )
 
 MAX_ERROR = 500
-# A lease outlives the request's timeout by this much before another process may send.
+# A lease outlives the requests' timeouts by this much before another process may send.
 LEASE_MARGIN = timedelta(seconds=30)
-CLAIM_BATCH = 50
+CLAIM_BATCH = 32
 # Sends under way at once per process.
 CONCURRENCY = 8
 
@@ -124,7 +124,9 @@ async def _claim(services: Services, retry: RetryPolicy) -> list[Claimed]:
         rows = list(await session.scalars(statement))
         if not rows:
             return []
-        lease = now + timedelta(seconds=retry.timeout_seconds) + LEASE_MARGIN
+        # Long enough for the last of the batch to wait its turn at the gate and be sent.
+        rounds = -(-len(rows) // CONCURRENCY)
+        lease = now + timedelta(seconds=retry.timeout_seconds * rounds) + LEASE_MARGIN
         await session.execute(
             update(WebhookDelivery)
             .where(WebhookDelivery.id.in_([row.id for row in rows]))
