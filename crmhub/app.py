@@ -36,6 +36,7 @@ from crmhub.request_log import RequestIds
 from crmhub.settings import Settings
 from crmhub.tracing import Tracing, start_tracing
 from crmhub.web import graphiql_page, web_routes
+from crmhub.webhook_worker import WebhookWorker
 from crmhub.websocket import LegacyWSHandler, TransportWSHandler, frames_of
 from crmhub.ws_limits import CONNECTING, SocketLimits
 from crmhub.ws_messages import CheckedWebSocketAdapter
@@ -173,6 +174,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     services = Services(
         session_factory=session_factory, auth=auth_config(settings), realtime=realtime
     )
+    webhooks = WebhookWorker(services, settings)
+    realtime.pump.listeners.append(webhooks.wake)
     socket_limits = SocketLimits(
         sockets_per_user=settings.max_websockets_per_user,
         operations_per_user=settings.max_subscriptions_per_user,
@@ -192,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await realtime.start()
+        await webhooks.start()
         # Everything built so far (schema, modules, engine) lives as long as the process:
         # move it out of the collector's generations so that collections stop walking it.
         gc.collect()
@@ -199,6 +203,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            await webhooks.stop()
             await realtime.stop()
             await engine.dispose()
             process_exited()
@@ -242,6 +247,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.services = services
     app.state.bus = bus
     app.state.realtime = realtime
+    app.state.webhooks = webhooks
     app.state.socket_limits = socket_limits
     app.state.persisted_queries = graphql.persisted_queries
     return app

@@ -77,6 +77,18 @@ class Settings(BaseSettings):
     cors_allow_origins: list[str] = []
     cors_allow_credentials: bool = False
     cors_max_age_seconds: int = 600
+    # Outgoing webhooks (docs/integrations.md, "Webhooks"): whether this process sends them;
+    # a failed attempt is retried after a random delay up to base * 2^(attempt-1) seconds,
+    # capped at the maximum, until the attempts run out (the delivery has then FAILED); a
+    # request may take the timeout; this many FAILED deliveries in a row disable the webhook.
+    # Besides being woken by new events, the sender looks for due retries every poll interval.
+    webhook_worker_enabled: bool = True
+    webhook_retry_base_seconds: float = 10.0
+    webhook_retry_max_seconds: float = 3600.0
+    webhook_max_attempts: int = 10
+    webhook_timeout_seconds: float = 10.0
+    webhook_disable_after_failures: int = 5
+    webhook_poll_interval_seconds: float = 2.0
     # OpenTelemetry: the OTLP/HTTP traces URL to export spans to (empty: no tracing).
     tracing_endpoint: str = ""
 

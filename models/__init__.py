@@ -27,6 +27,7 @@ from models.posts import Post, PostLike, PostRecipient
 from models.rule_scope import ANY_SCOPE, RuleScope, ScopeKind
 from models.sessions import ANY_EMAIL, AuthToken, LoginThrottle
 from models.tasks import ChecklistItem, Task, TaskCrmLink, TaskMember, TaskTag
+from models.webhooks import Webhook, WebhookDelivery
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -68,5 +69,7 @@ __all__ = [
     "TaskMember",
     "TaskTag",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "utcnow",
 ]

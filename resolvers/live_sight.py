@@ -46,7 +46,7 @@ async def sight_of(ctx: RequestContext) -> Sight:
     """The sight of the viewer who opens a subscription (their policy is already attached)."""
     viewer = ctx.require_viewer()
     async with ctx.db() as session:
-        headed = await _headed_paths(session, viewer.user_id)
+        headed = await headed_paths(session, viewer.user_id)
     return Sight(viewer, ctx.require_policy(), headed)
 
 
@@ -72,10 +72,10 @@ async def _load(services: Services, viewer: Viewer) -> Sight | None:
         current = await current_standing(session, viewer)
         if current is None:
             return None
-        headed = await _headed_paths(session, viewer.user_id)
+        headed = await headed_paths(session, viewer.user_id)
     return Sight(current, await policy_for(services, current), headed)
 
 
-async def _headed_paths(session: AsyncSession, user_id: int) -> tuple[str, ...]:
+async def headed_paths(session: AsyncSession, user_id: int) -> tuple[str, ...]:
     headed = await session.scalars(select(Department.path).where(Department.head_id == user_id))
     return tuple(headed)

@@ -37,6 +37,7 @@ class NotificationKind(enum.Enum):
     CONTACT_ASSIGNED = "CONTACT_ASSIGNED"
     COMPANY_ASSIGNED = "COMPANY_ASSIGNED"
     DEAL_ASSIGNED = "DEAL_ASSIGNED"
+    WEBHOOK_DISABLED = "WEBHOOK_DISABLED"
 
 
 async def forget_notifications(

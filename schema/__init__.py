@@ -46,6 +46,7 @@ from schema.sessions import SessionMutations
 from schema.task_mutations import TaskMutations
 from schema.tasks import ChecklistItem, Task, TaskQueries
 from schema.users import User, UserMutations, UserQueries
+from schema.webhooks import WebhookMutations, WebhookQueries
 
 __all__ = ["ConnectionInfo", "QueryLimits", "build_schema"]
 
@@ -75,6 +76,7 @@ Query = root_type(
         AccessQueries,
         ApiKeyQueries,
         LeadFormQueries,
+        WebhookQueries,
         TaskQueries,
         PostQueries,
         NotificationQueries,
@@ -101,6 +103,7 @@ Mutation = root_type(
         AccessMutations,
         ApiKeyMutations,
         LeadFormMutations,
+        WebhookMutations,
         TaskMutations,
         CommentMutations,
         PostMutations,

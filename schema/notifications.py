@@ -40,6 +40,8 @@ described_enum(
         KIND.CONTACT_ASSIGNED: "Someone else made the viewer responsible for a contact.",
         KIND.COMPANY_ASSIGNED: "Someone else made the viewer responsible for a company.",
         KIND.DEAL_ASSIGNED: "Someone else made the viewer responsible for a deal.",
+        KIND.WEBHOOK_DISABLED: "A webhook the viewer created was disabled after too many "
+        "failed deliveries (`subject` is null; see `webhooks`).",
     },
 )
 

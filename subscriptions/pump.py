@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy import func, select
 
@@ -44,6 +44,8 @@ class EventPump:
         # Drains never overlap: two readers from the same last_seq would dispatch twice.
         self._draining = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        # Told after each batch is dispatched (the webhook sender wakes on it).
+        self.listeners: list[Callable[[], None]] = []
 
     async def start(self) -> None:
         """Start pumping from the log's current end (read in the background: the database
@@ -83,6 +85,8 @@ class EventPump:
             if batch:
                 await self.hub.dispatch(batch)
                 self.last_seq = batch[-1].seq
+                for listener in self.listeners:
+                    listener()
             if len(batch) < BATCH_SIZE:
                 return
 

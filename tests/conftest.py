@@ -45,6 +45,9 @@ def settings(database_url: str, broadcast_url: str) -> Settings:
         database_url=database_url,
         broadcast_url=broadcast_url,
         secret=TEST_SECRET,
+        # Tests run the webhook sender themselves (app.state.webhooks.run_once()), so that
+        # nothing in the background sends while a test looks; one test runs the loop.
+        webhook_worker_enabled=False,
         _env_file=None,  # type: ignore[call-arg]
     )
 
