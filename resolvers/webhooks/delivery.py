@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from models import Webhook, WebhookDelivery, utcnow
+from models.global_ids import global_id
 from resolvers.context import Services
-from resolvers.global_ids import global_id
 from resolvers.locking import lock_for_write
 from resolvers.notifications import NotificationKind, notify
 from resolvers.webhooks.dispatch import BACKGROUND
