@@ -23,6 +23,7 @@ from strawberry.schema.base import BaseSchema
 from strawberry.types.unset import UnsetType
 
 from auth.tokens import API_KEY_HEADER, as_bearer
+from crmhub.automation import AutomationLoop
 from crmhub.cors import cors_middleware
 from crmhub.database import create_engine, create_session_factory
 from crmhub.forms import form_routes
@@ -188,10 +189,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         allowed_origins=settings.cors_allow_origins,
     )
     graphql.persisted_queries = persisted_queries(settings, session_factory, graphql.schema)
+    automation = AutomationLoop(
+        services,
+        poll_seconds=settings.automation_poll_seconds,
+        depth_limit=settings.automation_depth_limit,
+    )
+    if settings.automation_enabled:
+        realtime.also_wake(automation.wake)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await realtime.start()
+        if settings.automation_enabled:
+            await automation.start()
         # Everything built so far (schema, modules, engine) lives as long as the process:
         # move it out of the collector's generations so that collections stop walking it.
         gc.collect()
@@ -199,6 +209,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            await automation.stop()
             await realtime.stop()
             await engine.dispose()
             process_exited()
@@ -242,6 +253,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.services = services
     app.state.bus = bus
     app.state.realtime = realtime
+    app.state.automation = automation
     app.state.socket_limits = socket_limits
     app.state.persisted_queries = graphql.persisted_queries
     return app

@@ -37,6 +37,8 @@ class NotificationKind(enum.Enum):
     CONTACT_ASSIGNED = "CONTACT_ASSIGNED"
     COMPANY_ASSIGNED = "COMPANY_ASSIGNED"
     DEAL_ASSIGNED = "DEAL_ASSIGNED"
+    # Sent by an automation rule's NOTIFY action.
+    AUTOMATION = "AUTOMATION"
 
 
 async def forget_notifications(

@@ -15,6 +15,7 @@ from strawberry.types.base import get_object_definition
 from schema.access import AccessQueries, Role
 from schema.access_admin import AccessMutations
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
+from schema.automation import AutomationMutations, AutomationQueries
 from schema.budget import budgeted_executor
 from schema.comments import Comment, CommentMutations
 from schema.cost import CostLimit
@@ -75,6 +76,7 @@ Query = root_type(
         AccessQueries,
         ApiKeyQueries,
         LeadFormQueries,
+        AutomationQueries,
         TaskQueries,
         PostQueries,
         NotificationQueries,
@@ -101,6 +103,7 @@ Mutation = root_type(
         AccessMutations,
         ApiKeyMutations,
         LeadFormMutations,
+        AutomationMutations,
         TaskMutations,
         CommentMutations,
         PostMutations,

@@ -40,6 +40,7 @@ described_enum(
         KIND.CONTACT_ASSIGNED: "Someone else made the viewer responsible for a contact.",
         KIND.COMPANY_ASSIGNED: "Someone else made the viewer responsible for a company.",
         KIND.DEAL_ASSIGNED: "Someone else made the viewer responsible for a deal.",
+        KIND.AUTOMATION: "An automation rule said something about a record.",
     },
 )
 
