@@ -22,6 +22,7 @@ from resolvers.crm.filtering import Filter
 from resolvers.errors import BadInput
 from resolvers.routing import Strategy
 from schema.access_enums import AccessEntity
+from schema.automation_shown import shown_condition, shown_options
 from schema.context import Info
 from schema.crm.companies import CompanyFilter
 from schema.crm.contacts import ContactFilter
@@ -191,10 +192,15 @@ class AutomationRule(Node):
     trigger: Trigger = strawberry.field(description="What starts it.")
     entity: AccessEntity = strawberry.field(description="The kind of record it acts on.")
     trigger_options: JSON = strawberry.field(
-        description="The trigger's options: `stageId` (a database key), `semantics`, `field`."
+        description="The trigger's options, as `AutomationTriggerInput` takes them: `stageId`, "
+        "`semantics`, `field`."
     )
-    condition: JSON | None = strawberry.field(description="Its condition, as stored.")
-    actions: JSON = strawberry.field(description="Its actions and their options, as stored.")
+    condition: JSON | None = strawberry.field(
+        description="Its condition, as `AutomationConditionInput` takes it; null: none."
+    )
+    actions: JSON = strawberry.field(
+        description="Its actions, as `AutomationActionInput` takes them (unset options left out)."
+    )
     created_at: datetime = strawberry.field(description="When it was defined.")
     owner_id: strawberry.Private[int]
 
@@ -206,9 +212,11 @@ class AutomationRule(Node):
             active=row.active,
             trigger=Trigger(row.trigger),
             entity=AccessEntity(CrmEntity(row.entity)),
-            trigger_options=JSON(row.trigger_options),
-            condition=None if row.condition is None else JSON(row.condition),
-            actions=JSON(row.actions),
+            trigger_options=JSON(shown_options(row.trigger_options)),
+            condition=None
+            if row.condition is None
+            else JSON(shown_condition(CrmEntity(row.entity), row.condition)),
+            actions=JSON([shown_options(action) for action in row.actions]),
             created_at=row.created_at,
             owner_id=row.owner_id,
         )

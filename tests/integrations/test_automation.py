@@ -238,3 +238,52 @@ async def test_only_admins_define_rules(member: GraphQLClient) -> None:
     )
     assert response.code == "FORBIDDEN"
     assert (await member.request("{ automationRules { id } }")).code == "FORBIDDEN"
+
+
+async def test_rules_read_back_as_they_were_written_and_can_be_redefined(
+    admin: GraphQLClient, seed: Seed
+) -> None:
+    definition = {
+        "name": "Big deals",
+        "trigger": {"kind": "FIELD_CHANGED", "entity": "DEAL", "field": "amount"},
+        "condition": {
+            "deal": {
+                "amount": {"gte": "1000"},
+                "assignedToId": {"in": [encode_id("User", seed.member.id)]},
+                "opened": True,
+            }
+        },
+        "actions": [
+            {
+                "kind": "ASSIGN",
+                "strategy": "LEAST_LOADED",
+                "departmentId": encode_id("Department", seed.sales.id),
+            }
+        ],
+    }
+    rule = await create_rule(admin, **definition)
+    shown = """{ automationRules { id name trigger entity triggerOptions condition actions
+                                   owner { email } } }"""
+    (read,) = (await admin.data(shown))["automationRules"]
+    assert read["condition"] == definition["condition"]
+    assert read["actions"] == definition["actions"]
+    assert read["triggerOptions"] == {"field": "amount"}
+    assert read["owner"]["email"] == seed.admin.email
+    redefined = {
+        "name": "Big deals, renamed",
+        "trigger": {"kind": "DEAL_STAGE_ENTERED", "semantics": "FAILURE"},
+        "condition": read["condition"],
+        "actions": read["actions"],
+    }
+    update = """mutation($id: ID!, $input: AutomationRuleInput!) {
+      updateAutomationRule(id: $id, input: $input) { id name trigger triggerOptions } }"""
+    updated = (await admin.data(update, {"id": rule, "input": redefined}))["updateAutomationRule"]
+    assert updated == {
+        "id": rule,
+        "name": "Big deals, renamed",
+        "trigger": "DEAL_STAGE_ENTERED",
+        "triggerOptions": {"semantics": "FAILURE"},
+    }
+    delete = "mutation($id: ID!) { deleteAutomationRule(id: $id) }"
+    assert (await admin.data(delete, {"id": rule}))["deleteAutomationRule"] == rule
+    assert (await admin.data(shown))["automationRules"] == []
