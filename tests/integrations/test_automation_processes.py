@@ -32,10 +32,9 @@ async def test_two_processes_make_one_follow_up_task_for_a_won_deal(
 ) -> None:
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
-    options = {"automation_poll_seconds": POLL_SECONDS}
     with (
-        crmhub_serve(database_url, tmp_path / "one", **options) as one,
-        crmhub_serve(database_url, tmp_path / "two", **options) as two,
+        crmhub_serve(database_url, tmp_path / "one", automation_poll_seconds=POLL_SECONDS) as one,
+        crmhub_serve(database_url, tmp_path / "two", automation_poll_seconds=POLL_SECONDS) as two,
     ):
         async with AsyncExitStack() as stack:
             first = GraphQLClient(await stack.enter_async_context(client_of(one.url)))
