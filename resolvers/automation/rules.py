@@ -17,7 +17,7 @@ from resolvers.automation.triggers import Trigger, checked_options
 from resolvers.context import RequestContext
 from resolvers.crm.dictionaries import require_row
 from resolvers.crm.filtering import Filter
-from resolvers.errors import BadInput, Forbidden, NotFound
+from resolvers.errors import BadInput, Forbidden, not_found
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.validation import text
 
@@ -96,7 +96,7 @@ async def _definition(session: AsyncSession, new: NewRule, admin_id: int) -> dic
     owner_id = admin_id if new.owner_id is None else new.owner_id
     owner = await session.get(User, owner_id)
     if owner is None or not owner.active:
-        raise NotFound("No active user with that id", field="ownerId")
+        raise not_found("User", owner_id, "ownerId")
     return {
         "name": name,
         "owner_id": owner_id,
@@ -141,7 +141,7 @@ async def list_runs(ctx: RequestContext, rule_id: int, page: PageRequest) -> Pag
     """A rule's run log, newest first."""
     ctx.require_admin()
     async with ctx.db() as session:
-        await _require_rule(session, rule_id)
+        await _require_rule(session, rule_id, "ruleId")
     statement = select(AutomationRun).where(AutomationRun.rule_id == rule_id)
     return await fetch_page(ctx, statement, [SortKey(AutomationRun.id, descending=True)], page)
 
@@ -173,8 +173,8 @@ def _require_rule_admin(ctx: RequestContext) -> Any:
     return admin
 
 
-async def _require_rule(session: AsyncSession, rule_id: int) -> AutomationRule:
+async def _require_rule(session: AsyncSession, rule_id: int, field: str = "id") -> AutomationRule:
     rule = await session.get(AutomationRule, rule_id)
     if rule is None:
-        raise NotFound("No automation rule with that id", field="id")
+        raise not_found("AutomationRule", rule_id, field)
     return rule

@@ -198,11 +198,17 @@ async def run_rule(services: Services, rule: ActiveRule, event: Event, depth_lim
         except (DomainError, ActionFailed) as error:
             await outer.rollback()
             return await _log_failure(services, rule, event, _reason(error))
+        except Exception as error:
+            # A fault of ours or of the database (a deadlock broken by PostgreSQL, say):
+            # logged for the operator, and FAILED, so that later events still run.
+            log.exception("automation rule %s failed on event %s", rule.id, event.seq)
+            await outer.rollback()
+            return await _log_failure(services, rule, event, f"ERROR: {type(error).__name__}")
         if ran is None:  # the record does not match: no run, and nothing to log
             await outer.rollback()
             return 0
         row.created_records = [[type_name, pk] for type_name, pk in ran.created]
-        row.message = f"{len(rule.actions)} action(s) done"
+        row.message = "Done: " + ", ".join(action["kind"] for action in rule.actions)
         written = await outer.scalar(select(func.max(Event.seq)))
         if written is not None and written > event.seq:
             # The pumps learn of the actions' events when the run commits.

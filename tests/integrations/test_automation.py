@@ -218,6 +218,7 @@ async def test_an_owner_without_the_right_fails_the_run_and_nothing_is_done(
         ({"actions": [{"kind": "SET_FIELD", "field": "stageId", "value": 1}]}, "actions.0.field"),
         ({"actions": [{"kind": "SET_FIELD", "field": "amount", "value": "x"}]}, "actions.0.value"),
         ({"actions": [{"kind": "ASSIGN", "strategy": "ROUND_ROBIN"}]}, "actions.0.departmentId"),
+        ({"ownerId": encode_id("User", 999_999)}, "ownerId"),
     ],
 )
 async def test_bad_rules_are_refused_naming_the_field(

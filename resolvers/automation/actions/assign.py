@@ -13,7 +13,7 @@ from models import AutomationRule, Department
 from models.crm import CrmEntity
 from resolvers.automation.actions.base import Action, ActionFailed, Run, hooks_of
 from resolvers.crm.records import update_record
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput, not_found
 from resolvers.routing import Strategy, next_assignee
 
 
@@ -25,8 +25,10 @@ async def check(
     except ValueError:
         raise BadInput("ROUND_ROBIN or LEAST_LOADED", field=f"{path}.strategy") from None
     department_id = options.get("departmentId")
-    if not isinstance(department_id, int) or await session.get(Department, department_id) is None:
-        raise NotFound("No department with that id", field=f"{path}.departmentId")
+    if not isinstance(department_id, int):
+        raise BadInput("A department's ID", field=f"{path}.departmentId")
+    if await session.get(Department, department_id) is None:
+        raise not_found("Department", department_id, f"{path}.departmentId")
     return {"strategy": strategy.value, "departmentId": department_id}
 
 

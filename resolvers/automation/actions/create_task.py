@@ -20,7 +20,7 @@ from resolvers.automation.actions.base import (
     template,
     user_id_option,
 )
-from resolvers.errors import BadInput, NotFound
+from resolvers.errors import BadInput, not_found
 from resolvers.tasks.commands import MAX_DESCRIPTION, MAX_TITLE, NewTask, create_task
 
 # A year: a deadline further out is a mistake in the unit.
@@ -37,7 +37,7 @@ async def check(
         )
     responsible_id = user_id_option(options, "responsibleId", path)
     if responsible_id is not None and await session.get(User, responsible_id) is None:
-        raise NotFound("No user with that id", field=f"{path}.responsibleId")
+        raise not_found("User", responsible_id, f"{path}.responsibleId")
     return {
         "title": template(entity, options.get("title"), f"{path}.title", MAX_TITLE, True),
         "description": template(

@@ -18,7 +18,7 @@ from resolvers.automation.actions.base import (
     template,
     user_id_option,
 )
-from resolvers.errors import NotFound
+from resolvers.errors import not_found
 from resolvers.notifications import MAX_TEXT, NotificationKind, notify
 
 MAX_NOTIFICATION = MAX_TEXT
@@ -29,7 +29,7 @@ async def check(
 ) -> dict[str, Any]:
     user_id = user_id_option(options, "userId", path)
     if user_id is not None and await session.get(User, user_id) is None:
-        raise NotFound("No user with that id", field=f"{path}.userId")
+        raise not_found("User", user_id, f"{path}.userId")
     return {
         "text": template(entity, options.get("text"), f"{path}.text", MAX_NOTIFICATION, True),
         "userId": user_id,
