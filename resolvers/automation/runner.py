@@ -96,7 +96,7 @@ async def run_pending(services: Services, depth_limit: int) -> int:
         for event in events:
             for rule in rules:
                 if rule.start_seq < event.seq and applies(
-                    rule.trigger, rule.options, event.kind, event.changes
+                    rule.trigger, rule.entity, rule.options, event.kind, event.changes
                 ):
                     logged += await run_rule(services, rule, event, depth_limit)
         cursor = events[-1].seq if len(events) == BATCH_SIZE else end

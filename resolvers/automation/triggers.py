@@ -70,18 +70,22 @@ def checked_options(
 
 
 def applies(
-    trigger: Trigger, options: Mapping[str, Any], kind: str, changes: Mapping[str, Any]
+    trigger: Trigger,
+    entity: CrmEntity,
+    options: Mapping[str, Any],
+    kind: str,
+    changes: Mapping[str, Any],
 ) -> bool:
-    """Whether an event (already of one of the trigger's kinds) starts the rule."""
-    if trigger is Trigger.LEAD_CREATED:
-        return kind == EventKind.LEAD_CREATED.value
+    """Whether an event starts a rule with this trigger on this entity."""
+    if kind not in event_kinds(trigger, entity):
+        return False
     if trigger is Trigger.DEAL_STAGE_ENTERED:
-        if kind != EventKind.DEAL_STAGE_MOVED.value:
-            return False
         if "stageId" in options:
             return bool(_new(changes, "stageId") == options["stageId"])
         return bool(_new(changes, "semantics") == options.get("semantics"))
-    return options.get("field") in changes
+    if trigger is Trigger.FIELD_CHANGED:
+        return options.get("field") in changes
+    return True
 
 
 def _new(changes: Mapping[str, Any], key: str) -> Any:
