@@ -20,8 +20,9 @@ session joins the run's transaction through a savepoint (the commands' own commi
 it). A failing action (an access refusal, a guard, no one to assign to) rolls back the whole
 run, and the row is written FAILED with the reason in a transaction of its own; later events
 go on. Events the actions write carry the automation depth (the depth of the event that
-started the rule, plus one); a rule does not run on an event at the depth limit, and its row
-says SKIPPED_DEPTH. Runs are never retried: the log says what happened.
+started the rule, plus one); a rule does not run on an event at the depth limit (on a record
+its condition matches), and its row says SKIPPED_DEPTH. Runs are never retried: the log
+says what happened.
 
 Several actions of one rule hold the event log's lock (subscriptions/events.py) from the
 first one's event to the run's commit; a concurrent writer waiting for a row the rule then
@@ -188,13 +189,13 @@ async def run_rule(services: Services, rule: ActiveRule, event: Event, depth_lim
         except IntegrityError:
             await outer.rollback()
             return 0
-        if depth >= depth_limit:
+        try:
+            ran = await _run_actions(services, outer, rule, event, depth, depth_limit)
+        except _TooDeep:
             row.status = Status.SKIPPED_DEPTH
             row.message = f"The event was written {depth} rules deep; rules stop at {depth_limit}"
             await outer.commit()
             return 1
-        try:
-            ran = await _run_actions(services, outer, rule, event, depth)
         except (DomainError, ActionFailed) as error:
             await outer.rollback()
             return await _log_failure(services, rule, event, _reason(error))
@@ -221,9 +222,20 @@ async def run_rule(services: Services, rule: ActiveRule, event: Event, depth_lim
         return 1
 
 
+class _TooDeep(Exception):
+    """The record matches, but the event is as deep in a chain of rules as the limit."""
+
+
 async def _run_actions(
-    services: Services, outer: AsyncSession, rule: ActiveRule, event: Event, depth: int
+    services: Services,
+    outer: AsyncSession,
+    rule: ActiveRule,
+    event: Event,
+    depth: int,
+    depth_limit: int,
 ) -> Run | None:
+    """The rule's actions done, in the run's transaction; None when the record does not
+    match the condition (or the owner may not read it)."""
     owner = await current_standing(outer, _bare_viewer(rule.owner_id))
     if owner is None:
         raise ActionFailed("The rule's owner is no longer active")
@@ -243,6 +255,8 @@ async def _run_actions(
             )
         if not matched:
             return None
+        if depth >= depth_limit:
+            raise _TooDeep
         run = Run(ctx=ctx, rule_id=rule.id, entity=rule.entity, record_id=event.subject_id)
         for action in rule.actions:
             await ACTIONS[action["kind"]].run(run, action)
