@@ -81,7 +81,8 @@ def applies(
         return False
     if trigger is Trigger.DEAL_STAGE_ENTERED:
         if "stageId" in options:
-            return bool(_new(changes, "stageId") == options["stageId"])
+            # Compared as text: the log keeps keys as each writer recorded them.
+            return str(_new(changes, "stageId")) == str(options["stageId"])
         return bool(_new(changes, "semantics") == options.get("semantics"))
     if trigger is Trigger.FIELD_CHANGED:
         return options.get("field") in changes

@@ -10,6 +10,8 @@ from resolvers.automation.triggers import Trigger, applies
 
 TITLE = {"title": ["Old", "New"]}
 WON = {"stageId": [1, 7], "semantics": ["PROCESS", "SUCCESS"]}
+# A writer may have recorded the keys as text.
+WON_AS_TEXT = {"stageId": ["1", "7"], "semantics": ["PROCESS", "SUCCESS"]}
 
 
 @pytest.mark.parametrize(
@@ -21,6 +23,14 @@ WON = {"stageId": [1, 7], "semantics": ["PROCESS", "SUCCESS"]}
         (Trigger.LEAD_CREATED, CrmEntity.LEAD, {}, "LEAD_CREATED", {}, True),
         (Trigger.LEAD_CREATED, CrmEntity.LEAD, {}, "DEAL_CREATED", {}, False),
         (Trigger.DEAL_STAGE_ENTERED, CrmEntity.DEAL, {"stageId": 7}, "DEAL_STAGE_MOVED", WON, True),
+        (
+            Trigger.DEAL_STAGE_ENTERED,
+            CrmEntity.DEAL,
+            {"stageId": 7},
+            "DEAL_STAGE_MOVED",
+            WON_AS_TEXT,
+            True,
+        ),
         (
             Trigger.DEAL_STAGE_ENTERED,
             CrmEntity.DEAL,
