@@ -23,6 +23,7 @@ from strawberry.schema.base import BaseSchema
 from strawberry.types.unset import UnsetType
 
 from auth.tokens import API_KEY_HEADER, as_bearer
+from crmhub.automation import AutomationLoop
 from crmhub.cors import cors_middleware
 from crmhub.database import create_engine, create_session_factory
 from crmhub.forms import form_routes
@@ -191,11 +192,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         allowed_origins=settings.cors_allow_origins,
     )
     graphql.persisted_queries = persisted_queries(settings, session_factory, graphql.schema)
+    automation = AutomationLoop(
+        services,
+        poll_seconds=settings.automation_poll_seconds,
+        depth_limit=settings.automation_depth_limit,
+    )
+    if settings.automation_enabled:
+        realtime.pump.listeners.append(automation.wake)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await realtime.start()
         await webhooks.start()
+        if settings.automation_enabled:
+            await automation.start()
         # Everything built so far (schema, modules, engine) lives as long as the process:
         # move it out of the collector's generations so that collections stop walking it.
         gc.collect()
@@ -204,6 +214,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await webhooks.stop()
+            await automation.stop()
             await realtime.stop()
             await engine.dispose()
             process_exited()
@@ -248,6 +259,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.bus = bus
     app.state.realtime = realtime
     app.state.webhooks = webhooks
+    app.state.automation = automation
     app.state.socket_limits = socket_limits
     app.state.persisted_queries = graphql.persisted_queries
     return app

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = 10.0
     webhook_disable_after_failures: int = 5
     webhook_poll_interval_seconds: float = 2.0
+    # Automation rules (docs/integrations.md): whether this process runs them (every process
+    # may: each rule runs once per event whatever the number), how often the event log is
+    # polled besides the bus's wake-ups, and how many rules deep a chain of rules triggering
+    # rules may go.
+    automation_enabled: bool = True
+    automation_poll_seconds: float = 1.0
+    automation_depth_limit: int = 3
     # OpenTelemetry: the OTLP/HTTP traces URL to export spans to (empty: no tracing).
     tracing_endpoint: str = ""
 

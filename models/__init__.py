@@ -16,6 +16,7 @@ from models.access import (
     StageTransition,
 )
 from models.api_keys import API_KEY_MARK, NEVER, ApiKey
+from models.automation import AutomationCursor, AutomationRule, AutomationRun
 from models.base import Base, utcnow
 from models.comments import Comment
 from models.events import Event
@@ -41,6 +42,9 @@ __all__ = [
     "AccessLevel",
     "ApiKey",
     "AuthToken",
+    "AutomationCursor",
+    "AutomationRule",
+    "AutomationRun",
     "Base",
     "ChecklistItem",
     "Comment",

@@ -29,6 +29,9 @@ class Event(Base):
     # What a subscriber needs to decide visibility in memory, without a query.
     envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # Written by an automation rule's actions: how many rules deep the chain that led here
+    # is (1 for a rule run on a person's change). None: a person's (or the system's) change.
+    automation_depth: Mapped[int | None] = mapped_column(default=None)
 
     __table_args__ = (
         Index("ix_events_scope", "scope_type", "scope_id"),

@@ -38,6 +38,8 @@ class NotificationKind(enum.Enum):
     COMPANY_ASSIGNED = "COMPANY_ASSIGNED"
     DEAL_ASSIGNED = "DEAL_ASSIGNED"
     WEBHOOK_DISABLED = "WEBHOOK_DISABLED"
+    # Sent by an automation rule's NOTIFY action.
+    AUTOMATION = "AUTOMATION"
 
 
 async def forget_notifications(

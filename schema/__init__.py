@@ -15,6 +15,7 @@ from strawberry.types.base import get_object_definition
 from schema.access import AccessQueries, Role
 from schema.access_admin import AccessMutations
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
+from schema.automation import AutomationMutations, AutomationQueries
 from schema.budget import budgeted_executor
 from schema.comments import Comment, CommentMutations
 from schema.cost import CostLimit
@@ -77,6 +78,7 @@ Query = root_type(
         ApiKeyQueries,
         LeadFormQueries,
         WebhookQueries,
+        AutomationQueries,
         TaskQueries,
         PostQueries,
         NotificationQueries,
@@ -104,6 +106,7 @@ Mutation = root_type(
         ApiKeyMutations,
         LeadFormMutations,
         WebhookMutations,
+        AutomationMutations,
         TaskMutations,
         CommentMutations,
         PostMutations,

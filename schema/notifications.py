@@ -42,6 +42,7 @@ described_enum(
         KIND.DEAL_ASSIGNED: "Someone else made the viewer responsible for a deal.",
         KIND.WEBHOOK_DISABLED: "A webhook the viewer created was disabled after too many "
         "failed deliveries (`subject` is null; see `webhooks`).",
+        KIND.AUTOMATION: "An automation rule said something about a record.",
     },
 )
 

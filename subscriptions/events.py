@@ -30,6 +30,9 @@ from subscriptions.publisher import note_event_written
 
 # Any constant works as long as every event writer uses the same one ("crm events").
 EVENT_LOG_LOCK_KEY = 0x63726D_6576
+# In a session's ``info``: the automation depth of the events the session writes (set by the
+# automation runner on the session its actions run in; see resolvers/automation/runner.py).
+AUTOMATION_DEPTH_KEY = "crmhub.automation_depth"
 
 
 class EventKind(enum.Enum):
@@ -119,6 +122,7 @@ async def append_event(
         scope_id=scope[1],
         changes=changes,
         envelope=envelope,
+        automation_depth=session.info.get(AUTOMATION_DEPTH_KEY),
     )
     session.add(event)
     await session.flush()

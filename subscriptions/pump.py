@@ -44,7 +44,8 @@ class EventPump:
         # Drains never overlap: two readers from the same last_seq would dispatch twice.
         self._draining = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        # Told after each batch is dispatched (the webhook sender wakes on it).
+        # Told after each batch is dispatched: the process's other readers of the log (the
+        # webhook sender, the automation rules) wake on it.
         self.listeners: list[Callable[[], None]] = []
 
     async def start(self) -> None:
