@@ -41,6 +41,7 @@ class AutomationActionKind(enum.Enum):
     CREATE_TASK = "CREATE_TASK"
     NOTIFY = "NOTIFY"
     SET_FIELD = "SET_FIELD"
+    CALL_WEBHOOK = "CALL_WEBHOOK"
 
 
 class AutomationRunStatus(enum.Enum):
@@ -70,6 +71,8 @@ described_enum(
         "`deadlineInHours`, `responsibleId`: null for the record's responsible).",
         AutomationActionKind.NOTIFY: "Tell the record's responsible user, or `userId` (`text`).",
         AutomationActionKind.SET_FIELD: "Give a plain field (`field`) a value (`value`).",
+        AutomationActionKind.CALL_WEBHOOK: "Deliver the event to a webhook (`webhookId`), "
+        "whatever kinds it subscribes to; signed and retried as its other deliveries.",
     },
 )
 described_enum(
@@ -140,6 +143,9 @@ class AutomationActionInput:
     value: JSON | None = strawberry.field(
         default=None,
         description="SET_FIELD: the value (a text, a number, a boolean; decimals as strings).",
+    )
+    webhook_id: strawberry.ID | None = strawberry.field(
+        default=None, description="CALL_WEBHOOK: which webhook."
     )
 
 
@@ -278,6 +284,7 @@ def _action(action: AutomationActionInput, i: int) -> rules.ActionSpec:
         ("departmentId", "Department", action.department_id),
         ("responsibleId", "User", action.responsible_id),
         ("userId", "User", action.user_id),
+        ("webhookId", "Webhook", action.webhook_id),
     ):
         options[key] = (
             None if global_id is None else decode_id(global_id, type_name, f"{path}.{key}")

@@ -22,6 +22,7 @@ _ID_OPTIONS = {
     "departmentId": "Department",
     "responsibleId": "User",
     "userId": "User",
+    "webhookId": "Webhook",
 }
 _OPERATORS = ("eq", "in_", "gt", "gte", "lt", "lte", "contains", "starts_with", "is_null")
 

@@ -51,6 +51,7 @@ from resolvers.context import RequestContext, Services
 from resolvers.errors import DomainError
 from subscriptions.events import AUTOMATION_DEPTH_KEY
 from subscriptions.publisher import note_event_written
+from subscriptions.records import EventRecord
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,13 @@ async def _run_actions(
             return None
         if depth >= depth_limit:
             raise _TooDeep
-        run = Run(ctx=ctx, rule_id=rule.id, entity=rule.entity, record_id=event.subject_id)
+        run = Run(
+            ctx=ctx,
+            rule_id=rule.id,
+            entity=rule.entity,
+            record_id=event.subject_id,
+            event=EventRecord.of(event),
+        )
         for action in rule.actions:
             await ACTIONS[action["kind"]].run(run, action)
             ctx.forget_loaded()

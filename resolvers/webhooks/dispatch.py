@@ -14,15 +14,20 @@ The body is fixed here, so every attempt sends the same bytes.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.tokens import current_standing
 from auth.viewer import Viewer
 from models import Event, Webhook, WebhookDelivery, utcnow
+from resolvers.access.explain import policy_of_user
 from resolvers.access.loading import policy_for
 from resolvers.context import Services
+from resolvers.crm.event_access import sees_crm_event
+from resolvers.feed import as_seen
 from resolvers.live import Audience, FeedWatch
 from resolvers.live_sight import Sight, headed_paths
 from resolvers.locking import lock_for_write
@@ -95,22 +100,38 @@ async def _dispatch_batch(
                 seen = watch.see(event)
                 if seen is None or not passes(webhook.filter, event.envelope):
                     continue
-                session.add(
-                    WebhookDelivery(
-                        webhook_id=webhook_id,
-                        event_seq=event.seq,
-                        event_kind=seen.kind,
-                        subject_key=f"{event.subject_type}:{event.subject_id}",
-                        payload=payload_of(webhook_id, seen),
-                        status="PENDING",
-                        attempts=0,
-                        next_attempt_at=now,
-                    )
-                )
+                session.add(_delivery(webhook_id, seen, now))
                 made += 1
         webhook.cursor_seq = events[-1].seq
         await session.commit()
         return made, len(events) == BATCH_SIZE
+
+
+async def deliver_to(session: AsyncSession, webhook_id: int, event: EventRecord) -> bool:
+    """A delivery of ``event`` to one webhook whatever kinds it subscribes to (an automation
+    rule's call), in the caller's transaction; as its owner sees the event. False when the
+    webhook is gone or off, or when its owner may not see the record."""
+    webhook = await session.get(Webhook, webhook_id)
+    if webhook is None or not webhook.active:
+        return False
+    policy, active = await policy_of_user(session, webhook.owner_id, "webhookId")
+    if not active or not sees_crm_event(policy, event.envelope):
+        return False
+    session.add(_delivery(webhook_id, as_seen(policy, event), utcnow()))
+    return True
+
+
+def _delivery(webhook_id: int, seen: EventRecord, now: datetime) -> WebhookDelivery:
+    return WebhookDelivery(
+        webhook_id=webhook_id,
+        event_seq=seen.seq,
+        event_kind=seen.kind,
+        subject_key=f"{seen.subject_type}:{seen.subject_id}",
+        payload=payload_of(webhook_id, seen),
+        status="PENDING",
+        attempts=0,
+        next_attempt_at=now,
+    )
 
 
 def passes(stored_filter: dict[str, Any], envelope: dict[str, Any]) -> bool:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from resolvers.automation.actions import assign, create_task, notify, set_field
+from resolvers.automation.actions import assign, call_webhook, create_task, notify, set_field
 from resolvers.automation.actions.base import Action, ActionFailed, Run
 
 ACTIONS: Mapping[str, Action] = {
     "ASSIGN": assign.ACTION,
+    "CALL_WEBHOOK": call_webhook.ACTION,
     "CREATE_TASK": create_task.ACTION,
     "NOTIFY": notify.ACTION,
     "SET_FIELD": set_field.ACTION,

@@ -19,6 +19,7 @@ from resolvers.crm import contacts, leads
 from resolvers.crm.records import NO_HOOKS, UpdateHooks
 from resolvers.errors import BadInput
 from resolvers.validation import text
+from subscriptions.records import EventRecord
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z][A-Za-z0-9]*)\}")
 # The rules an update of each entity follows beyond its fields' declarations, as its
@@ -42,6 +43,8 @@ class Run:
     rule_id: int
     entity: CrmEntity
     record_id: int
+    # The event that started the run.
+    event: EventRecord
     created: list[tuple[str, int]] = field(default_factory=list)
 
 
