@@ -32,6 +32,7 @@ from crmhub.http_limits import BodyLimit
 from crmhub.instrumentation import CountedBus, instrument_engine, observe_hub
 from crmhub.metrics import HttpMetrics, metrics_endpoint, process_exited
 from crmhub.observed_operations import ObservedOperation
+from crmhub.overdue_tasks import OverdueTaskScan
 from crmhub.persisted import PersistedQueries
 from crmhub.request_log import RequestIds
 from crmhub.settings import Settings
@@ -199,6 +200,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     if settings.automation_enabled:
         realtime.pump.listeners.append(automation.wake)
+    overdue_tasks = OverdueTaskScan(
+        session_factory, every_seconds=settings.task_overdue_check_seconds
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -206,6 +210,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await webhooks.start()
         if settings.automation_enabled:
             await automation.start()
+        await overdue_tasks.start()
         # Everything built so far (schema, modules, engine) lives as long as the process:
         # move it out of the collector's generations so that collections stop walking it.
         gc.collect()
@@ -215,6 +220,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await webhooks.stop()
             await automation.stop()
+            await overdue_tasks.stop()
             await realtime.stop()
             await engine.dispose()
             process_exited()

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     automation_enabled: bool = True
     automation_poll_seconds: float = 1.0
     automation_depth_limit: int = 3
+    # How often this process looks for tasks newly past their deadline, to announce them
+    # (TASK_OVERDUE in the feed, to webhooks and rules); 0: never (other processes may).
+    task_overdue_check_seconds: float = 30.0
     # OpenTelemetry: the OTLP/HTTP traces URL to export spans to (empty: no tracing).
     tracing_endpoint: str = ""
 

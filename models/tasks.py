@@ -28,11 +28,15 @@ class Task(Base):
         BigId, ForeignKey("tasks.id", ondelete="SET NULL"), index=True
     )
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The deadline whose passing was last announced (TASK_OVERDUE): a new deadline may pass
+    # and be announced again, the same one only once.
+    overdue_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 
     __table_args__ = (
         Index("ix_tasks_creator_id", "creator_id"),
+        Index("ix_tasks_deadline", "deadline"),
         Index("ix_tasks_responsible_id", "responsible_id"),
         Index("ix_tasks_created_at_id", "created_at", "id"),
     )

@@ -58,6 +58,9 @@ described_enum(
         Trigger.DEAL_STAGE_ENTERED: "A deal moved into a stage: a named one, or any stage of a "
         "semantics (every won stage, say).",
         Trigger.FIELD_CHANGED: "A field of a record changed.",
+        Trigger.TASK_OVERDUE: "A task bound to a record of `entity` passed its deadline "
+        "unfinished (once per deadline); the rule acts on that record (the first, if the task "
+        "is bound to several).",
     },
     name="AutomationTrigger",
 )
@@ -91,7 +94,7 @@ described_enum(
 class AutomationTriggerInput:
     kind: Trigger = strawberry.field(description="The kind of trigger.")
     entity: AccessEntity | None = strawberry.field(
-        default=None, description="FIELD_CHANGED: the kind of record."
+        default=None, description="FIELD_CHANGED and TASK_OVERDUE: the kind of record."
     )
     stage_id: strawberry.ID | None = strawberry.field(
         default=None, description="DEAL_STAGE_ENTERED: the stage (or give `semantics`)."

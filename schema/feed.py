@@ -38,6 +38,8 @@ described_enum(
         KIND.TASK_COMPLETED: "A task became COMPLETED.",
         KIND.TASK_CHECKLIST_CHANGED: "A task's checklist gained, lost, ticked or reordered items.",
         KIND.TASK_DELETED: "A task was deleted (subject: null from then on).",
+        KIND.TASK_OVERDUE: "A task passed its deadline unfinished (no actor: time did it); "
+        "once per deadline.",
         KIND.POST_CREATED: "A post was published.",
         KIND.POST_UPDATED: "A post was edited.",
         KIND.POST_DELETED: "A post was deleted (subject: null from then on).",

@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.tokens import current_standing
 from auth.viewer import Viewer
-from models import AutomationCursor, AutomationRule, AutomationRun, Event, utcnow
+from models import AutomationCursor, AutomationRule, AutomationRun, Event, TaskCrmLink, utcnow
 from models.crm import CrmEntity
 from resolvers.access.loading import policy_for
 from resolvers.automation import conditions
@@ -223,6 +223,22 @@ async def run_rule(services: Services, rule: ActiveRule, event: Event, depth_lim
         return 1
 
 
+async def _record_acted_on(session: AsyncSession, rule: ActiveRule, event: Event) -> int | None:
+    """The event's own record; for an overdue task, the first record of the rule's entity
+    the task is bound to (None when it is bound to none: the rule does not apply)."""
+    if rule.trigger is not Trigger.TASK_OVERDUE:
+        return event.subject_id
+    bound: int | None = await session.scalar(
+        select(TaskCrmLink.entity_id)
+        .where(
+            TaskCrmLink.task_id == event.subject_id, TaskCrmLink.entity_type == rule.entity.value
+        )
+        .order_by(TaskCrmLink.entity_id)
+        .limit(1)
+    )
+    return bound
+
+
 class _TooDeep(Exception):
     """The record matches, but the event is as deep in a chain of rules as the limit."""
 
@@ -237,6 +253,9 @@ async def _run_actions(
 ) -> Run | None:
     """The rule's actions done, in the run's transaction; None when the record does not
     match the condition (or the owner may not read it)."""
+    record_id = await _record_acted_on(outer, rule, event)
+    if record_id is None:
+        return None
     owner = await current_standing(outer, _bare_viewer(rule.owner_id))
     if owner is None:
         raise ActionFailed("The rule's owner is no longer active")
@@ -251,9 +270,7 @@ async def _run_actions(
     try:
         ctx.policy = await policy_for(services, owner)
         async with ctx.db() as session:
-            matched = await conditions.matches(
-                ctx, session, rule.entity, event.subject_id, rule.condition
-            )
+            matched = await conditions.matches(ctx, session, rule.entity, record_id, rule.condition)
         if not matched:
             return None
         if depth >= depth_limit:
@@ -262,7 +279,7 @@ async def _run_actions(
             ctx=ctx,
             rule_id=rule.id,
             entity=rule.entity,
-            record_id=event.subject_id,
+            record_id=record_id,
             event=EventRecord.of(event),
         )
         for action in rule.actions:

@@ -19,6 +19,9 @@ class Trigger(enum.Enum):
     DEAL_STAGE_ENTERED = "DEAL_STAGE_ENTERED"
     # A field of a record changed (by a person, or by another rule's action).
     FIELD_CHANGED = "FIELD_CHANGED"
+    # A task bound to a record passed its deadline unfinished (resolvers/tasks/overdue.py);
+    # the rule acts on the record (of its entity) the task is bound to.
+    TASK_OVERDUE = "TASK_OVERDUE"
 
 
 # The event kinds a trigger looks at, per entity.
@@ -35,6 +38,8 @@ def event_kinds(trigger: Trigger, entity: CrmEntity) -> set[str]:
         return {EventKind.LEAD_CREATED.value}
     if trigger is Trigger.DEAL_STAGE_ENTERED:
         return {EventKind.DEAL_STAGE_MOVED.value}
+    if trigger is Trigger.TASK_OVERDUE:
+        return {EventKind.TASK_OVERDUE.value}
     return {_UPDATED[entity].value}
 
 
@@ -58,7 +63,9 @@ def checked_options(
         assert semantics is not None
         return CrmEntity.DEAL, {"semantics": semantics.value}
     if entity is None:
-        raise BadInput("A field trigger names its entity", field="trigger.entity")
+        raise BadInput(f"A {trigger.value} trigger names its entity", field="trigger.entity")
+    if trigger is Trigger.TASK_OVERDUE:
+        return entity, {}
     declared = {f.change_key for f in declaration_of(entity).fields}
     if field is None or field not in declared:
         raise BadInput(

@@ -50,11 +50,11 @@ def is_overdue(task: Task) -> bool:
     )
 
 
-def overdue_condition() -> ColumnElement[bool]:
-    """Tasks past their deadline and not finished (``is_overdue`` in SQL)."""
+def overdue_condition(now: datetime | None = None) -> ColumnElement[bool]:
+    """Tasks past their deadline (now, unless told) and not finished (``is_overdue`` in SQL)."""
     return and_(
         Task.deadline.is_not(None),
-        Task.deadline < utcnow(),
+        Task.deadline < (now or utcnow()),
         Task.status.not_in([status.value for status in FINISHED]),
     )
 

@@ -23,11 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.tokens import current_standing
 from auth.viewer import Viewer
 from models import Event, Webhook, WebhookDelivery, utcnow
-from resolvers.access.explain import policy_of_user
 from resolvers.access.loading import policy_for
 from resolvers.context import Services
-from resolvers.crm.event_access import sees_crm_event
-from resolvers.feed import as_seen
 from resolvers.live import Audience, FeedWatch
 from resolvers.live_sight import Sight, headed_paths
 from resolvers.locking import lock_for_write
@@ -107,17 +104,20 @@ async def _dispatch_batch(
         return made, len(events) == BATCH_SIZE
 
 
-async def deliver_to(session: AsyncSession, webhook_id: int, event: EventRecord) -> bool:
+async def deliver_to(
+    services: Services, session: AsyncSession, webhook_id: int, event: EventRecord
+) -> bool:
     """A delivery of ``event`` to one webhook whatever kinds it subscribes to (an automation
-    rule's call), in the caller's transaction; as its owner sees the event. False when the
-    webhook is gone or off, or when its owner may not see the record."""
+    rule's call), in ``session``'s transaction, as the webhook's owner sees the event. False
+    when the webhook is gone or off, or when its owner may not see the event."""
     webhook = await session.get(Webhook, webhook_id)
     if webhook is None or not webhook.active:
         return False
-    policy, active = await policy_of_user(session, webhook.owner_id, "webhookId")
-    if not active or not sees_crm_event(policy, event.envelope):
+    audience = await _owner_watch(services, webhook.owner_id)
+    seen = None if audience is None else FeedWatch(audience, frozenset()).see(event)
+    if seen is None:
         return False
-    session.add(_delivery(webhook_id, as_seen(policy, event), utcnow()))
+    session.add(_delivery(webhook_id, seen, utcnow()))
     return True
 
 

@@ -4,7 +4,8 @@ The delivery is made in the run's transaction, so it exists exactly when the run
 DONE, and is then signed, retried and logged like every other (resolvers/webhooks/). It
 goes out whatever kinds the webhook subscribes to (a webhook that also subscribes to the
 event's kind gets it twice, with the same ``Crmhub-Event-Id``), and carries what the
-webhook's owner may see of the event, as its subscribed deliveries do.
+webhook's owner may see of the event, as its subscribed deliveries do (for TASK_OVERDUE:
+the task's event, not the record the rule acts on).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ async def check(
 
 async def run(run: Run, options: Mapping[str, Any]) -> None:
     async with run.ctx.db() as session:
-        if not await deliver_to(session, options["webhookId"], run.event):
+        if not await deliver_to(run.ctx.services, session, options["webhookId"], run.event):
             raise ActionFailed(
                 "The webhook is gone or disabled, or its owner may not see the record"
             )
