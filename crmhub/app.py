@@ -29,6 +29,7 @@ from crmhub.forms import form_routes
 from crmhub.http_conventions import ConventionalGraphQL, GraphQLResponseMediaType
 from crmhub.http_limits import BodyLimit
 from crmhub.instrumentation import CountedBus, instrument_engine, observe_hub
+from crmhub.mail import MailWorker, mail_config, unsubscribe_routes
 from crmhub.metrics import HttpMetrics, metrics_endpoint, process_exited
 from crmhub.observed_operations import ObservedOperation
 from crmhub.persisted import PersistedQueries
@@ -171,8 +172,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     realtime = Realtime(session_factory, bus)
     observe_hub(realtime.hub)
     services = Services(
-        session_factory=session_factory, auth=auth_config(settings), realtime=realtime
+        session_factory=session_factory,
+        auth=auth_config(settings),
+        realtime=realtime,
+        mail=mail_config(settings),
     )
+    mail_worker = MailWorker(session_factory, services.mail, settings.mail_poll_seconds)
     socket_limits = SocketLimits(
         sockets_per_user=settings.max_websockets_per_user,
         operations_per_user=settings.max_subscriptions_per_user,
@@ -192,6 +197,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await realtime.start()
+        mail_worker.start()
         # Everything built so far (schema, modules, engine) lives as long as the process:
         # move it out of the collector's generations so that collections stop walking it.
         gc.collect()
@@ -199,6 +205,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            await mail_worker.stop()
             await realtime.stop()
             await engine.dispose()
             process_exited()
@@ -224,6 +231,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *form_routes(services, settings),
+        *unsubscribe_routes(session_factory),
         *web_routes(),
     ]
     if settings.metrics_enabled:
@@ -242,6 +250,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.services = services
     app.state.bus = bus
     app.state.realtime = realtime
+    app.state.mail_worker = mail_worker
     app.state.socket_limits = socket_limits
     app.state.persisted_queries = graphql.persisted_queries
     return app

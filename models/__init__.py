@@ -21,6 +21,7 @@ from models.comments import Comment
 from models.events import Event
 from models.identity import Department, User
 from models.lead_forms import LeadForm, LeadFormSubmission
+from models.mail import Mailing, MailPreference, MailTemplate, OutboxMessage, Unsubscribe
 from models.notifications import Notification
 from models.persisted_queries import PersistedQuery
 from models.posts import Post, PostLike, PostRecipient
@@ -50,7 +51,11 @@ __all__ = [
     "LeadForm",
     "LeadFormSubmission",
     "LoginThrottle",
+    "MailPreference",
+    "MailTemplate",
+    "Mailing",
     "Notification",
+    "OutboxMessage",
     "PersistedQuery",
     "PolicyEpoch",
     "Post",
@@ -67,6 +72,7 @@ __all__ = [
     "TaskCrmLink",
     "TaskMember",
     "TaskTag",
+    "Unsubscribe",
     "User",
     "utcnow",
 ]

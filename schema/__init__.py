@@ -36,6 +36,7 @@ from schema.lead_forms import LeadFormMutations, LeadFormQueries
 from schema.limits import LimitedValidation, QueryLimits
 from schema.list_bounds import bound_lists
 from schema.live import LiveSubscriptions
+from schema.mail import MailMutations, MailQueries
 from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
 from schema.parsing import CheckedParserCache
@@ -75,6 +76,7 @@ Query = root_type(
         AccessQueries,
         ApiKeyQueries,
         LeadFormQueries,
+        MailQueries,
         TaskQueries,
         PostQueries,
         NotificationQueries,
@@ -101,6 +103,7 @@ Mutation = root_type(
         AccessMutations,
         ApiKeyMutations,
         LeadFormMutations,
+        MailMutations,
         TaskMutations,
         CommentMutations,
         PostMutations,
