@@ -63,21 +63,27 @@ class MailWorker:
         self.config = config
         self.poll_seconds = poll_seconds
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         # Without an SMTP host nothing would be sent: no worker, messages wait in the outbox.
         if self.config.smtp is not None and self._task is None:
+            self._stopping = asyncio.Event()
             self._task = asyncio.create_task(self._run(), name="mail-worker")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        if self._task is None:
+            return
+        # The flag as well as the cancellation: a cancellation that lands while a database
+        # session closes may be absorbed there, and the loop must end all the same.
+        self._stopping.set()
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 await queue_digests(self.session_factory, self.config)
                 done = await send_due(self.session_factory, self.config)
@@ -86,7 +92,8 @@ class MailWorker:
             except Exception:
                 # The database or the SMTP server may be away for a while: try next round.
                 log.exception("mail worker round failed")
-            await asyncio.sleep(self.poll_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
 
 
 _PAGE = """<!doctype html>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
@@ -18,11 +19,14 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        # Set once a message is in: the server runs in a thread of its own.
+        self.received = threading.Event()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.received.set()
         return "250 Message accepted"
 
     def to(self, address: str) -> list[EmailMessage]:
