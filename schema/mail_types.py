@@ -60,8 +60,9 @@ RECORD_TYPES = {"Contact": CrmEntity.CONTACT, "Lead": CrmEntity.LEAD}
 
 
 @strawberry.type(
-    description="An e-mail's subject and body as Jinja2 templates (sandboxed) over one kind "
-    "of record: `{{ record.firstName }}`, `{{ record.email }}`, `{{ sender.name }}`, "
+    description="An e-mail's subject and body as Jinja2 templates (sandboxed; values, "
+    "conditions and a few filters, no loops: docs/integrations.md) over one kind of record: "
+    "`{{ record.firstName }}`, `{{ record.email }}`, `{{ sender.name }}`, "
     "`{{ unsubscribe_url }}`. A field hidden from the sender renders empty."
 )
 class MailTemplate(Node):

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from models.crm import CrmEntity
@@ -87,14 +87,81 @@ def render(subject: str, body: str, context: Mapping[str, Any]) -> Rendered:
     return Rendered(one_line, _ENVIRONMENT.from_string(body).render(context))
 
 
+# The mail-merge subset of Jinja2 a template may use: values, conditions, tests and the
+# filters below. The sandbox keeps a template out of Python's internals but not from burning
+# the process (nested loops, ``"x" * 10**9``, ``"x".ljust(10**9)``): loops, calls, macros,
+# arithmetic and slices are refused, so rendering costs what the template and the values
+# weigh.
+_ALLOWED_NODES = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.Getattr,
+    nodes.Getitem,
+    nodes.Const,
+    nodes.If,
+    nodes.Filter,
+    nodes.Test,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Concat,
+    nodes.CondExpr,
+)
+_ALLOWED_FILTERS = frozenset(
+    {
+        "capitalize",
+        "d",
+        "default",
+        "first",
+        "int",
+        "last",
+        "length",
+        "lower",
+        "round",
+        "string",
+        "title",
+        "trim",
+        "truncate",
+        "upper",
+        "wordcount",
+    }
+)
+MAX_CONSTANT = 10_000
+
+
+def _refusal(node: nodes.Node) -> str | None:
+    """Why a template's node is refused; None when it is allowed."""
+    if not isinstance(node, _ALLOWED_NODES):
+        return f"'{type(node).__name__}' is not allowed (values, conditions and filters only)"
+    if isinstance(node, nodes.Filter) and node.name not in _ALLOWED_FILTERS:
+        return f"the filter '{node.name}' is not allowed ({', '.join(sorted(_ALLOWED_FILTERS))})"
+    if isinstance(node, nodes.Filter | nodes.Test) and (node.dyn_args or node.dyn_kwargs):
+        return "filters take plain arguments"
+    value = node.value if isinstance(node, nodes.Const) else None
+    if isinstance(value, int | float) and abs(value) > MAX_CONSTANT:
+        return f"numbers in a template stay within ±{MAX_CONSTANT}"
+    for child in node.iter_child_nodes():
+        refusal = _refusal(child)
+        if refusal is not None:
+            return refusal
+    return None
+
+
 def checked(entity: CrmEntity, subject: str, body: str) -> None:
-    """BAD_USER_INPUT naming ``subject`` or ``body`` unless both render over a record of
-    ``entity`` whose every field is set."""
+    """BAD_USER_INPUT naming ``subject`` or ``body`` unless both keep to the allowed subset
+    and render over a record of ``entity`` whose every field is set."""
     sample = {name: f"<{name}>" for name in template_fields(entity)}
     sample["email"] = "someone@example.com"
     context = context_of(sample, {"name": "Sender", "email": "sender@example.com"}, "")
     for field, source in (("subject", subject), ("body", body)):
         try:
+            refusal = _refusal(_ENVIRONMENT.parse(source))
+            if refusal is not None:
+                raise BadInput(f"The {field} template: {refusal}", field=field)
             _ENVIRONMENT.from_string(source).render(context)
         except RENDER_ERRORS as error:
             raise BadInput(f"The {field} template does not render: {error}", field=field) from None

@@ -255,6 +255,15 @@ async def test_a_message_fails_for_good_after_its_attempts(
         ({"body": "{% if record.firstName %}never closed"}, "body"),
         ({"subject": "{{ ''.__class__.__mro__ }}"}, "subject"),
         ({"subject": "{{ record.firstName | no_such_filter }}"}, "subject"),
+        # Beyond mail merge: loops, calls, arithmetic, costly filters.
+        (
+            {"body": "{% for i in range(99) %}{% for j in range(99) %}x{% endfor %}{% endfor %}"},
+            "body",
+        ),
+        ({"body": "{{ record.firstName.ljust(999999999) }}"}, "body"),
+        ({"body": "{{ 'x' * 999999999 }}"}, "body"),
+        ({"body": "{{ record.firstName | center(999999999) }}"}, "body"),
+        ({"body": "{{ record.firstName | truncate(999999999) }}"}, "body"),
         ({"subject": "   "}, "subject"),
         ({"name": ""}, "name"),
     ],
@@ -264,6 +273,20 @@ async def test_templates_that_do_not_render_are_refused_when_saved(
 ) -> None:
     answer = await admin.request(CREATE_TEMPLATE, {"input": TEMPLATE | changes})
     assert (answer.code, answer.error_field) == ("BAD_USER_INPUT", field)
+    assert (await admin.data("{ mailTemplates { totalCount } }"))["mailTemplates"][
+        "totalCount"
+    ] == 0
+
+
+async def test_mail_merge_templates_may_branch_and_filter(admin: GraphQLClient) -> None:
+    body = (
+        "{% if record.position is defined and record.position %}"
+        "{{ record.position | upper }}{% else %}{{ record.name | title | default('Sir') }}"
+        "{% endif %} {{ record.lastName ~ '!' if record.lastName else '' }}"
+        " {{ record['firstName'] | truncate(20) }}"
+    )
+    created = await admin.data(CREATE_TEMPLATE, {"input": TEMPLATE | {"body": body}})
+    assert created["createMailTemplate"]["name"] == TEMPLATE["name"]
 
 
 async def test_bad_sends_are_refused_with_their_field(admin: GraphQLClient) -> None:
