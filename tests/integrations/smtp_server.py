@@ -21,6 +21,16 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         # Set once a message is in: the server runs in a thread of its own.
         self.received = threading.Event()
+        # Recipients the server refuses for good (550), as for an unknown mailbox.
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refused:
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=default)

@@ -248,6 +248,30 @@ async def test_a_message_fails_for_good_after_its_attempts(
     assert activities == []
 
 
+async def test_a_refused_recipient_fails_at_once(
+    admin: GraphQLClient,
+    settings: Settings,
+    session_factory: SessionFactory,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    inbox.refused.add("gone@example.com")
+    template_id = await template(admin)
+    await contact(admin, "Gone", "gone@example.com")
+    await contact(admin, "Here", "here@example.com")
+    mass = {"templateId": template_id, "contactFilter": {}}
+    await admin.data(MASS, {"input": mass})
+    done = await send_due(session_factory, config_for(settings, port))
+    assert (done.sent, done.failed, done.retried) == (1, 1, 0)
+    messages = [edge["node"] for edge in (await admin.data(OUTBOX))["outboxMessages"]["edges"]]
+    status = {message["recipient"]: message for message in messages}
+    assert status["gone@example.com"]["status"] == "FAILED"
+    assert "550" in status["gone@example.com"]["lastError"]
+    assert status["here@example.com"]["status"] == "SENT"
+    [listed] = (await admin.data(MAILINGS))["mailings"]["edges"]
+    assert (listed["node"]["sent"], listed["node"]["failed"]) == (1, 1)
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
