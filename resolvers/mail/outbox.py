@@ -12,6 +12,7 @@ sent again: delivery is at least once.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.policy.entities import RECORD_MODELS
 from models import Mailing, OutboxMessage, SessionFactory, utcnow
-from models.crm import Activity, ActivityDirection, ActivityKind
+from models.crm import Activity, ActivityDirection, ActivityKind, CrmEntity
 from models.mail import FAILED, QUEUED, SENT
 from resolvers.crm.activities import insert_activity
 from resolvers.mail.config import MailConfig, SmtpConfig
@@ -102,8 +103,13 @@ async def send_due(
         return Round()
     now = now or utcnow()
     sent = retried = failed = 0
-    for message in await _claim(session_factory, now, limit):
+    claimed = await _claim(session_factory, now, limit)
+    gone = await _of_deleted_records(session_factory, claimed)
+    for message in claimed:
         try:
+            if message.id in gone:
+                # Whoever deleted the record meant it: its mail is not sent after it.
+                raise PermanentFailure("The record was deleted before the message was sent")
             await transport(config.smtp, email_of(config.smtp, message))
         except Exception as error:
             permanent = isinstance(error, PermanentFailure)
@@ -143,6 +149,31 @@ async def _claim(session_factory: SessionFactory, now: datetime, limit: int) -> 
                 claimed.append(message)
         await session.commit()
         return claimed
+
+
+async def _of_deleted_records(
+    session_factory: SessionFactory, messages: list[OutboxMessage]
+) -> set[int]:
+    """The messages among ``messages`` whose record no longer exists."""
+    wanted: dict[CrmEntity, set[int]] = defaultdict(set)
+    for message in messages:
+        if message.record_type is not None and message.record_id is not None:
+            wanted[message.record_type].add(message.record_id)
+    if not wanted:
+        return set()
+    existing: set[tuple[CrmEntity, int]] = set()
+    async with session_factory() as session:
+        for entity, ids in wanted.items():
+            model = RECORD_MODELS[entity]
+            found = await session.scalars(select(model.id).where(model.id.in_(sorted(ids))))
+            existing.update((entity, pk) for pk in found)
+    return {
+        message.id
+        for message in messages
+        if message.record_type is not None
+        and message.record_id is not None
+        and (message.record_type, message.record_id) not in existing
+    }
 
 
 async def _sent(session_factory: SessionFactory, message: OutboxMessage) -> None:

@@ -272,6 +272,24 @@ async def test_a_refused_recipient_fails_at_once(
     assert (listed["node"]["sent"], listed["node"]["failed"]) == (1, 1)
 
 
+async def test_mail_to_a_record_deleted_meanwhile_is_not_sent(
+    admin: GraphQLClient,
+    settings: Settings,
+    session_factory: SessionFactory,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    template_id = await template(admin)
+    gone = await contact(admin, "Gone", "gone@example.com")
+    await admin.data(SEND, {"input": {"templateId": template_id, "recordId": gone}})
+    await admin.data("mutation($id: ID!) { deleteContact(id: $id) }", {"id": gone})
+    done = await send_due(session_factory, config_for(settings, port))
+    assert (done.sent, done.failed) == (0, 1)
+    assert inbox.messages == []
+    [message] = [edge["node"] for edge in (await admin.data(OUTBOX))["outboxMessages"]["edges"]]
+    assert message["status"] == "FAILED" and "deleted" in message["lastError"]
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
