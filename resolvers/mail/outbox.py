@@ -113,7 +113,7 @@ async def send_due(
             await transport(config.smtp, email_of(config.smtp, message))
         except Exception as error:
             permanent = isinstance(error, PermanentFailure)
-            log.warning("mail to %s failed (%s): %r", message.recipient, message.id, error)
+            log.warning("outbox message %s failed: %r", message.id, error)
             gave_up = await _failed(session_factory, config, message, error, permanent, now)
             failed, retried = failed + gave_up, retried + (not gave_up)
         else:

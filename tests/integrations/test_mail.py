@@ -5,80 +5,38 @@ and records the sender cannot read never mailed."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from crmhub.mail import mail_config
 from crmhub.settings import Settings
 from models import AccessAction, AccessLevel, FieldRuleKind, SessionFactory, utcnow
 from models.crm import CrmEntity
-from resolvers.mail.config import MailConfig, SmtpConfig
 from resolvers.mail.outbox import send_due
 from schema.relay import encode_id
 from tests.client import GraphQLClient
 from tests.conftest import logged_in
 from tests.factories import Seed, grant_role
+from tests.integrations.mail_api import (
+    ACTIVITIES,
+    CREATE_TEMPLATE,
+    MAILINGS,
+    MASS,
+    OUTBOX,
+    SEND,
+    TEMPLATE,
+    config_for,
+    contact,
+    template,
+)
 from tests.integrations.smtp_server import Inbox, free_port, smtp_server
-
-CREATE_TEMPLATE = """
-mutation($input: MailTemplateInput!) {
-  createMailTemplate(input: $input) { id name entity subject createdBy { email } }
-}"""
-CREATE_CONTACT = """
-mutation($input: ContactInput!) { createContact(input: $input) { id } }"""
-MASS = """
-mutation($input: SendMassEmailInput!) {
-  sendMassEmail(input: $input) {
-    id queued sent failed skippedUnsubscribed skippedNoAddress author { email }
-  }
-}"""
-SEND = """
-mutation($input: SendEmailInput!) {
-  sendEmail(input: $input) { id recipient subject body status recordId }
-}"""
-MAILINGS = "{ mailings { edges { node { id queued sent failed skippedUnsubscribed } } } }"
-OUTBOX = """{ outboxMessages(first: 50) { totalCount edges { node {
-  recipient subject status attempts lastError sentAt recordId mailingId } } } }"""
-ACTIVITIES = """{ activities(first: 50) { edges { node {
-  kind subject description direction completed createdBy { email }
-  owners { ... on Contact { id } ... on Lead { id } } } } } }"""
-TEMPLATE = {
-    "name": "Spring offer",
-    "entity": "CONTACT",
-    "subject": "Hello {{ record.firstName }}",
-    "body": "Dear {{ record.name }} ({{ record.position }}),\n"
-    "our spring offer, from {{ sender.name }}.\n"
-    "Leave the list: {{ unsubscribe_url }}\n",
-}
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     with smtp_server() as server:
         yield server
-
-
-def config_for(settings: Settings, port: int, **changes: Any) -> MailConfig:
-    smtp = SmtpConfig(host="127.0.0.1", port=port, security="none", sender="hub@example.com")
-    return dataclasses.replace(mail_config(settings), smtp=smtp, **changes)
-
-
-async def contact(client: GraphQLClient, first: str, email: str | None, **extra: Any) -> str:
-    communications = [] if email is None else [{"kind": "EMAIL", "value": email}]
-    variables = {"firstName": first, "lastName": "Test", "communications": communications}
-    data = await client.data(CREATE_CONTACT, {"input": variables | extra})
-    contact_id: str = data["createContact"]["id"]
-    return contact_id
-
-
-async def template(client: GraphQLClient, **changes: Any) -> str:
-    data = await client.data(CREATE_TEMPLATE, {"input": TEMPLATE | changes})
-    template_id: str = data["createMailTemplate"]["id"]
-    return template_id
 
 
 async def test_mass_mail_is_personalised_logged_and_unsubscribable(

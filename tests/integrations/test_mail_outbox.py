@@ -18,8 +18,8 @@ from resolvers.mail.outbox import send_due
 from tests.client import GraphQLClient
 from tests.conftest import logged_in
 from tests.factories import Seed
+from tests.integrations.mail_api import MASS, OUTBOX, SEND, contact, template
 from tests.integrations.smtp_server import smtp_server
-from tests.integrations.test_mail import MASS, OUTBOX, SEND, contact, template
 
 CREATE_LEAD = "mutation($input: LeadInput!) { createLead(input: $input) { id } }"
 WAIT_SECONDS = 30
