@@ -228,6 +228,15 @@ async def test_a_refused_recipient_fails_at_once(
     assert status["here@example.com"]["status"] == "SENT"
     [listed] = (await admin.data(MAILINGS))["mailings"]["edges"]
     assert (listed["node"]["sent"], listed["node"]["failed"]) == (1, 1)
+    counted = """query($m: ID) { failed: outboxMessages(status: FAILED) { totalCount }
+      ofMailing: outboxMessages(mailingId: $m) { totalCount }
+      queuedOfMailing: outboxMessages(mailingId: $m, status: QUEUED) { totalCount } }"""
+    counts = await admin.data(counted, {"m": listed["node"]["id"]})
+    assert {name: count["totalCount"] for name, count in counts.items()} == {
+        "failed": 1,
+        "ofMailing": 2,
+        "queuedOfMailing": 0,
+    }
 
 
 async def test_mail_to_a_record_deleted_meanwhile_is_not_sent(
