@@ -30,6 +30,7 @@ from crmhub.forms import form_routes
 from crmhub.http_conventions import ConventionalGraphQL, GraphQLResponseMediaType
 from crmhub.http_limits import BodyLimit
 from crmhub.instrumentation import CountedBus, instrument_engine, observe_hub
+from crmhub.mail import MailWorker, mail_config, unsubscribe_routes
 from crmhub.metrics import HttpMetrics, metrics_endpoint, process_exited
 from crmhub.observed_operations import ObservedOperation
 from crmhub.overdue_tasks import OverdueTaskScan
@@ -174,10 +175,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     realtime = Realtime(session_factory, bus)
     observe_hub(realtime.hub)
     services = Services(
-        session_factory=session_factory, auth=auth_config(settings), realtime=realtime
+        session_factory=session_factory,
+        auth=auth_config(settings),
+        realtime=realtime,
+        mail=mail_config(settings),
     )
     webhooks = WebhookWorker(services, settings)
     realtime.pump.listeners.append(webhooks.wake)
+    mail_worker = MailWorker(session_factory, services.mail, settings.mail_poll_seconds)
     socket_limits = SocketLimits(
         sockets_per_user=settings.max_websockets_per_user,
         operations_per_user=settings.max_subscriptions_per_user,
@@ -211,6 +216,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.automation_enabled:
             await automation.start()
         await overdue_tasks.start()
+        mail_worker.start()
         # Everything built so far (schema, modules, engine) lives as long as the process:
         # move it out of the collector's generations so that collections stop walking it.
         gc.collect()
@@ -221,6 +227,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await webhooks.stop()
             await automation.stop()
             await overdue_tasks.stop()
+            await mail_worker.stop()
             await realtime.stop()
             await engine.dispose()
             process_exited()
@@ -246,6 +253,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *form_routes(services, settings),
+        *unsubscribe_routes(session_factory),
         *web_routes(),
     ]
     if settings.metrics_enabled:
@@ -266,6 +274,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.realtime = realtime
     app.state.webhooks = webhooks
     app.state.automation = automation
+    app.state.mail_worker = mail_worker
     app.state.socket_limits = socket_limits
     app.state.persisted_queries = graphql.persisted_queries
     return app

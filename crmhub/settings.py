@@ -101,6 +101,26 @@ class Settings(BaseSettings):
     task_overdue_check_seconds: float = 30.0
     # OpenTelemetry: the OTLP/HTTP traces URL to export spans to (empty: no tracing).
     tracing_endpoint: str = ""
+    # E-mail (docs/integrations.md, "E-mail"). Without an SMTP host mail is off: messages
+    # are still written to the outbox, and nothing is sent until a host is set.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    # "starttls": upgrade a plain connection (port 587); "tls": TLS from the start (465);
+    # "none": plain text, for a relay on the same host or network only.
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "crmhub@localhost"
+    # Where the hub is reached from outside: unsubscribe links in mass mail start with it.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # A message that fails is tried again after base, 2 x base, 4 x base, ... seconds, at most
+    # this many times in all; then it is FAILED.
+    mail_max_attempts: int = 5
+    mail_retry_base_seconds: float = 60.0
+    # How often the worker looks for due messages, and how often digest users get one.
+    mail_poll_seconds: float = 5.0
+    mail_digest_interval_seconds: int = 24 * 60 * 60
 
     @property
     def is_sqlite(self) -> bool:

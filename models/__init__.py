@@ -22,6 +22,7 @@ from models.comments import Comment
 from models.events import Event
 from models.identity import Department, User
 from models.lead_forms import LeadForm, LeadFormSubmission
+from models.mail import Mailing, MailPreference, MailTemplate, OutboxMessage, Unsubscribe
 from models.notifications import Notification
 from models.persisted_queries import PersistedQuery
 from models.posts import Post, PostLike, PostRecipient
@@ -55,7 +56,11 @@ __all__ = [
     "LeadForm",
     "LeadFormSubmission",
     "LoginThrottle",
+    "MailPreference",
+    "MailTemplate",
+    "Mailing",
     "Notification",
+    "OutboxMessage",
     "PersistedQuery",
     "PolicyEpoch",
     "Post",
@@ -72,6 +77,7 @@ __all__ = [
     "TaskCrmLink",
     "TaskMember",
     "TaskTag",
+    "Unsubscribe",
     "User",
     "Webhook",
     "WebhookDelivery",

@@ -24,6 +24,7 @@ from models import SessionFactory
 from resolvers.access.cache import PolicyCache
 from resolvers.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from resolvers.loading import Loader
+from resolvers.mail.config import MailConfig
 from subscriptions.express import FrameSink
 from subscriptions.realtime import Realtime
 
@@ -49,6 +50,8 @@ class Services:
     policies: PolicyCache = field(default_factory=PolicyCache)
     # The live-event machinery; None where nothing subscribes (the CLI, say).
     realtime: Realtime | None = None
+    # Outgoing mail (resolvers/mail/): off unless an SMTP host is configured.
+    mail: MailConfig = field(default_factory=MailConfig)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from models import Notification, User
 from resolvers.batches import one_per_key
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, not_found
+from resolvers.mail.notices import mail_notified
 from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 from subscriptions.events import append_event
 from subscriptions.records import EventRecord
@@ -88,6 +89,7 @@ async def notify(
     session.add_all(rows)
     await session.flush()
     await _log_for_subscribers(session, rows, actor_id, subject)
+    await mail_notified(session, recipients, text[:MAX_TEXT])
     return recipients
 
 

@@ -37,6 +37,7 @@ from schema.lead_forms import LeadFormMutations, LeadFormQueries
 from schema.limits import LimitedValidation, QueryLimits
 from schema.list_bounds import bound_lists
 from schema.live import LiveSubscriptions
+from schema.mail import MailMutations, MailQueries
 from schema.node import NodeQueries
 from schema.notifications import Notification, NotificationMutations, NotificationQueries
 from schema.parsing import CheckedParserCache
@@ -79,6 +80,7 @@ Query = root_type(
         LeadFormQueries,
         WebhookQueries,
         AutomationQueries,
+        MailQueries,
         TaskQueries,
         PostQueries,
         NotificationQueries,
@@ -107,6 +109,7 @@ Mutation = root_type(
         LeadFormMutations,
         WebhookMutations,
         AutomationMutations,
+        MailMutations,
         TaskMutations,
         CommentMutations,
         PostMutations,

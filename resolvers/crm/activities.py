@@ -153,22 +153,30 @@ async def add_activity(ctx: RequestContext, new: NewActivity) -> Activity:
             assigned_to_id=viewer.user_id if new.assigned_to_id is None else new.assigned_to_id,
             created_by_id=viewer.user_id,
         )
-        session.add(activity)
-        await session.flush()
-        for entity, pk in owners:
-            session.add(ActivityBinding(activity_id=activity.id, entity_type=entity, entity_id=pk))
-            session.add(
-                TimelineEntry(
-                    entity_type=entity,
-                    entity_id=pk,
-                    kind=TimelineKind.ACTIVITY,
-                    author_id=viewer.user_id,
-                    activity_id=activity.id,
-                )
-            )
+        await insert_activity(session, activity, owners, viewer.user_id)
         await session.commit()
     ctx.forget_loaded()
     return activity
+
+
+async def insert_activity(
+    session: AsyncSession, activity: Activity, owners: Sequence[RecordKey], author_id: int | None
+) -> None:
+    """Adds a checked activity, bound to ``owners``, with a line in each one's timeline (no
+    commit): shared with the mail outbox, which logs each message it sends."""
+    session.add(activity)
+    await session.flush()
+    for entity, pk in owners:
+        session.add(ActivityBinding(activity_id=activity.id, entity_type=entity, entity_id=pk))
+        session.add(
+            TimelineEntry(
+                entity_type=entity,
+                entity_id=pk,
+                kind=TimelineKind.ACTIVITY,
+                author_id=author_id,
+                activity_id=activity.id,
+            )
+        )
 
 
 async def _require_on_every_record(

@@ -1,0 +1,1 @@
+"""E-mail: templates, sending through the outbox, mass mail, unsubscribes, notifications."""
