@@ -24,11 +24,12 @@ from models.crm import CrmEntity, CustomField, CustomFieldKind, CustomValue
 from models.crm.entities import FieldKind, declaration_of
 from resolvers.context import RequestContext
 from resolvers.crm.common import require_user
-from resolvers.crm.custom_checks import COLUMN, TEXTUAL, RawValue, Stored, check_values
+from resolvers.crm.custom_checks import COLUMN, MAX_INTEGER, TEXTUAL, RawValue, Stored, check_values
 from resolvers.crm.custom_fields import definitions
 from resolvers.crm.filtering import Fields, FieldSpec, Readable
 from resolvers.crm.timeline import Changes
 from resolvers.errors import BadInput
+from resolvers.global_ids import key_of
 from resolvers.validation import moment
 
 KIND = CustomFieldKind
@@ -203,8 +204,16 @@ def _parser(kind: CustomFieldKind) -> Any:
         try:
             if kind in TEXTUAL:
                 return raw
-            if kind in (KIND.INTEGER, KIND.USER):
-                return int(raw)
+            if kind is KIND.USER:
+                key = key_of(raw, "User")
+                if key is None:
+                    raise ValueError(raw)
+                return key
+            if kind is KIND.INTEGER:
+                number = int(raw)
+                if abs(number) > MAX_INTEGER:
+                    raise ValueError(raw)
+                return number
             if kind in (KIND.DECIMAL, KIND.MONEY):
                 number = Decimal(raw)
                 if not number.is_finite():

@@ -58,7 +58,7 @@ async def world(
         kind="ENUMERATION",
         options=CHANNELS,
     )
-    await grant_role(
+    manager_role = await grant_role(
         session_factory, "Sales manager", every_action(AccessLevel.ALL), user=seed.head
     )
     manager = await logged_in(client, seed.head.email)
@@ -82,7 +82,13 @@ async def world(
     await admin.data(SET_FIELD_RULE, rule | {"semantics": "SUCCESS"})
     await admin.data(ASSIGN, {"role": role, "user": encode_id("User", seed.member.id)})
     intern = await logged_in(client, seed.member.email)
-    return {"manager": manager, "intern": intern, "ids": ids}
+    return {
+        "manager": manager,
+        "intern": intern,
+        "ids": ids,
+        "admin": admin,
+        "manager_role": encode_id("Role", manager_role),
+    }
 
 
 async def test_the_manager_sets_filters_and_orders_by_the_field(world: dict[str, Any]) -> None:
@@ -174,3 +180,22 @@ async def test_the_search_never_matches_a_hidden_value(world: dict[str, Any]) ->
     intern: GraphQLClient = world["intern"]
     assert await titles(intern, {"search": "partner"}) == []
     assert await titles(intern, {"search": "web"}) == []
+
+
+async def test_a_read_only_rule_refuses_changes_in_won_deals(world: dict[str, Any]) -> None:
+    admin: GraphQLClient = world["admin"]
+    manager: GraphQLClient = world["manager"]
+    rule = {"role": world["manager_role"], "entity": "DEAL", "field": CODE, "rule": "READ_ONLY"}
+    await admin.data(SET_FIELD_RULE, rule | {"semantics": "SUCCESS"})
+    change = {"customFields": [value(CODE, string="Phone")]}
+    answer = await manager.request(UPDATE_DEAL, {"id": world["ids"]["charlie"], "input": change})
+    assert answer.code == "FORBIDDEN"
+    # Other fields of the won deal, and the field on open deals, stay writable.
+    await manager.data(UPDATE_DEAL, {"id": world["ids"]["charlie"], "input": {"title": "c2"}})
+    updated = await manager.data(UPDATE_DEAL, {"id": world["ids"]["bravo"], "input": change})
+    assert values_of(updated["updateDeal"], CODE) == ["Phone"]
+    access = await manager.data(
+        "query($id: ID!) { node(id: $id) { ... on Deal { access { readOnlyFields } } } }",
+        {"id": world["ids"]["charlie"]},
+    )
+    assert CODE in access["node"]["access"]["readOnlyFields"]
