@@ -210,10 +210,10 @@ def _parser(kind: CustomFieldKind) -> Any:
                     raise ValueError(raw)
                 return key
             if kind is KIND.INTEGER:
-                number = int(raw)
-                if abs(number) > MAX_INTEGER:
+                whole = int(raw)
+                if abs(whole) > MAX_INTEGER:
                     raise ValueError(raw)
-                return number
+                return whole
             if kind in (KIND.DECIMAL, KIND.MONEY):
                 number = Decimal(raw)
                 if not number.is_finite():
