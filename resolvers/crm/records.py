@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.policy import Envelope
+from models import utcnow
 from models.crm import CrmEntity
 from models.crm.entities import (
     DECLARATIONS,
@@ -163,7 +164,11 @@ async def update_record(
             else:
                 await apply_field(ctx, session, declaration, field, record, changes[key], log)
         custom: Sequence[CustomInput] = changes.get(CUSTOM, ())
+        noted = len(log.entries)
         await write_custom(ctx, session, entity, record.id, custom, log, creating=False)
+        if len(log.entries) > noted:
+            # Custom values live in another table: the record changed all the same.
+            record.updated_at = utcnow()
         if hooks.check is not None:
             hooks.check(record, frozenset(changes))
         await guard_update(ctx, session, record, before, log)

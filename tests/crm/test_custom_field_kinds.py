@@ -187,7 +187,7 @@ async def test_every_entity_has_custom_fields(
     await create_field(admin, entity=entity, code="UF_NOTE", name="Note", kind="STRING")
     document = f"""
     mutation($input: {input_type}!) {{
-      {mutation}(input: $input) {{ id customFields {{ field values {{ string }} }} }}
+      {mutation}(input: $input) {{ id updatedAt customFields {{ field values {{ string }} }} }}
     }}"""
     given = input | {"customFields": [value("UF_NOTE", string="hello")]}
     created = (await admin.data(document, {"input": given}))[mutation]
@@ -195,12 +195,15 @@ async def test_every_entity_has_custom_fields(
     update = mutation.replace("create", "update")
     patch = f"""
     mutation($id: ID!, $input: {input_type.replace("Input", "Patch")}!) {{
-      {update}(id: $id, input: $input) {{ customFields {{ field values {{ string }} }} }}
+      {update}(id: $id, input: $input) {{
+        updatedAt customFields {{ field values {{ string }} }}
+      }}
     }}"""
     changed = await admin.data(
         patch, {"id": created["id"], "input": {"customFields": [value("UF_NOTE", string="bye")]}}
     )
     assert changed[update]["customFields"] == [{"field": "UF_NOTE", "values": [{"string": "bye"}]}]
+    assert changed[update]["updatedAt"] > created["updatedAt"]
     plural = {"LEAD": "leads", "CONTACT": "contacts", "COMPANY": "companies"}[entity]
     condition = '{custom: [{field: "UF_NOTE", contains: "BY"}]}'
     found = await admin.data(f"{{ {plural}(filter: {condition}) {{ totalCount }} }}")
