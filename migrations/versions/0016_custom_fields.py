@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("flag", sa.Boolean(), nullable=True),
         sa.Column("day", sa.Date(), nullable=True),
         sa.Column("moment", UtcDateTime(), nullable=True),
+        sa.Column("digits", sa.String(40), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_crm_custom_values"),
         sa.ForeignKeyConstraint(
             ["field_id"],
@@ -75,6 +76,7 @@ def upgrade() -> None:
         ("field_id_number", ["field_id", "number", "record_id"]),
         ("field_id_day", ["field_id", "day", "record_id"]),
         ("field_id_moment", ["field_id", "moment", "record_id"]),
+        ("digits", ["digits"]),
     ):
         op.create_index(f"ix_crm_custom_values_{name}", "crm_custom_values", columns)
 

@@ -94,6 +94,8 @@ class CustomValue(Base):
     flag: Mapped[bool | None] = mapped_column(Boolean)
     day: Mapped[date | None] = mapped_column(Date)
     moment: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A phone's digits, as duplicate detection compares phones.
+    digits: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (
         UniqueConstraint("field_id", "record_id", "position"),
@@ -103,4 +105,5 @@ class CustomValue(Base):
         Index("ix_crm_custom_values_field_id_number", "field_id", "number", "record_id"),
         Index("ix_crm_custom_values_field_id_day", "field_id", "day", "record_id"),
         Index("ix_crm_custom_values_field_id_moment", "field_id", "moment", "record_id"),
+        Index("ix_crm_custom_values_digits", "digits"),
     )

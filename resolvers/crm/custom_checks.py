@@ -12,6 +12,7 @@ from typing import Any
 
 from models.crm import CustomField, CustomFieldKind
 from resolvers.crm.common import currency, money
+from resolvers.crm.communications import normalize_phone
 from resolvers.errors import BadInput
 from resolvers.global_ids import global_id
 from resolvers.validation import email, has_bad_characters, moment, text
@@ -115,6 +116,8 @@ class Stored:
     flag: bool | None = None
     day: date | None = None
     moment: datetime | None = None
+    # A phone's digits (duplicate detection).
+    digits: str | None = None
 
     def summary(self, kind: CustomFieldKind) -> str:
         """The value as the change log and search show it."""
@@ -154,6 +157,9 @@ def check_value(field: CustomField, value: RawValue, path: str) -> Stored:
     if member not in given or not set(given) <= allowed:
         raise BadInput(f"'{field.code}' ({field.name}) takes a `{wanted}` value", field=path)
     raw = getattr(value, member)
+    if kind is KIND.PHONE:
+        phone = _text(field, raw, path)
+        return Stored(text=phone, digits=normalize_phone(phone))
     if kind in TEXTUAL:
         return Stored(text=_text(field, raw, path))
     if kind in (KIND.INTEGER, KIND.USER):

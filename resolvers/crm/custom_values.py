@@ -145,6 +145,7 @@ def _stored_of(row: CustomValue) -> Stored:
         flag=row.flag,
         day=row.day,
         moment=row.moment,
+        digits=row.digits,
     )
 
 
