@@ -236,9 +236,13 @@ def _parser(kind: CustomFieldKind) -> Any:
 def _spec(entity: CrmEntity, field: CustomField) -> FieldSpec:
     model = declaration_of(entity).model
     column = getattr(CustomValue, COLUMN[field.kind])
+    # A field of several values sorts by its first one (no min(): PostgreSQL has none for
+    # booleans).
     order = (
-        select(func.min(column))
+        select(column)
         .where(CustomValue.field_id == field.id, CustomValue.record_id == model.id)
+        .order_by(CustomValue.position)
+        .limit(1)
         .scalar_subquery()
     )
     return FieldSpec(

@@ -181,6 +181,9 @@ def _scoped_clauses(
     """A value-table field: the record has a value that meets every condition (a field of
     several values: one of them does); ``isNull`` asks whether it has none."""
     assert spec.through is not None and spec.scope is not None
+    texts = (condition.contains, condition.starts_with)
+    if spec.kind is not FieldKind.TEXT and any(text is not None for text in texts):
+        raise BadInput("'contains' and 'startsWith' test text fields only", field=path)
     parse = spec.parse or (lambda operand, _path: operand)
     parsed = Condition(
         eq=None if condition.eq is None else parse(condition.eq, path),

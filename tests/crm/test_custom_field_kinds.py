@@ -104,11 +104,21 @@ async def test_numbers_and_dates_filter_by_range_and_order(admin: GraphQLClient)
         "a",
         "b",
     ]
-    answer = await admin.request(
-        "query($f: DealFilter) { deals(filter: $f) { totalCount } }",
-        {"f": {"custom": [{"field": "UF_DUE", "gt": "soon"}]}},
-    )
-    assert answer.code == "BAD_USER_INPUT"
+    for condition in ({"gt": "soon"}, {"contains": "2026"}):
+        answer = await admin.request(
+            "query($f: DealFilter) { deals(filter: $f) { totalCount } }",
+            {"f": {"custom": [{"field": "UF_DUE"} | condition]}},
+        )
+        assert answer.code == "BAD_USER_INPUT"
+
+
+async def test_flags_filter_and_order(admin: GraphQLClient) -> None:
+    await create_field(admin, entity="DEAL", code="UF_HOT", name="Hot", kind="BOOLEAN")
+    for title, hot in (("yes", True), ("no", False)):
+        given = [value("UF_HOT", boolean=hot)]
+        await admin.data(CREATE_DEAL, {"input": {"title": title, "customFields": given}})
+    assert await titles(admin, {"custom": [{"field": "UF_HOT", "eq": "true"}]}) == ["yes"]
+    assert await titles(admin, order=[{"custom": "UF_HOT"}]) == ["no", "yes"]
 
 
 async def test_pages_ordered_by_a_custom_field_follow_each_other(admin: GraphQLClient) -> None:
