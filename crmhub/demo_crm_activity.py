@@ -3,7 +3,8 @@
 The bulk CRM demo (demo_crm.py) is written straight to the tables for speed and has no
 events. This adds a recent slice on top, as the CEO (an administrator, so no role stands in
 the way now or after access checks are wired into the write paths): a few new deals given to
-sales managers (DEAL_CREATED, DEAL_ASSIGNED notifications), open deals moved on, some of
+sales managers, with a source channel (a custom field) (DEAL_CREATED, DEAL_ASSIGNED
+notifications), open deals moved on, some of
 them won (DEAL_STAGE_MOVED), and the demo task about Vostok Logistics linked to its deal.
 Idempotent: nothing is added once any CRM event exists.
 """
@@ -16,9 +17,11 @@ from sqlalchemy import func, select
 
 from auth.viewer import Viewer
 from models import Department, Event, Task, User
-from models.crm import CrmEntity, Deal, DealStage, Semantics
+from models.crm import CrmEntity, CustomFieldKind, Deal, DealStage, Semantics
 from resolvers.context import RequestContext, Services
-from resolvers.crm import deals
+from resolvers.crm import custom_fields, deals
+from resolvers.crm.custom_checks import RawValue
+from resolvers.crm.custom_values import CustomInput
 from resolvers.tasks import commands as tasks
 
 CEO_EMAIL = "admin@example.com"
@@ -26,10 +29,18 @@ CEO_EMAIL = "admin@example.com"
 LINKED_TASK_TITLE = "Prepare the commercial offer for Vostok Logistics"
 MOVES = 12
 NEW_DEALS = [
-    ("Pilot order: Vostok Logistics fleet tracking", "maria.ivanova@example.com", "48000"),
-    ("Renewal: Baltic Timber service contract", "olga.popova@example.com", "125000"),
-    ("Upsell: Ural Steel extra licences", "sergey.lebedev@example.com", "36500"),
+    ("Pilot order: Vostok Logistics fleet tracking", "maria.ivanova@example.com", "48000", "Web"),
+    ("Renewal: Baltic Timber service contract", "olga.popova@example.com", "125000", "Partner"),
+    ("Upsell: Ural Steel extra licences", "sergey.lebedev@example.com", "36500", "Phone"),
 ]
+# A custom field of deals (docs/crm.md), set on the new deals.
+CHANNEL = custom_fields.NewCustomField(
+    entity=CrmEntity.DEAL,
+    code="UF_SOURCE_CHANNEL",
+    name="Source channel",
+    kind=CustomFieldKind.ENUMERATION,
+    options=("Web", "Phone", "Partner"),
+)
 
 
 async def load_crm_activity_demo(services: Services) -> bool:
@@ -65,11 +76,17 @@ async def load_crm_activity_demo(services: Services) -> bool:
 async def _new_deals(ctx: RequestContext) -> None:
     async with ctx.db() as session:
         by_email = dict((await session.execute(select(User.email, User.id))).tuples().all())
-    for index, (title, email, amount) in enumerate(NEW_DEALS):
+    await custom_fields.create_field(ctx, CHANNEL)
+    for index, (title, email, amount, channel) in enumerate(NEW_DEALS):
         responsible = by_email.get(email)
         if responsible is None:
             continue
-        new = deals.NewDeal(title=title, amount=Decimal(amount), assigned_to_id=responsible)
+        new = deals.NewDeal(
+            title=title,
+            amount=Decimal(amount),
+            assigned_to_id=responsible,
+            custom_fields=[CustomInput(CHANNEL.code, [RawValue(string=channel)])],
+        )
         deal = await deals.create_deal(ctx, new)
         if index == 0:
             await _link_task(ctx, LINKED_TASK_TITLE, deal.id)

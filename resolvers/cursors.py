@@ -12,7 +12,7 @@ import base64
 import binascii
 import enum
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, cast
 
@@ -143,9 +143,19 @@ def _enum(value: Any, enum_type: type[enum.Enum]) -> enum.Enum:
         raise ForgedCursor(f"expected a {enum_type.__name__}") from error
 
 
+def _date(value: Any) -> date:
+    if not isinstance(value, str):
+        raise ForgedCursor("expected a date")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise ForgedCursor("expected a date") from error
+
+
 _DECODERS: dict[type, Callable[[Any], Any]] = {
     int: _int,
     str: _text,
     bool: _bool,
     datetime: _datetime,
+    date: _date,
 }

@@ -22,6 +22,7 @@ from schema.cost import CostLimit
 from schema.crm.activities import ActivityMutations, ActivityQueries
 from schema.crm.companies import CompanyMutations, CompanyQueries
 from schema.crm.contacts import ContactMutations, ContactQueries
+from schema.crm.custom_fields import CustomFieldMutations, CustomFieldQueries
 from schema.crm.deals import DealMutations, DealQueries
 from schema.crm.dictionaries import DictionaryQueries
 from schema.crm.dictionary_admin import DictionaryMutations
@@ -74,6 +75,7 @@ Query = root_type(
         DealQueries,
         ActivityQueries,
         DictionaryQueries,
+        CustomFieldQueries,
         DuplicateQueries,
         AccessQueries,
         ApiKeyQueries,
@@ -104,6 +106,7 @@ Mutation = root_type(
         ActivityMutations,
         TimelineMutations,
         DictionaryMutations,
+        CustomFieldMutations,
         AccessMutations,
         ApiKeyMutations,
         LeadFormMutations,

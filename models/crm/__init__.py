@@ -3,6 +3,7 @@
 from models.crm.activities import Activity, ActivityBinding, ActivityDirection, ActivityKind
 from models.crm.common import CrmEntity, Money, Semantics
 from models.crm.communications import Communication, CommunicationKind
+from models.crm.custom_fields import CustomField, CustomFieldKind, CustomValue
 from models.crm.dictionaries import DealStage, LeadSource, LeadStatus, Pipeline
 from models.crm.records import Company, Contact, ContactCompany, Deal, DealContact, Lead
 from models.crm.tallies import DealTally
@@ -19,6 +20,9 @@ __all__ = [
     "Contact",
     "ContactCompany",
     "CrmEntity",
+    "CustomField",
+    "CustomFieldKind",
+    "CustomValue",
     "Deal",
     "DealContact",
     "DealStage",

@@ -33,6 +33,7 @@ from models.crm.entities import declaration_of
 from resolvers.access.freshness import access_changed
 from resolvers.access.roles import require_role
 from resolvers.context import RequestContext
+from resolvers.crm.custom_fields import custom_codes
 from resolvers.errors import BadInput, not_found
 
 # The argument that names each kind of scope, for errors.
@@ -168,14 +169,15 @@ async def set_role_permission(ctx: RequestContext, role_id: int, change: Permiss
 
 async def set_field_rule(ctx: RequestContext, role_id: int, change: FieldRuleChange) -> Role:
     admin = ctx.require_admin()
-    known = ENTITY_FIELDS[change.entity]
-    if change.field not in known:
-        raise BadInput(
-            f"{change.entity.value} has no field '{change.field}'; "
-            f"known: {', '.join(sorted(known))}",
-            field="field",
-        )
     async with ctx.db() as session:
+        # A custom field is ruled by its code, like a built-in field by its name.
+        known = ENTITY_FIELDS[change.entity] | await custom_codes(session, change.entity)
+        if change.field not in known:
+            raise BadInput(
+                f"{change.entity.value} has no field '{change.field}'; "
+                f"known: {', '.join(sorted(known))}",
+                field="field",
+            )
         role = await require_role(session, role_id, "roleId")
         await _check_scope(session, change.entity, change.scope)
         existing = await session.scalar(

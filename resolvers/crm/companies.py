@@ -20,8 +20,10 @@ from resolvers.crm.communications import (
     clean,
     replace_communications,
 )
+from resolvers.crm.custom_values import CustomInput, write_custom
 from resolvers.crm.guards import guard_create
 from resolvers.crm.records import checked_value, insert_links, link_ids, require_linkable
+from resolvers.crm.timeline import Changes
 from resolvers.crm.visibility import visible_contacts
 
 
@@ -37,6 +39,8 @@ class NewCompany:
     opened: bool = True
     communications: Sequence[NewCommunication] = ()
     source_lead_id: int | None = None
+    # None for a record no client filled in (a conversion): required fields may stay empty.
+    custom_fields: Sequence[CustomInput] | None = None
 
 
 async def contacts_by_company_id(
@@ -102,6 +106,16 @@ async def insert_company(
     session.add(company)
     await session.flush()
     insert_links(session, COMPANY.field("contacts"), company.id, checked.contact_ids)
+    await write_custom(
+        ctx,
+        session,
+        CrmEntity.COMPANY,
+        company.id,
+        new.custom_fields or (),
+        Changes(),
+        creating=True,
+        enforce_required=new.custom_fields is not None,
+    )
     await replace_communications(session, CrmEntity.COMPANY, company.id, checked.communications)
     return company
 

@@ -19,6 +19,7 @@ from resolvers.crm.communications import (
     clean,
     replace_communications,
 )
+from resolvers.crm.custom_values import CustomInput, write_custom
 from resolvers.crm.guards import guard_create
 from resolvers.crm.records import (
     UpdateHooks,
@@ -27,6 +28,7 @@ from resolvers.crm.records import (
     link_ids,
     require_linkable,
 )
+from resolvers.crm.timeline import Changes
 from resolvers.crm.visibility import visible_companies
 from resolvers.errors import BadInput
 
@@ -41,6 +43,8 @@ class NewContact:
     opened: bool = True
     communications: Sequence[NewCommunication] = ()
     source_lead_id: int | None = None
+    # None for a record no client filled in (a conversion): required fields may stay empty.
+    custom_fields: Sequence[CustomInput] | None = None
 
 
 async def companies_by_contact_id(
@@ -111,6 +115,16 @@ async def insert_contact(
     session.add(contact)
     await session.flush()
     insert_links(session, CONTACT.field("companies"), contact.id, checked.company_ids)
+    await write_custom(
+        ctx,
+        session,
+        CrmEntity.CONTACT,
+        contact.id,
+        new.custom_fields or (),
+        Changes(),
+        creating=True,
+        enforce_required=new.custom_fields is not None,
+    )
     await replace_communications(session, CrmEntity.CONTACT, contact.id, checked.communications)
     return contact
 

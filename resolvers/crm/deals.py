@@ -23,6 +23,7 @@ from models.crm.entities import DEAL
 from resolvers.context import RequestContext
 from resolvers.crm import events
 from resolvers.crm.common import require_all, require_user
+from resolvers.crm.custom_values import CustomInput, write_custom
 from resolvers.crm.dictionaries import default_pipeline, first_stage, require_row
 from resolvers.crm.guards import (
     guard_create,
@@ -57,6 +58,8 @@ class NewDeal:
     assigned_to_id: int | None = None
     opened: bool = True
     source_lead_id: int | None = None
+    # None for a record no client filled in (a conversion): required fields may stay empty.
+    custom_fields: Sequence[CustomInput] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,16 @@ async def insert_deal(
     session.add(deal)
     await session.flush()
     insert_links(session, DEAL.field("contacts"), deal.id, checked.contact_ids)
+    await write_custom(
+        ctx,
+        session,
+        CrmEntity.DEAL,
+        deal.id,
+        new.custom_fields or (),
+        Changes(),
+        creating=True,
+        enforce_required=new.custom_fields is not None,
+    )
     session.add(
         DealStageMove(
             deal_id=deal.id, from_stage_id=None, to_stage_id=stage.id, moved_by_id=author_id

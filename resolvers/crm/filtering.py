@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -60,6 +60,14 @@ class FieldSpec:
     # from its side (a contact's companyId is also the company's contacts): a filter on the
     # link reveals both ends, so a rule hiding either refuses it.
     other_end: tuple[CrmEntity, str] | None = None
+    # A value kept in a table of values (a custom field's): ``through`` names the record and
+    # ``scope`` picks the field's rows; ``is_null`` asks whether the record has a row.
+    scope: ColumnElement[bool] | None = None
+    # Turns each operand (given as text) into the column's type; BadInput naming the path.
+    parse: Callable[[Any, str], Any] | None = None
+    # A nullable order expression: records without a value sort as NULLs sort in PostgreSQL
+    # (after the others ascending), the way hidden values do (see ``sort_keys``).
+    order_column: SQLColumnExpression[Any] | None = None
 
 
 # The rows of an entity the viewer may read, as a WHERE clause: what a search that looks
@@ -139,6 +147,9 @@ def where(
         spec = fields.by_name.get(name)
         if spec is None:
             raise BadInput(f"Cannot filter on '{name}'", field=f"{path}.{name}")
+        if spec.scope is not None:
+            clauses.extend(_scoped_clauses(fields, spec, condition, f"{path}.{name}"))
+            continue
         field_clauses = _field_clauses(spec, condition, f"{path}.{name}")
         if spec.through is not None and field_clauses:
             field_clauses = [fields.pk.in_(select(spec.through).where(*field_clauses))]
@@ -162,6 +173,36 @@ def where(
     if filter.negated is not None:
         clauses.append(not_(where(fields, filter.negated, f"{path}.not", depth + 1, readable)))
     return and_(true(), *clauses)
+
+
+def _scoped_clauses(
+    fields: Fields, spec: FieldSpec, condition: Condition, path: str
+) -> list[ColumnElement[bool]]:
+    """A value-table field: the record has a value that meets every condition (a field of
+    several values: one of them does); ``isNull`` asks whether it has none."""
+    assert spec.through is not None and spec.scope is not None
+    texts = (condition.contains, condition.starts_with)
+    if spec.kind is not FieldKind.TEXT and any(text is not None for text in texts):
+        raise BadInput("'contains' and 'startsWith' test text fields only", field=path)
+    parse = spec.parse or (lambda operand, _path: operand)
+    parsed = Condition(
+        eq=None if condition.eq is None else parse(condition.eq, path),
+        in_=None if condition.in_ is None else [parse(item, path) for item in condition.in_],
+        gt=None if condition.gt is None else parse(condition.gt, path),
+        gte=None if condition.gte is None else parse(condition.gte, path),
+        lt=None if condition.lt is None else parse(condition.lt, path),
+        lte=None if condition.lte is None else parse(condition.lte, path),
+        contains=condition.contains,
+        starts_with=condition.starts_with,
+    )
+    clauses: list[ColumnElement[bool]] = []
+    tests = _field_clauses(spec, parsed, path)
+    if tests:
+        clauses.append(fields.pk.in_(select(spec.through).where(spec.scope, *tests)))
+    if condition.is_null is not None:
+        having = fields.pk.in_(select(spec.through).where(spec.scope))
+        clauses.append(not_(having) if condition.is_null else having)
+    return clauses
 
 
 def _check_operands(condition: Condition, path: str) -> None:
@@ -247,7 +288,12 @@ def sort_keys(
         spec = fields.by_name.get(name)
         if spec is None or not spec.orderable:
             raise BadInput(f"Cannot order by '{name}'", field="orderBy")
-        if masks and name in masks:
+        if spec.order_column is not None:
+            shown: ColumnElement[bool] = cast(ColumnElement[Any], spec.order_column).is_not(None)
+            if masks and name in masks:
+                shown = and_(masks[name], shown)
+            keys.extend(_masked_keys(spec, shown, descending, spec.order_column))
+        elif masks and name in masks:
             keys.extend(_masked_keys(spec, masks[name], descending))
         else:
             keys.append(SortKey(spec.column, descending))
@@ -265,11 +311,17 @@ _PLACEHOLDERS: dict[FieldKind, Any] = {
     FieldKind.INT: 0,
     FieldKind.DATETIME: datetime(1970, 1, 1, tzinfo=UTC),
     FieldKind.BOOLEAN: False,
+    FieldKind.DATE: date(1970, 1, 1),
 }
 
 
-def _masked_keys(spec: FieldSpec, shown: ColumnElement[bool], descending: bool) -> list[SortKey]:
-    column = cast(ColumnElement[Any], spec.column)
+def _masked_keys(
+    spec: FieldSpec,
+    shown: ColumnElement[bool],
+    descending: bool,
+    expression: SQLColumnExpression[Any] | None = None,
+) -> list[SortKey]:
+    column = cast(ColumnElement[Any], spec.column if expression is None else expression)
     hidden = case((shown, 0), else_=1)
     value = case((shown, column), else_=literal(_PLACEHOLDERS[spec.kind], column.type))
     return [SortKey(hidden, descending), SortKey(value, descending)]

@@ -19,6 +19,7 @@ from resolvers.crm.communications import (
     matches_existing_customer,
     replace_communications,
 )
+from resolvers.crm.custom_values import CustomInput, write_custom
 from resolvers.crm.dictionaries import first_status, require_row
 from resolvers.crm.guards import guard_create, guard_lead_status_unlocked
 from resolvers.crm.records import UpdateHooks, apply_communications
@@ -40,6 +41,8 @@ class NewLead:
     assigned_to_id: int | None = None
     opened: bool = True
     communications: Sequence[NewCommunication] = ()
+    # None for a record no client filled in (a conversion): required fields may stay empty.
+    custom_fields: Sequence[CustomInput] | None = None
 
 
 # The lead's texts, by column: a new lead's are all optional (its title has a default).
@@ -111,6 +114,16 @@ async def create_lead(ctx: RequestContext, new: NewLead) -> Lead:
         session.add(lead)
         await session.flush()
         await replace_communications(session, CrmEntity.LEAD, lead.id, communications)
+        await write_custom(
+            ctx,
+            session,
+            CrmEntity.LEAD,
+            lead.id,
+            new.custom_fields or (),
+            Changes(),
+            creating=True,
+            enforce_required=new.custom_fields is not None,
+        )
         await events.record_created(session, ctx, lead)
         await session.commit()
     ctx.forget_loaded()

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.policy import Envelope
+from models import utcnow
 from models.crm import CrmEntity
 from models.crm.entities import (
     DECLARATIONS,
@@ -32,6 +33,7 @@ from resolvers.context import RequestContext
 from resolvers.crm import events
 from resolvers.crm.common import currency, list_records, money, require_all, require_user
 from resolvers.crm.communications import NewCommunication, clean, replace_communications, summary
+from resolvers.crm.custom_values import CustomInput, with_custom_fields, write_custom
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.guards import guard_delete, guard_update, guard_update_allowed
@@ -43,8 +45,10 @@ from resolvers.locking import lock_for_write
 from resolvers.pagination import Page, PageRequest
 from resolvers.validation import text
 
-# The changes of an update: values by the fields' input keys, only those given.
+# The changes of an update: values by the fields' input keys, only those given; custom
+# fields under ``CUSTOM``, as a sequence of ``CustomInput``.
 RecordChanges = Mapping[str, Any]
+CUSTOM = "customFields"
 
 # Takes over the change of one field: (ctx, session, record, envelope before, value, log).
 FieldHook = Callable[[RequestContext, AsyncSession, Any, Envelope, Any, Changes], Awaitable[None]]
@@ -107,7 +111,7 @@ async def list_of(
     return await list_records(
         ctx,
         visible(ctx, entity),
-        RECORD_FIELDS[entity],
+        await with_custom_fields(ctx, entity, RECORD_FIELDS[entity]),
         filter,
         order,
         page,
@@ -142,7 +146,7 @@ async def update_record(
     UPDATE before and after and records the change (timeline, event)."""
     viewer = ctx.require_viewer()
     declaration = declaration_of(entity)
-    unknown = set(changes) - {field.change_key for field in declaration.fields}
+    unknown = set(changes) - {field.change_key for field in declaration.fields} - {CUSTOM}
     if unknown:
         name = sorted(unknown)[0]
         raise BadInput(f"Unknown {entity.value.lower()} field {name}", field=name)
@@ -159,6 +163,12 @@ async def update_record(
                 await hook(ctx, session, record, before, changes[key], log)
             else:
                 await apply_field(ctx, session, declaration, field, record, changes[key], log)
+        custom: Sequence[CustomInput] = changes.get(CUSTOM, ())
+        noted = len(log.entries)
+        await write_custom(ctx, session, entity, record.id, custom, log, creating=False)
+        if len(log.entries) > noted:
+            # Custom values live in another table: the record changed all the same.
+            record.updated_at = utcnow()
         if hooks.check is not None:
             hooks.check(record, frozenset(changes))
         await guard_update(ctx, session, record, before, log)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import TaskCrmLink
 from models.crm import Activity, ActivityBinding, Communication, CrmEntity, TimelineEntry
+from resolvers.crm.custom_values import forget_custom_values
 from resolvers.notifications import forget_notifications
 
 
@@ -19,6 +20,7 @@ async def forget_record(session: AsyncSession, entity: CrmEntity, entity_id: int
     """Delete what points at a record polymorphically (no foreign key does it for us).
 
     Activities bound to this record only are deleted too; shared ones lose this binding."""
+    await forget_custom_values(session, entity, entity_id)
     await session.execute(
         delete(Communication).where(
             Communication.entity_type == entity, Communication.entity_id == entity_id

@@ -25,6 +25,12 @@ from schema.crm.common import (
     load_user,
     new_communications,
 )
+from schema.crm.custom_values import (
+    CustomFieldInput,
+    WithCustomFields,
+    custom_inputs,
+    custom_patch,
+)
 from schema.crm.filters import (
     to_filter,
     to_order,
@@ -55,7 +61,7 @@ LeadRef = Annotated["Lead", strawberry.lazy("schema.crm.leads")]
 
 
 @strawberry.type
-class Company(Node):
+class Company(Node, WithCustomFields):
     title: str | None = masked()
     industry: str | None = masked()
     revenue: Decimal | None = masked()
@@ -167,7 +173,12 @@ else:
 
 @strawberry.input
 class CompanyOrder:
-    field: CompanyOrderField
+    field: CompanyOrderField | None = strawberry.field(
+        default=None, description="A built-in field to sort by; or give `custom`."
+    )
+    custom: str | None = strawberry.field(
+        default=None, description="A custom field's code: records without a value sort last."
+    )
     direction: OrderDirection = OrderDirection.ASC
 
 
@@ -184,6 +195,9 @@ class CompanyInput:
     )
     opened: bool = True
     communications: list[CommunicationInput] | None = None
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values by code; required fields need one."
+    )
 
 
 @strawberry.input(description="Fields left out stay as they are; lists are replaced whole.")
@@ -197,6 +211,9 @@ class CompanyPatch:
     assigned_to_id: strawberry.ID | None = strawberry.UNSET
     opened: bool | None = strawberry.UNSET
     communications: list[CommunicationInput] | None = strawberry.UNSET
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="The custom fields given change; others stay."
+    )
 
 
 @strawberry.type
@@ -235,6 +252,7 @@ class CompanyMutations:
             contact_ids=[decode_id(pk, "Contact", "contactIds") for pk in input.contact_ids or []],
             assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
             opened=input.opened,
+            custom_fields=custom_inputs(input.custom_fields),
             communications=new_communications(input.communications),
         )
         return Company.of(await companies.create_company(info.context, new))
@@ -250,6 +268,7 @@ class CompanyMutations:
             "contactIds": ids_or_missing(input.contact_ids, "Contact", "contactIds"),
             "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
             "opened": required(input.opened, "opened"),
+            "customFields": custom_patch(input.custom_fields),
             "communications": communications_patch(input.communications),
         }
         pk = decode_id(id, "Company")

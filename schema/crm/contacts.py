@@ -24,6 +24,12 @@ from schema.crm.common import (
     load_user,
     new_communications,
 )
+from schema.crm.custom_values import (
+    CustomFieldInput,
+    WithCustomFields,
+    custom_inputs,
+    custom_patch,
+)
 from schema.crm.filters import to_filter, to_order
 from schema.crm.generated import order_field, record_filter
 from schema.crm.linked_tasks import linked_tasks_field
@@ -49,7 +55,7 @@ LeadRef = Annotated["Lead", strawberry.lazy("schema.crm.leads")]
 
 
 @strawberry.type
-class Contact(Node):
+class Contact(Node, WithCustomFields):
     first_name: str | None = masked()
     last_name: str | None = masked()
     position: str | None = masked()
@@ -154,7 +160,12 @@ else:
 
 @strawberry.input
 class ContactOrder:
-    field: ContactOrderField
+    field: ContactOrderField | None = strawberry.field(
+        default=None, description="A built-in field to sort by; or give `custom`."
+    )
+    custom: str | None = strawberry.field(
+        default=None, description="A custom field's code: records without a value sort last."
+    )
     direction: OrderDirection = OrderDirection.ASC
 
 
@@ -169,6 +180,9 @@ class ContactInput:
     )
     opened: bool = True
     communications: list[CommunicationInput] | None = None
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values by code; required fields need one."
+    )
 
 
 @strawberry.input(description="Fields left out stay as they are; lists are replaced whole.")
@@ -180,6 +194,9 @@ class ContactPatch:
     assigned_to_id: strawberry.ID | None = strawberry.UNSET
     opened: bool | None = strawberry.UNSET
     communications: list[CommunicationInput] | None = strawberry.UNSET
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="The custom fields given change; others stay."
+    )
 
 
 @strawberry.type
@@ -216,6 +233,7 @@ class ContactMutations:
             company_ids=[decode_id(pk, "Company", "companyIds") for pk in input.company_ids or []],
             assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
             opened=input.opened,
+            custom_fields=custom_inputs(input.custom_fields),
             communications=new_communications(input.communications),
         )
         return Contact.of(await contacts.create_contact(info.context, new))
@@ -229,6 +247,7 @@ class ContactMutations:
             "companyIds": ids_or_missing(input.company_ids, "Company", "companyIds"),
             "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
             "opened": required(input.opened, "opened"),
+            "customFields": custom_patch(input.custom_fields),
             "communications": communications_patch(input.communications),
         }
         row = await records.update_record(

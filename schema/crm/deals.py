@@ -19,6 +19,12 @@ from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
+from schema.crm.custom_values import (
+    CustomFieldInput,
+    WithCustomFields,
+    custom_inputs,
+    custom_patch,
+)
 from schema.crm.dictionaries import DealStage, Pipeline, load_pipeline, load_stage
 from schema.crm.filters import (
     to_filter,
@@ -79,7 +85,7 @@ class DealStageMove:
 
 
 @strawberry.type
-class Deal(Node):
+class Deal(Node, WithCustomFields):
     title: str | None = masked()
     amount: Decimal | None = masked(description="A decimal string, in `currency`.")
     currency: str | None = masked(description="ISO 4217, e.g. USD.")
@@ -218,7 +224,12 @@ else:
 
 @strawberry.input
 class DealOrder:
-    field: DealOrderField
+    field: DealOrderField | None = strawberry.field(
+        default=None, description="A built-in field to sort by; or give `custom`."
+    )
+    custom: str | None = strawberry.field(
+        default=None, description="A custom field's code: records without a value sort last."
+    )
     direction: OrderDirection = OrderDirection.ASC
 
 
@@ -240,6 +251,9 @@ class DealInput:
         default=None, description="Default: you."
     )
     opened: bool = True
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values by code; required fields need one."
+    )
 
 
 @strawberry.input(description="Fields left out stay as they are. The stage changes by moveDeal.")
@@ -252,6 +266,9 @@ class DealPatch:
     contact_ids: list[strawberry.ID] | None = strawberry.UNSET
     assigned_to_id: strawberry.ID | None = strawberry.UNSET
     opened: bool | None = strawberry.UNSET
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="The custom fields given change; others stay."
+    )
 
 
 def decode_ids(ids: list[strawberry.ID] | None, type_name: str, field: str) -> list[int]:
@@ -296,6 +313,7 @@ class DealMutations:
             contact_ids=decode_ids(input.contact_ids, "Contact", "contactIds"),
             assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
             opened=input.opened,
+            custom_fields=custom_inputs(input.custom_fields),
         )
         return Deal.of(await deals.create_deal(info.context, new))
 
@@ -310,6 +328,7 @@ class DealMutations:
             "contactIds": ids_or_missing(input.contact_ids, "Contact", "contactIds"),
             "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
             "opened": required(input.opened, "opened"),
+            "customFields": custom_patch(input.custom_fields),
         }
         pk = decode_id(id, "Deal")
         return Deal.of(

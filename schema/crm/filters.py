@@ -18,10 +18,11 @@ from strawberry.utils.str_converters import to_camel_case
 from resolvers.crm.filtering import MAX_DEPTH, MAX_LIST, Condition, Fields, FieldSpec, Filter
 from resolvers.errors import BadInput
 from resolvers.validation import moment
+from schema.crm.custom_values import custom_conditions
 from schema.relay import OrderDirection, decode_id
 
 # The Python names of the boolean operators (GraphQL "and", "or", "not").
-_OPERATORS = {"and_", "or_", "not_", "search"}
+_OPERATORS = {"and_", "or_", "not_", "search", "custom"}
 
 
 @strawberry.input(description="Conditions on an ID; all given must hold.")
@@ -143,6 +144,7 @@ def to_filter(value: Any, fields: Fields, path: str = "filter", depth: int = 0) 
         conditions[name] = (
             Condition(eq=given) if isinstance(given, bool) else given.condition(spec, field_path)
         )
+    conditions |= custom_conditions(getattr(value, "custom", None), path)
     return Filter(
         conditions=conditions,
         search=value.search,
@@ -163,5 +165,13 @@ def _nested(values: Sequence[Any] | None, fields: Fields, path: str, depth: int)
 
 
 def to_order(order_by: Sequence[Any] | None) -> list[tuple[str, bool]]:
-    """(field, descending) pairs from a list of ``XOrder`` inputs."""
-    return [(order.field.value, order.direction is OrderDirection.DESC) for order in order_by or []]
+    """(field, descending) pairs from a list of ``XOrder`` inputs; each names a built-in
+    ``field`` or a ``custom`` field's code."""
+    pairs = []
+    for order in order_by or []:
+        custom = getattr(order, "custom", None)
+        if (order.field is None) == (custom is None):
+            raise BadInput("Give either 'field' or 'custom'", field="orderBy")
+        name = custom if custom is not None else order.field.value
+        pairs.append((name, order.direction is OrderDirection.DESC))
+    return pairs

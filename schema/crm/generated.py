@@ -13,6 +13,7 @@ import strawberry
 
 from models.crm import CrmEntity
 from resolvers.crm.fields import RECORD_FIELDS
+from schema.crm.custom_values import CustomFieldFilter
 from schema.crm.filters import DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter
 
 # The input that tests a field of each kind (a link is tested by the ids it links to).
@@ -43,12 +44,16 @@ def record_filter(entity: CrmEntity, type_name: str, module: str, search: str) -
         "or_": f"list[{type_name}] | None",
         "not_": f"{type_name} | None",
         "search": "str | None",
+        "custom": "list[CustomFieldFilter] | None",
     }
     namespace: dict[str, Any] = {
         "and_": strawberry.field(default=None, name="and", description="Every filter holds."),
         "or_": strawberry.field(default=None, name="or", description="Some filter holds."),
         "not_": strawberry.field(default=None, name="not", description="The filter fails."),
         "search": strawberry.field(default=None, description=search),
+        "custom": strawberry.field(
+            default=None, description="Conditions on custom fields, all of which must hold."
+        ),
     }
     known = RECORD_FIELDS[entity].by_name
     for field in declaration.fields:
@@ -60,7 +65,7 @@ def record_filter(entity: CrmEntity, type_name: str, module: str, search: str) -
     namespace["__annotations__"] = annotations
     namespace["__module__"] = module
     # The annotations name the filter inputs: they resolve in ``module``, which imports them.
-    for kind in _FILTER_TYPES.values():
+    for kind in (*_FILTER_TYPES.values(), CustomFieldFilter):
         sys.modules[module].__dict__.setdefault(kind.__name__, kind)
     cls = type(type_name, (), namespace)
     return strawberry.input(cls, description=f"Which {entity.value.lower()}s a list shows.")

@@ -25,6 +25,12 @@ from schema.crm.common import (
     load_user,
     new_communications,
 )
+from schema.crm.custom_values import (
+    CustomFieldInput,
+    WithCustomFields,
+    custom_inputs,
+    custom_patch,
+)
 from schema.crm.dictionaries import LeadSource, LeadStatus, load_source, load_status
 from schema.crm.filters import to_filter, to_order
 from schema.crm.generated import order_field, record_filter
@@ -53,7 +59,7 @@ DealRef = Annotated["Deal", strawberry.lazy("schema.crm.deals")]
 
 
 @strawberry.type
-class Lead(Node):
+class Lead(Node, WithCustomFields):
     title: str | None = masked()
     first_name: str | None = masked()
     last_name: str | None = masked()
@@ -191,7 +197,12 @@ else:
 
 @strawberry.input
 class LeadOrder:
-    field: LeadOrderField
+    field: LeadOrderField | None = strawberry.field(
+        default=None, description="A built-in field to sort by; or give `custom`."
+    )
+    custom: str | None = strawberry.field(
+        default=None, description="A custom field's code: records without a value sort last."
+    )
     direction: OrderDirection = OrderDirection.ASC
 
 
@@ -216,6 +227,9 @@ class LeadInput:
     )
     opened: bool = True
     communications: list[CommunicationInput] | None = None
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values by code; required fields need one."
+    )
 
 
 @strawberry.input(description="Fields left out stay as they are; lists are replaced whole.")
@@ -235,6 +249,9 @@ class LeadPatch:
     assigned_to_id: strawberry.ID | None = strawberry.UNSET
     opened: bool | None = strawberry.UNSET
     communications: list[CommunicationInput] | None = strawberry.UNSET
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="The custom fields given change; others stay."
+    )
 
 
 _TEXT_FIELDS = ("title", "first_name", "last_name", "company_title", "source_description")
@@ -299,6 +316,7 @@ class LeadMutations:
             utm={name: getattr(input, name) for name in _UTM_FIELDS},
             assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
             opened=input.opened,
+            custom_fields=custom_inputs(input.custom_fields),
             communications=new_communications(input.communications),
         )
         return Lead.of(await leads.create_lead(info.context, new))
@@ -317,6 +335,7 @@ class LeadMutations:
             "sourceId": id_or_null(input.source_id, "LeadSource", "sourceId"),
             "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
             "opened": required(input.opened, "opened"),
+            "customFields": custom_patch(input.custom_fields),
             "communications": communications_patch(input.communications),
         }
         row = await records.update_record(

@@ -116,12 +116,20 @@ FIELDS: dict[Entity, tuple[str, ...]] = {
         "closedAt",
     ),
 }
+# Custom fields the world defines (a STRING, set on every record of the entity): field
+# rules name them by code, as they name built-in fields.
+CUSTOM_FIELDS: dict[Entity, tuple[str, ...]] = {
+    Entity.LEAD: (),
+    Entity.CONTACT: (),
+    Entity.COMPANY: (),
+    Entity.DEAL: ("UF_NOTE",),
+}
 # Field rules are drawn from these, the fields the checks read.
 RULED_FIELDS: dict[Entity, tuple[str, ...]] = {
     Entity.LEAD: ("title", "lastName", "status", "communications"),
     Entity.CONTACT: ("companies", "lastName", "communications"),
     Entity.COMPANY: ("title", "contacts", "deals", "communications"),
-    Entity.DEAL: ("title", "stage", "company", "contacts"),
+    Entity.DEAL: ("title", "stage", "company", "contacts", *CUSTOM_FIELDS[Entity.DEAL]),
 }
 
 ALL_RULED_FIELDS = [(entity, name) for entity in Entity for name in RULED_FIELDS[entity]]

@@ -39,6 +39,9 @@ from models.crm import (
     Contact,
     ContactCompany,
     CrmEntity,
+    CustomField,
+    CustomFieldKind,
+    CustomValue,
     Deal,
     DealContact,
     DealStage,
@@ -50,6 +53,7 @@ from models.crm import (
 from resolvers.crm.communications import normalized_for_lookup
 from tests.factories import password_hash
 from tests.oracle.domain import (
+    CUSTOM_FIELDS,
     PIPELINES,
     Entity,
     Population,
@@ -264,7 +268,36 @@ async def _records(session: AsyncSession, population: Population, loaded: Loaded
                 DealContact(deal_id=row.id, contact_id=loaded.ids["CONTACT"][contact])
                 for contact in sorted(record.contacts)
             )
+        await _custom_fields(session, entity, loaded.ids[entity.value])
     await session.flush()
+
+
+async def _custom_fields(session: AsyncSession, entity: Entity, record_ids: list[int]) -> None:
+    """The entity's custom fields (``CUSTOM_FIELDS``), each set on every record."""
+    for sort, code in enumerate(CUSTOM_FIELDS[entity]):
+        field = CustomField(
+            entity=CrmEntity(entity.value),
+            code=code,
+            name=code,
+            kind=CustomFieldKind.STRING,
+            required=False,
+            multiple=False,
+            sort=sort,
+            options=[],
+            default=[],
+        )
+        session.add(field)
+        await session.flush()
+        session.add_all(
+            CustomValue(
+                field_id=field.id,
+                entity=CrmEntity(entity.value),
+                record_id=record_id,
+                position=0,
+                text=f"note {record_id}",
+            )
+            for record_id in record_ids
+        )
 
 
 def _phone(entity: Entity, record_id: int, phone: str) -> Communication:

@@ -11,6 +11,7 @@ from functools import cached_property
 
 from tests.oracle.domain import (
     ANY,
+    CUSTOM_FIELDS,
     FIELDS,
     LEAD_STATUSES,
     PIPELINES,
@@ -171,14 +172,19 @@ class Oracle:
 
     def _masked(self, user: int, action: Action, record: Record, kinds: frozenset[str]) -> set[str]:
         """Fields that every role granting ``action`` on the record rules with ``kinds``
-        (every field when no role grants it)."""
+        (every built-in field when no role grants it: the policy knows no custom field by
+        itself, and ``canUpdate`` already says that nothing may change)."""
         if self.is_admin(user):
             return set()
-        fields = set(FIELDS[record.entity])
-        for role in self._granting(user, action, record):
+        granting = self._granting(user, action, record)
+        if not granting:
+            return set(FIELDS[record.entity])
+        named = (*FIELDS[record.entity], *CUSTOM_FIELDS[record.entity])
+        fields = set(named)
+        for role in granting:
             fields &= {
                 name
-                for name in FIELDS[record.entity]
+                for name in named
                 if role_field_rule(role, record.entity, name, record.status) in kinds
             }
         return fields
@@ -214,11 +220,15 @@ class Oracle:
         )
 
     def allowed_stages(self, user: int, deal: int) -> list[tuple[int, int]]:
-        """Stages of the deal's pipeline it may move to: UPDATE before and after, and the
-        move allowed by some role that grants UPDATE on the deal as it is."""
+        """Stages of the deal's pipeline it may move to: UPDATE before and after, the stage
+        not read-only, and the move allowed by some role that grants UPDATE on the deal as
+        it is."""
         record = self.population.records[Entity.DEAL][deal]
         assert isinstance(record.status, tuple)
         if not self.allows(user, Action.UPDATE, record):
+            return []
+        # A read-only stage may not move (and moves would name the stage it is in).
+        if "stage" in self.read_only_fields(user, (Entity.DEAL, deal)):
             return []
         pipeline, current = record.status
         movers = self._granting(user, Action.UPDATE, record)

@@ -29,6 +29,8 @@ class FieldKind(enum.Enum):
     DECIMAL = "DECIMAL"
     INT = "INT"
     DATETIME = "DATETIME"
+    # A calendar day (custom fields).
+    DATE = "DATE"
     BOOLEAN = "BOOLEAN"
     # Values kept in other tables: a record's phones and e-mails, or the records it links to.
     COMMUNICATIONS = "COMMUNICATIONS"

@@ -1,0 +1,289 @@
+"""Custom field values on records: writing them with a record's create or update (checked,
+noted in the change log like any field), reading them a page at a time, and the filter,
+order and search terms of the entity's lists.
+
+A custom field is named by its code wherever a built-in field is named by its GraphQL name:
+in inputs, filters, orders, the change log (so timelines, feed ``changes`` and
+``dealChanged`` mask it as they mask any field) and field rules (so the policy hides it or
+makes it read-only like any field).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.crm import CrmEntity, CustomField, CustomFieldKind, CustomValue
+from models.crm.entities import FieldKind, declaration_of
+from resolvers.context import RequestContext
+from resolvers.crm.common import require_user
+from resolvers.crm.custom_checks import COLUMN, MAX_INTEGER, TEXTUAL, RawValue, Stored, check_values
+from resolvers.crm.custom_fields import definitions
+from resolvers.crm.filtering import Fields, FieldSpec, Readable
+from resolvers.crm.timeline import Changes
+from resolvers.errors import BadInput
+from resolvers.global_ids import key_of
+from resolvers.validation import moment
+
+KIND = CustomFieldKind
+MAX_GIVEN = 200
+
+
+@dataclass(frozen=True)
+class CustomInput:
+    """The new values of one custom field, by its code; none clears it."""
+
+    code: str
+    values: Sequence[RawValue]
+
+
+# Writing
+
+
+async def write_custom(
+    ctx: RequestContext,
+    session: AsyncSession,
+    entity: CrmEntity,
+    record_id: int,
+    given: Sequence[CustomInput],
+    log: Changes,
+    *,
+    creating: bool,
+    enforce_required: bool = True,
+) -> None:
+    """Sets the given custom fields of a record (a new record also takes the defaults of the
+    fields not given), each checked for its kind and noted in ``log`` under its code. A
+    record made by a conversion (``enforce_required`` false) may leave required fields empty:
+    the lead has nothing to fill them with."""
+    fields = {
+        field.code: field
+        for field in await session.scalars(select(CustomField).where(CustomField.entity == entity))
+    }
+    wanted = _wanted(fields, given)
+    if creating:
+        for code, field in fields.items():
+            if code not in wanted and field.default:
+                wanted[code] = [RawValue.from_json(item) for item in field.default]
+    for code, field in fields.items():
+        values = wanted.get(code)
+        if values is None:
+            if creating and field.required and enforce_required:
+                raise BadInput(f"'{code}' ({field.name}) is required", field=code)
+            continue
+        if field.required and not values:
+            raise BadInput(f"'{code}' ({field.name}) is required", field=code)
+        stored = check_values(field, values, code)
+        if field.kind is KIND.USER:
+            for value in stored:
+                await require_user(session, value.integer, code)
+        await _replace(session, entity, record_id, field, stored, log)
+
+
+def _wanted(
+    fields: dict[str, CustomField], given: Sequence[CustomInput]
+) -> dict[str, Sequence[RawValue]]:
+    if len(given) > MAX_GIVEN:
+        raise BadInput(f"At most {MAX_GIVEN} custom fields at once", field="customFields")
+    wanted: dict[str, Sequence[RawValue]] = {}
+    for item in given:
+        if item.code not in fields:
+            raise BadInput(f"No custom field '{item.code}'", field=item.code)
+        if item.code in wanted:
+            raise BadInput(f"'{item.code}' is given twice", field=item.code)
+        wanted[item.code] = item.values
+    return wanted
+
+
+async def _replace(
+    session: AsyncSession,
+    entity: CrmEntity,
+    record_id: int,
+    field: CustomField,
+    stored: list[Stored],
+    log: Changes,
+) -> None:
+    current = list(
+        await session.scalars(
+            select(CustomValue)
+            .where(CustomValue.field_id == field.id, CustomValue.record_id == record_id)
+            .order_by(CustomValue.position)
+        )
+    )
+    old = [_stored_of(row) for row in current]
+    if old == stored:
+        return
+    await session.execute(
+        delete(CustomValue).where(
+            CustomValue.field_id == field.id, CustomValue.record_id == record_id
+        )
+    )
+    session.add_all(
+        CustomValue(
+            field_id=field.id,
+            entity=entity,
+            record_id=record_id,
+            position=position,
+            **dataclasses.asdict(value),
+        )
+        for position, value in enumerate(stored)
+    )
+    log.note(field.code, _summary(field, old), _summary(field, stored))
+
+
+def _stored_of(row: CustomValue) -> Stored:
+    return Stored(
+        text=row.text,
+        integer=row.integer,
+        number=row.number,
+        flag=row.flag,
+        day=row.day,
+        moment=row.moment,
+        digits=row.digits,
+    )
+
+
+def _summary(field: CustomField, values: list[Stored]) -> str | None:
+    return ", ".join(value.summary(field.kind) for value in values) if values else None
+
+
+async def forget_custom_values(session: AsyncSession, entity: CrmEntity, record_id: int) -> None:
+    await session.execute(
+        delete(CustomValue).where(CustomValue.entity == entity, CustomValue.record_id == record_id)
+    )
+
+
+# Reading
+
+
+async def _values_batch(
+    ctx: RequestContext, keys: list[tuple[CrmEntity, int]]
+) -> list[list[CustomValue]]:
+    found: dict[tuple[CrmEntity, int], list[CustomValue]] = {key: [] for key in keys}
+    async with ctx.db() as session:
+        for entity in {entity for entity, _ in keys}:
+            ids = [record_id for each, record_id in keys if each is entity]
+            rows = await session.scalars(
+                select(CustomValue)
+                .where(CustomValue.entity == entity, CustomValue.record_id.in_(ids))
+                .order_by(CustomValue.field_id, CustomValue.position)
+            )
+            for row in rows:
+                found[(entity, row.record_id)].append(row)
+    return [found[key] for key in keys]
+
+
+async def values_of(ctx: RequestContext, entity: CrmEntity, record_id: int) -> list[CustomValue]:
+    """The record's custom values, loaded with those of the page's other records."""
+    return await ctx.loader(_values_batch).load((entity, record_id))
+
+
+# Lists
+
+# How each kind compares in filters and orders.
+_FILTER_KIND: dict[CustomFieldKind, FieldKind] = {
+    **dict.fromkeys(TEXTUAL, FieldKind.TEXT),
+    KIND.INTEGER: FieldKind.INT,
+    KIND.USER: FieldKind.INT,
+    KIND.DECIMAL: FieldKind.DECIMAL,
+    KIND.MONEY: FieldKind.DECIMAL,
+    KIND.BOOLEAN: FieldKind.BOOLEAN,
+    KIND.DATE: FieldKind.DATE,
+    KIND.DATETIME: FieldKind.DATETIME,
+}
+
+
+def _parser(kind: CustomFieldKind) -> Any:
+    def parse(operand: Any, path: str) -> Any:
+        raw = str(operand)
+        try:
+            if kind in TEXTUAL:
+                return raw
+            if kind is KIND.USER:
+                key = key_of(raw, "User")
+                if key is None:
+                    raise ValueError(raw)
+                return key
+            if kind is KIND.INTEGER:
+                whole = int(raw)
+                if abs(whole) > MAX_INTEGER:
+                    raise ValueError(raw)
+                return whole
+            if kind in (KIND.DECIMAL, KIND.MONEY):
+                number = Decimal(raw)
+                if not number.is_finite():
+                    raise ValueError(raw)
+                return number
+            if kind is KIND.BOOLEAN:
+                if raw not in ("true", "false"):
+                    raise ValueError(raw)
+                return raw == "true"
+            if kind is KIND.DATE:
+                return date.fromisoformat(raw)
+            return moment(datetime.fromisoformat(raw), path)
+        except (ValueError, InvalidOperation) as error:
+            raise BadInput(f"'{raw}' is not a {kind.value.lower()} value", field=path) from error
+
+    return parse
+
+
+def _spec(entity: CrmEntity, field: CustomField) -> FieldSpec:
+    model = declaration_of(entity).model
+    column = getattr(CustomValue, COLUMN[field.kind])
+    # A field of several values sorts by its first one (no min(): PostgreSQL has none for
+    # booleans).
+    order = (
+        select(column)
+        .where(CustomValue.field_id == field.id, CustomValue.record_id == model.id)
+        .order_by(CustomValue.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return FieldSpec(
+        column,
+        _FILTER_KIND[field.kind],
+        orderable=True,
+        through=CustomValue.record_id,
+        rule=field.code,
+        scope=CustomValue.field_id == field.id,
+        parse=_parser(field.kind),
+        order_column=order,
+    )
+
+
+async def with_custom_fields(ctx: RequestContext, entity: CrmEntity, fields: Fields) -> Fields:
+    """The list's fields with the entity's custom fields: filtered and ordered by their codes,
+    and the textual ones searched where no role of the viewer may hide them (a search must
+    not match on a hidden value; built-in fields refuse such a search, custom ones stay out
+    of it so that adding a field never breaks a viewer's searches)."""
+    custom = await definitions(ctx, entity)
+    if not custom:
+        return fields
+    policy = ctx.require_policy()
+    searched = [
+        field.id
+        for field in custom
+        if field.kind in TEXTUAL and not policy.may_hide_field(entity, field.code)
+    ]
+    base = fields.search
+
+    def search(term: str, readable: Readable) -> ColumnElement[bool]:
+        if not searched:
+            return base(term, readable)
+        matching = select(CustomValue.record_id).where(
+            CustomValue.field_id.in_(searched),
+            func.lower(CustomValue.text).contains(term.lower(), autoescape=True),
+        )
+        return or_(base(term, readable), fields.pk.in_(matching))
+
+    return dataclasses.replace(
+        fields,
+        by_name={**fields.by_name, **{field.code: _spec(entity, field) for field in custom}},
+        search=search,
+    )
