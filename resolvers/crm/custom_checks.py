@@ -11,10 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from models.crm import CustomField, CustomFieldKind
+from models.global_ids import global_id
 from resolvers.crm.common import currency, money
 from resolvers.crm.communications import normalize_phone
 from resolvers.errors import BadInput
-from resolvers.global_ids import global_id
 from resolvers.validation import email, has_bad_characters, moment, text
 
 KIND = CustomFieldKind

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crm import CrmEntity, CustomField, CustomFieldKind, CustomValue
 from models.crm.entities import FieldKind, declaration_of
+from models.global_ids import key_of
 from resolvers.context import RequestContext
 from resolvers.crm.common import require_user
 from resolvers.crm.custom_checks import COLUMN, MAX_INTEGER, TEXTUAL, RawValue, Stored, check_values
@@ -29,7 +30,6 @@ from resolvers.crm.custom_fields import definitions
 from resolvers.crm.filtering import Fields, FieldSpec, Readable
 from resolvers.crm.timeline import Changes
 from resolvers.errors import BadInput
-from resolvers.global_ids import key_of
 from resolvers.validation import moment
 
 KIND = CustomFieldKind

@@ -1,7 +1,7 @@
 """Custom fields: their definitions per CRM entity, and their values in typed columns.
 
-Revision ID: 0016_custom_fields
-Revises: 0012_deal_tallies
+Revision ID: 0017_custom_fields
+Revises: 0016_mail
 Create Date: 2026-12-03
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 from models.base import BigId, UtcDateTime
 from models.crm.common import Money
 
-revision: str = "0016_custom_fields"
-down_revision: str | Sequence[str] | None = "0012_deal_tallies"
+revision: str = "0017_custom_fields"
+down_revision: str | Sequence[str] | None = "0016_mail"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
