@@ -42,6 +42,7 @@ class AutomationActionKind(enum.Enum):
     NOTIFY = "NOTIFY"
     SET_FIELD = "SET_FIELD"
     CALL_WEBHOOK = "CALL_WEBHOOK"
+    SEND_EMAIL = "SEND_EMAIL"
 
 
 class AutomationRunStatus(enum.Enum):
@@ -76,6 +77,8 @@ described_enum(
         AutomationActionKind.SET_FIELD: "Give a plain field (`field`) a value (`value`).",
         AutomationActionKind.CALL_WEBHOOK: "Deliver the event to a webhook (`webhookId`), "
         "whatever kinds it subscribes to; signed and retried as its other deliveries.",
+        AutomationActionKind.SEND_EMAIL: "Mail the record (a lead or contact) from a template "
+        "(`templateId`), through the outbox, as the rule's owner.",
     },
 )
 described_enum(
@@ -149,6 +152,9 @@ class AutomationActionInput:
     )
     webhook_id: strawberry.ID | None = strawberry.field(
         default=None, description="CALL_WEBHOOK: which webhook."
+    )
+    template_id: strawberry.ID | None = strawberry.field(
+        default=None, description="SEND_EMAIL: which mail template (of the rule's entity)."
     )
 
 
@@ -288,6 +294,7 @@ def _action(action: AutomationActionInput, i: int) -> rules.ActionSpec:
         ("responsibleId", "User", action.responsible_id),
         ("userId", "User", action.user_id),
         ("webhookId", "Webhook", action.webhook_id),
+        ("templateId", "MailTemplate", action.template_id),
     ):
         options[key] = (
             None if global_id is None else decode_id(global_id, type_name, f"{path}.{key}")

@@ -23,6 +23,7 @@ _ID_OPTIONS = {
     "responsibleId": "User",
     "userId": "User",
     "webhookId": "Webhook",
+    "templateId": "MailTemplate",
 }
 _OPERATORS = ("eq", "in_", "gt", "gte", "lt", "lte", "contains", "starts_with", "is_null")
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from resolvers.automation.actions import assign, call_webhook, create_task, notify, set_field
+from resolvers.automation.actions import (
+    assign,
+    call_webhook,
+    create_task,
+    notify,
+    send_email,
+    set_field,
+)
 from resolvers.automation.actions.base import Action, ActionFailed, Run
 
 ACTIONS: Mapping[str, Action] = {
@@ -20,6 +27,7 @@ ACTIONS: Mapping[str, Action] = {
     "CREATE_TASK": create_task.ACTION,
     "NOTIFY": notify.ACTION,
     "SET_FIELD": set_field.ACTION,
+    "SEND_EMAIL": send_email.ACTION,
 }
 
 __all__ = ["ACTIONS", "Action", "ActionFailed", "Run"]
