@@ -3,10 +3,6 @@ logs it like its own deliveries; once per run, only for records the condition pi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from crmhub.settings import Settings
 from resolvers.automation.runner import run_pending
 from schema.relay import encode_id
@@ -16,15 +12,6 @@ from tests.integrations.webhook_receiver import Receiver
 from tests.integrations.webhooks_support import DELETE_HOOK, create_hook, running, verified
 
 DEPTH_LIMIT = 3
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver().start()
-    try:
-        yield receiver
-    finally:
-        receiver.stop()
 
 
 def big_wins_to(webhook_id: str) -> dict[str, object]:

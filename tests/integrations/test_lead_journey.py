@@ -5,8 +5,6 @@ the signed LEAD_CREATED delivery. And a rule that mails the lead from a template
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from crmhub.settings import Settings
@@ -29,15 +27,6 @@ CREATE_TEMPLATE = """mutation($input: MailTemplateInput!) { createMailTemplate(i
   { id } }"""
 CREATE_RULE = """mutation($input: AutomationRuleInput!) { createAutomationRule(input: $input)
   { id } }"""
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver().start()
-    try:
-        yield receiver
-    finally:
-        receiver.stop()
 
 
 def round_robin_in_north(seed: Seed) -> dict[str, object]:

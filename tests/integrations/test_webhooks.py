@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -38,15 +37,6 @@ from tests.integrations.webhooks_support import (
 NOTIFICATIONS = (
     "{ notifications(first: 10) { edges { node { kind text subject { __typename } } } } }"
 )
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver().start()
-    try:
-        yield receiver
-    finally:
-        receiver.stop()
 
 
 async def test_events_of_the_kinds_asked_for_are_posted_signed(

@@ -3,7 +3,6 @@ checked with extensions.code, the filter narrows what is sent, deliveries can be
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,15 +27,6 @@ from tests.integrations.webhooks_support import (
 
 REDELIVER = "mutation($id: ID!) { redeliverWebhookDelivery(id: $id) { id status attempts } }"
 URL = "https://erp.example.com/crmhub"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver().start()
-    try:
-        yield receiver
-    finally:
-        receiver.stop()
 
 
 @pytest.mark.parametrize(
