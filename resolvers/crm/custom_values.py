@@ -17,8 +17,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models.crm import CrmEntity, CustomField, CustomFieldKind, CustomValue
 from models.crm.entities import FieldKind, declaration_of
@@ -245,6 +246,24 @@ def _spec(entity: CrmEntity, field: CustomField) -> FieldSpec:
         .limit(1)
         .scalar_subquery()
     )
+
+    def order_join() -> tuple[Any, ColumnElement[bool], Any]:
+        value = aliased(CustomValue)
+        if field.multiple:
+            # Removed options may leave a record's first value at a later position.
+            first: ColumnElement[bool] = value.position == (
+                select(func.min(CustomValue.position))
+                .where(
+                    CustomValue.field_id == value.field_id,
+                    CustomValue.record_id == value.record_id,
+                )
+                .scalar_subquery()
+            )
+        else:
+            first = value.position == 0
+        onclause = and_(value.field_id == field.id, value.record_id == model.id, first)
+        return value, onclause, getattr(value, COLUMN[field.kind])
+
     return FieldSpec(
         column,
         _FILTER_KIND[field.kind],
@@ -254,6 +273,7 @@ def _spec(entity: CrmEntity, field: CustomField) -> FieldSpec:
         scope=CustomValue.field_id == field.id,
         parse=_parser(field.kind),
         order_column=order,
+        order_join=order_join,
     )
 
 
