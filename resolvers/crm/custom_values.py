@@ -17,19 +17,20 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from models.crm import CrmEntity, CustomField, CustomFieldKind, CustomValue
-from models.crm.entities import FieldKind, declaration_of
+from models.crm.entities import FieldKind, declaration_of, type_name_of
 from models.global_ids import key_of
 from resolvers.context import RequestContext
-from resolvers.crm.common import require_user
+from resolvers.crm.common import require_all, require_user
 from resolvers.crm.custom_checks import COLUMN, MAX_INTEGER, TEXTUAL, RawValue, Stored, check_values
 from resolvers.crm.custom_fields import definitions
 from resolvers.crm.filtering import Fields, FieldSpec, Readable
 from resolvers.crm.timeline import Changes
+from resolvers.crm.visibility import visible
 from resolvers.errors import BadInput
 from resolvers.validation import moment
 
@@ -84,7 +85,20 @@ async def write_custom(
         if field.kind is KIND.USER:
             for value in stored:
                 await require_user(session, value.integer, code)
+        if field.kind is KIND.CRM_RECORD:
+            for value in stored:
+                await _require_readable(ctx, session, value, code)
         await _replace(session, entity, record_id, field, stored, log)
+
+
+async def _require_readable(
+    ctx: RequestContext, session: AsyncSession, value: Stored, code: str
+) -> None:
+    """NOT_FOUND naming the field unless the writer may read the referenced record, as for a
+    built-in reference: a value must not reveal (nor point at) what its writer cannot see."""
+    entity = CrmEntity(value.text)
+    model = declaration_of(entity).model
+    await require_all(session, visible(ctx, entity), model.id, [value.integer or 0], code)
 
 
 def _wanted(
@@ -192,6 +206,7 @@ _FILTER_KIND: dict[CustomFieldKind, FieldKind] = {
     **dict.fromkeys(TEXTUAL, FieldKind.TEXT),
     KIND.INTEGER: FieldKind.INT,
     KIND.USER: FieldKind.INT,
+    KIND.CRM_RECORD: FieldKind.ID,
     KIND.DECIMAL: FieldKind.DECIMAL,
     KIND.MONEY: FieldKind.DECIMAL,
     KIND.BOOLEAN: FieldKind.BOOLEAN,
@@ -206,6 +221,8 @@ def _parser(kind: CustomFieldKind) -> Any:
         try:
             if kind in TEXTUAL:
                 return raw
+            if kind is KIND.CRM_RECORD:
+                return _record_key(raw)
             if kind is KIND.USER:
                 key = key_of(raw, "User")
                 if key is None:
@@ -234,9 +251,23 @@ def _parser(kind: CustomFieldKind) -> Any:
     return parse
 
 
+def _record_key(raw: str) -> str:
+    """A CRM record's global ID as ``_RECORD_KEY`` spells it: ``ENTITY:id``."""
+    for entity in CrmEntity:
+        key = key_of(raw, type_name_of(entity))
+        if key is not None:
+            return f"{entity.value}:{key}"
+    raise ValueError(raw)
+
+
+# A CRM record value as one comparable text (its entity and id live in two columns).
+_RECORD_KEY = CustomValue.text + ":" + cast(CustomValue.integer, String)
+
+
 def _spec(entity: CrmEntity, field: CustomField) -> FieldSpec:
     model = declaration_of(entity).model
-    column = getattr(CustomValue, COLUMN[field.kind])
+    record = field.kind is KIND.CRM_RECORD
+    column = _RECORD_KEY if record else getattr(CustomValue, COLUMN[field.kind])
     # A field of several values sorts by its first one (no min(): PostgreSQL has none for
     # booleans).
     order = (
@@ -267,7 +298,8 @@ def _spec(entity: CrmEntity, field: CustomField) -> FieldSpec:
     return FieldSpec(
         column,
         _FILTER_KIND[field.kind],
-        orderable=True,
+        # Records of four kinds have no order of their own.
+        orderable=not record,
         through=CustomValue.record_id,
         rule=field.code,
         scope=CustomValue.field_id == field.id,
