@@ -28,7 +28,14 @@ from resolvers.context import RequestContext
 from resolvers.crm.common import require_all, require_user
 from resolvers.crm.custom_checks import COLUMN, MAX_INTEGER, TEXTUAL, RawValue, Stored, check_values
 from resolvers.crm.custom_fields import definitions
-from resolvers.crm.filtering import Fields, FieldSpec, Readable
+from resolvers.crm.filtering import (
+    Fields,
+    FieldSpec,
+    Filter,
+    Readable,
+    filtered_fields,
+    searches,
+)
 from resolvers.crm.timeline import Changes
 from resolvers.crm.visibility import visible
 from resolvers.errors import BadInput
@@ -309,11 +316,22 @@ def _spec(entity: CrmEntity, field: CustomField) -> FieldSpec:
     )
 
 
-async def with_custom_fields(ctx: RequestContext, entity: CrmEntity, fields: Fields) -> Fields:
+async def with_custom_fields(
+    ctx: RequestContext,
+    entity: CrmEntity,
+    fields: Fields,
+    filter: Filter,
+    order: Sequence[tuple[str, bool]],
+) -> Fields:
     """The list's fields with the entity's custom fields: filtered and ordered by their codes,
     and the textual ones searched where no role of the viewer may hide them (a search must
     not match on a hidden value; built-in fields refuse such a search, custom ones stay out
-    of it so that adding a field never breaks a viewer's searches)."""
+    of it so that adding a field never breaks a viewer's searches). A list that names no
+    field but built-in ones and searches nothing reads no definitions: one statement less on
+    every plain page."""
+    named = filtered_fields(filter) | {name for name, _ in order}
+    if named <= set(fields.by_name) and not searches(filter):
+        return fields
     custom = await definitions(ctx, entity)
     if not custom:
         return fields
