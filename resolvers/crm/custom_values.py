@@ -175,6 +175,26 @@ def _summary(field: CustomField, values: list[Stored]) -> str | None:
     return ", ".join(value.summary(field.kind) for value in values) if values else None
 
 
+async def note_custom_values(
+    session: AsyncSession, entity: CrmEntity, record_id: int, log: Changes
+) -> None:
+    """A new record's custom values (given or defaults), noted in ``log`` under their codes in
+    the fields' order: its creation event lists them as it lists its built-in fields, and
+    the feed masks them by the same field rules."""
+    await session.flush()
+    rows = await session.execute(
+        select(CustomField, CustomValue)
+        .join(CustomValue, CustomValue.field_id == CustomField.id)
+        .where(CustomValue.entity == entity, CustomValue.record_id == record_id)
+        .order_by(CustomField.sort, CustomField.id, CustomValue.position)
+    )
+    found: dict[int, tuple[CustomField, list[Stored]]] = {}
+    for field, row in rows.tuples():
+        found.setdefault(field.id, (field, []))[1].append(_stored_of(row))
+    for field, stored in found.values():
+        log.note(field.code, None, _summary(field, stored))
+
+
 async def forget_custom_values(session: AsyncSession, entity: CrmEntity, record_id: int) -> None:
     await session.execute(
         delete(CustomValue).where(CustomValue.entity == entity, CustomValue.record_id == record_id)
