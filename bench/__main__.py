@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import services
+from bench.custom_fields import custom_page
 from bench.dataset import ADMIN_EMAIL, SALES_MANAGER_EMAIL, Scale, load_dataset
 from bench.fanout import measure_fanout
 from bench.gates import (
@@ -60,6 +61,7 @@ class Options:
     posts: int
     report_scales: list[int]
     report_requests: int
+    custom_scales: list[int]
 
 
 def parse_args(argv: list[str]) -> Options:
@@ -82,6 +84,11 @@ def parse_args(argv: list[str]) -> Options:
         " (10000; the 1M figures: 10000,1000000)",
     )
     parser.add_argument("--report-requests", type=int, help="timed requests per report (20)")
+    parser.add_argument(
+        "--custom-scales",
+        help="scales at which the custom-field deals page is timed too (bench/custom_fields.py),"
+        " comma-separated (10000; the 1M figures: 10000,1000000)",
+    )
     parser.add_argument("--write-seconds", type=float, help="createDeal+moveDeal mix (10 s)")
     parser.add_argument("--write-connections", type=int, help="concurrent writers (8)")
     parser.add_argument(
@@ -107,6 +114,7 @@ def parse_args(argv: list[str]) -> Options:
         posts=args.posts or (3 if quick else 10),
         report_scales=_ints(args.report_scales) or ([2000] if quick else [10_000]),
         report_requests=args.report_requests or (3 if quick else 20),
+        custom_scales=_ints(args.custom_scales) or ([2000] if quick else [10_000]),
     )
 
 
@@ -140,7 +148,11 @@ def main(argv: list[str]) -> int:
     ]
     for line in load_errors:
         print(f"ERRORS UNDER LOAD {line}", file=sys.stderr)
-    differ = [failure for scale in results for failure in scale.reports.get("failures", [])]
+    differ = [
+        failure
+        for scale in results
+        for failure in (*scale.reports.get("failures", []), *scale.custom.get("failures", []))
+    ]
     for line in differ:
         print(f"REPORT FIGURES DIFFER {line}", file=sys.stderr)
     lost = fanout_losses(results)
@@ -195,6 +207,11 @@ async def run_scale(
                 requests = options.report_requests
                 result.reports = await measure_reports(database_url, requests, min(requests, 5))
                 print_reports(scale.deals, result.reports)
+            if scale.deals in options.custom_scales:
+                # Its fields and values are not part of the other benchmarks' data.
+                result.custom = await custom_page(
+                    database_url, scale.deals, options.report_requests
+                )
         return result
 
 

@@ -88,6 +88,9 @@ class ScaleResult:
     fanout: list[dict[str, Any]] = field(default_factory=list)
     # The funnel and per-responsible sums beside their floors (bench/reports.py).
     reports: dict[str, Any] = field(default_factory=dict)
+    # The deals page filtered and ordered by custom fields beside its floor
+    # (bench/custom_fields.py).
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 def machine() -> dict[str, Any]:

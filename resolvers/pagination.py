@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     SQLColumnExpression,
     and_,
     false,
     func,
+    literal,
     or_,
     select,
     tuple_,
@@ -35,9 +37,28 @@ DEFAULT_PAGE_SIZE = 20
 
 
 @dataclass(frozen=True)
+class Segments:
+    """How to read an order whose first key is a flag (0 where a value is shown, 1 where it
+    is not) and whose second is that value, one part at a time, so that the part with values
+    walks an index of the values in order instead of computing every matching row's flag and
+    value and sorting them all.
+
+    ``shown`` turns the list's statement into its rows with the flag 0, where ``value`` is
+    the second key (a joined column: an index can give its order); ``hidden`` into the rows
+    with the flag 1, where the second key is the constant ``placeholder``."""
+
+    shown: Callable[[Select[Any]], Select[Any]]
+    value: SQLColumnExpression[Any]
+    hidden: Callable[[Select[Any]], Select[Any]]
+    placeholder: SQLColumnExpression[Any]
+
+
+@dataclass(frozen=True)
 class SortKey:
     expression: SQLColumnExpression[Any]
     descending: bool = False
+    # On a first key only: the order is read in parts (see ``Segments``).
+    segments: Segments | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +119,58 @@ def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool
 
 
 def _reversed(keys: Sequence[SortKey]) -> list[SortKey]:
-    return [SortKey(key.expression, not key.descending) for key in keys]
+    return [SortKey(key.expression, not key.descending, key.segments) for key in keys]
+
+
+def _ordered(statement: Select[Any], keys: Sequence[SortKey]) -> Select[Any]:
+    return statement.order_by(
+        *(key.expression.desc() if key.descending else key.expression.asc() for key in keys)
+    )
+
+
+async def _segmented_rows(
+    ctx: RequestContext,
+    statement: Select[Any],
+    keys: Sequence[SortKey],
+    order: Sequence[SortKey],
+    cursor: list[Any] | None,
+    wanted: int,
+) -> list[Row[Any]]:
+    """Up to ``wanted`` rows of ``statement`` in ``order``, its first key segmented: each
+    part (the flag's values in the order's direction) read by its own statement, from the
+    cursor on, until enough rows are found. The rows carry ``keys``' values, as
+    ``fetch_page``'s do."""
+    segments = keys[0].segments
+    assert segments is not None
+    flag, value, rest = order[0], order[1], list(order[2:])
+    parts = [
+        (0, segments.shown(statement), SortKey(segments.value, value.descending)),
+        (1, segments.hidden(statement), None),
+    ]
+    if flag.descending:
+        parts.reverse()
+    rows: list[Row[Any]] = []
+    async with ctx.db() as session:
+        for part, part_statement, value_key in parts:
+            part_keys = ([value_key] if value_key is not None else []) + rest
+            paged = part_statement
+            if cursor is not None:
+                if part == cursor[0]:
+                    after = cursor[1:] if value_key is not None else cursor[2:]
+                    paged = paged.where(_after(part_keys, after))
+                elif (part < cursor[0]) != flag.descending:
+                    continue  # the whole part is before the cursor
+            shown_value = segments.value if value_key is not None else segments.placeholder
+            paged = paged.add_columns(
+                literal(part, cast(ColumnElement[Any], keys[0].expression).type),
+                shown_value,
+                *(key.expression for key in keys[2:]),
+            )
+            paged = _ordered(paged, part_keys).limit(wanted - len(rows))
+            rows.extend((await session.execute(paged)).all())
+            if len(rows) >= wanted:
+                break
+    return rows
 
 
 async def fetch_page(
@@ -118,16 +190,17 @@ async def fetch_page(
     order = _reversed(keys) if request.backwards else list(keys)
     cursor = request.before if request.backwards else request.after
     cursor_field = "before" if request.backwards else "after"
-    paged = statement
-    if cursor is not None:
-        paged = paged.where(_after(order, decode_cursor(cursor, keys, cursor_field)))
-    paged = paged.add_columns(*(key.expression for key in keys))
-    paged = paged.order_by(
-        *(key.expression.desc() if key.descending else key.expression.asc() for key in order)
-    ).limit(request.size + 1)
-
-    async with ctx.db() as session:
-        rows = list((await session.execute(paged)).all())
+    values = None if cursor is None else decode_cursor(cursor, keys, cursor_field)
+    if keys and keys[0].segments is not None:
+        rows = await _segmented_rows(ctx, statement, keys, order, values, request.size + 1)
+    else:
+        paged = statement
+        if values is not None:
+            paged = paged.where(_after(order, values))
+        paged = paged.add_columns(*(key.expression for key in keys))
+        paged = _ordered(paged, order).limit(request.size + 1)
+        async with ctx.db() as session:
+            rows = list((await session.execute(paged)).all())
     has_more = len(rows) > request.size
     rows = rows[: request.size]
     if request.backwards:

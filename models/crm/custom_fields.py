@@ -46,6 +46,8 @@ class CustomFieldKind(enum.Enum):
     URL = "URL"
     EMAIL = "EMAIL"
     PHONE = "PHONE"
+    # A lead, contact, company or deal: its entity in ``text``, its id in ``integer``.
+    CRM_RECORD = "CRM_RECORD"
 
 
 class CustomField(Base):

@@ -10,7 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from models.crm import CustomField, CustomFieldKind
+from models.crm import CrmEntity, CustomField, CustomFieldKind
+from models.crm.entities import type_name_of
 from models.global_ids import global_id
 from resolvers.crm.common import currency, money
 from resolvers.crm.communications import normalize_phone
@@ -37,6 +38,7 @@ MEMBER: dict[CustomFieldKind, str] = {
     KIND.ENUMERATION: "string",
     KIND.INTEGER: "integer",
     KIND.USER: "user_id",
+    KIND.CRM_RECORD: "record",
     KIND.DECIMAL: "decimal",
     KIND.MONEY: "decimal",
     KIND.BOOLEAN: "boolean",
@@ -52,19 +54,22 @@ COLUMN: dict[CustomFieldKind, str] = {
     KIND.ENUMERATION: "text",
     KIND.INTEGER: "integer",
     KIND.USER: "integer",
+    KIND.CRM_RECORD: "integer",
     KIND.DECIMAL: "number",
     KIND.MONEY: "number",
     KIND.BOOLEAN: "flag",
     KIND.DATE: "day",
     KIND.DATETIME: "moment",
 }
+_CRM_TYPES = {type_name_of(entity): entity for entity in CrmEntity}
 TEXTUAL = frozenset({KIND.STRING, KIND.TEXT, KIND.URL, KIND.EMAIL, KIND.PHONE, KIND.ENUMERATION})
 
 
 @dataclass(frozen=True)
 class RawValue:
     """One value as a client gives it: the member of the field's kind is set (a money value
-    also gives its currency); ``user_id`` is a user's database key."""
+    also gives its currency); ``user_id`` is a user's database key, ``record`` a CRM
+    record's (GraphQL type name, database key)."""
 
     string: str | None = None
     integer: int | None = None
@@ -74,6 +79,7 @@ class RawValue:
     datetime: datetime | None = None
     currency: str | None = None
     user_id: int | None = None
+    record: tuple[str, int] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -95,6 +101,7 @@ class RawValue:
             else datetime.fromisoformat(stored["datetime"]),
             currency=stored.get("currency"),
             user_id=stored.get("user_id"),
+            record=None if "record" not in stored else (stored["record"][0], stored["record"][1]),
         )
 
 
@@ -126,6 +133,8 @@ class Stored:
         if kind is KIND.USER:
             # References show as global IDs, as the built-in ones do.
             return global_id("User", self.integer or 0)
+        if kind is KIND.CRM_RECORD:
+            return global_id(type_name_of(CrmEntity(self.text)), self.integer or 0)
         value = getattr(self, COLUMN[kind])
         if isinstance(value, bool):
             return "true" if value else "false"
@@ -153,7 +162,7 @@ def check_value(field: CustomField, value: RawValue, path: str) -> Stored:
     member = MEMBER[kind]
     given = [item.name for item in fields(value) if getattr(value, item.name) is not None]
     allowed = {member, "currency"} if kind is KIND.MONEY else {member}
-    wanted = "userId" if member == "user_id" else member
+    wanted = {"user_id": "userId", "record": "recordId"}.get(member, member)
     if member not in given or not set(given) <= allowed:
         raise BadInput(f"'{field.code}' ({field.name}) takes a `{wanted}` value", field=path)
     raw = getattr(value, member)
@@ -162,6 +171,15 @@ def check_value(field: CustomField, value: RawValue, path: str) -> Stored:
         return Stored(text=phone, digits=normalize_phone(phone))
     if kind in TEXTUAL:
         return Stored(text=_text(field, raw, path))
+    if kind is KIND.CRM_RECORD:
+        type_name, pk = raw
+        entity = _CRM_TYPES.get(type_name)
+        if entity is None:
+            raise BadInput(
+                f"'{field.code}' ({field.name}) takes a lead, contact, company or deal",
+                field=path,
+            )
+        return Stored(text=entity.value, integer=pk)
     if kind in (KIND.INTEGER, KIND.USER):
         if kind is KIND.INTEGER and abs(raw) > MAX_INTEGER:
             raise BadInput(f"'{field.code}' is out of range", field=path)

@@ -17,18 +17,27 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models.crm import CrmEntity, CustomField, CustomFieldKind, CustomValue
-from models.crm.entities import FieldKind, declaration_of
+from models.crm.entities import FieldKind, declaration_of, type_name_of
 from models.global_ids import key_of
 from resolvers.context import RequestContext
-from resolvers.crm.common import require_user
+from resolvers.crm.common import require_all, require_user
 from resolvers.crm.custom_checks import COLUMN, MAX_INTEGER, TEXTUAL, RawValue, Stored, check_values
 from resolvers.crm.custom_fields import definitions
-from resolvers.crm.filtering import Fields, FieldSpec, Readable
+from resolvers.crm.filtering import (
+    Fields,
+    FieldSpec,
+    Filter,
+    Readable,
+    filtered_fields,
+    searches,
+)
 from resolvers.crm.timeline import Changes
+from resolvers.crm.visibility import visible
 from resolvers.errors import BadInput
 from resolvers.validation import moment
 
@@ -83,7 +92,20 @@ async def write_custom(
         if field.kind is KIND.USER:
             for value in stored:
                 await require_user(session, value.integer, code)
+        if field.kind is KIND.CRM_RECORD:
+            for value in stored:
+                await _require_readable(ctx, session, value, code)
         await _replace(session, entity, record_id, field, stored, log)
+
+
+async def _require_readable(
+    ctx: RequestContext, session: AsyncSession, value: Stored, code: str
+) -> None:
+    """NOT_FOUND naming the field unless the writer may read the referenced record, as for a
+    built-in reference: a value must not reveal (nor point at) what its writer cannot see."""
+    entity = CrmEntity(value.text)
+    model = declaration_of(entity).model
+    await require_all(session, visible(ctx, entity), model.id, [value.integer or 0], code)
 
 
 def _wanted(
@@ -153,6 +175,26 @@ def _summary(field: CustomField, values: list[Stored]) -> str | None:
     return ", ".join(value.summary(field.kind) for value in values) if values else None
 
 
+async def note_custom_values(
+    session: AsyncSession, entity: CrmEntity, record_id: int, log: Changes
+) -> None:
+    """A new record's custom values (given or defaults), noted in ``log`` under their codes in
+    the fields' order: its creation event lists them as it lists its built-in fields, and
+    the feed masks them by the same field rules."""
+    await session.flush()
+    rows = await session.execute(
+        select(CustomField, CustomValue)
+        .join(CustomValue, CustomValue.field_id == CustomField.id)
+        .where(CustomValue.entity == entity, CustomValue.record_id == record_id)
+        .order_by(CustomField.sort, CustomField.id, CustomValue.position)
+    )
+    found: dict[int, tuple[CustomField, list[Stored]]] = {}
+    for field, row in rows.tuples():
+        found.setdefault(field.id, (field, []))[1].append(_stored_of(row))
+    for field, stored in found.values():
+        log.note(field.code, None, _summary(field, stored))
+
+
 async def forget_custom_values(session: AsyncSession, entity: CrmEntity, record_id: int) -> None:
     await session.execute(
         delete(CustomValue).where(CustomValue.entity == entity, CustomValue.record_id == record_id)
@@ -191,6 +233,7 @@ _FILTER_KIND: dict[CustomFieldKind, FieldKind] = {
     **dict.fromkeys(TEXTUAL, FieldKind.TEXT),
     KIND.INTEGER: FieldKind.INT,
     KIND.USER: FieldKind.INT,
+    KIND.CRM_RECORD: FieldKind.ID,
     KIND.DECIMAL: FieldKind.DECIMAL,
     KIND.MONEY: FieldKind.DECIMAL,
     KIND.BOOLEAN: FieldKind.BOOLEAN,
@@ -205,6 +248,8 @@ def _parser(kind: CustomFieldKind) -> Any:
         try:
             if kind in TEXTUAL:
                 return raw
+            if kind is KIND.CRM_RECORD:
+                return _record_key(raw)
             if kind is KIND.USER:
                 key = key_of(raw, "User")
                 if key is None:
@@ -233,9 +278,23 @@ def _parser(kind: CustomFieldKind) -> Any:
     return parse
 
 
+def _record_key(raw: str) -> str:
+    """A CRM record's global ID as ``_RECORD_KEY`` spells it: ``ENTITY:id``."""
+    for entity in CrmEntity:
+        key = key_of(raw, type_name_of(entity))
+        if key is not None:
+            return f"{entity.value}:{key}"
+    raise ValueError(raw)
+
+
+# A CRM record value as one comparable text (its entity and id live in two columns).
+_RECORD_KEY = CustomValue.text + ":" + cast(CustomValue.integer, String)
+
+
 def _spec(entity: CrmEntity, field: CustomField) -> FieldSpec:
     model = declaration_of(entity).model
-    column = getattr(CustomValue, COLUMN[field.kind])
+    record = field.kind is KIND.CRM_RECORD
+    column = _RECORD_KEY if record else getattr(CustomValue, COLUMN[field.kind])
     # A field of several values sorts by its first one (no min(): PostgreSQL has none for
     # booleans).
     order = (
@@ -245,23 +304,54 @@ def _spec(entity: CrmEntity, field: CustomField) -> FieldSpec:
         .limit(1)
         .scalar_subquery()
     )
+
+    def order_join() -> tuple[Any, ColumnElement[bool], Any]:
+        value = aliased(CustomValue)
+        if field.multiple:
+            # Removed options may leave a record's first value at a later position.
+            first: ColumnElement[bool] = value.position == (
+                select(func.min(CustomValue.position))
+                .where(
+                    CustomValue.field_id == value.field_id,
+                    CustomValue.record_id == value.record_id,
+                )
+                .scalar_subquery()
+            )
+        else:
+            first = value.position == 0
+        onclause = and_(value.field_id == field.id, value.record_id == model.id, first)
+        return value, onclause, getattr(value, COLUMN[field.kind])
+
     return FieldSpec(
         column,
         _FILTER_KIND[field.kind],
-        orderable=True,
+        # Records of four kinds have no order of their own.
+        orderable=not record,
         through=CustomValue.record_id,
         rule=field.code,
         scope=CustomValue.field_id == field.id,
         parse=_parser(field.kind),
         order_column=order,
+        order_join=order_join,
     )
 
 
-async def with_custom_fields(ctx: RequestContext, entity: CrmEntity, fields: Fields) -> Fields:
+async def with_custom_fields(
+    ctx: RequestContext,
+    entity: CrmEntity,
+    fields: Fields,
+    filter: Filter,
+    order: Sequence[tuple[str, bool]],
+) -> Fields:
     """The list's fields with the entity's custom fields: filtered and ordered by their codes,
     and the textual ones searched where no role of the viewer may hide them (a search must
     not match on a hidden value; built-in fields refuse such a search, custom ones stay out
-    of it so that adding a field never breaks a viewer's searches)."""
+    of it so that adding a field never breaks a viewer's searches). A list that names no
+    field but built-in ones and searches nothing reads no definitions: one statement less on
+    every plain page."""
+    named = filtered_fields(filter) | {name for name, _ in order}
+    if named <= set(fields.by_name) and not searches(filter):
+        return fields
     custom = await definitions(ctx, entity)
     if not custom:
         return fields

@@ -25,6 +25,7 @@ from models.crm.entities import EntityDeclaration, declaration_of_model
 from resolvers.access.envelopes import CrmRecord, envelope_of
 from resolvers.access.explain import policy_of_user
 from resolvers.context import RequestContext
+from resolvers.crm.custom_values import note_custom_values
 from resolvers.crm.event_access import envelope_json
 from resolvers.crm.timeline import Changes
 from resolvers.notifications import NotificationKind, actor_name, notify
@@ -51,6 +52,7 @@ async def record_created(
     for field in _declaration(record).fields:
         if field.shown_on_create and field.attribute is not None:
             snapshot.note(field.input_key, None, getattr(record, field.attribute))
+    await note_custom_values(session, _declaration(record).entity, record.id, snapshot)
     await _record(session, ctx, _event_kind(record, "CREATED"), record, _changes_of(snapshot))
     return await _tell_assignee(session, ctx, record, already_told)
 

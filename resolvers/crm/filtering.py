@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     SQLColumnExpression,
     and_,
     case,
@@ -29,7 +30,7 @@ from sqlalchemy import (
 from models.crm import CrmEntity
 from models.crm.entities import FieldKind
 from resolvers.errors import BadInput
-from resolvers.pagination import SortKey
+from resolvers.pagination import Segments, SortKey
 
 MAX_DEPTH = 5
 MAX_LIST = 100
@@ -68,6 +69,12 @@ class FieldSpec:
     # A nullable order expression: records without a value sort as NULLs sort in PostgreSQL
     # (after the others ascending), the way hidden values do (see ``sort_keys``).
     order_column: SQLColumnExpression[Any] | None = None
+    # With ``order_column``: a fresh alias of the table of values, the join condition of the
+    # value ``order_column`` reads, and that value's column in the alias; an order that
+    # starts with the field walks the records with a value through it (``Segments``).
+    order_join: Callable[[], tuple[Any, ColumnElement[bool], SQLColumnExpression[Any]]] | None = (
+        None
+    )
 
 
 # The rows of an entity the viewer may read, as a WHERE clause: what a search that looks
@@ -290,9 +297,13 @@ def sort_keys(
             raise BadInput(f"Cannot order by '{name}'", field="orderBy")
         if spec.order_column is not None:
             shown: ColumnElement[bool] = cast(ColumnElement[Any], spec.order_column).is_not(None)
-            if masks and name in masks:
-                shown = and_(masks[name], shown)
-            keys.extend(_masked_keys(spec, shown, descending, spec.order_column))
+            mask = masks.get(name) if masks else None
+            if mask is not None:
+                shown = and_(mask, shown)
+            parts = _masked_keys(spec, shown, descending, spec.order_column)
+            if not keys and spec.order_join is not None:
+                parts[0] = _segmented(spec, spec.order_join, parts[0], mask)
+            keys.extend(parts)
         elif masks and name in masks:
             keys.extend(_masked_keys(spec, masks[name], descending))
         else:
@@ -313,6 +324,28 @@ _PLACEHOLDERS: dict[FieldKind, Any] = {
     FieldKind.BOOLEAN: False,
     FieldKind.DATE: date(1970, 1, 1),
 }
+
+
+def _segmented(
+    spec: FieldSpec,
+    order_join: Callable[[], tuple[Any, ColumnElement[bool], SQLColumnExpression[Any]]],
+    flag: SortKey,
+    mask: ColumnElement[bool] | None,
+) -> SortKey:
+    """The flag key of a value-table order, read in parts: the records with a shown value by
+    a join to their value (its index walked in order), the others by the flag."""
+    target, onclause, value = order_join()
+
+    def shown(statement: Select[Any]) -> Select[Any]:
+        joined = statement.join(target, onclause)
+        return joined if mask is None else joined.where(mask)
+
+    def hidden(statement: Select[Any]) -> Select[Any]:
+        return statement.where(cast(ColumnElement[Any], flag.expression) == 1)
+
+    placeholder = literal(_PLACEHOLDERS[spec.kind], cast(ColumnElement[Any], value).type)
+    segments = Segments(shown=shown, value=value, hidden=hidden, placeholder=placeholder)
+    return SortKey(flag.expression, flag.descending, segments)
 
 
 def _masked_keys(

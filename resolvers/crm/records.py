@@ -111,7 +111,7 @@ async def list_of(
     return await list_records(
         ctx,
         visible(ctx, entity),
-        await with_custom_fields(ctx, entity, RECORD_FIELDS[entity]),
+        await with_custom_fields(ctx, entity, RECORD_FIELDS[entity], filter, order),
         filter,
         order,
         page,

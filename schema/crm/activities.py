@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from models.crm import Activity as ActivityRow
-from models.crm import ActivityDirection, ActivityKind, CrmEntity
+from models.crm import ActivityDirection, ActivityKind
 from models.crm.entities.common import MAX_TEXT, MAX_TITLE
 from resolvers.crm import activities
 from resolvers.crm.fields import ACTIVITY_FIELDS
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
 from schema.crm.filters import DateTimeFilter, IDFilter, StringFilter, aware, to_filter, to_order
+from schema.crm.records import CrmRecord, load_record
 from schema.crm.timeline import decode_record_id
 from schema.enums import described_enum
 from schema.patch import CHANGES, nullable, required
@@ -37,18 +38,8 @@ from schema.relay import (
 )
 
 if TYPE_CHECKING:
-    from schema.crm.companies import Company
-    from schema.crm.contacts import Contact
-    from schema.crm.deals import Deal
-    from schema.crm.leads import Lead
+    pass
 
-CrmRecord = Annotated[
-    Annotated["Lead", strawberry.lazy("schema.crm.leads")]
-    | Annotated["Contact", strawberry.lazy("schema.crm.contacts")]
-    | Annotated["Company", strawberry.lazy("schema.crm.companies")]
-    | Annotated["Deal", strawberry.lazy("schema.crm.deals")],
-    strawberry.union("CrmRecord", description="A lead, contact, company or deal."),
-]
 
 described_enum(
     ActivityKind,
@@ -69,21 +60,6 @@ described_enum(
         ActivityDirection.OUTGOING: "We reached the client.",
     },
 )
-
-
-async def load_record(info: Info, entity: CrmEntity, pk: int) -> CrmRecord | None:
-    from schema.crm.companies import load_company
-    from schema.crm.contacts import load_contact
-    from schema.crm.deals import load_deal
-    from schema.crm.leads import load_lead
-
-    loaders = {
-        CrmEntity.LEAD: load_lead,
-        CrmEntity.CONTACT: load_contact,
-        CrmEntity.COMPANY: load_company,
-        CrmEntity.DEAL: load_deal,
-    }
-    return await loaders[entity](info, pk)
 
 
 @strawberry.type(

@@ -18,6 +18,7 @@ import strawberry
 
 from models.crm import CrmEntity, CustomFieldKind
 from models.crm import CustomValue as CustomValueRow
+from models.crm.entities import type_name_of
 from resolvers.crm import custom_fields as definitions
 from resolvers.crm.custom_checks import RawValue
 from resolvers.crm.custom_values import CustomInput, values_of
@@ -27,8 +28,9 @@ from resolvers.errors import BadInput
 from resolvers.patch import MISSING, Missing
 from schema.context import Info
 from schema.crm.common import load_user
+from schema.crm.records import CrmRecord, load_record
 from schema.enums import described_enum
-from schema.relay import decode_id, encode_id
+from schema.relay import decode_any_id, decode_id, encode_id
 
 if TYPE_CHECKING:
     from schema.users import User
@@ -52,6 +54,9 @@ described_enum(
         CustomFieldKind.URL: "An http(s) address (`string`).",
         CustomFieldKind.EMAIL: "An e-mail address, stored in lower case (`string`).",
         CustomFieldKind.PHONE: "A phone number: digits, spaces, + ( ) - . (`string`).",
+        CustomFieldKind.CRM_RECORD: "A lead, contact, company or deal you may read when "
+        "writing it (`recordId` in, `recordId` / `record` out; null for whoever may not read "
+        "it).",
     },
 )
 
@@ -68,6 +73,7 @@ class CustomValue:
     date: dt.date | None = strawberry.field(description="DATE.")
     datetime: dt.datetime | None = strawberry.field(description="DATETIME.")
     user_pk: strawberry.Private[int | None]
+    record_key: strawberry.Private[tuple[CrmEntity, int] | None] = None
 
     @strawberry.field(description="USER's user's ID.")
     def user_id(self) -> strawberry.ID | None:
@@ -77,9 +83,31 @@ class CustomValue:
     async def user(self, info: Info) -> UserRef | None:
         return None if self.user_pk is None else await load_user(info, self.user_pk)
 
+    @strawberry.field(description="CRM_RECORD's record's ID; null when you may not read it.")
+    async def record_id(self, info: Info) -> strawberry.ID | None:
+        record = await self._record(info)
+        if record is None or self.record_key is None:
+            return None
+        entity, pk = self.record_key
+        return encode_id(type_name_of(entity), pk)
+
+    @strawberry.field(description="CRM_RECORD: the record; null when you may not read it.")
+    async def record(self, info: Info) -> CrmRecord | None:
+        return await self._record(info)
+
+    async def _record(self, info: Info) -> CrmRecord | None:
+        if self.record_key is None:
+            return None
+        return await load_record(info, *self.record_key)
+
     @classmethod
     def of(cls, kind: CustomFieldKind, row: CustomValueRow) -> CustomValue:
         user = kind is CustomFieldKind.USER
+        if kind is CustomFieldKind.CRM_RECORD:
+            return cls(
+                string=None, integer=None, decimal=None, currency=None, boolean=None, date=None,
+                datetime=None, user_pk=None, record_key=(CrmEntity(row.text), row.integer or 0),
+            )  # fmt: skip
         number = kind in (CustomFieldKind.DECIMAL, CustomFieldKind.MONEY)
         return cls(
             string=None if number else row.text,
@@ -113,6 +141,9 @@ class CustomValueInput:
     date: dt.date | None = strawberry.field(default=None, description="DATE.")
     datetime: dt.datetime | None = strawberry.field(default=None, description="DATETIME.")
     user_id: strawberry.ID | None = strawberry.field(default=None, description="USER.")
+    record_id: strawberry.ID | None = strawberry.field(
+        default=None, description="CRM_RECORD: a lead's, contact's, company's or deal's ID."
+    )
 
 
 @strawberry.input(description="New values of one custom field; an empty list clears it.")
@@ -149,6 +180,7 @@ def raw_value(value: CustomValueInput, path: str) -> RawValue:
         datetime=value.datetime,
         currency=value.currency,
         user_id=None if value.user_id is None else decode_id(value.user_id, "User", path),
+        record=None if value.record_id is None else decode_any_id(value.record_id, path),
     )
 
 

@@ -151,8 +151,39 @@ async def test_the_intern_never_sees_the_field_of_the_won_deal(world: dict[str, 
     assert changes and all(
         change["oldValue"] is None and change["newValue"] is None for change in changes
     )
-    feed = (await intern.data(FEED))["feed"]["edges"]
-    assert feed and not any(CODE in str(edge["node"]["changes"]) for edge in feed)
+    feed = [edge["node"] for edge in (await intern.data(FEED))["feed"]["edges"]]
+    # The change made while charlie was won leaves the field out; each creation event is
+    # judged by the deal as it was then (none was won yet).
+    updated = [node for node in feed if node["kind"] == "DEAL_UPDATED"]
+    assert updated and not any(CODE in node["changes"] for node in updated)
+    created = {
+        node["changes"]["title"][1]: node["changes"]
+        for node in feed
+        if node["kind"] == "DEAL_CREATED"
+    }
+    assert created["alpha"][CODE] == [None, "Phone"]
+    assert CODE not in created["delta"]
+
+
+async def test_a_creation_event_lists_the_values_but_those_hidden(
+    world: dict[str, Any], session_factory: SessionFactory
+) -> None:
+    manager: GraphQLClient = world["manager"]
+    intern: GraphQLClient = world["intern"]
+    won = (await stages(session_factory))["Won"]
+    given = {"title": "echo", "stageId": won, "customFields": [value(CODE, string="Web")]}
+    await manager.data(CREATE_DEAL, {"input": given})
+
+    async def echo_created(client: GraphQLClient) -> dict[str, Any]:
+        feed = [edge["node"] for edge in (await client.data(FEED))["feed"]["edges"]]
+        return next(
+            node["changes"]
+            for node in feed
+            if node["kind"] == "DEAL_CREATED" and node["changes"]["title"] == [None, "echo"]
+        )
+
+    assert (await echo_created(manager))[CODE] == [None, "Web"]
+    assert CODE not in await echo_created(intern)
 
 
 async def test_filtering_on_a_field_hidden_somewhere_is_refused(world: dict[str, Any]) -> None:
