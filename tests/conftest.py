@@ -48,6 +48,10 @@ def settings(database_url: str, broadcast_url: str) -> Settings:
         # Tests run the webhook sender themselves (app.state.webhooks.run_once()), so that
         # nothing in the background sends while a test looks; one test runs the loop.
         webhook_worker_enabled=False,
+        # Likewise the automation rules (resolvers.automation.runner.run_pending): a loop left
+        # behind by a test whose shutdown outlasted its stop timeout would otherwise run the
+        # next tests' rules under their feet.
+        automation_enabled=False,
         # Tests announce overdue tasks themselves (resolvers/tasks/overdue.py), when they mean to.
         task_overdue_check_seconds=0,
         _env_file=None,  # type: ignore[call-arg]

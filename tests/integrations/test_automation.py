@@ -36,11 +36,6 @@ UPDATE_LEAD = "mutation($id: ID!, $t: String!) { updateLead(id: $id, input: {tit
 NOTIFICATIONS = "{ notifications(first: 20) { edges { node { kind text } } } }"
 
 
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"automation_enabled": False})
-
-
 async def run_all(app: Starlette) -> int:
     """Passes until one finds nothing to do: actions' events may start further rules."""
     total = 0

@@ -17,7 +17,9 @@ STEP_SECONDS = 0.1
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"automation_poll_seconds": 3600.0})
+    return settings.model_copy(
+        update={"automation_enabled": True, "automation_poll_seconds": 3600.0}
+    )
 
 
 async def test_the_loop_runs_rules_when_the_bus_says_events_were_written(

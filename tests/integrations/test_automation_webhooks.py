@@ -26,7 +26,7 @@ def big_wins_to(webhook_id: str) -> dict[str, object]:
 async def test_a_rule_calls_a_webhook_once_for_the_records_it_picks(
     settings: Settings, seed: Seed, receiver: Receiver
 ) -> None:
-    async with running(settings, automation_enabled=False) as hub:
+    async with running(settings) as hub:
         admin = hub.client.as_user(await hub.client.login(seed.admin.email))
         # Subscribed to another kind only: what it gets here comes from the rule.
         created = await create_hook(admin, receiver.url, ["POST_CREATED"])
@@ -49,7 +49,7 @@ async def test_a_rule_calls_a_webhook_once_for_the_records_it_picks(
 async def test_a_rule_calling_a_deleted_webhook_fails_its_run(
     settings: Settings, seed: Seed, receiver: Receiver
 ) -> None:
-    async with running(settings, automation_enabled=False) as hub:
+    async with running(settings) as hub:
         admin = hub.client.as_user(await hub.client.login(seed.admin.email))
         hook = (await create_hook(admin, receiver.url, ["POST_CREATED"]))["webhook"]
         rule = await create_rule(admin, **big_wins_to(hook["id"]))
@@ -67,7 +67,7 @@ async def test_a_rule_calling_a_deleted_webhook_fails_its_run(
 async def test_a_rule_naming_no_webhook_or_an_unknown_one_is_refused(
     settings: Settings, seed: Seed
 ) -> None:
-    async with running(settings, automation_enabled=False) as hub:
+    async with running(settings) as hub:
         admin = hub.client.as_user(await hub.client.login(seed.admin.email))
         document = (
             "mutation($input: AutomationRuleInput!) { createAutomationRule(input: $input) { id } }"

@@ -46,7 +46,7 @@ def round_robin_in_north(seed: Seed) -> dict[str, object]:
 async def test_a_form_lead_is_routed_by_a_rule_told_live_and_by_mail_and_sent_to_a_webhook(
     settings: Settings, seed: Seed, receiver: Receiver
 ) -> None:
-    async with running(settings, automation_enabled=False) as hub:
+    async with running(settings) as hub:
         admin = hub.client.as_user(await hub.client.login(seed.admin.email))
         first_in_turn, *_ = await north_members(admin, seed, 2)
         hook = await create_hook(admin, receiver.url, ["LEAD_CREATED"])
@@ -85,7 +85,7 @@ async def test_a_form_lead_is_routed_by_a_rule_told_live_and_by_mail_and_sent_to
 
 
 async def test_a_rule_mails_a_new_lead_from_a_template_once(settings: Settings, seed: Seed) -> None:
-    async with running(settings, automation_enabled=False) as hub:
+    async with running(settings) as hub:
         admin = hub.client.as_user(await hub.client.login(seed.admin.email))
         template = await admin.data(
             CREATE_TEMPLATE,
@@ -135,7 +135,7 @@ async def test_a_rule_mailing_with_the_wrong_template_or_entity_is_refused(
     template_entity: str,
     message: str,
 ) -> None:
-    async with running(settings, automation_enabled=False) as hub:
+    async with running(settings) as hub:
         admin = hub.client.as_user(await hub.client.login(seed.admin.email))
         template = await admin.data(
             CREATE_TEMPLATE,

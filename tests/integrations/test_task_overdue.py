@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
 
@@ -28,11 +27,6 @@ COMPLETE = "mutation($id: ID!) { completeTask(id: $id) { id } }"
 OVERDUE_FEED = """{ feed(first: 20, kinds: [TASK_OVERDUE]) {
   edges { node { kind changes actor { name } subject { ... on Task { id } } } } } }"""
 NOTIFICATIONS = "{ notifications(first: 20) { edges { node { kind text } } } }"
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"automation_enabled": False})
 
 
 def an_hour_ago() -> str:
