@@ -3,6 +3,7 @@ with a coded client error (BAD_USER_INPUT or NOT_FOUND), never an internal error
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -262,3 +263,23 @@ async def test_deep_template_within_the_limits_is_saved(admin: GraphQLClient, bo
 async def test_a_rule_may_clear_an_optional_text(admin: GraphQLClient) -> None:
     answer = await admin.request(RULE, {"i": rule(set_field("sourceDescription", None))})
     assert not answer.errors, answer.errors
+
+
+@pytest.mark.parametrize("where", ["variables", "query"])
+async def test_a_deeply_nested_body_is_refused(admin: GraphQLClient, where: str) -> None:
+    # Within the size limit, but as deep as a JSON or GraphQL parser cannot recurse.
+    depth = 100_000
+    document = "query($v: JSON) { viewer { id } }"
+    if where == "variables":
+        nested = "[" * depth + "]" * depth
+        body = f'{{"query": {json.dumps(document)}, "variables": {{"v": {nested}}}}}'
+    else:
+        body = json.dumps({"query": "{ viewer { id " + "{ id " * depth + "} }"})
+    answer = await admin.http.post(
+        "/graphql",
+        content=body,
+        headers={"Authorization": f"Bearer {admin.token}", "Content-Type": "application/json"},
+    )
+    assert answer.status_code < 500, answer.text[:500]
+    codes = [error["extensions"]["code"] for error in answer.json()["errors"]]
+    assert codes and "INTERNAL_SERVER_ERROR" not in codes, answer.text[:500]
