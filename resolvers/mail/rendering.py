@@ -133,6 +133,38 @@ _ALLOWED_FILTERS = frozenset(
 MAX_CONSTANT = 10_000
 
 
+# Jinja parses, and we check, a template by recursion, one level per nested expression or
+# block: a short template nested deep enough ("not not not ...", "((((...", "a.b.c.d...",
+# "{% if %}{% if %}...") exhausts the interpreter's stack. Its tokens are read first, without
+# recursion, and a tag too long or blocks too deep are refused before anything is parsed.
+MAX_TAG_TOKENS = 100
+MAX_BLOCK_DEPTH = 10
+_BLOCKS = frozenset({"if", "elif", "else", "endif"})
+
+
+def _lexical_refusal(source: str) -> str | None:
+    """Why a template's tokens are refused; None when their number and nesting are fine."""
+    in_tag = 0
+    depth = 0
+    in_block = False
+    for _line, kind, value in _ENVIRONMENT.lex(source):
+        if kind in ("variable_begin", "block_begin"):
+            in_tag, in_block = 0, kind == "block_begin"
+            continue
+        if kind == "whitespace":
+            continue
+        in_tag += 1
+        if in_tag > MAX_TAG_TOKENS:
+            return f"a tag holds at most {MAX_TAG_TOKENS} words and signs"
+        if in_block and in_tag == 1 and kind == "name":
+            if value not in _BLOCKS:
+                return f"the block '{value}' is not allowed (if, elif, else, endif only)"
+            depth += {"if": 1, "endif": -1}.get(value, 0)
+            if depth > MAX_BLOCK_DEPTH:
+                return f"'if' blocks nest at most {MAX_BLOCK_DEPTH} deep"
+    return None
+
+
 def _refusal(node: nodes.Node) -> str | None:
     """Why a template's node is refused; None when it is allowed."""
     if not isinstance(node, _ALLOWED_NODES):
@@ -159,7 +191,7 @@ def checked(entity: CrmEntity, subject: str, body: str) -> None:
     context = context_of(sample, {"name": "Sender", "email": "sender@example.com"}, "")
     for field, source in (("subject", subject), ("body", body)):
         try:
-            refusal = _refusal(_ENVIRONMENT.parse(source))
+            refusal = _lexical_refusal(source) or _refusal(_ENVIRONMENT.parse(source))
             if refusal is not None:
                 raise BadInput(f"The {field} template: {refusal}", field=field)
             _ENVIRONMENT.from_string(source).render(context)

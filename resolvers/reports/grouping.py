@@ -118,7 +118,14 @@ def medians_of(column: ColumnElement[Any], keys: Sequence[ColumnElement[Any]]) -
     )
     ranked_keys = [ranked.c[str(key.key)] for key in keys]
     middle = and_(2 * ranked.c.rank >= ranked.c.size, 2 * ranked.c.rank <= ranked.c.size + 2)
-    return select(*ranked_keys, func.avg(ranked.c.measured)).where(middle).group_by(*ranked_keys)
+    # Grouping by the size too changes no group (it is the same on every row of a group),
+    # but makes a GROUP BY even without keys: an aggregate without one answers a row of
+    # NULL when nothing is measured, where a group with no measure must have no median row.
+    return (
+        select(*ranked_keys, func.avg(ranked.c.measured))
+        .where(middle)
+        .group_by(*ranked_keys, ranked.c.size)
+    )
 
 
 def check_group_count(count: int, field: str = "groupBy") -> None:

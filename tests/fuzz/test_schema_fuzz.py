@@ -82,6 +82,18 @@ NUMBERS = ["12.50", "0", "-1", "1.005", "NaN", "sNaN", "Infinity", "-Infinity", 
 NUMBERS += ["1e-999999", "99999999999999999999", "ten", ""]
 
 
+# A rule's SET_FIELD value is JSON: the texts, numbers, lists and objects a field never takes.
+JSON_VALUES: list[graphql.ValueNode] = [
+    nodes.String("{}"),
+    nodes.String(""),
+    nodes.Int(10**30),
+    nodes.Float(1e308),
+    nodes.Boolean(True),
+    nodes.List([nodes.String("a"), nodes.Int(1)]),
+    nodes.Object([graphql.ObjectFieldNode(name=graphql.NameNode(value="a"), value=nodes.List([]))]),
+]
+
+
 def scalars(pool: list[str]) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
     """Our scalars, with hostile values among ordinary ones, and IDs."""
     return {
@@ -94,7 +106,7 @@ def scalars(pool: list[str]) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
         "Decimal": st.one_of(st.sampled_from(NUMBERS), st.decimals(allow_nan=True).map(str)).map(
             nodes.String
         ),
-        "JSON": st.just(nodes.String("{}")),
+        "JSON": st.sampled_from(JSON_VALUES),
     }
 
 

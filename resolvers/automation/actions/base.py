@@ -58,8 +58,12 @@ class Action:
 
 
 def template(entity: CrmEntity, value: Any, path: str, max_length: int, required: bool) -> str:
-    """A text with ``{field}`` placeholders naming the entity's plain fields."""
-    checked = text(value, path, max_length=max_length, required=required)
+    """A text with ``{field}`` placeholders naming the entity's plain fields; null is the
+    empty text. The options come from a JSON value or optional inputs: anything else but a
+    string is refused here, before it is treated as one."""
+    if value is not None and not isinstance(value, str):
+        raise BadInput("A text", field=path)
+    checked = text(value or "", path, max_length=max_length, required=required)
     known = placeholder_fields(entity)
     for name in PLACEHOLDER.findall(checked):
         if name not in known:
