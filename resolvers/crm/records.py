@@ -146,10 +146,11 @@ async def update_record(
     UPDATE before and after and records the change (timeline, event)."""
     viewer = ctx.require_viewer()
     declaration = declaration_of(entity)
-    unknown = set(changes) - {field.change_key for field in declaration.fields} - {CUSTOM}
+    patchable = {field.change_key for field in declaration.fields if field.patchable}
+    unknown = set(changes) - patchable - {CUSTOM}
     if unknown:
         name = sorted(unknown)[0]
-        raise BadInput(f"Unknown {entity.value.lower()} field {name}", field=name)
+        raise BadInput(f"No {entity.value.lower()} field {name} that an update sets", field=name)
     async with ctx.db() as session:
         record = await writable_record(ctx, session, entity, pk)
         before = await guard_update_allowed(ctx, session, record)

@@ -13,14 +13,12 @@ from models.crm import CrmEntity
 from resolvers.crm import companies, deal_relations, records
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
-from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
     Communication,
     CommunicationInput,
     UserRef,
-    communications_patch,
     load_communications,
     load_user,
     new_communications,
@@ -29,17 +27,15 @@ from schema.crm.custom_values import (
     CustomFieldInput,
     WithCustomFields,
     custom_inputs,
-    custom_patch,
 )
 from schema.crm.filters import (
     to_filter,
     to_order,
 )
-from schema.crm.generated import order_field, record_filter
+from schema.crm.generated import order_field, patch_changes, record_filter, record_patch
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
-from schema.patch import id_or_null, ids_or_missing, nullable, required
 from schema.relay import (
     Connection,
     Node,
@@ -200,19 +196,13 @@ class CompanyInput:
     )
 
 
-@strawberry.input(description="Fields left out stay as they are; lists are replaced whole.")
-class CompanyPatch:
-    title: str | None = strawberry.UNSET
-    industry: str | None = strawberry.UNSET
-    revenue: Decimal | None = strawberry.UNSET
-    employees: int | None = strawberry.UNSET
-    address: str | None = strawberry.UNSET
-    contact_ids: list[strawberry.ID] | None = strawberry.UNSET
-    assigned_to_id: strawberry.ID | None = strawberry.UNSET
-    opened: bool | None = strawberry.UNSET
-    communications: list[CommunicationInput] | None = strawberry.UNSET
-    custom_fields: list[CustomFieldInput] | None = strawberry.field(
-        default=strawberry.UNSET, description="The custom fields given change; others stay."
+if TYPE_CHECKING:
+    CompanyPatch: TypeAlias = Any
+else:
+    CompanyPatch = record_patch(
+        CrmEntity.COMPANY,
+        "CompanyPatch",
+        "Fields left out stay as they are; lists are replaced whole.",
     )
 
 
@@ -259,20 +249,9 @@ class CompanyMutations:
 
     @strawberry.mutation
     async def update_company(self, info: Info, id: strawberry.ID, input: CompanyPatch) -> Company:
-        changes = {
-            "title": required(input.title, "title"),
-            "industry": required(input.industry, "industry"),
-            "revenue": nullable(input.revenue),
-            "employees": nullable(input.employees),
-            "address": required(input.address, "address"),
-            "contactIds": ids_or_missing(input.contact_ids, "Contact", "contactIds"),
-            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            "opened": required(input.opened, "opened"),
-            "customFields": custom_patch(input.custom_fields),
-            "communications": communications_patch(input.communications),
-        }
+        changes = patch_changes(CrmEntity.COMPANY, input)
         pk = decode_id(id, "Company")
-        row = await records.update_record(info.context, CrmEntity.COMPANY, pk, given_only(changes))
+        row = await records.update_record(info.context, CrmEntity.COMPANY, pk, changes)
         return Company.of(row)
 
     @strawberry.mutation(description="Deletes the company; its deals stay, without a company.")

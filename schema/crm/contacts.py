@@ -12,14 +12,12 @@ from models.crm import CrmEntity
 from resolvers.crm import contacts, records
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
-from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
     Communication,
     CommunicationInput,
     UserRef,
-    communications_patch,
     load_communications,
     load_user,
     new_communications,
@@ -28,14 +26,12 @@ from schema.crm.custom_values import (
     CustomFieldInput,
     WithCustomFields,
     custom_inputs,
-    custom_patch,
 )
 from schema.crm.filters import to_filter, to_order
-from schema.crm.generated import order_field, record_filter
+from schema.crm.generated import order_field, patch_changes, record_filter, record_patch
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
-from schema.patch import id_or_null, ids_or_missing, required
 from schema.relay import (
     Connection,
     Node,
@@ -185,17 +181,13 @@ class ContactInput:
     )
 
 
-@strawberry.input(description="Fields left out stay as they are; lists are replaced whole.")
-class ContactPatch:
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    position: str | None = strawberry.UNSET
-    company_ids: list[strawberry.ID] | None = strawberry.UNSET
-    assigned_to_id: strawberry.ID | None = strawberry.UNSET
-    opened: bool | None = strawberry.UNSET
-    communications: list[CommunicationInput] | None = strawberry.UNSET
-    custom_fields: list[CustomFieldInput] | None = strawberry.field(
-        default=strawberry.UNSET, description="The custom fields given change; others stay."
+if TYPE_CHECKING:
+    ContactPatch: TypeAlias = Any
+else:
+    ContactPatch = record_patch(
+        CrmEntity.CONTACT,
+        "ContactPatch",
+        "Fields left out stay as they are; lists are replaced whole.",
     )
 
 
@@ -240,21 +232,11 @@ class ContactMutations:
 
     @strawberry.mutation
     async def update_contact(self, info: Info, id: strawberry.ID, input: ContactPatch) -> Contact:
-        changes = {
-            "firstName": required(input.first_name, "firstName"),
-            "lastName": required(input.last_name, "lastName"),
-            "position": required(input.position, "position"),
-            "companyIds": ids_or_missing(input.company_ids, "Company", "companyIds"),
-            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            "opened": required(input.opened, "opened"),
-            "customFields": custom_patch(input.custom_fields),
-            "communications": communications_patch(input.communications),
-        }
         row = await records.update_record(
             info.context,
             CrmEntity.CONTACT,
             decode_id(id, "Contact"),
-            given_only(changes),
+            patch_changes(CrmEntity.CONTACT, input),
             contacts.UPDATE_HOOKS,
         )
         return Contact.of(row)

@@ -15,7 +15,6 @@ from resolvers.crm import deal_relations, deals, records
 from resolvers.crm import record_access as record_access_rules
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
-from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
@@ -23,18 +22,16 @@ from schema.crm.custom_values import (
     CustomFieldInput,
     WithCustomFields,
     custom_inputs,
-    custom_patch,
 )
 from schema.crm.dictionaries import DealStage, Pipeline, load_pipeline, load_stage
 from schema.crm.filters import (
     to_filter,
     to_order,
 )
-from schema.crm.generated import order_field, record_filter
+from schema.crm.generated import order_field, patch_changes, record_filter, record_patch
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
-from schema.patch import id_or_null, ids_or_missing, nullable, required
 from schema.relay import (
     Connection,
     Node,
@@ -256,18 +253,14 @@ class DealInput:
     )
 
 
-@strawberry.input(description="Fields left out stay as they are. The stage changes by moveDeal.")
-class DealPatch:
-    title: str | None = strawberry.UNSET
-    amount: Decimal | None = strawberry.UNSET
-    currency: str | None = strawberry.UNSET
-    probability: int | None = strawberry.UNSET
-    company_id: strawberry.ID | None = strawberry.UNSET
-    contact_ids: list[strawberry.ID] | None = strawberry.UNSET
-    assigned_to_id: strawberry.ID | None = strawberry.UNSET
-    opened: bool | None = strawberry.UNSET
-    custom_fields: list[CustomFieldInput] | None = strawberry.field(
-        default=strawberry.UNSET, description="The custom fields given change; others stay."
+if TYPE_CHECKING:
+    DealPatch: TypeAlias = Any
+else:
+    DealPatch = record_patch(
+        CrmEntity.DEAL,
+        "DealPatch",
+        "Fields left out stay as they are; lists are replaced whole. The stage changes by "
+        "moveDeal.",
     )
 
 
@@ -319,21 +312,9 @@ class DealMutations:
 
     @strawberry.mutation
     async def update_deal(self, info: Info, id: strawberry.ID, input: DealPatch) -> Deal:
-        changes = {
-            "title": required(input.title, "title"),
-            "amount": required(input.amount, "amount"),
-            "currency": required(input.currency, "currency"),
-            "probability": nullable(input.probability),
-            "companyId": id_or_null(input.company_id, "Company", "companyId"),
-            "contactIds": ids_or_missing(input.contact_ids, "Contact", "contactIds"),
-            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            "opened": required(input.opened, "opened"),
-            "customFields": custom_patch(input.custom_fields),
-        }
+        changes = patch_changes(CrmEntity.DEAL, input)
         pk = decode_id(id, "Deal")
-        return Deal.of(
-            await records.update_record(info.context, CrmEntity.DEAL, pk, given_only(changes))
-        )
+        return Deal.of(await records.update_record(info.context, CrmEntity.DEAL, pk, changes))
 
     @strawberry.mutation(
         description="Moves a deal to a stage of its pipeline; a SUCCESS or FAILURE stage closes it."

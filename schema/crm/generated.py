@@ -1,20 +1,27 @@
 """GraphQL inputs made from a CRM entity's declaration (``models.crm.entities``): its list
-filter (``XFilter``) and its order fields (``XOrderField``), each field described as the
-declaration describes it."""
+filter (``XFilter``), its order fields (``XOrderField``) and its patch (``XPatch``), each
+field described as the declaration describes it."""
 
 from __future__ import annotations
 
 import enum
 import re
 import sys
+from decimal import Decimal
 from typing import Any
 
 import strawberry
 
 from models.crm import CrmEntity
+from models.crm.entities import Field, FieldKind, declaration_of
 from resolvers.crm.fields import RECORD_FIELDS
-from schema.crm.custom_values import CustomFieldFilter
+from resolvers.crm.records import CUSTOM, RecordChanges
+from resolvers.patch import given_only
+from schema.crm.common import CommunicationInput, communications_patch
+from schema.crm.custom_values import CustomFieldFilter, CustomFieldInput, custom_patch
 from schema.crm.filters import DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter
+from schema.patch import id_or_null, ids_or_missing, nullable, required
+from schema.relay import decode_id
 
 # The input that tests a field of each kind (a link is tested by the ids it links to).
 _FILTER_TYPES: dict[str, type] = {
@@ -36,8 +43,6 @@ def record_filter(entity: CrmEntity, type_name: str, module: str, search: str) -
     """The ``XFilter`` input of the entity's list: and / or / not, a search described by
     ``search``, and one field per filterable declared field. ``module`` is where the type
     is bound to ``type_name``, so its self-references resolve."""
-    from models.crm.entities import declaration_of
-
     declaration = declaration_of(entity)
     annotations: dict[str, str] = {
         "and_": f"list[{type_name}] | None",
@@ -73,8 +78,6 @@ def record_filter(entity: CrmEntity, type_name: str, module: str, search: str) -
 
 def order_field(entity: CrmEntity, type_name: str) -> Any:
     """The ``XOrderField`` enum: the orderable declared fields, by their input keys."""
-    from models.crm.entities import declaration_of
-
     declaration = declaration_of(entity)
     members = {
         _snake(field.input_key).upper(): strawberry.enum_value(
@@ -85,3 +88,62 @@ def order_field(entity: CrmEntity, type_name: str) -> Any:
     }
     values = enum.Enum(type_name, members)  # type: ignore[misc]
     return strawberry.enum(values, description=f"What a {entity.value.lower()} list sorts by.")
+
+
+# The value a patch gives a field of each kind.
+_PATCH_TYPES: dict[FieldKind, Any] = {
+    FieldKind.ID: strawberry.ID,
+    FieldKind.TEXT: str,
+    FieldKind.DECIMAL: Decimal,
+    FieldKind.INT: int,
+    FieldKind.BOOLEAN: bool,
+    FieldKind.LINKS: list[strawberry.ID],
+    FieldKind.COMMUNICATIONS: list[CommunicationInput],
+}
+
+
+def _patched_fields(entity: CrmEntity) -> list[Field]:
+    return [field for field in declaration_of(entity).fields if field.patchable]
+
+
+def record_patch(entity: CrmEntity, type_name: str, description: str) -> Any:
+    """The ``XPatch`` input of ``updateX``: every patchable declared field, optional."""
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {}
+    for field in _patched_fields(entity):
+        attribute = _snake(field.change_key)
+        annotations[attribute] = _PATCH_TYPES[field.kind] | None
+        namespace[attribute] = strawberry.field(
+            default=strawberry.UNSET, description=field.description
+        )
+    annotations["custom_fields"] = list[CustomFieldInput] | None
+    namespace["custom_fields"] = strawberry.field(
+        default=strawberry.UNSET, description="The custom fields given change; others stay."
+    )
+    namespace["__annotations__"] = annotations
+    return strawberry.input(type(type_name, (), namespace), description=description)
+
+
+def patch_changes(entity: CrmEntity, patch: Any) -> RecordChanges:
+    """The changes a patch asks for, by change key; fields left out are not among them.
+    A field whose column is NOT NULL may be left out but not set to null."""
+    declaration = declaration_of(entity)
+    changes: dict[str, Any] = {CUSTOM: custom_patch(patch.custom_fields)}
+    for field in _patched_fields(entity):
+        value = getattr(patch, _snake(field.change_key))
+        changes[field.change_key] = _patched(field, value, declaration.may_clear(field))
+    return given_only(changes)
+
+
+def _patched(field: Field, value: Any, may_clear: bool) -> Any:
+    key, target = field.change_key, field.target or ""
+    if field.kind is FieldKind.COMMUNICATIONS:
+        return communications_patch(value)
+    if field.kind is FieldKind.LINKS:
+        return ids_or_missing(value, target, key)
+    if may_clear:
+        return id_or_null(value, target, key) if field.kind is FieldKind.ID else nullable(value)
+    value = required(value, key)
+    if field.kind is FieldKind.ID and isinstance(value, str):
+        return decode_id(value, target, key)
+    return value

@@ -6,21 +6,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
-from strawberry.utils.str_converters import to_camel_case
 
 from models.crm import CrmEntity
 from models.crm import Lead as LeadRow
+from models.crm.entities import declaration_of
 from resolvers.crm import conversion, leads, records
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
-from resolvers.patch import given_only
 from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
     Communication,
     CommunicationInput,
     UserRef,
-    communications_patch,
     load_communications,
     load_user,
     new_communications,
@@ -29,15 +27,13 @@ from schema.crm.custom_values import (
     CustomFieldInput,
     WithCustomFields,
     custom_inputs,
-    custom_patch,
 )
 from schema.crm.dictionaries import LeadSource, LeadStatus, load_source, load_status
 from schema.crm.filters import to_filter, to_order
-from schema.crm.generated import order_field, record_filter
+from schema.crm.generated import order_field, patch_changes, record_filter, record_patch
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
-from schema.patch import id_or_null, required
 from schema.relay import (
     Connection,
     Node,
@@ -232,30 +228,20 @@ class LeadInput:
     )
 
 
-@strawberry.input(description="Fields left out stay as they are; lists are replaced whole.")
-class LeadPatch:
-    title: str | None = strawberry.UNSET
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    company_title: str | None = strawberry.UNSET
-    status_id: strawberry.ID | None = strawberry.UNSET
-    source_id: strawberry.ID | None = strawberry.UNSET
-    source_description: str | None = strawberry.UNSET
-    utm_source: str | None = strawberry.UNSET
-    utm_medium: str | None = strawberry.UNSET
-    utm_campaign: str | None = strawberry.UNSET
-    utm_content: str | None = strawberry.UNSET
-    utm_term: str | None = strawberry.UNSET
-    assigned_to_id: strawberry.ID | None = strawberry.UNSET
-    opened: bool | None = strawberry.UNSET
-    communications: list[CommunicationInput] | None = strawberry.UNSET
-    custom_fields: list[CustomFieldInput] | None = strawberry.field(
-        default=strawberry.UNSET, description="The custom fields given change; others stay."
+if TYPE_CHECKING:
+    LeadPatch: TypeAlias = Any
+else:
+    LeadPatch = record_patch(
+        CrmEntity.LEAD, "LeadPatch", "Fields left out stay as they are; lists are replaced whole."
     )
 
 
-_TEXT_FIELDS = ("title", "first_name", "last_name", "company_title", "source_description")
-_UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+# The UTM marks of a new lead, by column (``utm_source``, …) as the declaration names them.
+_UTM_COLUMNS = tuple(
+    field.attribute
+    for field in declaration_of(CrmEntity.LEAD).fields
+    if field.attribute and field.attribute.startswith("utm_")
+)
 
 
 @strawberry.input(description="Into what: new records (create…) or existing ones (…Id).")
@@ -313,7 +299,7 @@ class LeadMutations:
             status_id=decode_optional_id(input.status_id, "LeadStatus", "statusId"),
             source_id=decode_optional_id(input.source_id, "LeadSource", "sourceId"),
             source_description=input.source_description,
-            utm={name: getattr(input, name) for name in _UTM_FIELDS},
+            utm={name: getattr(input, name) for name in _UTM_COLUMNS},
             assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
             opened=input.opened,
             custom_fields=custom_inputs(input.custom_fields),
@@ -323,26 +309,11 @@ class LeadMutations:
 
     @strawberry.mutation
     async def update_lead(self, info: Info, id: strawberry.ID, input: LeadPatch) -> Lead:
-        changes: dict[str, object] = {
-            to_camel_case(name): required(getattr(input, name), to_camel_case(name))
-            for name in (*_TEXT_FIELDS, *_UTM_FIELDS)
-        }
-        status_id = required(input.status_id, "statusId")
-        changes |= {
-            "statusId": decode_id(status_id, "LeadStatus", "statusId")
-            if isinstance(status_id, str)
-            else status_id,
-            "sourceId": id_or_null(input.source_id, "LeadSource", "sourceId"),
-            "assignedToId": id_or_null(input.assigned_to_id, "User", "assignedToId"),
-            "opened": required(input.opened, "opened"),
-            "customFields": custom_patch(input.custom_fields),
-            "communications": communications_patch(input.communications),
-        }
         row = await records.update_record(
             info.context,
             CrmEntity.LEAD,
             decode_id(id, "Lead"),
-            given_only(changes),
+            patch_changes(CrmEntity.LEAD, input),
             leads.UPDATE_HOOKS,
         )
         return Lead.of(row)

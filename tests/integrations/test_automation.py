@@ -212,6 +212,14 @@ async def test_an_owner_without_the_right_fails_the_run_and_nothing_is_done(
         ({"actions": [{"kind": "CREATE_TASK", "title": "{nope}"}]}, "actions.0.title"),
         ({"actions": [{"kind": "SET_FIELD", "field": "stageId", "value": 1}]}, "actions.0.field"),
         ({"actions": [{"kind": "SET_FIELD", "field": "amount", "value": "x"}]}, "actions.0.value"),
+        # Fields no update sets (the repeat mark is the duplicate search's) are not a rule's.
+        (
+            {
+                "trigger": {"kind": "LEAD_CREATED"},
+                "actions": [{"kind": "SET_FIELD", "field": "isRepeat", "value": True}],
+            },
+            "actions.0.field",
+        ),
         ({"actions": [{"kind": "ASSIGN", "strategy": "ROUND_ROBIN"}]}, "actions.0.departmentId"),
         ({"ownerId": encode_id("User", 999_999)}, "ownerId"),
     ],

@@ -30,6 +30,7 @@ def communications(searched: bool = True) -> Field:
         FieldKind.COMMUNICATIONS,
         "Phones, e-mails, web sites and messengers.",
         searchable=searched,
+        patchable=True,
     )
 
 
@@ -58,6 +59,7 @@ RECORD_FIELDS = (
         target="User",
         filterable=True,
         shown_on_create=True,
+        patchable=True,
         required=True,
     ),
     Field(
@@ -76,6 +78,7 @@ RECORD_FIELDS = (
         attribute="opened",
         filterable=True,
         shown_on_create=True,
+        patchable=True,
     ),
     Field(
         "createdAt",
@@ -107,6 +110,7 @@ def title(description: str) -> Field:
         orderable=True,
         searchable=True,
         shown_on_create=True,
+        patchable=True,
         required=True,
         max_length=MAX_TITLE,
     )
@@ -123,5 +127,6 @@ def person_name(name: str, attribute: str, description: str, *, on_create: bool)
         orderable=True,
         searchable=True,
         shown_on_create=on_create,
+        patchable=True,
         max_length=MAX_NAME,
     )

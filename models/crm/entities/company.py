@@ -32,6 +32,7 @@ COMPANY = EntityDeclaration(
             attribute="industry",
             filterable=True,
             shown_on_create=True,
+            patchable=True,
             max_length=MAX_NAME,
         ),
         Field(
@@ -41,6 +42,7 @@ COMPANY = EntityDeclaration(
             attribute="revenue",
             filterable=True,
             shown_on_create=True,
+            patchable=True,
         ),
         Field(
             "employees",
@@ -50,12 +52,14 @@ COMPANY = EntityDeclaration(
             filterable=True,
             bounds=(0, MAX_EMPLOYEES),
             shown_on_create=True,
+            patchable=True,
         ),
         Field(
             "address",
             TEXT,
             "The company's address.",
             attribute="address",
+            patchable=True,
             max_length=MAX_TEXT,
         ),
         Field(
@@ -64,6 +68,7 @@ COMPANY = EntityDeclaration(
             "The company's contacts.",
             links_key="contactIds",
             target="Contact",
+            patchable=True,
             through=Through(ContactCompany, own="company_id", other="contact_id"),
         ),
         Field("deals", FieldKind.LINKS, "The company's deals, newest first.", target="Deal"),

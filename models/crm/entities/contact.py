@@ -31,6 +31,7 @@ CONTACT = EntityDeclaration(
             attribute="position",
             filterable=True,
             shown_on_create=True,
+            patchable=True,
             max_length=MAX_TITLE,
         ),
         Field(
@@ -41,6 +42,7 @@ CONTACT = EntityDeclaration(
             links_key="companyIds",
             target="Company",
             filterable=True,
+            patchable=True,
             through=Through(ContactCompany, own="contact_id", other="company_id"),
             other_end=(CrmEntity.COMPANY, "contacts"),
         ),

@@ -34,6 +34,7 @@ DEAL = EntityDeclaration(
             filterable=True,
             orderable=True,
             shown_on_create=True,
+            patchable=True,
         ),
         Field(
             "currency",
@@ -43,6 +44,7 @@ DEAL = EntityDeclaration(
             filterable=True,
             check=Check.CURRENCY,
             shown_on_create=True,
+            patchable=True,
         ),
         Field(
             "probability",
@@ -52,6 +54,7 @@ DEAL = EntityDeclaration(
             filterable=True,
             bounds=(0, 100),
             shown_on_create=True,
+            patchable=True,
         ),
         Field(
             "company",
@@ -66,6 +69,7 @@ DEAL = EntityDeclaration(
             searched_through=("title",),
             shown_on_create=True,
             other_end=(CrmEntity.COMPANY, "deals"),
+            patchable=True,
         ),
         Field(
             "pipeline",
@@ -86,6 +90,7 @@ DEAL = EntityDeclaration(
             links_key="contactIds",
             target="Contact",
             filterable=True,
+            patchable=True,
             through=Through(DealContact, own="deal_id", other="contact_id"),
         ),
         source_lead("deal"),

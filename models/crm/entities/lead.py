@@ -27,6 +27,7 @@ def _utm(name: str, attribute: str, what: str, filterable: bool) -> Field:
         f"The UTM {what} of the visit the lead came from.",
         attribute=attribute,
         filterable=filterable,
+        patchable=True,
         max_length=MAX_TITLE,
     )
 
@@ -60,6 +61,7 @@ LEAD = EntityDeclaration(
             attribute="company_title",
             filterable=True,
             searchable=True,
+            patchable=True,
             max_length=MAX_TITLE,
         ),
         Field(
@@ -71,6 +73,7 @@ LEAD = EntityDeclaration(
             target="LeadStatus",
             filterable=True,
             shown_on_create=True,
+            patchable=True,
             revealed_by=("convertedAt", "contact", "company", "deal"),
         ),
         Field(
@@ -82,12 +85,14 @@ LEAD = EntityDeclaration(
             target="LeadSource",
             filterable=True,
             shown_on_create=True,
+            patchable=True,
         ),
         Field(
             "sourceDescription",
             TEXT,
             "More about where the lead came from.",
             attribute="source_description",
+            patchable=True,
             max_length=MAX_TEXT,
         ),
         _utm("utmSource", "utm_source", "source", filterable=True),

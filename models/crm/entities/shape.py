@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import inspect
+
 from models.crm.common import CrmEntity
 
 
@@ -71,6 +73,9 @@ class Field:
     searched_through: tuple[str, ...] = ()
     # Shown in the creation event of a record.
     shown_on_create: bool = False
+    # A patch (``updateX``) may change it. Off by default: a new field becomes writable
+    # only when its declaration says so.
+    patchable: bool = False
     # Text may not be blank, a reference may not be null.
     required: bool = False
     max_length: int | None = None
@@ -129,6 +134,12 @@ class EntityDeclaration:
     def status_key(self) -> str | None:
         """The status field's name in inputs and the change log (``stageId``)."""
         return None if self.status is None else self.field(self.status).input_key
+
+    def may_clear(self, field: Field) -> bool:
+        """Whether an update may set the field to null: its column takes NULL."""
+        return field.attribute is None or bool(
+            inspect(self.model).columns[field.attribute].nullable
+        )
 
     def ruled_names(self) -> frozenset[str]:
         return frozenset(field.name for field in self.fields if field.ruled)

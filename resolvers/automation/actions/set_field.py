@@ -31,7 +31,7 @@ def _settable(entity: CrmEntity) -> dict[str, Any]:
     return {
         field.change_key: field
         for field in declaration_of(entity).fields
-        if field.kind in SETTABLE and field.attribute is not None
+        if field.kind in SETTABLE and field.patchable
     }
 
 
