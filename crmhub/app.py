@@ -23,17 +23,17 @@ from strawberry.schema.base import BaseSchema
 from strawberry.types.unset import UnsetType
 
 from auth.tokens import API_KEY_HEADER, as_bearer
-from crmhub.automation import AutomationLoop
+from crmhub.automation import automation_loop
 from crmhub.cors import cors_middleware
 from crmhub.database import create_engine, create_session_factory
 from crmhub.forms import form_routes
 from crmhub.http_conventions import ConventionalGraphQL, GraphQLResponseMediaType
 from crmhub.http_limits import BodyLimit
 from crmhub.instrumentation import CountedBus, instrument_engine, observe_hub
-from crmhub.mail import MailWorker, mail_config, unsubscribe_routes
+from crmhub.mail import mail_config, mail_worker, unsubscribe_routes
 from crmhub.metrics import HttpMetrics, metrics_endpoint, process_exited
 from crmhub.observed_operations import ObservedOperation
-from crmhub.overdue_tasks import OverdueTaskScan
+from crmhub.overdue_tasks import overdue_task_scan
 from crmhub.persisted import PersistedQueries
 from crmhub.request_log import RequestIds
 from crmhub.settings import Settings
@@ -182,7 +182,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     webhooks = WebhookWorker(services, settings)
     realtime.pump.listeners.append(webhooks.wake)
-    mail_worker = MailWorker(session_factory, services.mail, settings.mail_poll_seconds)
+    mail = mail_worker(session_factory, services.mail, settings.mail_poll_seconds)
     socket_limits = SocketLimits(
         sockets_per_user=settings.max_websockets_per_user,
         operations_per_user=settings.max_subscriptions_per_user,
@@ -198,14 +198,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         allowed_origins=settings.cors_allow_origins,
     )
     graphql.persisted_queries = persisted_queries(settings, session_factory, graphql.schema)
-    automation = AutomationLoop(
+    automation = automation_loop(
         services,
         poll_seconds=settings.automation_poll_seconds,
         depth_limit=settings.automation_depth_limit,
     )
     if settings.automation_enabled:
         realtime.pump.listeners.append(automation.wake)
-    overdue_tasks = OverdueTaskScan(
+    overdue_tasks = overdue_task_scan(
         session_factory, every_seconds=settings.task_overdue_check_seconds
     )
 
@@ -214,9 +214,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await realtime.start()
         await webhooks.start()
         if settings.automation_enabled:
-            await automation.start()
-        await overdue_tasks.start()
-        mail_worker.start()
+            automation.start()
+        if settings.task_overdue_check_seconds > 0:
+            overdue_tasks.start()
+        # Without an SMTP host nothing would be sent: messages wait in the outbox.
+        if services.mail.smtp is not None:
+            mail.start()
         # Everything built so far (schema, modules, engine) lives as long as the process:
         # move it out of the collector's generations so that collections stop walking it.
         gc.collect()
@@ -227,7 +230,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await webhooks.stop()
             await automation.stop()
             await overdue_tasks.stop()
-            await mail_worker.stop()
+            await mail.stop()
             await realtime.stop()
             await engine.dispose()
             process_exited()

@@ -10,8 +10,6 @@ The unsubscribe link of a mass mail, ``{base}/unsubscribe/{token}``:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import html
 import logging
 from datetime import timedelta
@@ -20,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
+from crmhub.periodic import Periodic
 from crmhub.settings import Settings
 from models import SessionFactory
 from resolvers.mail.config import MailConfig, SmtpConfig
@@ -53,47 +52,18 @@ def mail_config(settings: Settings) -> MailConfig:
     )
 
 
-class MailWorker:
-    """Queues due digests and sends due messages, every ``poll_seconds``, until stopped."""
+def mail_worker(
+    session_factory: SessionFactory, config: MailConfig, poll_seconds: float
+) -> Periodic:
+    """Queues due digests and sends due messages, every ``poll_seconds``."""
 
-    def __init__(
-        self, session_factory: SessionFactory, config: MailConfig, poll_seconds: float
-    ) -> None:
-        self.session_factory = session_factory
-        self.config = config
-        self.poll_seconds = poll_seconds
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
+    async def send() -> None:
+        await queue_digests(session_factory, config)
+        done = await send_due(session_factory, config)
+        if done.sent or done.failed:
+            log.info("mail: %d sent, %d failed for good", done.sent, done.failed)
 
-    def start(self) -> None:
-        # Without an SMTP host nothing would be sent: no worker, messages wait in the outbox.
-        if self.config.smtp is not None and self._task is None:
-            self._stopping = asyncio.Event()
-            self._task = asyncio.create_task(self._run(), name="mail-worker")
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        # The flag as well as the cancellation: a cancellation that lands while a database
-        # session closes may be absorbed there, and the loop must end all the same.
-        self._stopping.set()
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await queue_digests(self.session_factory, self.config)
-                done = await send_due(self.session_factory, self.config)
-                if done.sent or done.failed:
-                    log.info("mail: %d sent, %d failed for good", done.sent, done.failed)
-            except Exception:
-                # The database or the SMTP server may be away for a while: try next round.
-                log.exception("mail worker round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
+    return Periodic("mail-worker", send, poll_seconds)
 
 
 _PAGE = """<!doctype html>

@@ -8,17 +8,14 @@ retries that have come due and for events the bus did not announce.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 
 import httpx
 
+from crmhub.periodic import Periodic
 from crmhub.settings import Settings
 from resolvers.context import Services
 from resolvers.webhooks.delivery import RetryPolicy, deliver_due
 from resolvers.webhooks.dispatch import dispatch_events
-
-log = logging.getLogger(__name__)
 
 # Sends per wake-up before waiting again: each round may unblock the next event of a record.
 MAX_ROUNDS = 20
@@ -38,10 +35,10 @@ class WebhookWorker:
     def __init__(self, services: Services, settings: Settings) -> None:
         self.services = services
         self.retry = retry_policy(settings)
-        self.poll_interval = settings.webhook_poll_interval_seconds
         self.enabled = settings.webhook_worker_enabled
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(
+            "webhook-worker", self.run_once, settings.webhook_poll_interval_seconds
+        )
         # One pass at a time per process (a test's run_once and the loop alike).
         self._running = asyncio.Lock()
         self._client: httpx.AsyncClient | None = None
@@ -56,20 +53,16 @@ class WebhookWorker:
 
     async def start(self) -> None:
         if self.enabled:
-            self._task = asyncio.create_task(self._run(), name="webhook-worker")
+            self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     async def run_once(self) -> int:
         """Dispatch new events, then send until nothing more is due; returns the attempts."""
@@ -82,13 +75,3 @@ class WebhookWorker:
                 if not sent:
                     break
             return attempted
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("webhook worker pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            self._wake.clear()
