@@ -25,6 +25,7 @@ from bench.dataset import PASSWORD, Scale
 from bench.queries import QUERIES, BenchQuery, dig
 from crmhub.app import create_app
 from crmhub.settings import Settings
+from models import BACKGROUND_OPTION
 
 LOGIN = "mutation Login($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
 ROOT_FIELDS = "{ __schema { queryType { fields { name } } mutationType { fields { name } } } }"
@@ -86,7 +87,7 @@ async def count_statements(
         # The app's background readers (the event pump, the automation rules, the webhook
         # sender, the overdue-task scan) share the engine and mark their statements: they are
         # no request's cost, and may run at any moment of one.
-        background = context is not None and context.execution_options.get("crmhub_background")
+        background = context is not None and context.execution_options.get(BACKGROUND_OPTION)
         if not background:
             statements.append(statement)
 

@@ -17,7 +17,7 @@ from models.access import (
 )
 from models.api_keys import API_KEY_MARK, NEVER, ApiKey
 from models.automation import AutomationCursor, AutomationRule, AutomationRun
-from models.base import Base, utcnow
+from models.base import BACKGROUND, BACKGROUND_OPTION, Base, utcnow
 from models.comments import Comment
 from models.events import Event
 from models.identity import Department, User
@@ -37,6 +37,8 @@ __all__ = [
     "ANY_EMAIL",
     "ANY_SCOPE",
     "API_KEY_MARK",
+    "BACKGROUND",
+    "BACKGROUND_OPTION",
     "NEVER",
     "POLICY_EPOCH_ID",
     "AccessAction",

@@ -74,3 +74,10 @@ def _ids_never_reused(table: Table, parent: object) -> None:
     """
     if parent is Base.metadata:
         table.dialect_kwargs["sqlite_autoincrement"] = True
+
+
+# Marks the statements of the process's background work (the event pump, automation rules,
+# the webhook sender, the overdue scan), which belong to no request: statement counters and
+# the bench's gates leave them out.
+BACKGROUND_OPTION = "crmhub_background"
+BACKGROUND = {BACKGROUND_OPTION: True}

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy import func, select
 
-from models import Event, SessionFactory
+from models import BACKGROUND, Event, SessionFactory
 from subscriptions.bus import stop_task
 from subscriptions.hub import Hub
 from subscriptions.records import EventRecord
@@ -24,8 +24,6 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 POLL_INTERVAL_SECONDS = 1.0
-# Marks the pump's statements, which belong to no request (statement counters skip them).
-BACKGROUND = {"crmhub_background": True}
 
 
 class EventPump:

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from models import BACKGROUND_OPTION
+
 
 @dataclass
 class StatementLog:
@@ -30,7 +32,7 @@ def count_statements(engine: AsyncEngine, *, background: bool = False) -> Iterat
         _conn: Any, _cursor: Any, statement: str, parameters: Any, context: Any, _many: bool
     ) -> None:
         # The event pump reads in the background, for no request: not the operation's cost.
-        in_background = context is not None and context.execution_options.get("crmhub_background")
+        in_background = context is not None and context.execution_options.get(BACKGROUND_OPTION)
         if background or not in_background:
             log.statements.append(statement)
             log.parameters.append(parameters)

@@ -41,7 +41,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.tokens import current_standing
 from auth.viewer import Viewer
-from models import AutomationCursor, AutomationRule, AutomationRun, Event, TaskCrmLink, utcnow
+from models import (
+    BACKGROUND,
+    AutomationCursor,
+    AutomationRule,
+    AutomationRun,
+    Event,
+    TaskCrmLink,
+    utcnow,
+)
 from models.crm import CrmEntity
 from resolvers.access.loading import policy_for
 from resolvers.automation import conditions
@@ -58,8 +66,6 @@ log = logging.getLogger(__name__)
 CURSOR_ID = 1
 BATCH_SIZE = 200
 MAX_MESSAGE = 500
-# Marks the runner's statements, which belong to no request (statement counters skip them).
-BACKGROUND = {"crmhub_background": True}
 
 
 class Status:

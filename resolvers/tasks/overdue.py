@@ -17,15 +17,13 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
-from models import SessionFactory, Task, utcnow
+from models import BACKGROUND, SessionFactory, Task, utcnow
 from resolvers.tasks.access import members_of, task_envelope
 from resolvers.tasks.queries import overdue_condition
 from subscriptions.events import EventKind, record_event
 
 # Tasks claimed per pass; the next pass takes the rest.
 BATCH_SIZE = 100
-# Marks the scan's statements, which belong to no request (statement counters skip them).
-BACKGROUND = {"crmhub_background": True}
 
 
 def newly_overdue(now: datetime) -> ColumnElement[bool]:

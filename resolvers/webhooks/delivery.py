@@ -28,12 +28,11 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from models import Webhook, WebhookDelivery, utcnow
+from models import BACKGROUND, Webhook, WebhookDelivery, utcnow
 from models.global_ids import global_id
 from resolvers.context import Services
 from resolvers.locking import lock_for_write
 from resolvers.notifications import NotificationKind, notify
-from resolvers.webhooks.dispatch import BACKGROUND
 from resolvers.webhooks.locks import hold_for_sending
 from resolvers.webhooks.signing import (
     DELIVERY_ID_HEADER,

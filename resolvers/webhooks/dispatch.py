@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.tokens import current_standing
 from auth.viewer import Viewer
-from models import Event, Webhook, WebhookDelivery, utcnow
+from models import BACKGROUND, Event, Webhook, WebhookDelivery, utcnow
 from resolvers.access.loading import policy_for
 from resolvers.context import Services
 from resolvers.live import Audience, FeedWatch
@@ -32,8 +32,6 @@ from resolvers.webhooks.payload import payload_of
 from subscriptions.records import EventRecord
 
 BATCH_SIZE = 500
-# Marks the worker's statements, which belong to no request (statement counters skip them).
-BACKGROUND = {"crmhub_background": True}
 
 
 async def dispatch_events(services: Services) -> int:
