@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.utils.str_converters import to_snake_case
 
 import schema.lead_forms  # noqa: F401  (describes Strategy, as LeadRouting, before its use here)
 from models import AutomationRule as RuleRow
@@ -22,7 +23,7 @@ from resolvers.crm.filtering import Filter
 from resolvers.errors import BadInput
 from resolvers.routing import Strategy
 from schema.access_enums import AccessEntity
-from schema.automation_shown import shown_condition, shown_options
+from schema.automation_shown import ACTION_ID_OPTIONS, shown_condition, shown_options
 from schema.context import Info
 from schema.crm.companies import CompanyFilter
 from schema.crm.contacts import ContactFilter
@@ -289,13 +290,8 @@ def _action(action: AutomationActionInput, i: int) -> rules.ActionSpec:
         "field": action.field,
         "value": action.value,
     }
-    for key, type_name, global_id in (
-        ("departmentId", "Department", action.department_id),
-        ("responsibleId", "User", action.responsible_id),
-        ("userId", "User", action.user_id),
-        ("webhookId", "Webhook", action.webhook_id),
-        ("templateId", "MailTemplate", action.template_id),
-    ):
+    for key, type_name in ACTION_ID_OPTIONS.items():
+        global_id = getattr(action, to_snake_case(key))
         options[key] = (
             None if global_id is None else decode_id(global_id, type_name, f"{path}.{key}")
         )

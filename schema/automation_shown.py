@@ -17,14 +17,15 @@ from resolvers.crm.filtering import Condition, Fields, Filter
 from schema.relay import encode_id
 
 # Options that name a row, and the type of its global ID.
-_ID_OPTIONS = {
-    "stageId": "DealStage",
+# The options that name a record by id, and its GraphQL type: given and shown as global IDs.
+ACTION_ID_OPTIONS = {
     "departmentId": "Department",
     "responsibleId": "User",
     "userId": "User",
     "webhookId": "Webhook",
     "templateId": "MailTemplate",
 }
+_ID_OPTIONS = {"stageId": "DealStage", **ACTION_ID_OPTIONS}
 _OPERATORS = ("eq", "in_", "gt", "gte", "lt", "lte", "contains", "starts_with", "is_null")
 
 
