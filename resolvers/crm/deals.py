@@ -20,6 +20,7 @@ from models.crm import (
     Semantics,
 )
 from models.crm.entities import DEAL
+from models.crm.entities.deal import DEFAULT_CURRENCY
 from resolvers.context import RequestContext
 from resolvers.crm import events
 from resolvers.crm.common import require_all, require_user
@@ -41,9 +42,6 @@ from resolvers.crm.records import (
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies
 from resolvers.errors import BadInput
-
-DEFAULT_CURRENCY = "USD"
-
 
 @dataclass(frozen=True)
 class NewDeal:

@@ -17,22 +17,25 @@ from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
     Communication,
-    CommunicationInput,
     UserRef,
     load_communications,
     load_user,
-    new_communications,
 )
 from schema.crm.custom_values import (
-    CustomFieldInput,
     WithCustomFields,
-    custom_inputs,
 )
 from schema.crm.filters import (
     to_filter,
     to_order,
 )
-from schema.crm.generated import order_field, patch_changes, record_filter, record_patch
+from schema.crm.generated import (
+    create_values,
+    order_field,
+    patch_changes,
+    record_filter,
+    record_input,
+    record_patch,
+)
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -41,7 +44,6 @@ from schema.relay import (
     Node,
     OrderDirection,
     decode_id,
-    decode_optional_id,
     node_fetcher,
     page_request,
 )
@@ -178,23 +180,10 @@ class CompanyOrder:
     direction: OrderDirection = OrderDirection.ASC
 
 
-@strawberry.input
-class CompanyInput:
-    title: str
-    industry: str = ""
-    revenue: Decimal | None = None
-    employees: int | None = None
-    address: str = ""
-    contact_ids: list[strawberry.ID] | None = None
-    assigned_to_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Default: you."
-    )
-    opened: bool = True
-    communications: list[CommunicationInput] | None = None
-    custom_fields: list[CustomFieldInput] | None = strawberry.field(
-        default=None, description="Custom field values by code; required fields need one."
-    )
-
+if TYPE_CHECKING:
+    CompanyInput: TypeAlias = Any
+else:
+    CompanyInput = record_input(CrmEntity.COMPANY, "CompanyInput", "A new company.")
 
 if TYPE_CHECKING:
     CompanyPatch: TypeAlias = Any
@@ -233,18 +222,7 @@ class CompanyQueries:
 class CompanyMutations:
     @strawberry.mutation
     async def create_company(self, info: Info, input: CompanyInput) -> Company:
-        new = companies.NewCompany(
-            title=input.title,
-            industry=input.industry,
-            revenue=input.revenue,
-            employees=input.employees,
-            address=input.address,
-            contact_ids=[decode_id(pk, "Contact", "contactIds") for pk in input.contact_ids or []],
-            assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
-            opened=input.opened,
-            custom_fields=custom_inputs(input.custom_fields),
-            communications=new_communications(input.communications),
-        )
+        new = companies.NewCompany(**create_values(CrmEntity.COMPANY, input))
         return Company.of(await companies.create_company(info.context, new))
 
     @strawberry.mutation

@@ -16,19 +16,22 @@ from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
     Communication,
-    CommunicationInput,
     UserRef,
     load_communications,
     load_user,
-    new_communications,
 )
 from schema.crm.custom_values import (
-    CustomFieldInput,
     WithCustomFields,
-    custom_inputs,
 )
 from schema.crm.filters import to_filter, to_order
-from schema.crm.generated import order_field, patch_changes, record_filter, record_patch
+from schema.crm.generated import (
+    create_values,
+    order_field,
+    patch_changes,
+    record_filter,
+    record_input,
+    record_patch,
+)
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -37,7 +40,6 @@ from schema.relay import (
     Node,
     OrderDirection,
     decode_id,
-    decode_optional_id,
     node_fetcher,
     page_request,
 )
@@ -165,21 +167,12 @@ class ContactOrder:
     direction: OrderDirection = OrderDirection.ASC
 
 
-@strawberry.input(description="A first or a last name is needed.")
-class ContactInput:
-    first_name: str = ""
-    last_name: str = ""
-    position: str = ""
-    company_ids: list[strawberry.ID] | None = None
-    assigned_to_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Default: you."
+if TYPE_CHECKING:
+    ContactInput: TypeAlias = Any
+else:
+    ContactInput = record_input(
+        CrmEntity.CONTACT, "ContactInput", "A first or a last name is needed."
     )
-    opened: bool = True
-    communications: list[CommunicationInput] | None = None
-    custom_fields: list[CustomFieldInput] | None = strawberry.field(
-        default=None, description="Custom field values by code; required fields need one."
-    )
-
 
 if TYPE_CHECKING:
     ContactPatch: TypeAlias = Any
@@ -218,16 +211,7 @@ class ContactQueries:
 class ContactMutations:
     @strawberry.mutation
     async def create_contact(self, info: Info, input: ContactInput) -> Contact:
-        new = contacts.NewContact(
-            first_name=input.first_name,
-            last_name=input.last_name,
-            position=input.position,
-            company_ids=[decode_id(pk, "Company", "companyIds") for pk in input.company_ids or []],
-            assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
-            opened=input.opened,
-            custom_fields=custom_inputs(input.custom_fields),
-            communications=new_communications(input.communications),
-        )
+        new = contacts.NewContact(**create_values(CrmEntity.CONTACT, input))
         return Contact.of(await contacts.create_contact(info.context, new))
 
     @strawberry.mutation

@@ -19,16 +19,21 @@ from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
 from schema.crm.custom_values import (
-    CustomFieldInput,
     WithCustomFields,
-    custom_inputs,
 )
 from schema.crm.dictionaries import DealStage, Pipeline, load_pipeline, load_stage
 from schema.crm.filters import (
     to_filter,
     to_order,
 )
-from schema.crm.generated import order_field, patch_changes, record_filter, record_patch
+from schema.crm.generated import (
+    create_values,
+    order_field,
+    patch_changes,
+    record_filter,
+    record_input,
+    record_patch,
+)
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -37,7 +42,6 @@ from schema.relay import (
     Node,
     OrderDirection,
     decode_id,
-    decode_optional_id,
     node_fetcher,
     page_request,
 )
@@ -230,28 +234,10 @@ class DealOrder:
     direction: OrderDirection = OrderDirection.ASC
 
 
-@strawberry.input
-class DealInput:
-    title: str
-    pipeline_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Default: the default pipeline."
-    )
-    stage_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Default: the pipeline's first stage."
-    )
-    amount: Decimal = Decimal("0")
-    currency: str = deals.DEFAULT_CURRENCY
-    probability: int | None = None
-    company_id: strawberry.ID | None = None
-    contact_ids: list[strawberry.ID] | None = None
-    assigned_to_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Default: you."
-    )
-    opened: bool = True
-    custom_fields: list[CustomFieldInput] | None = strawberry.field(
-        default=None, description="Custom field values by code; required fields need one."
-    )
-
+if TYPE_CHECKING:
+    DealInput: TypeAlias = Any
+else:
+    DealInput = record_input(CrmEntity.DEAL, "DealInput", "A new deal.")
 
 if TYPE_CHECKING:
     DealPatch: TypeAlias = Any
@@ -295,19 +281,7 @@ class DealQueries:
 class DealMutations:
     @strawberry.mutation
     async def create_deal(self, info: Info, input: DealInput) -> Deal:
-        new = deals.NewDeal(
-            title=input.title,
-            pipeline_id=decode_optional_id(input.pipeline_id, "Pipeline", "pipelineId"),
-            stage_id=decode_optional_id(input.stage_id, "DealStage", "stageId"),
-            amount=input.amount,
-            currency=input.currency,
-            probability=input.probability,
-            company_id=decode_optional_id(input.company_id, "Company", "companyId"),
-            contact_ids=decode_ids(input.contact_ids, "Contact", "contactIds"),
-            assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
-            opened=input.opened,
-            custom_fields=custom_inputs(input.custom_fields),
-        )
+        new = deals.NewDeal(**create_values(CrmEntity.DEAL, input))
         return Deal.of(await deals.create_deal(info.context, new))
 
     @strawberry.mutation

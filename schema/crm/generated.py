@@ -1,6 +1,6 @@
 """GraphQL inputs made from a CRM entity's declaration (``models.crm.entities``): its list
-filter (``XFilter``), its order fields (``XOrderField``) and its patch (``XPatch``), each
-field described as the declaration describes it."""
+filter (``XFilter``), its order fields (``XOrderField``), its create input (``XInput``) and
+its patch (``XPatch``), each field described as the declaration describes it."""
 
 from __future__ import annotations
 
@@ -13,15 +13,20 @@ from typing import Any
 import strawberry
 
 from models.crm import CrmEntity
-from models.crm.entities import Field, FieldKind, declaration_of
+from models.crm.entities import NO_DEFAULT, Field, FieldKind, declaration_of
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.records import CUSTOM, RecordChanges
 from resolvers.patch import given_only
-from schema.crm.common import CommunicationInput, communications_patch
-from schema.crm.custom_values import CustomFieldFilter, CustomFieldInput, custom_patch
+from schema.crm.common import CommunicationInput, communications_patch, new_communications
+from schema.crm.custom_values import (
+    CustomFieldFilter,
+    CustomFieldInput,
+    custom_inputs,
+    custom_patch,
+)
 from schema.crm.filters import DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter
 from schema.patch import id_or_null, ids_or_missing, nullable, required
-from schema.relay import decode_id
+from schema.relay import decode_id, decode_optional_id
 
 # The input that tests a field of each kind (a link is tested by the ids it links to).
 _FILTER_TYPES: dict[str, type] = {
@@ -147,3 +152,66 @@ def _patched(field: Field, value: Any, may_clear: bool) -> Any:
     if field.kind is FieldKind.ID and isinstance(value, str):
         return decode_id(value, target, key)
     return value
+
+
+def record_input(entity: CrmEntity, type_name: str, description: str) -> Any:
+    """The ``XInput`` of ``createX``: every field given at creation, with its default."""
+    declaration = declaration_of(entity)
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {}
+    for field in declaration.fields:
+        if not field.creatable:
+            continue
+        attribute = _snake(field.change_key)
+        default = _create_default(field, declaration.may_clear(field))
+        value_type = _PATCH_TYPES[field.kind]
+        annotations[attribute] = value_type | None if default is None else value_type
+        namespace[attribute] = (
+            strawberry.field(description=_created(field))
+            if default is NO_DEFAULT
+            else strawberry.field(default=default, description=_created(field))
+        )
+    annotations["custom_fields"] = list[CustomFieldInput] | None
+    namespace["custom_fields"] = strawberry.field(
+        default=None, description="Custom field values by code; required fields need one."
+    )
+    namespace["__annotations__"] = annotations
+    return strawberry.input(type(type_name, (), namespace), description=description)
+
+
+def _create_default(field: Field, may_clear: bool) -> Any:
+    """The input's default: the declared one; null for references, lists and nullable
+    values (the command fills in what the declaration notes); empty for an optional text;
+    ``NO_DEFAULT`` (the input requires it) for the rest."""
+    if field.create_default is not NO_DEFAULT:
+        return field.create_default
+    if may_clear or field.kind in (FieldKind.ID, FieldKind.LINKS, FieldKind.COMMUNICATIONS):
+        return None
+    if field.kind is FieldKind.TEXT and not field.required:
+        return ""
+    return NO_DEFAULT
+
+
+def _created(field: Field) -> str:
+    note = field.create_default_note
+    return field.description if note is None else f"{field.description} Default: {note}."
+
+
+def create_values(entity: CrmEntity, given: Any) -> dict[str, Any]:
+    """A create input's values by attribute (``assigned_to_id``), references decoded: the
+    keyword arguments of the entity's ``NewX``."""
+    values: dict[str, Any] = {"custom_fields": custom_inputs(given.custom_fields)}
+    for field in declaration_of(entity).fields:
+        if not field.creatable:
+            continue
+        attribute = _snake(field.change_key)
+        value = getattr(given, attribute)
+        key, target = field.change_key, field.target or ""
+        if field.kind is FieldKind.COMMUNICATIONS:
+            value = new_communications(value)
+        elif field.kind is FieldKind.LINKS:
+            value = [decode_id(item, target, key) for item in value or []]
+        elif field.kind is FieldKind.ID:
+            value = decode_optional_id(value, target, key)
+        values[attribute] = value
+    return values

@@ -17,20 +17,23 @@ from schema.access import RecordAccess
 from schema.context import Info
 from schema.crm.common import (
     Communication,
-    CommunicationInput,
     UserRef,
     load_communications,
     load_user,
-    new_communications,
 )
 from schema.crm.custom_values import (
-    CustomFieldInput,
     WithCustomFields,
-    custom_inputs,
 )
 from schema.crm.dictionaries import LeadSource, LeadStatus, load_source, load_status
 from schema.crm.filters import to_filter, to_order
-from schema.crm.generated import order_field, patch_changes, record_filter, record_patch
+from schema.crm.generated import (
+    create_values,
+    order_field,
+    patch_changes,
+    record_filter,
+    record_input,
+    record_patch,
+)
 from schema.crm.linked_tasks import linked_tasks_field
 from schema.crm.masking import Masked, masked, record_access, record_hidden_fields
 from schema.crm.timeline import TimelineConnection, timeline_of
@@ -202,31 +205,12 @@ class LeadOrder:
     direction: OrderDirection = OrderDirection.ASC
 
 
-@strawberry.input(description="The title defaults to the name or company title.")
-class LeadInput:
-    title: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    company_title: str = ""
-    status_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Default: the first in-progress status."
+if TYPE_CHECKING:
+    LeadInput: TypeAlias = Any
+else:
+    LeadInput = record_input(
+        CrmEntity.LEAD, "LeadInput", "The title defaults to the name or company title."
     )
-    source_id: strawberry.ID | None = None
-    source_description: str = ""
-    utm_source: str = ""
-    utm_medium: str = ""
-    utm_campaign: str = ""
-    utm_content: str = ""
-    utm_term: str = ""
-    assigned_to_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Default: you."
-    )
-    opened: bool = True
-    communications: list[CommunicationInput] | None = None
-    custom_fields: list[CustomFieldInput] | None = strawberry.field(
-        default=None, description="Custom field values by code; required fields need one."
-    )
-
 
 if TYPE_CHECKING:
     LeadPatch: TypeAlias = Any
@@ -291,20 +275,9 @@ class LeadQueries:
 class LeadMutations:
     @strawberry.mutation
     async def create_lead(self, info: Info, input: LeadInput) -> Lead:
-        new = leads.NewLead(
-            title=input.title,
-            first_name=input.first_name,
-            last_name=input.last_name,
-            company_title=input.company_title,
-            status_id=decode_optional_id(input.status_id, "LeadStatus", "statusId"),
-            source_id=decode_optional_id(input.source_id, "LeadSource", "sourceId"),
-            source_description=input.source_description,
-            utm={name: getattr(input, name) for name in _UTM_COLUMNS},
-            assigned_to_id=decode_optional_id(input.assigned_to_id, "User", "assignedToId"),
-            opened=input.opened,
-            custom_fields=custom_inputs(input.custom_fields),
-            communications=new_communications(input.communications),
-        )
+        values = create_values(CrmEntity.LEAD, input)
+        utm = {column: values.pop(column) for column in _UTM_COLUMNS}
+        new = leads.NewLead(**values, utm=utm)
         return Lead.of(await leads.create_lead(info.context, new))
 
     @strawberry.mutation

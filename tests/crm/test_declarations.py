@@ -3,6 +3,10 @@ with the tables, and every part that reads them gets what it expects."""
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from sqlalchemy import inspect
 
@@ -49,3 +53,57 @@ def test_a_status_reveals_what_only_its_value_explains() -> None:
         "company",
         "deal",
     }
+
+
+# Places that name three or more fields of one entity on purpose, each for a rule of its
+# own (not a list of the entity's fields): the lead's title default from its person and
+# company (its command and its web forms), and the deal fields whose rules make a report
+# leave the summary tables for the deals.
+_RULES_NAMING_FIELDS = {
+    ("resolvers/crm/leads.py", CrmEntity.LEAD),
+    ("resolvers/lead_forms.py", CrmEntity.LEAD),
+    ("resolvers/reports/tallies.py", CrmEntity.DEAL),
+}
+# Demo data and the bench's data set write rows, column by column.
+_DATA_MODULES = ("crmhub/demo_", "bench/")
+
+
+def _field_lists(path: Path) -> Iterator[tuple[int, CrmEntity, set[str]]]:
+    """Literal collections in ``path`` naming three or more fields of one entity (by API
+    name or column); an entity's own name does not count (a lead's ``deal`` is one)."""
+    entity_names = {entity.value.lower() for entity in CrmEntity}
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Dict | ast.Set | ast.Tuple | ast.List):
+            continue
+        items = node.keys if isinstance(node, ast.Dict) else node.elts
+        strings = {
+            item.value
+            for item in items
+            if isinstance(item, ast.Constant) and isinstance(item.value, str)
+        }
+        for declaration in DECLARATIONS.values():
+            names = {field.name for field in declaration.fields} | {
+                field.attribute for field in declaration.fields if field.attribute
+            }
+            named = (strings & names) - _EVERY_RECORDS_FIELDS - entity_names
+            if len(named) >= 3:
+                yield node.lineno, declaration.entity, named
+
+
+_EVERY_RECORDS_FIELDS = {"id", "title", "opened", "createdAt", "updatedAt"}
+
+
+def test_no_module_keeps_its_own_list_of_an_entitys_fields() -> None:
+    """What the declarations say is read from them: a second hand-kept list of an entity's
+    fields drifts from the first (two access leaks came from such lists)."""
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for folder in ("auth", "resolvers", "schema", "subscriptions", "crmhub", "bench"):
+        for path in sorted((root / folder).rglob("*.py")):
+            module = path.relative_to(root).as_posix()
+            if module.startswith(_DATA_MODULES):
+                continue
+            for line, entity, named in _field_lists(path):
+                if (module, entity) not in _RULES_NAMING_FIELDS:
+                    found.append(f"{module}:{line} lists {entity.value} fields {sorted(named)}")
+    assert found == []

@@ -10,7 +10,14 @@ from models.crm.entities.company import COMPANY
 from models.crm.entities.contact import CONTACT
 from models.crm.entities.deal import DEAL
 from models.crm.entities.lead import LEAD
-from models.crm.entities.shape import Check, EntityDeclaration, Field, FieldKind, Through
+from models.crm.entities.shape import (
+    NO_DEFAULT,
+    Check,
+    EntityDeclaration,
+    Field,
+    FieldKind,
+    Through,
+)
 
 DECLARATIONS: dict[CrmEntity, EntityDeclaration] = {
     declaration.entity: declaration for declaration in (LEAD, CONTACT, COMPANY, DEAL)
@@ -79,6 +86,7 @@ __all__ = [
     "DEAL",
     "DECLARATIONS",
     "LEAD",
+    "NO_DEFAULT",
     "Check",
     "EntityDeclaration",
     "Field",

@@ -3,8 +3,10 @@ timestamps; and the text limits the declarations share."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from models.crm.common import CrmEntity
-from models.crm.entities.shape import Field, FieldKind
+from models.crm.entities.shape import NO_DEFAULT, Field, FieldKind
 
 MAX_TITLE = 255
 MAX_NAME = 100
@@ -60,6 +62,7 @@ RECORD_FIELDS = (
         filterable=True,
         shown_on_create=True,
         patchable=True,
+        create_default_note="you",
         required=True,
     ),
     Field(
@@ -79,6 +82,7 @@ RECORD_FIELDS = (
         filterable=True,
         shown_on_create=True,
         patchable=True,
+        create_default=True,
     ),
     Field(
         "createdAt",
@@ -99,7 +103,7 @@ RECORD_FIELDS = (
 )
 
 
-def title(description: str) -> Field:
+def title(description: str, create_default: Any = NO_DEFAULT) -> Field:
     """The record's title: what it is called in lists, searches and notifications."""
     return Field(
         "title",
@@ -111,6 +115,7 @@ def title(description: str) -> Field:
         searchable=True,
         shown_on_create=True,
         patchable=True,
+        create_default=create_default,
         required=True,
         max_length=MAX_TITLE,
     )

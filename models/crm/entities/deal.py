@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from models.crm.common import CrmEntity
 from models.crm.dictionaries import DealStage
 from models.crm.entities.common import RECORD_FIELDS, record_id, source_lead, title
@@ -9,6 +11,7 @@ from models.crm.entities.shape import Check, EntityDeclaration, Field, FieldKind
 from models.crm.records import Deal, DealContact
 
 ID = FieldKind.ID
+DEFAULT_CURRENCY = "USD"
 
 DEAL = EntityDeclaration(
     entity=CrmEntity.DEAL,
@@ -25,6 +28,8 @@ DEAL = EntityDeclaration(
             target="DealStage",
             filterable=True,
             shown_on_create=True,
+            set_on_create=True,
+            create_default_note="the pipeline's first stage",
         ),
         Field(
             "amount",
@@ -35,6 +40,7 @@ DEAL = EntityDeclaration(
             orderable=True,
             shown_on_create=True,
             patchable=True,
+            create_default=Decimal("0"),
         ),
         Field(
             "currency",
@@ -45,6 +51,7 @@ DEAL = EntityDeclaration(
             check=Check.CURRENCY,
             shown_on_create=True,
             patchable=True,
+            create_default=DEFAULT_CURRENCY,
         ),
         Field(
             "probability",
@@ -80,6 +87,8 @@ DEAL = EntityDeclaration(
             target="Pipeline",
             ruled=False,
             filterable=True,
+            set_on_create=True,
+            create_default_note="the default pipeline",
         ),
         # A contact shows no deals: only the deal's own rule guards its contacts.
         Field(

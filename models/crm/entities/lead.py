@@ -51,7 +51,8 @@ LEAD = EntityDeclaration(
     fields=(
         record_id("Lead"),
         communications(),
-        title("What the lead is about."),
+        # A new lead without a title is named after its person or company.
+        title("What the lead is about.", create_default=""),
         person_name("firstName", "first_name", "The person's first name.", on_create=False),
         person_name("lastName", "last_name", "The person's last name.", on_create=False),
         Field(
@@ -74,6 +75,7 @@ LEAD = EntityDeclaration(
             filterable=True,
             shown_on_create=True,
             patchable=True,
+            create_default_note="the first in-progress status",
             revealed_by=("convertedAt", "contact", "company", "deal"),
         ),
         Field(

@@ -39,6 +39,13 @@ class FieldKind(enum.Enum):
     LINKS = "LINKS"
 
 
+class _NoDefault(enum.Enum):
+    NO_DEFAULT = "NO_DEFAULT"
+
+
+NO_DEFAULT = _NoDefault.NO_DEFAULT
+
+
 @dataclass(frozen=True)
 class Through:
     """A many-to-many link: the link table's column holding the record's own id, and the
@@ -76,6 +83,14 @@ class Field:
     # A patch (``updateX``) may change it. Off by default: a new field becomes writable
     # only when its declaration says so.
     patchable: bool = False
+    # Given when the record is created (``createX``), though no patch changes it (a deal's
+    # pipeline and first stage: it moves by ``moveDeal``). Patchable fields are given too.
+    set_on_create: bool = False
+    # A new record's value when none is given; ``NO_DEFAULT`` makes a required text or
+    # number required in the create input, a nullable one defaults to null.
+    create_default: Any = NO_DEFAULT
+    # What a new record gets when the field is left out, if not a plain value ("you").
+    create_default_note: str | None = None
     # Text may not be blank, a reference may not be null.
     required: bool = False
     max_length: int | None = None
@@ -95,6 +110,10 @@ class Field:
     @property
     def input_key(self) -> str:
         return self.key or self.name
+
+    @property
+    def creatable(self) -> bool:
+        return self.patchable or self.set_on_create
 
     @property
     def change_key(self) -> str:
