@@ -12,6 +12,9 @@ The tallies serve a report when
 The viewer's READ predicate is the policy's own, compiled onto the tallies' columns: a
 level judges a deal by its responsible, ``opened`` flag and stage, which a tally holds.
 Everything else is counted on the deals (funnel.py, deals.py).
+
+A funnel whose filter tests only stage, pipeline and opened reads the funnel tallies per
+department instead, and the viewer's own deals from the deal tallies (funnel_tallies.py).
 """
 
 from __future__ import annotations
