@@ -21,6 +21,7 @@ import asyncpg
 from auth.passwords import hash_password
 from models import ANY_SCOPE, AccessAction, AccessLevel
 from models.crm import CrmEntity
+from models.crm.funnel_tallies import REBUILD_SQL as REBUILD_FUNNEL_SQL
 from models.crm.tallies import REBUILD_SQL
 
 SEED = 20261126
@@ -123,7 +124,7 @@ async def load_dataset(dsn: str, scale: Scale) -> LoadReport:
                 await connection.execute(definition)
             await _set_department_heads(connection)
             # The triggers that keep the deal tallies are off during the load: tally once.
-            for statement in REBUILD_SQL.split(";"):
+            for statement in [*REBUILD_SQL.split(";"), *REBUILD_FUNNEL_SQL.split(";")]:
                 await connection.execute(statement)
             report.rows["role_permissions"] = await _load_roles(connection)
             for table in ("departments", "users", "crm_companies", "crm_contacts", "crm_deals"):

@@ -9,10 +9,10 @@ Administrators bypass everything.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, false, or_, true
 
 from auth.policy.entities import (
     ENTITY_FIELDS,
@@ -23,7 +23,7 @@ from auth.policy.entities import (
 )
 from auth.policy.explain import Decision, explain
 from auth.policy.grants import RoleGrants
-from auth.policy.levels import Envelope, admits, highest, predicate
+from auth.policy.levels import Envelope, admits, department_predicate, highest, predicate
 from auth.policy.scopes import ANYWHERE, UNPLACED, Placement, StatusCatalog
 from auth.viewer import Viewer
 from models import AccessAction, AccessLevel, FieldRuleKind
@@ -130,27 +130,52 @@ class CompiledPolicy:
         ``bulk`` for a statement that tests every row (a count, an IN over all readable
         ids), else the form for pages and lookups by id (see ``levels.predicate``)."""
         columns = columns or RECORD_COLUMNS[entity]
+
+        def judge(level: AccessLevel) -> ColumnElement[bool]:
+            return predicate(level, self.viewer, columns, bulk=bulk)
+
+        return self._by_status(entity, action, columns.status, judge)
+
+    def filter_by_department(
+        self,
+        entity: CrmEntity,
+        action: AccessAction,
+        status: SQLColumnExpression[int],
+        department: SQLColumnExpression[int],
+        opened: SQLColumnExpression[bool],
+    ) -> ColumnElement[bool]:
+        """The rows ``action`` reaches other than as the viewer's own, judged by their status,
+        their responsible's department (never NULL: 0 for none) and ``opened`` flag, as
+        ``filter`` judges them (``levels.department_predicate``): ``filter`` is this or the
+        viewer's own rows of the statuses it reaches. Never NULL."""
+
+        def judge(level: AccessLevel) -> ColumnElement[bool]:
+            return department_predicate(level, self.viewer, department, opened)
+
+        return self._by_status(entity, action, status, judge)
+
+    def _by_status(
+        self,
+        entity: CrmEntity,
+        action: AccessAction,
+        status: SQLColumnExpression[int] | None,
+        judge: Callable[[AccessLevel], ColumnElement[bool]],
+    ) -> ColumnElement[bool]:
         levels = self._levels[(entity, action)]
         if self.viewer.is_admin:
             return true()
-        status = columns.status
         if status is None or not levels.by_status:
-            return predicate(levels.fallback, self.viewer, columns, bulk=bulk)
+            return judge(levels.fallback)
         grouped: dict[AccessLevel, list[int]] = defaultdict(list)
         for status_id, level in sorted(levels.by_status.items()):
             grouped[level].append(status_id)
         terms = [
-            and_(status.in_(status_ids), predicate(level, self.viewer, columns, bulk=bulk))
+            and_(status.in_(status_ids), judge(level))
             for level, status_ids in grouped.items()
             if level is not AccessLevel.NONE
         ]
         if levels.fallback is not AccessLevel.NONE:
-            terms.append(
-                and_(
-                    status.not_in(sorted(levels.by_status)),
-                    predicate(levels.fallback, self.viewer, columns, bulk=bulk),
-                )
-            )
+            terms.append(and_(status.not_in(sorted(levels.by_status)), judge(levels.fallback)))
         return or_(false(), *terms)
 
     def read_filter(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, false, or_, select, true
 
 from auth.policy.entities import RecordColumns
 from auth.viewer import Viewer
@@ -105,6 +105,32 @@ def predicate(
     if level is AccessLevel.OPEN:
         return or_(own, columns.opened.is_(True), in_subtree)
     return or_(own, in_subtree)
+
+
+def department_predicate(
+    level: AccessLevel,
+    viewer: Viewer,
+    department: SQLColumnExpression[int],
+    opened: SQLColumnExpression[bool],
+) -> ColumnElement[bool]:
+    """What ``level`` admits other than as the viewer's own record, judged by the record's
+    responsible user's department (``department``: its id, never NULL; 0 for none) and its
+    ``opened`` flag: ``predicate`` (bulk) is ``own OR`` this, for any responsible. Never
+    NULL, so that its negation is its complement."""
+    if level is AccessLevel.ALL:
+        return true()
+    if level in (AccessLevel.NONE, AccessLevel.OWN):
+        return false()
+    if not viewer.department_path:
+        return opened.is_(True) if level is AccessLevel.OPEN else false()
+    if level is AccessLevel.DEPARTMENT:
+        return department == viewer.department_id
+    subtree = department.in_(
+        select(Department.id).where(Department.path.startswith(viewer.department_path))
+    )
+    if level is AccessLevel.OPEN:
+        return or_(subtree, opened.is_(True))
+    return subtree
 
 
 def _bulk(

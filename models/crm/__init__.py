@@ -5,6 +5,7 @@ from models.crm.common import CrmEntity, Money, Semantics
 from models.crm.communications import Communication, CommunicationKind
 from models.crm.custom_fields import CustomField, CustomFieldKind, CustomValue
 from models.crm.dictionaries import DealStage, LeadSource, LeadStatus, Pipeline
+from models.crm.funnel_tallies import DealFunnelTally
 from models.crm.records import Company, Contact, ContactCompany, Deal, DealContact, Lead
 from models.crm.tallies import DealTally
 from models.crm.timeline import DealStageMove, TimelineEntry, TimelineKind
@@ -25,6 +26,7 @@ __all__ = [
     "CustomValue",
     "Deal",
     "DealContact",
+    "DealFunnelTally",
     "DealStage",
     "DealStageMove",
     "DealTally",

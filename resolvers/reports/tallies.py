@@ -12,6 +12,9 @@ The tallies serve a report when
 The viewer's READ predicate is the policy's own, compiled onto the tallies' columns: a
 level judges a deal by its responsible, ``opened`` flag and stage, which a tally holds.
 Everything else is counted on the deals (funnel.py, deals.py).
+
+A funnel whose filter tests only stage, pipeline and opened reads the funnel tallies per
+department instead, and the viewer's own deals from the deal tallies (funnel_tallies.py).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from resolvers.crm.filtering import Fields, Filter, filtered_fields, searches, w
 from resolvers.errors import not_found
 from resolvers.reports import deals as rows
 from resolvers.reports import funnel as funnels
+from resolvers.reports import funnel_tallies
 from resolvers.reports.deals import DealDimension, DealReport, DealReportRequest
 from resolvers.reports.grouping import (
     MAX_FETCHED_GROUPS,
@@ -165,17 +169,21 @@ async def funnel(ctx: RequestContext, pipeline_id: int | None, filter: Filter) -
         ).all()
         if not stages:
             raise not_found("Pipeline", pipeline_id, "pipelineId")
-        furthest = aliased(DealStage)
-        tallies = (
-            await session.execute(
-                select(furthest.sort, DealStage.semantics, func.sum(DealTally.deals))
-                .select_from(DealTally)
-                .join(DealStage, DealStage.id == DealTally.stage_id)
-                .outerjoin(furthest, furthest.id == DealTally.furthest_stage_id)
-                .where(DealStage.pipeline_id == pipeline_id, _readable(ctx, filter))
-                .group_by(furthest.sort, DealStage.semantics)
-            )
-        ).all()
+        if funnel_tallies.servable(filter):
+            # Per department, and the viewer's own deals per user.
+            tallies = (await session.execute(funnel_tallies.counts(ctx, pipeline_id, filter))).all()
+        else:
+            furthest = aliased(DealStage)
+            tallies = (
+                await session.execute(
+                    select(furthest.sort, DealStage.semantics, func.sum(DealTally.deals))
+                    .select_from(DealTally)
+                    .join(DealStage, DealStage.id == DealTally.stage_id)
+                    .outerjoin(furthest, furthest.id == DealTally.furthest_stage_id)
+                    .where(DealStage.pipeline_id == pipeline_id, _readable(ctx, filter))
+                    .group_by(furthest.sort, DealStage.semantics)
+                )
+            ).all()
     working = [(stage_id, sort) for stage_id, sort, kind in stages if kind is Semantics.PROCESS]
     unreadable = unreadable_stages(ctx, [stage_id for stage_id, _sort, _kind in stages])
     # No stage is hidden from the viewer: no deal is left out.

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, not_, select
 
 from auth.policy import CompiledPolicy, RoleGrants
 from auth.viewer import Viewer
-from models import ANY_SCOPE, AccessAction, AccessLevel, SessionFactory
-from models.crm import CrmEntity
+from models import ANY_SCOPE, AccessAction, AccessLevel, RuleScope, SessionFactory, User
+from models.crm import CrmEntity, Deal
 from tests.access.world import MODELS, OWNERS, Record, World, build_world
 
 # The owners whose records each level reaches, for a viewer in Sales (Root ⊃ Sales ⊃ North,
@@ -123,3 +123,50 @@ async def test_administrators_bypass_every_rule(session_factory: SessionFactory)
             everything = {record.id for record in world.records[entity]}
             assert await sql_ids(session_factory, policy, entity, action) == everything
             assert memory_ids(world, policy, entity, action) == everything
+
+
+def _by_department(policy: CompiledPolicy) -> ColumnElement[bool]:
+    """The department form of the deals' READ filter on the deals themselves."""
+    department = func.coalesce(
+        select(User.department_id).where(User.id == Deal.assigned_to_id).scalar_subquery(), 0
+    )
+    return policy.filter_by_department(
+        CrmEntity.DEAL, AccessAction.READ, Deal.stage_id, department, Deal.opened
+    )
+
+
+@pytest.mark.parametrize("homeless", [False, True], ids=["in Sales", "without department"])
+@pytest.mark.parametrize("level", list(AccessLevel), ids=lambda level: level.value)
+async def test_the_department_form_and_own_records_reach_what_the_filter_reaches(
+    session_factory: SessionFactory, level: AccessLevel, homeless: bool
+) -> None:
+    """``filter_by_department`` (what the funnel tallies per department read) is never NULL,
+    and with the viewer's own records it admits makes up the READ filter exactly."""
+    world = await build_world(session_factory, statuses=True)
+    viewer = world.viewer
+    if homeless:
+        viewer = Viewer(viewer.user_id, False, None, "", token_id=0)
+    # A different level on the won stage: the form keeps the filter's terms per stage.
+    won = RuleScope.of_status(world.stages["Won"])
+    role = RoleGrants(
+        1,
+        "role",
+        {
+            (CrmEntity.DEAL, AccessAction.READ, ANY_SCOPE): level,
+            (CrmEntity.DEAL, AccessAction.READ, won): AccessLevel.SUBDEPARTMENTS,
+        },
+    )
+    policy = CompiledPolicy(viewer, [role])
+    reached = await sql_ids(session_factory, policy, CrmEntity.DEAL, AccessAction.READ, bulk=True)
+    assert reached == memory_ids(world, policy, CrmEntity.DEAL, AccessAction.READ)
+    by_department = _by_department(policy)
+    own = and_(Deal.assigned_to_id == viewer.user_id, policy.read_filter(CrmEntity.DEAL))
+    async with session_factory() as session:
+        nulls = await session.scalar(
+            select(func.count()).select_from(Deal).where(by_department.is_(None))
+        )
+        departments = set(await session.scalars(select(Deal.id).where(by_department)))
+        owned = set(await session.scalars(select(Deal.id).where(own, not_(by_department))))
+    assert nulls == 0
+    assert not departments & owned
+    assert departments | owned == reached
