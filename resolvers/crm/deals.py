@@ -43,6 +43,7 @@ from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible_companies
 from resolvers.errors import BadInput
 
+
 @dataclass(frozen=True)
 class NewDeal:
     title: str
