@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from itertools import pairwise
 from typing import Any
 
 from tests.live_server import LiveServer, Subscription
@@ -41,12 +40,26 @@ async def pushes_until_quiet(
         pushes.append((time.monotonic(), message[name]))
 
 
-def assert_coalesced(pushes: list[tuple[float, Any]], changes: int) -> None:
-    """A burst of ``changes`` made within a second is pushed at most about once a second."""
-    assert 1 <= len(pushes) <= 2 < changes, pushes
-    moments = [moment for moment, _figures in pushes]
-    # A little slack for the scheduler: the loop sleeps until a full window has passed.
-    assert all(later - earlier > 0.9 * WINDOW for earlier, later in pairwise(moments))
+async def burst(
+    subscription: Subscription, name: str, changes: list[Callable[[], Awaitable[Any]]]
+) -> list[Any]:
+    """The figures pushed after ``changes``, made one after the other; asserts that they
+    came at most once per window. Pushes are read from the socket after the burst, so when
+    they arrived says little; but the first was sent after the first change, and each
+    later one a full window after the one before, so ``n`` pushes need ``n - 1`` windows
+    between the first change and the last push read."""
+    started = time.monotonic()
+    for change in changes:
+        await change()
+    made_in = time.monotonic() - started
+    pushes = await pushes_until_quiet(subscription, name)
+    assert pushes
+    span = pushes[-1][0] - started
+    assert len(pushes) <= 1 + span / WINDOW, (len(pushes), span)
+    if made_in < WINDOW:
+        # Made within one window: a push before the last change, at most, and one after.
+        assert len(pushes) <= 2 < len(changes), len(pushes)
+    return [figures for _moment, figures in pushes]
 
 
 async def user_id(server: LiveServer, token: str) -> str:

@@ -6,6 +6,7 @@ leads it may not read push nothing; bursts are coalesced."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,12 +14,7 @@ from starlette.applications import Starlette
 from tests.client import GraphQLClient
 from tests.live_server import LiveServer, Subscription, serve
 from tests.reports.conftest import HEAD, INTERN
-from tests.reports.live_helpers import (
-    assert_coalesced,
-    pushed_after,
-    pushes_until_quiet,
-    user_id,
-)
+from tests.reports.live_helpers import burst, pushed_after, user_id
 
 GROUPS = "key { statusId } count converted"
 LEAD_REPORT_CHANGED = f"subscription {{ leadReportChanged(groupBy: [STATUS]) {{ {GROUPS} }} }}"
@@ -30,6 +26,7 @@ CREATE = """mutation($title: String!, $to: ID) {
 UPDATE = "mutation($id: ID!, $input: LeadPatch!) { updateLead(id: $id, input: $input) { id } }"
 DELETE = "mutation($id: ID!) { deleteLead(id: $id) }"
 STATUSES = "{ leadStatuses { id semantics } }"
+Change = Callable[[], Awaitable[Any]]
 
 
 def by_status(groups: list[dict[str, Any]]) -> dict[str | None, tuple[int, int]]:
@@ -100,12 +97,14 @@ async def test_leads_the_head_sees_update_her_lead_report(
             await assert_current(server, head, deleted)
 
             # A burst of five leads: at most about one push a second, the last one all of it.
-            for number in range(5):
-                await server.graphql(CREATE, {"title": f"Burst {number}"}, token=head)
-            pushes = await pushes_until_quiet(report, "leadReportChanged")
-            assert_coalesced(pushes, 5)
-            assert total(pushes[-1][1]) == total(first) + 5
-            await assert_current(server, head, pushes[-1][1])
+            def create_numbered(number: int) -> Change:
+                return lambda: server.graphql(CREATE, {"title": f"Burst {number}"}, token=head)
+
+            pushes = await burst(
+                report, "leadReportChanged", [create_numbered(n) for n in range(5)]
+            )
+            assert total(pushes[-1]) == total(first) + 5
+            await assert_current(server, head, pushes[-1])
 
 
 async def test_the_intern_is_told_only_of_the_leads_he_reads(

@@ -15,7 +15,7 @@ from models import SessionFactory
 from tests.client import GraphQLClient
 from tests.live_server import LiveServer, Subscription, serve
 from tests.reports.conftest import HEAD, INTERN, MANAGER
-from tests.reports.live_helpers import assert_coalesced, pushed_after, pushes_until_quiet, user_id
+from tests.reports.live_helpers import burst, pushed_after, user_id
 from tests.reports.test_live_reports import MOVE, sales_pipeline
 from tests.reports.test_pulse import PULSE, actual_groups, expected_groups, seen_by
 
@@ -122,12 +122,13 @@ async def test_what_the_head_sees_done_updates_her_pulse(
                 last = now
 
             # A burst of four posts: at most about one push a second, the last one all of it.
-            for number in range(4):
-                await server.graphql(POST, {"body": f"Burst {number}", "to": EVERYONE}, head)
-            pushes = await pushes_until_quiet(subscription, "pulseChanged")
-            assert_coalesced(pushes, 4)
-            assert count(by_user(pushes[-1][1]), me, "posts") == count(last, me, "posts") + 4
-            await pulse.assert_current(pushes[-1][1])
+            def post_numbered(number: int) -> Change:
+                variables = {"body": f"Burst {number}", "to": EVERYONE}
+                return lambda: server.graphql(POST, variables, token=head)
+
+            pushes = await burst(subscription, "pulseChanged", [post_numbered(n) for n in range(4)])
+            assert count(by_user(pushes[-1]), me, "posts") == count(last, me, "posts") + 4
+            await pulse.assert_current(pushes[-1])
 
 
 async def test_the_intern_is_not_woken_by_what_he_cannot_see(
