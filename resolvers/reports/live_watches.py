@@ -29,6 +29,7 @@ from resolvers.live import Audience
 from resolvers.live_deals import DealWatch
 from resolvers.live_sight import Sight
 from resolvers.reports.deals import DealDimension
+from resolvers.tasks.commands import ACCOMPLICES_KEY
 from subscriptions.events import EventKind
 from subscriptions.records import EventRecord
 
@@ -43,6 +44,8 @@ TASK_CHANGES = frozenset(
     for kind in EventKind
     if kind.name.startswith("TASK_") and kind is not EventKind.TASK_CHECKLIST_CHANGED
 )
+# A task's `changes` keys of its accomplices and auditors (resolvers/tasks/commands.py).
+TASK_MEMBER_KEYS = (ACCOMPLICES_KEY, "auditorIds")
 # Posts, their likes, and comments (on posts: the pulse counts no comment on a task).
 POST_CHANGES = frozenset(
     kind.value for kind in EventKind if kind.name.startswith(("POST_", "COMMENT_"))
@@ -140,7 +143,7 @@ class PulseWatch:
         if event.kind in TASK_CHANGES or event.kind in POST_CHANGES:
             if event.subject_type == COMMENT and event.scope_type != "POST":
                 return False
-            return self.audience.sees(envelope)
+            return self.audience.sees(envelope) or self._took_part(event)
         if event.kind not in CRM_CHANGES:
             return False
         # A deal counts when won; any other record only through its activities, which
@@ -150,6 +153,17 @@ class PulseWatch:
         ):
             return False
         return read_before_or_after(policy, envelope)
+
+    def _took_part(self, event: EventRecord) -> bool:
+        """Whether the viewer took part in the task before the change took them out of it
+        (the task leaves their sight, and their figures)."""
+        if event.subject_type != "TASK":
+            return False
+        me = self.audience.user_id
+        changes = event.changes
+        if changes.get("responsibleId", [None])[0] == me:
+            return True
+        return any(me in (changes.get(key) or [[]])[0] for key in TASK_MEMBER_KEYS)
 
     def renewed(self, sight: Sight) -> PulseWatch:
         return PulseWatch(Audience.of(sight))

@@ -27,6 +27,7 @@ LIKE = "mutation($id: ID!) { likePost(postId: $id) { id } }"
 COMMENT = 'mutation($id: ID!) { addComment(postId: $id, body: "Well done") { id } }'
 TASK = """mutation($title: String!, $to: ID) {
   createTask(input: {title: $title, responsibleId: $to}) { id } }"""
+UPDATE_TASK = "mutation($id: ID!, $input: TaskPatch!) { updateTask(id: $id, input: $input) { id } }"
 COMPLETE_TASK = "mutation($id: ID!) { completeTask(id: $id) { id } }"
 ACTIVITY = """mutation($on: ID!) { addActivity(input: {kind: CALL, subject: "Called",
   ownerIds: [$on], completed: true}) { id } }"""
@@ -159,3 +160,24 @@ async def test_the_intern_is_not_woken_by_what_he_cannot_see(
             await pulse.assert_current(pushed)
             me = await user_id(server, head)
             assert count(by_user(pushed), me, "posts") == count(by_user(first), me, "posts") + 1
+
+            # A task he is made responsible for, then handed to someone else: it comes into
+            # his sight and leaves it, and his figures follow.
+            made: dict[str, Any] = {}
+
+            async def his_task() -> None:
+                to_him = {"title": "His", "to": await user_id(server, intern)}
+                made.update(await server.graphql(TASK, to_him, token=head))
+
+            with_task = await pushed_after(subscription, "pulseChanged", his_task)
+            await pulse.assert_current(with_task, oracle=False)
+            created = count(by_user(pushed), me, "tasksCreated")
+            assert count(by_user(with_task), me, "tasksCreated") == created + 1
+
+            async def hand_over() -> None:
+                patch = {"id": made["createTask"]["id"], "input": {"responsibleId": manager}}
+                await server.graphql(UPDATE_TASK, patch, token=head)
+
+            without = await pushed_after(subscription, "pulseChanged", hand_over)
+            await pulse.assert_current(without)
+            assert count(by_user(without), me, "tasksCreated") == created
