@@ -44,7 +44,7 @@ from schema.notifications import Notification, NotificationMutations, Notificati
 from schema.parsing import CheckedParserCache
 from schema.posts import Post, PostMutations, PostQueries
 from schema.reports import ReportQueries, ReportSubscriptions
-from schema.reports.pulse import PulseQueries
+from schema.reports.pulse import PulseQueries, PulseSubscriptions
 from schema.sessions import SessionMutations
 from schema.task_mutations import TaskMutations
 from schema.tasks import ChecklistItem, Task, TaskQueries
@@ -124,7 +124,7 @@ Subscription = root_type(
     "Live streams over websockets (graphql-transport-ws or graphql-ws). A stream ends with "
     "close code 4401 when the token is revoked and 4410 when the subscriber falls too far "
     "behind (subscribe again with `after`).",
-    (LiveSubscriptions, ReportSubscriptions),
+    (LiveSubscriptions, ReportSubscriptions, PulseSubscriptions),
 )
 
 MAX_TOKENS = 5000

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from models.crm import (
 from models.crm.entities.common import MAX_TEXT, MAX_TITLE
 from resolvers.access.envelopes import envelopes_by_id
 from resolvers.context import RequestContext
+from resolvers.crm.activity_events import record_activity_changed
 from resolvers.crm.common import list_records, require_user, rows_by_id
 from resolvers.crm.fields import ACTIVITY_FIELDS
 from resolvers.crm.filtering import Filter
@@ -162,8 +164,9 @@ async def add_activity(ctx: RequestContext, new: NewActivity) -> Activity:
 async def insert_activity(
     session: AsyncSession, activity: Activity, owners: Sequence[RecordKey], author_id: int | None
 ) -> None:
-    """Adds a checked activity, bound to ``owners``, with a line in each one's timeline (no
-    commit): shared with the mail outbox, which logs each message it sends."""
+    """Adds a checked activity, bound to ``owners``, with a line in each one's timeline and
+    its event (no commit; the event is written last, so only inserts may follow): shared
+    with the mail outbox, which logs each message it sends."""
     session.add(activity)
     await session.flush()
     for entity, pk in owners:
@@ -177,6 +180,12 @@ async def insert_activity(
                 activity_id=activity.id,
             )
         )
+    created: dict[str, list[Any]] = {
+        "kind": [None, activity.kind.value],
+        "assignedToId": [None, activity.assigned_to_id],
+        "completed": [None, activity.completed],
+    }
+    await record_activity_changed(session, author_id, activity.id, owners, created)
 
 
 async def _require_on_every_record(
@@ -204,7 +213,7 @@ async def _require_on_every_record(
 
 async def _changeable_activity(
     ctx: RequestContext, session: AsyncSession, pk: int, action: AccessAction
-) -> Activity:
+) -> tuple[Activity, list[RecordKey]]:
     """The activity, if readable (else NOT_FOUND) and ``action`` reaches every record it is
     bound to, readable or not (else FORBIDDEN). Locked before it is read: of simultaneous
     changes each sees the one before it, and of simultaneous deletions one deletes."""
@@ -217,16 +226,20 @@ async def _changeable_activity(
             ActivityBinding.activity_id == pk
         )
     )
-    await _require_on_every_record(ctx, session, list(bound.tuples()), action, "id")
-    return activity
+    owners = list(bound.tuples())
+    await _require_on_every_record(ctx, session, owners, action, "id")
+    return activity, owners
 
 
 async def update_activity(
     ctx: RequestContext, activity_id: int, changes: ActivityChanges
 ) -> Activity:
-    ctx.require_viewer()
+    viewer = ctx.require_viewer()
     async with ctx.db() as session:
-        activity = await _changeable_activity(ctx, session, activity_id, AccessAction.UPDATE)
+        activity, owners = await _changeable_activity(
+            ctx, session, activity_id, AccessAction.UPDATE
+        )
+        before = _counted(activity)
         if isinstance(changes.subject, str):
             activity.subject = text(changes.subject, "subject", max_length=MAX_TITLE)
         if isinstance(changes.description, str):
@@ -246,6 +259,10 @@ async def update_activity(
         if isinstance(changes.completed, bool) and changes.completed != activity.completed:
             activity.completed = changes.completed
             activity.completed_at = utcnow() if changes.completed else None
+        after = _counted(activity)
+        changed = {key: [old, after[key]] for key, old in before.items() if old != after[key]}
+        if changed:
+            await record_activity_changed(session, viewer.user_id, activity.id, owners, changed)
         await session.commit()
     ctx.forget_loaded()
     return activity
@@ -256,10 +273,22 @@ async def complete_activity(ctx: RequestContext, activity_id: int) -> Activity:
 
 
 async def delete_activity(ctx: RequestContext, activity_id: int) -> int:
-    ctx.require_viewer()
+    viewer = ctx.require_viewer()
     async with ctx.db() as session:
-        activity = await _changeable_activity(ctx, session, activity_id, AccessAction.DELETE)
+        activity, owners = await _changeable_activity(
+            ctx, session, activity_id, AccessAction.DELETE
+        )
         await session.delete(activity)  # bindings and timeline entries go by foreign key
+        deleted = {"deleted": [False, True]}
+        await record_activity_changed(session, viewer.user_id, activity_id, owners, deleted)
         await session.commit()
     ctx.forget_loaded()
     return activity_id
+
+
+def _counted(activity: Activity) -> dict[str, object]:
+    """What an activity event tells of a change: the facts reports count."""
+    return {
+        "assignedToId": activity.assigned_to_id,
+        "completed": activity.completed,
+    }

@@ -183,13 +183,14 @@ async def _sent(session_factory: SessionFactory, message: OutboxMessage) -> None
             .where(OutboxMessage.id == message.id)
             .values(status=SENT, sent_at=utcnow(), last_error=None)
         )
-        await _log_activity(session, message)
         if message.mailing_id is not None:
             await session.execute(
                 update(Mailing)
                 .where(Mailing.id == message.mailing_id)
                 .values(sent=Mailing.sent + 1)
             )
+        # Last: it writes the activity's event, after which only inserts may follow.
+        await _log_activity(session, message)
         await session.commit()
 
 

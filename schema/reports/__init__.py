@@ -3,7 +3,7 @@ resolvers/reports; their live forms."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from typing import Annotated
 
 import strawberry
@@ -18,6 +18,7 @@ from resolvers.reports.deals import DealDimension
 from resolvers.reports.grouping import MAX_GROUPS
 from resolvers.reports.leads import LeadDimension
 from resolvers.reports.live import live_figures
+from resolvers.reports.live_watches import deal_report_watch, funnel_watch, lead_report_watch
 from resolvers.reports.periods import Period
 from schema.context import Info
 from schema.crm.deals import DealFilter
@@ -51,6 +52,17 @@ LeadGroupBy = Annotated[
 PeriodArgument = Annotated[
     Period, strawberry.argument(description="The length of the period dimensions' periods.")
 ]
+
+
+def lead_request(
+    filter: LeadFilter | None, group_by: list[LeadDimension] | None, period: Period, zone: str
+) -> lead_reports.LeadReportRequest:
+    return lead_reports.LeadReportRequest(
+        filter=to_filter(filter, RECORD_FIELDS[CrmEntity.LEAD]),
+        group_by=list(group_by or []),
+        period=period,
+        time_zone=zone,
+    )
 
 
 @strawberry.type
@@ -96,12 +108,7 @@ class ReportQueries:
         period: PeriodArgument = Period.MONTH,
         time_zone: TimeZone = "UTC",
     ) -> list[LeadGroup]:
-        request = lead_reports.LeadReportRequest(
-            filter=to_filter(filter, RECORD_FIELDS[CrmEntity.LEAD]),
-            group_by=list(group_by or []),
-            period=period,
-            time_zone=time_zone,
-        )
+        request = lead_request(filter, group_by, period, time_zone)
         return [
             LeadGroup.of(group) for group in await lead_reports.lead_report(info.context, request)
         ]
@@ -122,12 +129,13 @@ class ReportSubscriptions:
         async def compute() -> funnels.Funnel:
             return await funnels.funnel(info.context, pipeline, deal_filter)
 
-        async for figures in live_figures(info.context, compute, pipeline):
+        async for figures in live_figures(info.context, compute, funnel_watch(pipeline)):
             yield Funnel.of(figures)
 
     @strawberry.subscription(
-        description="`dealReport`, now and again when a deal you see changes (at most about "
-        "once a second, only when its figures change)."
+        description="`dealReport`, now and again when a deal you see changes, or, grouped by "
+        "SOURCE or COMPANY, a lead or company you see (at most about once a second, only "
+        "when its figures change)."
     )
     async def deal_report_changed(
         self,
@@ -142,5 +150,27 @@ class ReportSubscriptions:
         async def compute() -> deal_reports.DealReport:
             return await deal_reports.deal_report(info.context, request)
 
-        async for figures in live_figures(info.context, compute):
+        watch_of = deal_report_watch(request.group_by)
+        async for figures in live_figures(info.context, compute, watch_of):
             yield deal_report_of(figures)
+
+    @strawberry.subscription(
+        description="`leadReport`, now and again when a lead you see is created, changed, "
+        "converted, reassigned or deleted (at most about once a second, only when its "
+        f"figures change). At most {MAX_GROUPS} groups."
+    )
+    async def lead_report_changed(
+        self,
+        info: Info,
+        filter: LeadFilterArgument = None,
+        group_by: LeadGroupBy = None,
+        period: PeriodArgument = Period.MONTH,
+        time_zone: TimeZone = "UTC",
+    ) -> AsyncGenerator[list[LeadGroup], None]:
+        request = lead_request(filter, group_by, period, time_zone)
+
+        async def compute() -> Sequence[lead_reports.LeadGroup]:
+            return await lead_reports.lead_report(info.context, request)
+
+        async for figures in live_figures(info.context, compute, lead_report_watch):
+            yield [LeadGroup.of(group) for group in figures]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from typing import Annotated
 
@@ -10,6 +11,8 @@ import strawberry
 from models.crm import ActivityKind
 from resolvers.reports import pulse as pulses
 from resolvers.reports.grouping import MAX_GROUPS
+from resolvers.reports.live import live_figures
+from resolvers.reports.live_watches import pulse_watch
 from resolvers.reports.periods import Period
 from resolvers.reports.pulse import PulseDimension
 from schema.context import Info
@@ -117,6 +120,16 @@ class Pulse:
         description="Won stages in which you may read no deal: `dealsWon` cannot count them."
     )
 
+    @classmethod
+    def of(cls, report: pulses.Pulse) -> Pulse:
+        return cls(
+            groups=[PulseGroup.of(group) for group in report.groups],
+            deals_won_excluded=report.deals_won_excluded,
+            unreadable_won_stage_ids=[
+                encode_id("DealStage", pk) for pk in report.unreadable_won_stage_ids
+            ],
+        )
+
 
 PulseGroupBy = Annotated[
     list[PulseDimension],
@@ -156,19 +169,49 @@ class PulseQueries:
         to: To = None,
         department_id: DepartmentId = None,
     ) -> Pulse:
-        request = pulses.PulseRequest(
-            group_by=list(group_by),
-            period=period,
-            time_zone=time_zone,
-            start=start,
-            end=to,
-            department_id=decode_optional_id(department_id, "Department", "departmentId"),
-        )
-        report = await pulses.pulse(info.context, request)
-        return Pulse(
-            groups=[PulseGroup.of(group) for group in report.groups],
-            deals_won_excluded=report.deals_won_excluded,
-            unreadable_won_stage_ids=[
-                encode_id("DealStage", pk) for pk in report.unreadable_won_stage_ids
-            ],
-        )
+        request = pulse_request(group_by, period, time_zone, start, to, department_id)
+        return Pulse.of(await pulses.pulse(info.context, request))
+
+
+@strawberry.type
+class PulseSubscriptions:
+    @strawberry.subscription(
+        description="`pulse`, now and again when something it counts changes on records you "
+        "see: an activity, a task (created, completed, overdue), a post, comment or like, a "
+        "deal (at most about once a second, only when its figures change)."
+    )
+    async def pulse_changed(
+        self,
+        info: Info,
+        group_by: PulseGroupBy,
+        period: PeriodArgument = Period.MONTH,
+        time_zone: TimeZone = "UTC",
+        start: From = None,
+        to: To = None,
+        department_id: DepartmentId = None,
+    ) -> AsyncGenerator[Pulse, None]:
+        request = pulse_request(group_by, period, time_zone, start, to, department_id)
+
+        async def compute() -> pulses.Pulse:
+            return await pulses.pulse(info.context, request)
+
+        async for figures in live_figures(info.context, compute, pulse_watch):
+            yield Pulse.of(figures)
+
+
+def pulse_request(
+    group_by: list[PulseDimension],
+    period: Period,
+    zone: str,
+    start: datetime | None,
+    end: datetime | None,
+    department_id: strawberry.ID | None,
+) -> pulses.PulseRequest:
+    return pulses.PulseRequest(
+        group_by=list(group_by),
+        period=period,
+        time_zone=zone,
+        start=start,
+        end=end,
+        department_id=decode_optional_id(department_id, "Department", "departmentId"),
+    )
