@@ -209,7 +209,7 @@ async def test_the_intern_gets_his_deals_without_amounts_and_blank_where_a_statu
     hide = {"role": role, "entity": "DEAL", "field": "currency", "rule": "HIDDEN"}
     await admin.data(SET_FIELD_RULE, hide | {"status": encode_id("DealStage", stage_ids[2])})
     intern = await logged_in(client, seed.member.email)
-    columns = ["title", "amount", "currency", "stage"]
+    columns = ["title", "amount", "currency", "stage", "company", "contacts"]
     link = await export_link(
         intern,
         "Deals",
@@ -219,13 +219,24 @@ async def test_the_intern_gets_his_deals_without_amounts_and_blank_where_a_statu
         columns=columns,
         order=[{"field": "TITLE"}],
     )
-    assert link["columns"] == ["title", "currency", "stage"]
+    assert link["columns"] == ["title", "currency", "stage", "company", "contacts"]
     rows = csv_rows((await download(intern, link["url"])).content)
     listed = await intern.data(DEALS, {"o": [{"field": "TITLE"}]})
     nodes = [edge["node"] for edge in listed["deals"]["edges"]]
-    assert all(node["amount"] is None for node in nodes)
-    expected = [[node["title"], _text(node["currency"]), node["stage"]["name"]] for node in nodes]
-    assert rows == [["title", "currency", "stage"], *expected]
+    assert len(nodes) == 5 and all(node["amount"] is None for node in nodes)
+    expected = [
+        [
+            node["title"],
+            _text(node["currency"]),
+            node["stage"]["name"],
+            _text((node["company"] or {}).get("title")),
+            "; ".join(contact["name"] for contact in node["contacts"]),
+        ]
+        for node in nodes
+    ]
+    # He reads no company and no contact: those cells are empty, as the list's are null.
+    assert all(row[3] == row[4] == "" for row in expected)
+    assert rows == [link["columns"], *expected]
     blanks = [row for row in expected if row[1] == ""]
     assert blanks and len(blanks) < len(expected)
 
@@ -373,3 +384,30 @@ def test_formula_starts() -> None:
         "'@x",
     ]
     assert [neutralised(text) for text in ("x=1", " =1", "", "'=")] == ["x=1", " =1", "", "'="]
+
+
+LISTS = {
+    "Leads": ("leads", "LeadFilter", "LeadOrder"),
+    "Contacts": ("contacts", "ContactFilter", "ContactOrder"),
+    "Companies": ("companies", "CompanyFilter", "CompanyOrder"),
+    "Deals": ("deals", "DealFilter", "DealOrder"),
+}
+
+
+@pytest.mark.parametrize("entity", list(LISTS))
+async def test_every_entity_exports_every_column(
+    member: GraphQLClient, session_factory: SessionFactory, seed: Seed, entity: str
+) -> None:
+    await crm_records(session_factory, seed, 7)
+    field, filter_type, order_type = LISTS[entity]
+    listed = await member.data(
+        f"{{ {field}(first: 100) {{ totalCount edges {{ node {{ id }} }} }} }}"
+    )
+    link = await export_link(member, entity, filter_type, order_type, format="CSV")
+    assert "id" in link["columns"] and "assignedTo" in link["columns"]
+    rows = csv_rows((await download(member, link["url"])).content)
+    assert rows[0] == link["columns"]
+    ids = [row[rows[0].index("id")] for row in rows[1:]]
+    assert ids == [edge["node"]["id"] for edge in listed[field]["edges"]]
+    assert len(ids) == listed[field]["totalCount"] == 7
+    assert all(row[rows[0].index("assignedTo")] for row in rows[1:])
