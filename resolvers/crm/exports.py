@@ -133,29 +133,34 @@ async def export_header(
         raise BadInput(f"Unknown columns: {', '.join(unknown)}", field="columns")
     asked = [available[name] for name in wanted] if wanted else list(available.values())
     policy = ctx.require_policy()
+    maybe_hidden = {
+        column.rule
+        for column in asked
+        if column.rule is not None and policy.may_hide_field(entity, column.rule)
+    }
     never = set()
-    for column in asked:
-        rule = column.rule
-        if (
-            rule is not None
-            and policy.may_hide_field(entity, rule)
-            and not await _readable_somewhere(ctx, policy, entity, rule)
-        ):
-            never.add(column.name)
-    return [column for column in asked if column.name not in never]
+    if maybe_hidden:
+        statuses = await _statuses(ctx, entity)
+        never = {
+            rule for rule in maybe_hidden if not _readable_somewhere(policy, entity, rule, statuses)
+        }
+    return [column for column in asked if column.rule not in never]
 
 
-async def _readable_somewhere(
-    ctx: RequestContext, policy: CompiledPolicy, entity: CrmEntity, rule: str
+async def _statuses(ctx: RequestContext, entity: CrmEntity) -> list[int | None]:
+    status_model = declaration_of(entity).status_model
+    if status_model is None:
+        return [None]
+    async with ctx.db() as session:
+        return list(await session.scalars(select(status_model.id)))
+
+
+def _readable_somewhere(
+    policy: CompiledPolicy, entity: CrmEntity, rule: str, statuses: Sequence[int | None]
 ) -> bool:
     """Whether some role of the viewer grants READ in some status without hiding ``rule``
     there (judged on the viewer's own record, which every level but NONE reaches)."""
     viewer = policy.viewer
-    status_model = declaration_of(entity).status_model
-    statuses: list[int | None] = [None]
-    if status_model is not None:
-        async with ctx.db() as session:
-            statuses = list(await session.scalars(select(status_model.id)))
     for role in policy.roles:
         alone = CompiledPolicy(viewer, [role], policy.catalog)
         for status_id in statuses:
