@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from models.crm import CrmEntity
 from resolvers.context import Services
 from resolvers.crm.export_columns import Row
 from resolvers.crm.export_formats import EXTENSIONS, MEDIA_TYPES, WRITERS
@@ -27,6 +28,12 @@ from resolvers.errors import DATABASE_UNREACHABLE, DomainError
 log = logging.getLogger(__name__)
 
 STATUS_OF = {"BAD_USER_INPUT": 400, "FORBIDDEN": 403, "NOT_FOUND": 404}
+PLURALS = {
+    CrmEntity.LEAD: "leads",
+    CrmEntity.CONTACT: "contacts",
+    CrmEntity.COMPANY: "companies",
+    CrmEntity.DEAL: "deals",
+}
 
 
 def export_routes(services: Services) -> list[Route]:
@@ -44,7 +51,7 @@ def export_routes(services: Services) -> list[Route]:
         names = [column.name for column in export.header]
         body = WRITERS[kind](names, _logged(export))
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        filename = f"{export.params.entity.value.lower()}s-{stamp}.{EXTENSIONS[kind]}"
+        filename = f"{PLURALS[export.params.entity]}-{stamp}.{EXTENSIONS[kind]}"
         return StreamingResponse(
             body,
             media_type=MEDIA_TYPES[kind],

@@ -320,7 +320,9 @@ async def test_every_entity_exports_every_column(
     )
     link = await export_link(member, entity, filter_type, order_type, format="CSV")
     assert "id" in link["columns"] and "assignedTo" in link["columns"]
-    rows = csv_rows((await download(member, link["url"])).content)
+    answer = await download(member, link["url"])
+    assert f'filename="{field}-' in answer.headers["content-disposition"]
+    rows = csv_rows(answer.content)
     assert rows[0] == link["columns"]
     ids = [row[rows[0].index("id")] for row in rows[1:]]
     assert ids == [edge["node"]["id"] for edge in listed[field]["edges"]]
