@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import String, cast, insert, literal, literal_column, select
+from sqlalchemy import String, cast, insert, literal, literal_column, select, text
 from starlette.applications import Starlette
 
 from auth.passwords import hash_password
@@ -39,6 +39,7 @@ from crmhub.settings import Settings
 from models import Department, User, utcnow
 from models.base import UtcDateTime
 from models.crm import Deal, DealStage, Pipeline
+from models.crm.tallies import REBUILD_SQL, dropped_triggers, triggers
 
 ADMIN, PASSWORD = "bench-admin@example.com", "bench-export-password"
 # Ordered by title: every deal here has the same createdAt (the list's default order), and
@@ -100,7 +101,16 @@ async def _fill(url: str, rows: int) -> None:
                 "created_at",
                 "updated_at",
             ]
+            # The deal tallies' triggers would update one tally row per deal: off for the
+            # load, then every tally rebuilt once (as bench/dataset.py does).
+            dialect = connection.dialect.name
+            for statement in dropped_triggers(dialect):
+                await connection.execute(text(statement))
             await connection.execute(insert(Deal).from_select(columns, values))
+            for statement in REBUILD_SQL.split(";"):
+                await connection.execute(text(statement))
+            for statement in triggers(dialect):
+                await connection.execute(text(statement))
     finally:
         await engine.dispose()
 
@@ -206,7 +216,7 @@ async def main() -> int:
         url = options.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         filled = time.perf_counter()
         await _fill(url, rows)
-        print(f"filled {rows} deals in {time.perf_counter() - filled:.1f} s")
+        print(f"filled {rows} deals in {time.perf_counter() - filled:.1f} s", flush=True)
         settings = Settings(
             database_url=url,
             broadcast_url="memory://",
