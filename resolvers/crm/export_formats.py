@@ -15,6 +15,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
@@ -24,6 +25,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MULTI_SEPARATOR = "; "
 FILE_BLOCK = 64 * 1024
 VCARD_LINE_OCTETS = 75
+# Excel's rows per sheet.
+XLSX_MAX_ROWS = 1_048_576
 Chunks = AsyncIterator[list[Row]]
 
 
@@ -53,23 +56,17 @@ async def csv_file(header: Sequence[str], chunks: Chunks) -> AsyncIterator[bytes
 
 async def xlsx_file(header: Sequence[str], chunks: Chunks) -> AsyncIterator[bytes]:
     """XlsxWriter keeps one row in memory (constant_memory) and the rest in temporary files;
-    the zip it makes of them is streamed once closed. Its work runs off the event loop."""
+    the zip it makes of them is streamed once closed. Its work runs off the event loop. A
+    sheet holds at most ``XLSX_MAX_ROWS`` rows, header included: the rows past it go on to
+    another sheet (``Export 2``, …) that starts with the header again."""
     handle, name = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     path = Path(name)
     try:
-        workbook = xlsxwriter.Workbook(
-            str(path), {"constant_memory": True, "strings_to_numbers": False, "in_memory": False}
-        )
-        sheet = workbook.add_worksheet("Export")
-        bold = workbook.add_format({"bold": True})
-        for column, name in enumerate(header):
-            sheet.write_string(0, column, name, bold)
-        line = 1
+        sheets = _Sheets(path, header)
         async for rows in chunks:
-            await asyncio.to_thread(_write_rows, sheet, line, rows)
-            line += len(rows)
-        await asyncio.to_thread(workbook.close)
+            await asyncio.to_thread(sheets.write, rows)
+        await asyncio.to_thread(sheets.workbook.close)
         written = await asyncio.to_thread(path.open, "rb")
         try:
             while block := await asyncio.to_thread(written.read, FILE_BLOCK):
@@ -80,12 +77,36 @@ async def xlsx_file(header: Sequence[str], chunks: Chunks) -> AsyncIterator[byte
         await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
-def _write_rows(sheet: xlsxwriter.worksheet.Worksheet, first: int, rows: list[Row]) -> None:
-    for offset, row in enumerate(rows):
-        for column, cell in enumerate(row):
-            text = flat(cell)
-            if text:
-                sheet.write_string(first + offset, column, neutralised(text))
+class _Sheets:
+    def __init__(self, path: Path, header: Sequence[str]) -> None:
+        self.workbook = xlsxwriter.Workbook(
+            str(path), {"constant_memory": True, "strings_to_numbers": False, "in_memory": False}
+        )
+        self.bold = self.workbook.add_format({"bold": True})
+        self.header = [neutralised(name) for name in header]
+        self.count = 0
+        self.line = 0
+        self.sheet: Any = None
+        self._next_sheet()
+
+    def write(self, rows: list[Row]) -> None:
+        for row in rows:
+            if self.line >= XLSX_MAX_ROWS:
+                self._next_sheet()
+            for column, cell in enumerate(row):
+                text = flat(cell)
+                if text:
+                    self.sheet.write_string(self.line, column, neutralised(text))
+            self.line += 1
+
+    def _next_sheet(self) -> None:
+        self.count += 1
+        self.sheet = self.workbook.add_worksheet(
+            "Export" if self.count == 1 else f"Export {self.count}"
+        )
+        for column, name in enumerate(self.header):
+            self.sheet.write_string(0, column, name, self.bold)
+        self.line = 1
 
 
 async def vcard_file(header: Sequence[str], chunks: Chunks) -> AsyncIterator[bytes]:

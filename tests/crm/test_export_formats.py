@@ -3,7 +3,15 @@ of contacts (escaping, folding), and the guard itself."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+from collections.abc import AsyncIterator
+
+import pytest
+
 from models import SessionFactory
+from resolvers.crm import export_formats
+from resolvers.crm.export_columns import Cell
 from resolvers.crm.export_formats import neutralised
 from tests.client import GraphQLClient
 from tests.crm.api import CREATE_CONTACT
@@ -98,3 +106,30 @@ def test_formula_starts() -> None:
         "'@x",
     ]
     assert [neutralised(text) for text in ("x=1", " =1", "", "'=")] == ["x=1", " =1", "", "'="]
+
+
+async def test_xlsx_rows_past_a_sheets_limit_go_on_to_another_sheet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(export_formats, "XLSX_MAX_ROWS", 4)
+
+    async def chunks() -> AsyncIterator[list[list[Cell]]]:
+        yield [[f"row {i}", "=1"] for i in range(5)]
+        yield [["row 5", None], ["row 6", ["a", "b"]]]
+
+    body = b"".join([block async for block in export_formats.xlsx_file(["name", "x"], chunks())])
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        sheets = sorted(name for name in archive.namelist() if name.startswith("xl/worksheets/"))
+    assert sheets == [
+        "xl/worksheets/sheet1.xml",
+        "xl/worksheets/sheet2.xml",
+        "xl/worksheets/sheet3.xml",
+    ]
+    assert xlsx_rows(body) == [["name", "x"], *([f"row {i}", "'=1"] for i in range(3))]
+    empty = b"".join([block async for block in export_formats.xlsx_file(["name"], _none())])
+    assert xlsx_rows(empty) == [["name"]]
+
+
+async def _none() -> AsyncIterator[list[list[Cell]]]:
+    return
+    yield
