@@ -8,7 +8,7 @@ import secrets
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
@@ -59,6 +59,22 @@ async def issue_token(session: AsyncSession, user_id: int, secret: bytes, ttl: t
 async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> Viewer | None:
     """The viewer a token belongs to, if it is live and its user active; one statement,
     which also reads the policy epoch so that policy changes cost no extra statement."""
+    viewer = await _live_token(session, AuthToken.token_hash == token_hash(raw_token, secret))
+    # A key's token whose key row is gone (its role deleted) must not act as its whole user.
+    if viewer is None or raw_token.startswith(API_KEY_MARK) != viewer.api_key:
+        return None
+    return viewer
+
+
+async def authenticate_id(session: AsyncSession, token_id: int, user_id: int) -> Viewer | None:
+    """The viewer of the token with this id, if it is still live, its user active and
+    ``user_id``: what a link issued under that token (an export's) acts as. Logging out,
+    revoking the key or deactivating the user ends the link too."""
+    viewer = await _live_token(session, AuthToken.id == token_id)
+    return viewer if viewer is not None and viewer.user_id == user_id else None
+
+
+async def _live_token(session: AsyncSession, which: ColumnElement[bool]) -> Viewer | None:
     epoch = select(PolicyEpoch.epoch).where(PolicyEpoch.id == POLICY_EPOCH_ID).scalar_subquery()
     row = (
         await session.execute(
@@ -77,7 +93,7 @@ async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> 
             .outerjoin(Department, Department.id == User.department_id)
             .outerjoin(ApiKey, ApiKey.token_id == AuthToken.id)
             .where(
-                AuthToken.token_hash == token_hash(raw_token, secret),
+                which,
                 AuthToken.revoked_at.is_(None),
                 AuthToken.expires_at > utcnow(),
                 User.active.is_(True),
@@ -87,9 +103,6 @@ async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> 
     if row is None:
         return None
     token_id, expires_at, user_id, is_admin, department_id, path, policy_epoch, key, role = row
-    # A key's token whose key row is gone (its role deleted) must not act as its whole user.
-    if raw_token.startswith(API_KEY_MARK) != (key is not None):
-        return None
     return Viewer(
         user_id=user_id,
         is_admin=is_admin and role is None,

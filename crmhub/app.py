@@ -26,6 +26,7 @@ from auth.tokens import API_KEY_HEADER, as_bearer
 from crmhub.automation import automation_loop
 from crmhub.cors import cors_middleware
 from crmhub.database import create_engine, create_session_factory
+from crmhub.exports import export_routes
 from crmhub.forms import form_routes
 from crmhub.http_conventions import ConventionalGraphQL, GraphQLResponseMediaType
 from crmhub.http_limits import BodyLimit
@@ -45,6 +46,7 @@ from crmhub.ws_limits import CONNECTING, SocketLimits
 from crmhub.ws_messages import CheckedWebSocketAdapter
 from models import SessionFactory
 from resolvers.context import AuthConfig, Services
+from resolvers.crm.export_config import ExportConfig
 from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
 from resolvers.sessions import viewer_for_token
 from schema import ConnectionInfo, QueryLimits, build_schema
@@ -179,6 +181,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         auth=auth_config(settings),
         realtime=realtime,
         mail=mail_config(settings),
+        exports=ExportConfig(
+            link_ttl=timedelta(seconds=settings.export_link_ttl_seconds),
+            chunk_rows=settings.export_chunk_rows,
+            public_base_url=settings.public_base_url,
+        ),
     )
     webhooks = WebhookWorker(services, settings)
     realtime.pump.listeners.append(webhooks.wake)
@@ -256,6 +263,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *form_routes(services, settings),
+        *export_routes(services),
         *unsubscribe_routes(session_factory),
         *web_routes(),
     ]

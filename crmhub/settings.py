@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE = Path(".crmhub-secret")
@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     mail_from: str = "crmhub@localhost"
     # Where the hub is reached from outside: unsubscribe links in mass mail start with it.
     public_base_url: str = "http://127.0.0.1:8000"
+    # Exports (docs/data.md): how long a download link works, and the rows read per
+    # statement while it streams (memory stays bounded by this, whatever the export's size).
+    export_link_ttl_seconds: int = 600
+    export_chunk_rows: int = Field(default=500, ge=1, le=10_000)
     # A message that fails is tried again after base, 2 x base, 4 x base, ... seconds, at most
     # this many times in all; then it is FAILED.
     mail_max_attempts: int = 5

@@ -22,6 +22,7 @@ from auth.policy import CompiledPolicy
 from auth.viewer import Viewer
 from models import SessionFactory
 from resolvers.access.cache import PolicyCache
+from resolvers.crm.export_config import ExportConfig
 from resolvers.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from resolvers.loading import Loader
 from resolvers.mail.config import MailConfig
@@ -52,6 +53,8 @@ class Services:
     realtime: Realtime | None = None
     # Outgoing mail (resolvers/mail/): off unless an SMTP host is configured.
     mail: MailConfig = field(default_factory=MailConfig)
+    # Exports (resolvers/crm/exports.py): link lifetime, rows per statement.
+    exports: ExportConfig = field(default_factory=ExportConfig)
 
 
 @dataclass

@@ -67,14 +67,16 @@ class PageRequest:
     after: str | None = None
     last: int | None = None
     before: str | None = None
+    # The largest page asked for: clients get MAX_PAGE_SIZE, exports read larger chunks.
+    max_size: int = MAX_PAGE_SIZE
 
     def validated(self) -> PageRequest:
         if self.first is not None and self.last is not None:
             raise BadInput("Pass either 'first' or 'last', not both", field="first")
         for name in ("first", "last"):
             size = getattr(self, name)
-            if size is not None and not 0 <= size <= MAX_PAGE_SIZE:
-                raise BadInput(f"'{name}' must be between 0 and {MAX_PAGE_SIZE}", field=name)
+            if size is not None and not 0 <= size <= self.max_size:
+                raise BadInput(f"'{name}' must be between 0 and {self.max_size}", field=name)
         return self
 
     @property

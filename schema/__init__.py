@@ -27,6 +27,7 @@ from schema.crm.deals import DealMutations, DealQueries
 from schema.crm.dictionaries import DictionaryQueries
 from schema.crm.dictionary_admin import DictionaryMutations
 from schema.crm.duplicates import DuplicateQueries
+from schema.crm.exports import ExportMutations
 from schema.crm.leads import LeadMutations, LeadQueries
 from schema.crm.timeline import TimelineMutations
 from schema.departments import Department, DepartmentMutations, DepartmentQueries
@@ -103,6 +104,7 @@ Mutation = root_type(
         ContactMutations,
         CompanyMutations,
         DealMutations,
+        ExportMutations,
         ActivityMutations,
         TimelineMutations,
         DictionaryMutations,

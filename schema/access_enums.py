@@ -50,8 +50,8 @@ described_enum(
         AccessAction.CREATE: "Create records (in the status or stage they start in).",
         AccessAction.UPDATE: "Change the record, move a deal, convert a lead.",
         AccessAction.DELETE: "Delete the record.",
-        AccessAction.EXPORT: "Reserved for export: granted and listed, checked by no "
-        "operation yet.",
+        AccessAction.EXPORT: "Export records to a file (`exportDeals` and the like): a record "
+        "is exported when READ and EXPORT both reach it.",
         AccessAction.IMPORT: "Reserved for import: granted and listed, checked by no "
         "operation yet.",
     },

@@ -1,0 +1,157 @@
+"""Signed export links: an export's parameters, its requester and its expiry, in a URL-safe
+token authenticated by an HMAC-SHA256 with the app's secret.
+
+The token is ``base64url(JSON) "." base64url(MAC)``: readable (it holds nothing secret, only
+what the requester asked for), and any change to it, or its use after ``expires``, is
+refused. Rights are not in it: they are judged again when the link is opened.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from models.crm import CrmEntity
+from resolvers.crm.export_config import ExportFormat
+from resolvers.crm.filtering import Condition, Filter
+
+
+@dataclass(frozen=True)
+class ExportParams:
+    """What a link exports, for whom, until when."""
+
+    entity: CrmEntity
+    format: ExportFormat
+    # Column names, in order; empty: every column of the entity.
+    columns: tuple[str, ...]
+    filter: Filter
+    order: tuple[tuple[str, bool], ...]
+    user_id: int
+    token_id: int
+    expires: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class BadLink(Exception):
+    """A link that was not issued by us, was altered, or has expired."""
+
+
+def sign(params: ExportParams, secret: bytes) -> str:
+    body = orjson.dumps(
+        {
+            "e": params.entity.value,
+            "f": params.format.value,
+            "c": list(params.columns),
+            "q": _filter_json(params.filter),
+            "o": [[name, descending] for name, descending in params.order],
+            "u": params.user_id,
+            "t": params.token_id,
+            "x": int(params.expires.timestamp()),
+        }
+    )
+    return f"{_b64(body)}.{_b64(_mac(body, secret))}"
+
+
+def verify(token: str, secret: bytes, now: datetime) -> ExportParams:
+    """The parameters of a link we signed, still valid at ``now``; BadLink otherwise."""
+    try:
+        body_text, mac_text = token.split(".")
+        body, mac = _unb64(body_text), _unb64(mac_text)
+    except ValueError as error:
+        raise BadLink("This export link is malformed") from error
+    if not hmac.compare_digest(mac, _mac(body, secret)):
+        raise BadLink("This export link is not valid: it was altered or not issued here")
+    data = orjson.loads(body)
+    expires = datetime.fromtimestamp(data["x"], UTC)
+    if expires <= now:
+        raise BadLink("This export link has expired: ask for a new one")
+    return ExportParams(
+        entity=CrmEntity(data["e"]),
+        format=ExportFormat(data["f"]),
+        columns=tuple(data["c"]),
+        filter=_filter_of(data["q"]),
+        order=tuple((name, bool(descending)) for name, descending in data["o"]),
+        user_id=int(data["u"]),
+        token_id=int(data["t"]),
+        expires=expires,
+    )
+
+
+def _mac(body: bytes, secret: bytes) -> bytes:
+    return hmac.new(secret, b"crmhub-export\x00" + body, hashlib.sha256).digest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# Filters as JSON: operands keep their Python type through a tag.
+
+_CONDITION_KEYS = ("eq", "in_", "gt", "gte", "lt", "lte", "contains", "starts_with", "is_null")
+
+
+def _filter_json(filter: Filter) -> dict[str, Any]:
+    return {
+        "c": {
+            name: {
+                key: _value_json(getattr(condition, key))
+                for key in _CONDITION_KEYS
+                if getattr(condition, key) is not None
+            }
+            for name, condition in filter.conditions.items()
+        },
+        "s": filter.search,
+        "a": [_filter_json(sub) for sub in filter.all_of],
+        "o": [_filter_json(sub) for sub in filter.any_of],
+        "n": None if filter.negated is None else _filter_json(filter.negated),
+    }
+
+
+def _filter_of(data: Mapping[str, Any]) -> Filter:
+    return Filter(
+        conditions={
+            name: Condition(**{key: _value_of(value) for key, value in condition.items()})
+            for name, condition in data["c"].items()
+        },
+        search=data["s"],
+        all_of=[_filter_of(sub) for sub in data["a"]],
+        any_of=[_filter_of(sub) for sub in data["o"]],
+        negated=None if data["n"] is None else _filter_of(data["n"]),
+    )
+
+
+def _value_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {"d": str(value)}
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"D": value.isoformat()}
+    if isinstance(value, list | tuple):
+        return {"l": [_value_json(item) for item in value]}
+    return value
+
+
+def _value_of(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    [(tag, value)] = data.items()
+    if tag == "d":
+        return Decimal(value)
+    if tag == "t":
+        return datetime.fromisoformat(value)
+    if tag == "D":
+        return date.fromisoformat(value)
+    items: Sequence[Any] = value
+    return [_value_of(item) for item in items]
