@@ -22,6 +22,7 @@ from models import User
 from models.crm import CrmEntity, Deal, DealStage, Semantics
 from resolvers.context import RequestContext
 from resolvers.crm.filtering import Filter
+from resolvers.reports.custom_groups import custom_dimensions
 from resolvers.reports.deal_links import company_value, source_dimension, stage_entered_at
 from resolvers.reports.grouping import (
     MAX_FETCHED_GROUPS,
@@ -31,6 +32,7 @@ from resolvers.reports.grouping import (
     check_group_count,
     group_key,
     grouped,
+    joined,
     key_columns,
     medians_of,
     money,
@@ -40,7 +42,7 @@ from resolvers.reports.grouping import (
 )
 from resolvers.reports.periods import Period, period_of, seconds_between, time_zone
 from resolvers.reports.scope import dimensions as group_dimensions
-from resolvers.reports.scope import readable_matching_deals, shown, unreadable_stages
+from resolvers.reports.scope import readable_matching_records, shown, unreadable_stages
 from resolvers.reports.stage_times import StageTime, stage_times, stage_times_by_key
 
 
@@ -81,6 +83,8 @@ CYCLE_RULES = ("createdAt", "closedAt")
 class DealReportRequest:
     filter: Filter
     group_by: Sequence[DealDimension] = ()
+    # Custom fields of deals to group by too, by code (``custom_groups``).
+    group_by_custom: Sequence[str] = ()
     period: Period = Period.MONTH
     time_zone: str = "UTC"
     # Whether the amounts per currency, the median cycle times and the time in stages are
@@ -141,6 +145,9 @@ async def deal_report(ctx: RequestContext, request: DealReportRequest) -> DealRe
         DIMENSION_RULES,
         lambda dimension: _dimension_value(dimension, request.period, zone, links),
         {dimension: shown for dimension, (_, shown) in links.items() if shown is not None},
+    )
+    dimensions += await custom_dimensions(
+        ctx, CrmEntity.DEAL, request.group_by_custom, request.period, zone
     )
     rows = (await _measured_rows(ctx, request.filter, dimensions)).subquery("measured")
     keys = grouped(rows, dimensions)
@@ -229,8 +236,9 @@ async def _measured_rows(
     probability_shown = await shown(ctx, CrmEntity.DEAL, ["probability"])
     outcome_shown = await shown(ctx, CrmEntity.DEAL, OUTCOME_RULES)
     cycle_shown = await shown(ctx, CrmEntity.DEAL, CYCLE_RULES)
+    matching = await readable_matching_records(ctx, CrmEntity.DEAL, filter)
     semantics = DealStage.semantics
-    return (
+    measured = (
         select(
             *key_columns(dimensions),
             Deal.id.label("deal_id"),
@@ -259,8 +267,9 @@ async def _measured_rows(
         )
         .select_from(Deal)
         .join(DealStage, DealStage.id == Deal.stage_id)
-        .where(readable_matching_deals(ctx, filter))
+        .where(matching)
     )
+    return joined(measured, dimensions)
 
 
 def _figures(rows: Any, keys: Sequence[ColumnElement[Any]]) -> Select[Any]:

@@ -23,7 +23,7 @@ from resolvers.crm.dictionaries import default_pipeline
 from resolvers.crm.filtering import Filter
 from resolvers.errors import not_found
 from resolvers.reports.grouping import ratio
-from resolvers.reports.scope import readable_matching_deals, shown, unreadable_stages
+from resolvers.reports.scope import readable_matching_records, shown, unreadable_stages
 
 # The rule of the deal's stage, which also covers its stage history.
 STAGE_RULES = ("stage",)
@@ -59,6 +59,7 @@ async def funnel(ctx: RequestContext, pipeline_id: int | None, filter: Filter) -
         async with ctx.db() as session:
             pipeline_id = (await default_pipeline(session)).id
     stage_shown = await shown(ctx, CrmEntity.DEAL, STAGE_RULES)
+    matching = await readable_matching_records(ctx, CrmEntity.DEAL, filter)
     reached = aliased(DealStage)
     furthest = (
         select(func.max(reached.sort))
@@ -75,7 +76,7 @@ async def funnel(ctx: RequestContext, pipeline_id: int | None, filter: Filter) -
         )
         .select_from(Deal)
         .join(DealStage, DealStage.id == Deal.stage_id)
-        .where(Deal.pipeline_id == pipeline_id, readable_matching_deals(ctx, filter))
+        .where(Deal.pipeline_id == pipeline_id, matching)
         .subquery("funnel_deals")
     )
     counted = select(rows.c.furthest, rows.c.semantics, rows.c.hidden, func.count()).group_by(

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    FromClause,
     Label,
     Select,
     SQLColumnExpression,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
 )
 
+from models.crm import CustomFieldKind
 from resolvers.errors import BadInput
 
 # Every group is one item of a plain GraphQL list, which holds at most a page.
@@ -38,19 +40,28 @@ CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class Dimension:
-    """A grouping: its name, its SQL value, and where that value is shown (None: always)."""
+    """A grouping: its name, its SQL value, and where that value is shown (None: always).
+
+    A custom field's dimension (``kind``) reads its values from a table of values, outer
+    joined to the counted rows (``join``: the table and the ON clause): a record with
+    several values is a row in each of their groups, one without any a row of the null
+    group."""
 
     name: str
     value: SQLColumnExpression[Any]
     shown: ColumnElement[bool] | None = None
+    join: tuple[FromClause, ColumnElement[bool]] | None = None
+    kind: CustomFieldKind | None = None
 
 
 @dataclass(frozen=True)
 class GroupKey:
-    """A group's value in each dimension; a hidden dimension has no value."""
+    """A group's value in each dimension; a hidden dimension has no value. ``kinds`` names
+    the custom field dimensions (by code, in their order) and their kinds."""
 
     values: Mapping[str, Any]
     hidden: frozenset[str]
+    kinds: Mapping[str, CustomFieldKind] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,14 @@ def key_columns(dimensions: Sequence[Dimension]) -> list[Label[Any]]:
     return columns
 
 
+def joined(statement: Select[Any], dimensions: Sequence[Dimension]) -> Select[Any]:
+    """``statement`` (the counted rows) outer joined to the dimensions' tables of values."""
+    for dimension in dimensions:
+        if dimension.join is not None:
+            statement = statement.outerjoin(*dimension.join)
+    return statement
+
+
 def grouped(rows: Subquery, dimensions: Sequence[Dimension]) -> list[ColumnElement[Any]]:
     """The key columns of ``rows`` (built with ``key_columns``), to select and group by."""
     return [rows.c[f"{kind}{index}"] for index in range(len(dimensions)) for kind in "kh"]
@@ -94,7 +113,8 @@ def group_key(dimensions: Sequence[Dimension], row: Sequence[Any]) -> GroupKey:
             hidden.add(dimension.name)
         else:
             values[dimension.name] = value
-    return GroupKey(values, frozenset(hidden))
+    kinds = {item.name: item.kind for item in dimensions if item.kind is not None}
+    return GroupKey(values, frozenset(hidden), kinds)
 
 
 def raw_key(dimensions: Sequence[Dimension], row: Sequence[Any]) -> tuple[Hashable, ...]:

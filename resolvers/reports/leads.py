@@ -15,8 +15,8 @@ from sqlalchemy import SQLColumnExpression, case, func, select
 
 from models.crm import CrmEntity, Lead
 from resolvers.context import RequestContext
-from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Filter
+from resolvers.reports.custom_groups import custom_dimensions
 from resolvers.reports.grouping import (
     MAX_FETCHED_GROUPS,
     Dimension,
@@ -25,6 +25,7 @@ from resolvers.reports.grouping import (
     check_group_count,
     group_key,
     grouped,
+    joined,
     key_columns,
     medians_of,
     ratio,
@@ -33,7 +34,7 @@ from resolvers.reports.grouping import (
 )
 from resolvers.reports.periods import Period, period_of, seconds_between, time_zone
 from resolvers.reports.scope import dimensions as group_dimensions
-from resolvers.reports.scope import readable_matching, shown
+from resolvers.reports.scope import readable_matching_records, shown
 
 
 class LeadDimension(enum.Enum):
@@ -59,6 +60,8 @@ TIME_TO_CONVERSION_RULES = ("createdAt", "convertedAt")
 class LeadReportRequest:
     filter: Filter
     group_by: Sequence[LeadDimension] = ()
+    # Custom fields of leads to group by too, by code (``custom_groups``).
+    group_by_custom: Sequence[str] = ()
     period: Period = Period.MONTH
     time_zone: str = "UTC"
 
@@ -85,10 +88,14 @@ async def lead_report(ctx: RequestContext, request: LeadReportRequest) -> list[L
         _DIMENSION_RULES,
         lambda dimension: _dimension_value(dimension, request.period, zone),
     )
+    dimensions += await custom_dimensions(
+        ctx, CrmEntity.LEAD, request.group_by_custom, request.period, zone
+    )
     conversion_shown = await shown(ctx, CrmEntity.LEAD, CONVERSION_RULES)
     timing_shown = await shown(ctx, CrmEntity.LEAD, TIME_TO_CONVERSION_RULES)
     converted = conversion_shown & Lead.converted_at.is_not(None)
-    rows = (
+    matching = await readable_matching_records(ctx, CrmEntity.LEAD, request.filter)
+    measured = (
         select(
             *key_columns(dimensions),
             case((converted, 1), else_=0).label("converted"),
@@ -100,9 +107,10 @@ async def lead_report(ctx: RequestContext, request: LeadReportRequest) -> list[L
             case((timing_shown, 0), else_=1).label("waited_hidden"),
             case((Lead.is_repeat, 1), else_=0).label("repeat"),
         )
-        .where(readable_matching(ctx, RECORD_FIELDS[CrmEntity.LEAD], request.filter))
-        .subquery("measured")
+        .select_from(Lead)
+        .where(matching)
     )
+    rows = joined(measured, dimensions).subquery("measured")
     keys = grouped(rows, dimensions)
     figures = (
         select(

@@ -73,6 +73,14 @@ class local_period(FunctionElement[str]):  # noqa: N801 (an SQL function)
     inherit_cache = True
 
 
+class day_period(FunctionElement[str]):  # noqa: N801 (an SQL function)
+    """``day_period(day, period)``: the ISO date the period holding a calendar day starts (a
+    day has no time zone)."""
+
+    type = String()
+    inherit_cache = True
+
+
 class seconds_between(FunctionElement[float]):  # noqa: N801 (an SQL function)
     """``seconds_between(start, end)``: the seconds from ``start`` to ``end``."""
 
@@ -95,6 +103,19 @@ def _local_period_postgresql(element: local_period, compiler: SQLCompiler, **kw:
 @compiles(local_period, "sqlite")
 def _local_period_sqlite(element: local_period, compiler: SQLCompiler, **kw: Any) -> str:
     return f"{SQLITE_PERIOD_FUNCTION}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(day_period, "postgresql")
+def _day_period_postgresql(element: day_period, compiler: SQLCompiler, **kw: Any) -> str:
+    day, period = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"to_char(date_trunc({period}, CAST({day} AS TIMESTAMP)), 'YYYY-MM-DD')"
+
+
+@compiles(day_period, "sqlite")
+def _day_period_sqlite(element: day_period, compiler: SQLCompiler, **kw: Any) -> str:
+    # A stored day reads as midnight: in UTC its period is the day's.
+    day, period = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"{SQLITE_PERIOD_FUNCTION}({day}, {period}, 'UTC')"
 
 
 @compiles(seconds_between, "postgresql")

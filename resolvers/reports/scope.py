@@ -13,6 +13,7 @@ from models import AccessAction, AccessLevel
 from models.crm import CrmEntity
 from resolvers.context import RequestContext
 from resolvers.crm.common import refuse_hidden_fields
+from resolvers.crm.custom_values import with_custom_fields
 from resolvers.crm.field_masks import shown_where
 from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import Fields, Filter, where
@@ -37,7 +38,17 @@ def readable_matching(ctx: RequestContext, fields: Fields, filter: Filter) -> Co
 
 
 def readable_matching_deals(ctx: RequestContext, filter: Filter) -> ColumnElement[bool]:
+    """The readable deals matching a filter of built-in fields (the tallies' filters)."""
     return readable_matching(ctx, RECORD_FIELDS[CrmEntity.DEAL], filter)
+
+
+async def readable_matching_records(
+    ctx: RequestContext, entity: CrmEntity, filter: Filter
+) -> ColumnElement[bool]:
+    """``readable_matching`` over the entity's fields and custom fields, as its list reads
+    them (``with_custom_fields``): the same ``custom`` conditions, searches and refusals."""
+    fields = await with_custom_fields(ctx, entity, RECORD_FIELDS[entity], filter, ())
+    return readable_matching(ctx, fields, filter)
 
 
 async def shown(

@@ -199,6 +199,7 @@ async def deal_report(
     dimension_rules = tuple(rows.DIMENSION_RULES[item] or "" for item in request.group_by)
     if (
         not asked <= _TALLIED_FIELDS
+        or request.group_by_custom  # never a custom field's (nor a filter on one: _servable)
         or not set(request.group_by) <= set(_DIMENSIONS)
         or len(set(request.group_by)) != len(request.group_by)
         or not _servable(ctx, request.filter, tuple(rule for rule in dimension_rules if rule))

@@ -14,6 +14,7 @@ from resolvers.reports import deals as deal_reports
 from resolvers.reports import funnel as funnels
 from resolvers.reports import leads as lead_reports
 from resolvers.reports import tallies
+from resolvers.reports.custom_groups import MAX_CUSTOM_DIMENSIONS
 from resolvers.reports.deals import DealDimension
 from resolvers.reports.grouping import MAX_GROUPS
 from resolvers.reports.leads import LeadDimension
@@ -49,17 +50,41 @@ LeadGroupBy = Annotated[
     list[LeadDimension] | None,
     strawberry.argument(description="Dimensions to group by; none: one group of every lead."),
 ]
+
+
+def _group_by_custom(noun: str) -> str:
+    return (
+        f"Custom fields of {noun}s to group by too, by code (`UF_…`; at most "
+        f"{MAX_CUSTOM_DIMENSIONS}): ENUMERATION, BOOLEAN, USER, STRING, URL, EMAIL, PHONE (by "
+        "value), INTEGER, DATE and DATETIME (by period, of `period` in `timeZone`). A "
+        f"{noun} with several values counts in the group of each; one without a value in the "
+        "null group; one whose field is hidden from you in a group of its own (`hidden`). "
+        "The values are in `key.custom`."
+    )
+
+
+DealGroupByCustom = Annotated[
+    list[str] | None, strawberry.argument(description=_group_by_custom("deal"))
+]
+LeadGroupByCustom = Annotated[
+    list[str] | None, strawberry.argument(description=_group_by_custom("lead"))
+]
 PeriodArgument = Annotated[
     Period, strawberry.argument(description="The length of the period dimensions' periods.")
 ]
 
 
 def lead_request(
-    filter: LeadFilter | None, group_by: list[LeadDimension] | None, period: Period, zone: str
+    filter: LeadFilter | None,
+    group_by: list[LeadDimension] | None,
+    group_by_custom: list[str] | None,
+    period: Period,
+    zone: str,
 ) -> lead_reports.LeadReportRequest:
     return lead_reports.LeadReportRequest(
         filter=to_filter(filter, RECORD_FIELDS[CrmEntity.LEAD]),
         group_by=list(group_by or []),
+        group_by_custom=list(group_by_custom or []),
         period=period,
         time_zone=zone,
     )
@@ -91,8 +116,9 @@ class ReportQueries:
         group_by: DealGroupBy = None,
         period: PeriodArgument = Period.MONTH,
         time_zone: TimeZone = "UTC",
+        group_by_custom: DealGroupByCustom = None,
     ) -> DealReport:
-        request = deal_request(info, filter, group_by, period, time_zone)
+        request = deal_request(info, filter, group_by, period, time_zone, group_by_custom)
         asked = selected_names(info.selected_fields)
         return deal_report_of(await tallies.deal_report(info.context, request, asked))
 
@@ -107,8 +133,9 @@ class ReportQueries:
         group_by: LeadGroupBy = None,
         period: PeriodArgument = Period.MONTH,
         time_zone: TimeZone = "UTC",
+        group_by_custom: LeadGroupByCustom = None,
     ) -> list[LeadGroup]:
-        request = lead_request(filter, group_by, period, time_zone)
+        request = lead_request(filter, group_by, group_by_custom, period, time_zone)
         return [
             LeadGroup.of(group) for group in await lead_reports.lead_report(info.context, request)
         ]
@@ -144,8 +171,9 @@ class ReportSubscriptions:
         group_by: DealGroupBy = None,
         period: PeriodArgument = Period.MONTH,
         time_zone: TimeZone = "UTC",
+        group_by_custom: DealGroupByCustom = None,
     ) -> AsyncGenerator[DealReport, None]:
-        request = deal_request(info, filter, group_by, period, time_zone)
+        request = deal_request(info, filter, group_by, period, time_zone, group_by_custom)
 
         async def compute() -> deal_reports.DealReport:
             return await deal_reports.deal_report(info.context, request)
@@ -166,8 +194,9 @@ class ReportSubscriptions:
         group_by: LeadGroupBy = None,
         period: PeriodArgument = Period.MONTH,
         time_zone: TimeZone = "UTC",
+        group_by_custom: LeadGroupByCustom = None,
     ) -> AsyncGenerator[list[LeadGroup], None]:
-        request = lead_request(filter, group_by, period, time_zone)
+        request = lead_request(filter, group_by, group_by_custom, period, time_zone)
 
         async def compute() -> Sequence[lead_reports.LeadGroup]:
             return await lead_reports.lead_report(info.context, request)

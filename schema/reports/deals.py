@@ -20,7 +20,7 @@ from schema.crm.deals import DealFilter
 from schema.crm.filters import to_filter
 from schema.enums import described_enum
 from schema.relay import encode_id
-from schema.reports.common import Durations, key_day, key_id
+from schema.reports.common import CustomGroupValue, Durations, custom_keys, key_day, key_id
 
 described_enum(
     Period,
@@ -78,6 +78,9 @@ class DealGroupKey:
     hidden: list[DealDimension] = strawberry.field(
         description="Dimensions hidden from you on these deals: their value is not given."
     )
+    custom: list[CustomGroupValue] = strawberry.field(
+        description="The group's value in each field of `groupByCustom`, in that order."
+    )
 
     @classmethod
     def of(cls, key: GroupKey) -> DealGroupKey:
@@ -94,8 +97,10 @@ class DealGroupKey:
             source_id=key_id(key, DealDimension.SOURCE.value, "LeadSource"),
             stage_entered_period=key_day(key, DealDimension.STAGE_ENTERED_PERIOD.value),
             hidden=sorted(
-                (DealDimension(name) for name in key.hidden), key=lambda item: item.value
+                (DealDimension(name) for name in key.hidden if name not in key.kinds),
+                key=lambda item: item.value,
             ),
+            custom=custom_keys(key),
         )
 
 
@@ -211,11 +216,13 @@ def deal_request(
     group_by: list[DealDimension] | None,
     period: Period,
     zone: str,
+    group_by_custom: list[str] | None = None,
 ) -> deal_reports.DealReportRequest:
     asked = selected_names(info.selected_fields)
     return deal_reports.DealReportRequest(
         filter=to_filter(filter, RECORD_FIELDS[CrmEntity.DEAL]),
         group_by=list(group_by or []),
+        group_by_custom=list(group_by_custom or []),
         period=period,
         time_zone=zone,
         amounts="amounts" in asked,

@@ -10,7 +10,7 @@ from resolvers.reports import leads as lead_reports
 from resolvers.reports.grouping import GroupKey
 from resolvers.reports.leads import LeadDimension
 from schema.enums import described_enum
-from schema.reports.common import Durations, key_day, key_id
+from schema.reports.common import CustomGroupValue, Durations, custom_keys, key_day, key_id
 
 described_enum(
     LeadDimension,
@@ -39,6 +39,9 @@ class LeadGroupKey:
     hidden: list[LeadDimension] = strawberry.field(
         description="Dimensions hidden from you on these leads: their value is not given."
     )
+    custom: list[CustomGroupValue] = strawberry.field(
+        description="The group's value in each field of `groupByCustom`, in that order."
+    )
 
     @classmethod
     def of(cls, key: GroupKey) -> LeadGroupKey:
@@ -49,8 +52,10 @@ class LeadGroupKey:
             created_period=key_day(key, LeadDimension.CREATED_PERIOD.value),
             converted_period=key_day(key, LeadDimension.CONVERTED_PERIOD.value),
             hidden=sorted(
-                (LeadDimension(name) for name in key.hidden), key=lambda item: item.value
+                (LeadDimension(name) for name in key.hidden if name not in key.kinds),
+                key=lambda item: item.value,
             ),
+            custom=custom_keys(key),
         )
 
 
