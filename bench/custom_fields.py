@@ -24,13 +24,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
-import httpx
 
-from bench.dataset import PASSWORD, SALES_MANAGER_EMAIL, SALES_MANAGER_ID, SEED, Scale, load_dataset
+from bench.dataset import SALES_MANAGER_EMAIL, SALES_MANAGER_ID, SEED, Scale, load_dataset
+from bench.gates import in_process_hub, login
 from bench.queries import SALES_MANAGER_PATH, global_id, manager_read_filter
 from bench.reports import Refused, Timings, line
 from bench.services import asyncpg_dsn, postgres_server_url, scratch_database
-from crmhub.app import create_app
 from crmhub.settings import Settings
 
 SEGMENT_ID, SCORE_ID = 1, 2
@@ -162,31 +161,18 @@ async def _bench_hub(url: str, requests: int) -> tuple[Timings, Any]:
         secret="bench-custom-" + "x" * 32,
         _env_file=None,  # type: ignore[call-arg]
     )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://bench.test", timeout=120
-        ) as http:
-            login = await http.post(
-                "/graphql",
-                json={
-                    "query": "mutation($e: String!, $p: String!) "
-                    "{ login(email: $e, password: $p) { token } }",
-                    "variables": {"e": SALES_MANAGER_EMAIL, "p": PASSWORD},
-                },
-            )
-            headers = {"Authorization": f"Bearer {login.json()['data']['login']['token']}"}
+    async with in_process_hub(settings) as (_app, http):
+        headers = {"Authorization": f"Bearer {await login(http, SALES_MANAGER_EMAIL)}"}
 
-            async def ask() -> Any:
-                body = {"query": DOCUMENT, "variables": VARIABLES}
-                answer = (await http.post("/graphql", json=body, headers=headers)).json()
-                if answer.get("errors"):
-                    error = answer["errors"][0]
-                    raise Refused(error.get("extensions", {}).get("code") or error["message"])
-                return answer["data"]["deals"]
+        async def ask() -> Any:
+            body = {"query": DOCUMENT, "variables": VARIABLES}
+            answer = (await http.post("/graphql", json=body, headers=headers)).json()
+            if answer.get("errors"):
+                error = answer["errors"][0]
+                raise Refused(error.get("extensions", {}).get("code") or error["message"])
+            return answer["data"]["deals"]
 
-            return await _timed(ask, requests)
+        return await _timed(ask, requests)
 
 
 def print_custom(deals: int, measured: dict[str, Any]) -> None:

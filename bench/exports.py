@@ -27,12 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import String, cast, insert, literal, literal_column, select, text
 from starlette.applications import Starlette
 
 from auth.passwords import hash_password
-from crmhub.app import create_app
+from bench.gates import in_process_hub, login
 from crmhub.database import create_engine
 from crmhub.migrate import upgrade
 from crmhub.settings import Settings
@@ -117,36 +116,25 @@ async def _fill(url: str, rows: int) -> None:
 
 async def _export(settings: Settings, format: str) -> tuple[float, int, int, int, int]:
     """(seconds, lines, bytes, tracemalloc peak, RSS peak growth in bytes) of the download."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            login = await http.post(
-                "/graphql",
-                json={
-                    "query": "mutation($e: String!, $p: String!) "
-                    "{ login(email: $e, password: $p) { token } }",
-                    "variables": {"e": ADMIN, "p": PASSWORD},
-                },
-            )
-            token = login.json()["data"]["login"]["token"]
-            answer = await http.post(
-                "/graphql",
-                json={"query": EXPORT, "variables": {"format": format}},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            path = urlsplit(answer.json()["data"]["exportDeals"]["url"]).path
-            # Timed without tracemalloc (which slows allocations several times), then again
-            # under it for the memory.
-            started = time.perf_counter()
-            lines, size = await _download(app, path)
-            seconds = time.perf_counter() - started
-            rss_before = _peak_rss()
-            tracemalloc.start()
-            await _download(app, path)
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-            return seconds, lines, size, peak, _peak_rss() - rss_before
+    async with in_process_hub(settings) as (app, http):
+        token = await login(http, ADMIN, PASSWORD)
+        answer = await http.post(
+            "/graphql",
+            json={"query": EXPORT, "variables": {"format": format}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        path = urlsplit(answer.json()["data"]["exportDeals"]["url"]).path
+        # Timed without tracemalloc (which slows allocations several times), then again
+        # under it for the memory.
+        started = time.perf_counter()
+        lines, size = await _download(app, path)
+        seconds = time.perf_counter() - started
+        rss_before = _peak_rss()
+        tracemalloc.start()
+        await _download(app, path)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return seconds, lines, size, peak, _peak_rss() - rss_before
 
 
 async def _download(app: Starlette, path: str) -> tuple[int, int]:

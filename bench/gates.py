@@ -46,18 +46,26 @@ def request_body(query: BenchQuery) -> bytes:
     return orjson.dumps({"query": query.document, "variables": dict(query.variables)})
 
 
+REQUEST_TIMEOUT_SECONDS = 120
+
+
 @asynccontextmanager
 async def in_process_hub(settings: Settings) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
+    """The hub app, started, and a client that calls it in-process through ASGI (a report
+    at 1M deals may take seconds when the machine is loaded: no early timeout)."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub.bench") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hub.bench", timeout=REQUEST_TIMEOUT_SECONDS
+        ) as http:
             yield app, http
 
 
-async def login(http: httpx.AsyncClient, email: str) -> str:
+async def login(http: httpx.AsyncClient, email: str, password: str = PASSWORD) -> str:
+    """A session token of ``email`` (the bench data set's users share ``PASSWORD``)."""
     answer = await http.post(
-        "/graphql", json={"query": LOGIN, "variables": {"e": email, "p": PASSWORD}}
+        "/graphql", json={"query": LOGIN, "variables": {"e": email, "p": password}}
     )
     body = answer.json()
     if body.get("errors"):

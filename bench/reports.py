@@ -29,18 +29,16 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-import httpx
 
 from bench.dataset import (
-    PASSWORD,
     SALES_MANAGER_EMAIL,
     SALES_MANAGER_ID,
     Scale,
     load_dataset,
 )
+from bench.gates import in_process_hub, login
 from bench.queries import SALES_MANAGER_PATH, global_id
 from bench.services import asyncpg_dsn, postgres_server_url, scratch_database
-from crmhub.app import create_app
 from crmhub.settings import Settings
 from models.crm.funnel_tallies import REBUILD_SQL as REBUILD_FUNNEL_SQL
 from models.crm.tallies import REBUILD_SQL
@@ -252,35 +250,21 @@ async def _bench_hub(url: str, requests: int) -> dict[str, tuple[Timings, Any]]:
         secret="bench-reports-" + "x" * 32,
         _env_file=None,  # type: ignore[call-arg]
     )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://bench.test", timeout=120
-        ) as http:
-            login = await http.post(
-                "/graphql",
-                json={
-                    "query": "mutation($e: String!, $p: String!) "
-                    "{ login(email: $e, password: $p) { token } }",
-                    "variables": {"e": SALES_MANAGER_EMAIL, "p": PASSWORD},
-                },
-            )
-            token = login.json()["data"]["login"]["token"]
-            headers = {"Authorization": f"Bearer {token}"}
+    async with in_process_hub(settings) as (_app, http):
+        headers = {"Authorization": f"Bearer {await login(http, SALES_MANAGER_EMAIL)}"}
 
-            async def ask(query: str, variables: dict[str, Any] | None = None) -> Any:
-                body = {"query": query, "variables": variables or {}}
-                answer = (await http.post("/graphql", json=body, headers=headers)).json()
-                if answer.get("errors"):
-                    raise Refused(answer["errors"][0].get("extensions", {}).get("code"))
-                return next(iter(answer["data"].values()))
+        async def ask(query: str, variables: dict[str, Any] | None = None) -> Any:
+            body = {"query": query, "variables": variables or {}}
+            answer = (await http.post("/graphql", json=body, headers=headers)).json()
+            if answer.get("errors"):
+                raise Refused(answer["errors"][0].get("extensions", {}).get("code"))
+            return next(iter(answer["data"].values()))
 
-            ids = [global_id("User", pk) for pk in AGENTS]
-            return {
-                "funnel": await _timed(lambda: ask(FUNNEL), requests),
-                "sums": await _timed(lambda: ask(SUMS, {"ids": ids}), requests),
-            }
+        ids = [global_id("User", pk) for pk in AGENTS]
+        return {
+            "funnel": await _timed(lambda: ask(FUNNEL), requests),
+            "sums": await _timed(lambda: ask(SUMS, {"ids": ids}), requests),
+        }
 
 
 def print_reports(deals: int, measured: dict[str, Any]) -> None:
