@@ -9,6 +9,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 
 from auth.policy import maskable_fields
 from models.crm import CrmEntity
+from models.crm.entities import declaration_of
 from schema import build_schema
 from schema.crm.masking import Masked
 from tests.crm.access_table import TYPE_NAMES
@@ -30,3 +31,26 @@ def test_every_ruled_field_is_nullable_and_masked(entity: CrmEntity) -> None:
         assert name in graphql_type.fields, name
         assert not isinstance(graphql_type.fields[name].type, GraphQLNonNull), name
         assert name in masked, name
+
+
+@pytest.mark.parametrize("entity", list(CrmEntity), ids=lambda entity: entity.value)
+def test_every_declared_field_is_a_field_of_its_type(entity: CrmEntity) -> None:
+    """The object types are written out for their resolvers: a field declared and not shown,
+    or a field shown that no declaration knows, fails here rather than drifting."""
+    graphql_type = build_schema()._schema.get_type(TYPE_NAMES[entity])
+    assert isinstance(graphql_type, GraphQLObjectType)
+    declared = {field.name for field in declaration_of(entity).fields}
+    assert declared - set(graphql_type.fields) == set()
+    assert set(graphql_type.fields) - declared == _NOT_FIELDS_OF_THE_RECORD[entity]
+
+
+# What a record's type shows besides its declared fields: what you may do with it, its
+# custom fields, tasks and timeline; a contact's name (of its name fields); a deal's
+# semantics and stage history (told by its stage) and the stages it may move to.
+_ON_EVERY_RECORD = {"access", "customField", "customFields", "tasks", "timeline"}
+_NOT_FIELDS_OF_THE_RECORD = {
+    CrmEntity.LEAD: _ON_EVERY_RECORD,
+    CrmEntity.CONTACT: _ON_EVERY_RECORD | {"name"},
+    CrmEntity.COMPANY: _ON_EVERY_RECORD,
+    CrmEntity.DEAL: _ON_EVERY_RECORD | {"allowedStages", "semantics", "stageHistory"},
+}
