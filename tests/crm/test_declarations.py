@@ -57,12 +57,14 @@ def test_a_status_reveals_what_only_its_value_explains() -> None:
 
 # Places that name three or more fields of one entity on purpose, each for a rule of its
 # own (not a list of the entity's fields): the lead's title default from its person and
-# company (its command and its web forms), and the deal fields whose rules make a report
-# leave the summary tables for the deals.
+# company (its command and its web forms), the deal fields whose rules make a report
+# leave the summary tables for the deals, and the contact fields a vCard's fixed
+# properties are made of.
 _RULES_NAMING_FIELDS = {
     ("resolvers/crm/leads.py", CrmEntity.LEAD),
     ("resolvers/lead_forms.py", CrmEntity.LEAD),
     ("resolvers/reports/tallies.py", CrmEntity.DEAL),
+    ("resolvers/crm/exports.py", CrmEntity.CONTACT),
 }
 # Demo data and the bench's data set write rows, column by column.
 _DATA_MODULES = ("crmhub/demo_", "bench/")
