@@ -138,7 +138,7 @@ async def _replace(
             .order_by(CustomValue.position)
         )
     )
-    old = [_stored_of(row) for row in current]
+    old = [stored_of(row) for row in current]
     if old == stored:
         return
     await session.execute(
@@ -159,7 +159,8 @@ async def _replace(
     log.note(field.code, _summary(field, old), _summary(field, stored))
 
 
-def _stored_of(row: CustomValue) -> Stored:
+def stored_of(row: CustomValue) -> Stored:
+    """A value row as the checks and summaries take it."""
     return Stored(
         text=row.text,
         integer=row.integer,
@@ -190,7 +191,7 @@ async def note_custom_values(
     )
     found: dict[int, tuple[CustomField, list[Stored]]] = {}
     for field, row in rows.tuples():
-        found.setdefault(field.id, (field, []))[1].append(_stored_of(row))
+        found.setdefault(field.id, (field, []))[1].append(stored_of(row))
     for field, stored in found.values():
         log.note(field.code, None, _summary(field, stored))
 

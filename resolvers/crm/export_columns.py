@@ -44,6 +44,7 @@ from models.global_ids import global_id
 from resolvers.access.envelopes import envelopes_by_id
 from resolvers.context import RequestContext
 from resolvers.crm.custom_checks import Stored
+from resolvers.crm.custom_values import stored_of
 from resolvers.crm.visibility import visible
 
 # A cell: text, several texts (phones, linked records), or nothing (hidden or empty).
@@ -313,17 +314,5 @@ async def _custom(
             .order_by(CustomValue.record_id, CustomValue.field_id, CustomValue.position)
         )
         for value in values:
-            found[value.record_id][value.field_id].append(_stored(value))
+            found[value.record_id][value.field_id].append(stored_of(value))
     return found
-
-
-def _stored(row: CustomValue) -> Stored:
-    return Stored(
-        text=row.text,
-        integer=row.integer,
-        number=row.number,
-        flag=row.flag,
-        day=row.day,
-        moment=row.moment,
-        digits=row.digits,
-    )
