@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any
 
 from models.crm import CrmEntity
-from models.crm.entities import DECLARATIONS, FieldKind, type_name_of
+from models.crm.entities import DECLARATIONS, MERGED_IDS_KEY, FieldKind, type_name_of
 from models.global_ids import global_id
 from resolvers.comments import COMMENT
 from resolvers.crm.events import CONVERSION_REFERENCES
@@ -97,7 +97,7 @@ def _shapes() -> dict[str, dict[str, Shown]]:
 
 
 def _crm_shapes(entity: CrmEntity) -> dict[str, Shown]:
-    shapes: dict[str, Shown] = {}
+    shapes: dict[str, Shown] = {MERGED_IDS_KEY: Shown(ValueKind.REFERENCES, type_name_of(entity))}
     for field in DECLARATIONS[entity].fields:
         if field.kind is FieldKind.ID and field.target is not None:
             shapes[field.change_key] = Shown(ValueKind.REFERENCE, field.target)

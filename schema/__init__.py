@@ -29,6 +29,7 @@ from schema.crm.dictionary_admin import DictionaryMutations
 from schema.crm.duplicates import DuplicateQueries
 from schema.crm.exports import ExportMutations
 from schema.crm.leads import LeadMutations, LeadQueries
+from schema.crm.merges import MergeMutations
 from schema.crm.timeline import TimelineMutations
 from schema.departments import Department, DepartmentMutations, DepartmentQueries
 from schema.errors import ErrorCodes, is_expected
@@ -103,6 +104,7 @@ Mutation = root_type(
         LeadMutations,
         ContactMutations,
         CompanyMutations,
+        MergeMutations,
         DealMutations,
         ExportMutations,
         ActivityMutations,

@@ -63,6 +63,13 @@ described_enum(
         KIND.DEAL_STAGE_MOVED: "A deal moved to another stage (moveDeal).",
         KIND.LEAD_CONVERTED: "A lead was converted; `changes` names the records made or "
         "linked from it.",
+        KIND.LEAD_MERGED: "Other leads were merged into this one (mergeLeads); `changes` holds "
+        "its changed fields, `mergedIds` and `mergedNames` the merged leads (each also has "
+        "its LEAD_DELETED).",
+        KIND.CONTACT_MERGED: "Other contacts were merged into this one (mergeContacts); "
+        "`changes` as for LEAD_MERGED.",
+        KIND.COMPANY_MERGED: "Other companies were merged into this one (mergeCompanies); "
+        "`changes` as for LEAD_MERGED.",
     },
     name="FeedEventKind",
 )

@@ -16,6 +16,8 @@ class TimelineKind(enum.Enum):
     COMMENT = "COMMENT"
     FIELD_CHANGE = "FIELD_CHANGE"
     ACTIVITY = "ACTIVITY"
+    # Other records of the same entity were merged into this one; ``body`` names them.
+    MERGED = "MERGED"
 
 
 class TimelineEntry(Base):

@@ -31,6 +31,11 @@ _UPDATED = {
     CrmEntity.COMPANY: EventKind.COMPANY_UPDATED,
     CrmEntity.DEAL: EventKind.DEAL_UPDATED,
 }
+_MERGED = {
+    CrmEntity.LEAD: EventKind.LEAD_MERGED,
+    CrmEntity.CONTACT: EventKind.CONTACT_MERGED,
+    CrmEntity.COMPANY: EventKind.COMPANY_MERGED,
+}
 
 
 def event_kinds(trigger: Trigger, entity: CrmEntity) -> set[str]:
@@ -40,7 +45,9 @@ def event_kinds(trigger: Trigger, entity: CrmEntity) -> set[str]:
         return {EventKind.DEAL_STAGE_MOVED.value}
     if trigger is Trigger.TASK_OVERDUE:
         return {EventKind.TASK_OVERDUE.value}
-    return {_UPDATED[entity].value}
+    # A merge changes the survivor's fields as an update does.
+    merged = _MERGED.get(entity)
+    return {_UPDATED[entity].value} | ({merged.value} if merged else set())
 
 
 def checked_options(

@@ -95,7 +95,7 @@ async def write_custom(
         if field.kind is KIND.CRM_RECORD:
             for value in stored:
                 await _require_readable(ctx, session, value, code)
-        await _replace(session, entity, record_id, field, stored, log)
+        await replace_values(session, entity, record_id, field, stored, log)
 
 
 async def _require_readable(
@@ -123,7 +123,7 @@ def _wanted(
     return wanted
 
 
-async def _replace(
+async def replace_values(
     session: AsyncSession,
     entity: CrmEntity,
     record_id: int,
@@ -131,6 +131,7 @@ async def _replace(
     stored: list[Stored],
     log: Changes,
 ) -> None:
+    """A record's values of one field become ``stored`` (checked already), noted in ``log``."""
     current = list(
         await session.scalars(
             select(CustomValue)

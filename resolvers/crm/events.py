@@ -13,7 +13,7 @@ ids stay numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import AccessAction, Department, User
 from models.crm import Company, Contact, Deal, DealStage, Lead, Semantics
-from models.crm.entities import EntityDeclaration, declaration_of_model
+from models.crm.entities import (
+    MERGED_IDS_KEY,
+    MERGED_NAMES_KEY,
+    NAME_KEY,
+    EntityDeclaration,
+    declaration_of_model,
+)
 from resolvers.access.envelopes import CrmRecord, envelope_of
 from resolvers.access.explain import policy_of_user
 from resolvers.context import RequestContext
@@ -71,8 +77,26 @@ async def record_updated(
 
 async def record_deleted(session: AsyncSession, ctx: RequestContext, record: CrmRecord) -> None:
     """Names what is gone: the record can no longer be loaded as the event's subject."""
-    name = {"name": [_name_of(record), None]}
+    name = {NAME_KEY: [name_of(record), None]}
     await _record(session, ctx, _event_kind(record, "DELETED"), record, name)
+
+
+async def record_merged(
+    session: AsyncSession,
+    ctx: RequestContext,
+    record: CrmRecord,
+    log: Changes,
+    merged: Sequence[CrmRecord],
+) -> None:
+    """The survivor's one event of a merge (``LEAD_MERGED``, …): its changed fields as an
+    update's, and the records it took in, by id and by name (masked as names are); a
+    reassignment tells the new responsible user."""
+    changes = _changes_of(log)
+    changes[MERGED_IDS_KEY] = [[each.id for each in merged], None]
+    changes[MERGED_NAMES_KEY] = [[name_of(each) for each in merged], None]
+    await _record(session, ctx, _event_kind(record, "MERGED"), record, changes)
+    if "assignedToId" in changes:
+        await _tell_assignee(session, ctx, record)
 
 
 # Deal stage moves and lead conversions
@@ -192,7 +216,7 @@ async def _tell_assignee(
     entity = _declaration(record).entity.value
     actor = await actor_name(session, actor_id)
     if await _may_read_name(session, record, responsible):
-        text = f"{actor} assigned {entity.lower()} {_name_of(record)} to you"
+        text = f"{actor} assigned {entity.lower()} {name_of(record)} to you"
     else:
         text = f"{actor} assigned a {entity.lower()} to you"
     subject = (entity, record.id)
@@ -221,7 +245,7 @@ def _event_kind(record: CrmRecord, change: str) -> EventKind:
     return EventKind[f"{_declaration(record).entity.value}_{change}"]
 
 
-def _name_of(record: CrmRecord) -> str:
+def name_of(record: CrmRecord) -> str:
     """The record's name fields, joined: a title, or a contact's first and last name."""
     declaration = _declaration(record)
     values = [

@@ -123,15 +123,15 @@ async def list_of(
 
 
 async def writable_record(
-    ctx: RequestContext, session: AsyncSession, entity: CrmEntity, pk: int
+    ctx: RequestContext, session: AsyncSession, entity: CrmEntity, pk: int, field: str = "id"
 ) -> Any:
     """The readable record, locked before it is read (so that each recorded old value is the
-    previous new one); NOT_FOUND otherwise."""
+    previous new one); NOT_FOUND naming ``field`` otherwise."""
     model = declaration_of(entity).model
     await lock_for_write(session, model.id, pk)
     record = await session.scalar(visible(ctx, entity).where(model.id == pk))
     if record is None:
-        raise not_found(type_name_of(entity), pk)
+        raise not_found(type_name_of(entity), pk, field)
     return record
 
 
@@ -155,15 +155,7 @@ async def update_record(
         record = await writable_record(ctx, session, entity, pk)
         before = await guard_update_allowed(ctx, session, record)
         log = Changes()
-        for field in declaration.fields:
-            key = field.change_key
-            if key not in changes:
-                continue
-            hook = hooks.fields.get(key)
-            if hook is not None:
-                await hook(ctx, session, record, before, changes[key], log)
-            else:
-                await apply_field(ctx, session, declaration, field, record, changes[key], log)
+        await apply_changes(ctx, session, declaration, record, before, changes, hooks, log)
         custom: Sequence[CustomInput] = changes.get(CUSTOM, ())
         noted = len(log.entries)
         await write_custom(ctx, session, entity, record.id, custom, log, creating=False)
@@ -178,6 +170,29 @@ async def update_record(
         await session.commit()
     ctx.forget_loaded()
     return record
+
+
+async def apply_changes(
+    ctx: RequestContext,
+    session: AsyncSession,
+    declaration: EntityDeclaration,
+    record: Any,
+    before: Envelope,
+    changes: RecordChanges,
+    hooks: UpdateHooks,
+    log: Changes,
+) -> None:
+    """The given declared fields (not custom ones), in declaration order, each through the
+    entity's hook for it or as its declaration says; noted in ``log``."""
+    for declared in declaration.fields:
+        key = declared.change_key
+        if key not in changes:
+            continue
+        hook = hooks.fields.get(key)
+        if hook is not None:
+            await hook(ctx, session, record, before, changes[key], log)
+        else:
+            await apply_field(ctx, session, declaration, declared, record, changes[key], log)
 
 
 async def apply_field(
@@ -309,9 +324,17 @@ async def delete_record(ctx: RequestContext, entity: CrmEntity, pk: int) -> int:
     async with ctx.db() as session:
         record = await writable_record(ctx, session, entity, pk)
         await guard_delete(ctx, session, record)
-        await forget_record(session, entity, record.id)
-        await session.delete(record)
-        await events.record_deleted(session, ctx, record)
+        await remove_record(ctx, session, entity, record)
         await session.commit()
     ctx.forget_loaded()
     return pk
+
+
+async def remove_record(
+    ctx: RequestContext, session: AsyncSession, entity: CrmEntity, record: Any
+) -> None:
+    """Deletes a record whose DELETE right is checked, with what names it, and records its
+    deletion event: what ``deleteX`` and a merge's merged records go through."""
+    await forget_record(session, entity, record.id)
+    await session.delete(record)
+    await events.record_deleted(session, ctx, record)

@@ -9,7 +9,7 @@ import strawberry
 
 from models.crm import CrmEntity, TimelineKind
 from models.crm import TimelineEntry as TimelineEntryRow
-from models.crm.entities import FieldKind, declaration_of
+from models.crm.entities import NAME_KEY, FieldKind, declaration_of
 from resolvers.crm import timeline
 from resolvers.crm.record_access import hide_values, links_hidden_elsewhere
 from resolvers.errors import BadInput
@@ -30,6 +30,8 @@ described_enum(
         TimelineKind.COMMENT: "A comment (addTimelineComment); see `body`.",
         TimelineKind.FIELD_CHANGE: "A change of one field; see `field`, `oldValue`, `newValue`.",
         TimelineKind.ACTIVITY: "An activity bound to the record; see `activity`.",
+        TimelineKind.MERGED: "Other records were merged into this one (mergeContacts, …); "
+        "`body` names them, empty when their names are hidden from the viewer.",
     },
 )
 
@@ -55,7 +57,10 @@ class TimelineEntry:
     pk: strawberry.Private[int]
     kind: TimelineKind = strawberry.field(description="Comment, field change or activity.")
     created_at: datetime = strawberry.field(description="When it happened.")
-    body: str = strawberry.field(description="A comment's text; empty for the other kinds.")
+    body: str = strawberry.field(
+        description="A comment's text; MERGED: the merged records' names, joined by '; '; "
+        "empty for the other kinds."
+    )
     field: str = strawberry.field(
         description="FIELD_CHANGE: the GraphQL name of the field; empty for the other kinds."
     )
@@ -91,12 +96,14 @@ class TimelineEntry:
     @classmethod
     def of(cls, row: TimelineEntryRow, hidden: frozenset[str] = frozenset()) -> TimelineEntry:
         """``hidden``: the record's hidden fields; a change of one shows no values."""
-        shown = not hide_values(row.entity_type, hidden, row.field)
+        # A merge's entry names the merged records: shown as their names would be.
+        merged = row.kind is TimelineKind.MERGED
+        shown = not hide_values(row.entity_type, hidden, NAME_KEY if merged else row.field)
         return cls(
             pk=row.id,
             kind=row.kind,
             created_at=row.created_at,
-            body=row.body,
+            body=row.body if shown or not merged else "",
             field=row.field,
             old_value=_readable(row.entity_type, row.field, row.old_value) if shown else None,
             new_value=_readable(row.entity_type, row.field, row.new_value) if shown else None,

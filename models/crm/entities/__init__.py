@@ -11,6 +11,9 @@ from models.crm.entities.contact import CONTACT
 from models.crm.entities.deal import DEAL
 from models.crm.entities.lead import LEAD
 from models.crm.entities.shape import (
+    MERGED_IDS_KEY,
+    MERGED_NAMES_KEY,
+    NAME_KEY,
     NO_DEFAULT,
     Check,
     EntityDeclaration,
@@ -86,6 +89,9 @@ __all__ = [
     "DEAL",
     "DECLARATIONS",
     "LEAD",
+    "MERGED_IDS_KEY",
+    "MERGED_NAMES_KEY",
+    "NAME_KEY",
     "NO_DEFAULT",
     "Check",
     "EntityDeclaration",

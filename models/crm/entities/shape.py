@@ -45,6 +45,13 @@ class _NoDefault(enum.Enum):
 
 NO_DEFAULT = _NoDefault.NO_DEFAULT
 
+# Change-log keys that tell a record's name (a deletion's, the records a merge took in):
+# hidden wherever a name field is.
+NAME_KEY = "name"
+MERGED_NAMES_KEY = "mergedNames"
+# The records a merge took in, by id.
+MERGED_IDS_KEY = "mergedIds"
+
 
 @dataclass(frozen=True)
 class Through:
@@ -172,7 +179,7 @@ class EntityDeclaration:
 
     def rule_of_key(self, key: str) -> frozenset[str]:
         """The fields whose rules govern a change-log key: hidden when any of them is."""
-        if key == "name":
+        if key in (NAME_KEY, MERGED_NAMES_KEY):
             return frozenset(self.name_fields)
         derived = dict(self.derived_keys)
         if key in derived:
