@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -49,7 +50,7 @@ async def test_the_merge_reaches_readers_of_the_survivor_only(
     ):
         await asyncio.sleep(0.2)
         await server.graphql(MERGE, {"s": ids[0], "m": ids[1:]}, token=admin)
-        events = []
+        events: list[dict[str, Any]] = []
         # The creations may still be on their way to a subscriber that just opened.
         while len(events) < 3:
             event = (await reader.next())["feed"]
