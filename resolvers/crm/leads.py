@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.policy import Envelope
-from models.crm import CrmEntity, Lead, LeadSource, LeadStatus, Semantics
+from models.crm import Communication, CrmEntity, Lead, LeadSource, LeadStatus, Semantics
 from models.crm.entities import LEAD, FieldKind
 from resolvers.context import RequestContext
 from resolvers.crm import events
 from resolvers.crm.common import require_user
 from resolvers.crm.communications import (
+    CleanCommunication,
     NewCommunication,
     clean,
     matches_existing_customer,
@@ -173,10 +175,24 @@ async def _change_communications(
     lead.is_repeat = await matches_existing_customer(ctx, session, clean(items))
 
 
+async def _merged(ctx: RequestContext, session: AsyncSession, lead: Lead) -> None:
+    """A lead that took in other leads' phones and e-mails may now be a repeat lead."""
+    rows = await session.scalars(
+        select(Communication).where(
+            Communication.entity_type == CrmEntity.LEAD, Communication.entity_id == lead.id
+        )
+    )
+    items = [
+        CleanCommunication(row.kind, row.value, row.value_type, row.normalized) for row in rows
+    ]
+    lead.is_repeat = await matches_existing_customer(ctx, session, items)
+
+
 UPDATE_HOOKS = UpdateHooks(
     fields={
         "statusId": _change_status,
         "sourceId": _change_source,
         "communications": _change_communications,
-    }
+    },
+    merged=_merged,
 )

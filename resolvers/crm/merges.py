@@ -162,6 +162,8 @@ async def merge_records(
         await apply_changes(ctx, session, declaration, survivor, before, changes, hooks, log)
         await _merge_custom(session, entity, survivor_id, chosen, sources, merged, locked, log)
         await move_links(session, entity, survivor_id, list(merged_ids), log)
+        if hooks.merged is not None:
+            await hooks.merged(ctx, session, survivor)
         survivor.updated_at = utcnow()
         if hooks.check is not None:
             hooks.check(survivor, frozenset(changes))

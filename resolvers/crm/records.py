@@ -54,6 +54,8 @@ CUSTOM = "customFields"
 FieldHook = Callable[[RequestContext, AsyncSession, Any, Envelope, Any, Changes], Awaitable[None]]
 # Checks the record once every given field is applied: (record, the given keys).
 RecordCheck = Callable[[Any, frozenset[str]], None]
+# Brings the survivor of a merge up to date once the merged records' links are its own.
+MergeHook = Callable[[RequestContext, AsyncSession, Any], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class UpdateHooks:
 
     fields: Mapping[str, FieldHook] = field(default_factory=dict)
     check: RecordCheck | None = None
+    merged: MergeHook | None = None
 
 
 NO_HOOKS = UpdateHooks()

@@ -31,7 +31,9 @@ mutation($s: ID!, $m: [ID!]!, $f: [FieldChoice!]) {
 }"""
 MERGE_LEADS = """
 mutation($s: ID!, $m: [ID!]!, $f: [FieldChoice!]) {
-  mergeLeads(survivorId: $s, mergedIds: $m, fields: $f) { id title status { name } }
+  mergeLeads(survivorId: $s, mergedIds: $m, fields: $f) {
+    id title status { name } isRepeat communications { value }
+  }
 }"""
 
 CONTACT_STATE = """
@@ -386,6 +388,7 @@ async def test_refused_merges_change_nothing(
         {"s": mine, "m": [also_mine, heads], "f": [{"field": "assignedToId", "from": heads}]},
     )
     assert answer.code == "FORBIDDEN", answer.errors
+    assert "what the change would make it" in answer.errors[0]["message"]
     assert await admin.data(ALL_STATE) == snapshot
 
 
@@ -511,7 +514,13 @@ async def test_merging_leads_moves_what_was_converted_from_them(member: GraphQLC
     statuses = (await member.data("{ leadStatuses { id name semantics } }"))["leadStatuses"]
     working = [status for status in statuses if status["semantics"] == "PROCESS"]
     survivor = await create(member, CREATE_LEAD, title="Kept lead", statusId=working[0]["id"])
-    merged = await create(member, CREATE_LEAD, title="Gone lead", statusId=working[1]["id"])
+    merged = await create(
+        member,
+        CREATE_LEAD,
+        title="Gone lead",
+        statusId=working[1]["id"],
+        communications=[phone("+44 20 7946 0000")],
+    )
     made = await member.data(
         """mutation($id: ID!) { convertLead(id: $id, input: {createContact: true}) {
              contact { id } } }""",
@@ -534,6 +543,9 @@ async def test_merging_leads_moves_what_was_converted_from_them(member: GraphQLC
         "id": survivor["id"],
         "title": "Kept lead",
         "status": {"name": working[0]["name"]},
+        # The phone it took in is the contact's made from the merged lead.
+        "isRepeat": True,
+        "communications": [{"value": "+44 20 7946 0000"}],
     }
     source = await member.data(
         "query($id: ID!) { node(id: $id) { ... on Contact { sourceLead { id } } } }",

@@ -20,6 +20,9 @@ WON_AS_TEXT = {"stageId": ["1", "7"], "semantics": ["PROCESS", "SUCCESS"]}
         (Trigger.FIELD_CHANGED, CrmEntity.DEAL, {"field": "title"}, "DEAL_UPDATED", TITLE, True),
         (Trigger.FIELD_CHANGED, CrmEntity.DEAL, {"field": "title"}, "LEAD_UPDATED", TITLE, False),
         (Trigger.FIELD_CHANGED, CrmEntity.DEAL, {"field": "amount"}, "DEAL_UPDATED", TITLE, False),
+        # A merge changes the survivor's fields as an update does.
+        (Trigger.FIELD_CHANGED, CrmEntity.LEAD, {"field": "title"}, "LEAD_MERGED", TITLE, True),
+        (Trigger.FIELD_CHANGED, CrmEntity.LEAD, {"field": "title"}, "CONTACT_MERGED", TITLE, False),
         (Trigger.LEAD_CREATED, CrmEntity.LEAD, {}, "LEAD_CREATED", {}, True),
         (Trigger.LEAD_CREATED, CrmEntity.LEAD, {}, "DEAL_CREATED", {}, False),
         (Trigger.DEAL_STAGE_ENTERED, CrmEntity.DEAL, {"stageId": 7}, "DEAL_STAGE_MOVED", WON, True),
