@@ -254,8 +254,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             status_code=200 if all(checks.values()) else 503,
         )
 
+    graphql.max_upload_files = settings.max_upload_files
     graphql_over_http = BodyLimit(
-        graphql, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+        graphql,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        timeout=settings.body_timeout_seconds,
     )
     routes: list[Route | WebSocketRoute | Mount] = [
         Route("/graphql", GraphQLResponseMediaType(graphql_over_http), methods=["GET", "POST"]),

@@ -22,8 +22,8 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
-from crmhub.http_errors import BAD_USER_INPUT
-from crmhub.http_input import CheckedGraphQL, RequestRefused
+from crmhub.http_errors import BAD_USER_INPUT, RequestRefused
+from crmhub.http_input import CheckedGraphQL
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"

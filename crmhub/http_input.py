@@ -11,14 +11,14 @@ from typing import Any
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.parse_content_type import parse_content_type
 
-from crmhub.http_errors import BAD_USER_INPUT, NOT_FOUND, error_response
+from crmhub.http_errors import RequestRefused, decode_json, refusal_response
+from crmhub.http_uploads import UploadingRequestAdapter, multipart_request
 from crmhub.persisted import PersistedQueries, PersistedQueryRefusal
 from crmhub.request_shape import operation_problem
 from schema import ConnectionInfo
@@ -30,16 +30,22 @@ class CheckedGraphQL(GraphQL[ConnectionInfo, None]):
     refusals answered by ``refusal_response``."""
 
     persisted_queries: PersistedQueries | None = None
+    request_adapter_class = UploadingRequestAdapter
+    # Files a multipart request may carry (crmhub/http_uploads.py).
+    max_upload_files = 10
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         # As Strawberry's, but a refusal is a coded GraphQL error, not plain text.
+        request = Request(scope, receive)
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self.run(request)
         except HTTPException as refused:
             response = refusal_response(refused)
+        finally:
+            await request.close()  # removes the temporary files of a multipart body
         await response(scope, receive, send)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
@@ -55,6 +61,10 @@ class CheckedGraphQL(GraphQL[ConnectionInfo, None]):
             return await self.with_document(graphql_query(request.query_params))
         if request.method == "POST" and content_type == "application/json":
             return await self.with_document(graphql_request(await request.get_body()))
+        if request.method == "POST" and content_type == "multipart/form-data":
+            assert isinstance(request, UploadingRequestAdapter)
+            data = await multipart_request(request, max_files=self.max_upload_files)
+            return await self.with_document(data)
         return await super().parse_http_body(request)  # refuses other content types
 
     async def with_document(self, data: dict[str, Any]) -> GraphQLRequestData:
@@ -72,26 +82,6 @@ class CheckedGraphQL(GraphQL[ConnectionInfo, None]):
         # orjson refuses lone surrogates, invalid UTF-8 and nesting past 1,024 levels as
         # malformed JSON, which the stdlib's json accepts (or overflows the stack on).
         return orjson.loads(data)
-
-
-class RequestRefused(HTTPException):
-    """A bad request, naming the part at fault (if one is) and its code."""
-
-    def __init__(
-        self, field: str | None, message: str, status: int = 400, code: str = BAD_USER_INPUT
-    ) -> None:
-        super().__init__(status, message)
-        self.field = field
-        self.code = code
-
-
-def decode_json(data: str | bytes, field: str) -> object:
-    """JSON as orjson reads it: invalid UTF-8, lone surrogates (``"\\ud800"``) and nesting
-    past 1,024 levels are refused as malformed, before anything else sees them."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise RequestRefused(field, f"'{field}' is not valid JSON: {error}") from None
 
 
 def graphql_request(body: bytes) -> dict[str, Any]:
@@ -126,16 +116,3 @@ def checked(data: dict[str, Any]) -> GraphQLRequestData:
         extensions=data.get("extensions"),
         protocol="http",
     )
-
-
-def refusal_response(refused: HTTPException) -> Response:
-    if isinstance(refused, RequestRefused):
-        response = error_response(
-            refused.status_code, refused.reason, code=refused.code, field=refused.field
-        )
-    else:
-        code = NOT_FOUND if refused.status_code == 404 else BAD_USER_INPUT
-        response = error_response(refused.status_code, refused.reason, code=code)
-    if refused.status_code == 405:  # a mutation sent with GET
-        response.headers["allow"] = "POST"
-    return response

@@ -1,6 +1,7 @@
 """Request bodies bounded in size and in time, refused before the application reads them.
 
-``BodyLimit`` wraps the one endpoint that reads bodies (GraphQL over HTTP):
+``BodyLimit`` wraps the one endpoint that reads bodies (GraphQL over HTTP), whose multipart
+bodies (file uploads) have a limit of their own:
 - a declared ``Content-Length`` over the limit is answered 413 at once, the body unread;
 - a body without one (chunked) is counted as it arrives and answered 413 as soon as it
   passes the limit;
@@ -27,18 +28,22 @@ class BodyRefused(Exception):
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, timeout: float, max_upload_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes or max_bytes
         self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_upload_bytes if _is_multipart(scope) else self.max_bytes
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send, 413, self._too_large())
+        if declared is not None and declared > limit:
+            await self._refuse(scope, receive, send, 413, _too_large(limit))
             return
         responded = False
 
@@ -48,13 +53,13 @@ class BodyLimit:
             await send(message)
 
         try:
-            await self.app(scope, self._guarded(receive), tracked_send)
+            await self.app(scope, self._guarded(receive, limit), tracked_send)
         except BodyRefused as refused:
             if responded:  # cannot happen: a body is refused only while it is being read
                 raise
             await self._refuse(scope, receive, send, refused.status, refused.message)
 
-    def _guarded(self, receive: Receive) -> Receive:
+    def _guarded(self, receive: Receive, limit: int) -> Receive:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         received = 0
@@ -72,15 +77,12 @@ class BodyLimit:
                 raise BodyRefused(408, f"Request body not received within {seconds} s") from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyRefused(413, self._too_large())
+                if received > limit:
+                    raise BodyRefused(413, _too_large(limit))
                 complete = not message.get("more_body", False)
             return message
 
         return guarded_receive
-
-    def _too_large(self) -> str:
-        return f"Request body larger than {self.max_bytes} bytes"
 
     @staticmethod
     async def _refuse(
@@ -97,3 +99,15 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None  # the HTTP parser refuses it before we are called
     return None
+
+
+def _too_large(limit: int) -> str:
+    return f"Request body larger than {limit} bytes"
+
+
+def _is_multipart(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media_type: bytes = value.split(b";", 1)[0].strip().lower()
+            return media_type == b"multipart/form-data"
+    return False

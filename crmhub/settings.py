@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # Transport limits (docs/security.md, "Transport limits"). A request body past this
     # size is answered 413 before it is read (or as soon as a chunked one passes it).
     max_body_bytes: int = 1024 * 1024
+    # A multipart GraphQL request (file uploads, docs/data.md) may be this large in all, and
+    # carry at most this many files; its files are spooled to disk as they arrive.
+    max_upload_bytes: int = 25 * 1024 * 1024
+    max_upload_files: int = 10
     # The request line and headers must arrive within this time and this size (408, 431),
     # and a body must arrive within its own time once the headers are in (408).
     header_timeout_seconds: float = 10.0
