@@ -20,6 +20,7 @@ from schema.budget import budgeted_executor
 from schema.comments import Comment, CommentMutations
 from schema.cost import CostLimit
 from schema.crm.activities import ActivityMutations, ActivityQueries
+from schema.crm.bulk import BulkMutations
 from schema.crm.companies import CompanyMutations, CompanyQueries
 from schema.crm.contacts import ContactMutations, ContactQueries
 from schema.crm.custom_fields import CustomFieldMutations, CustomFieldQueries
@@ -29,6 +30,7 @@ from schema.crm.dictionary_admin import DictionaryMutations
 from schema.crm.duplicates import DuplicateQueries
 from schema.crm.exports import ExportMutations
 from schema.crm.leads import LeadMutations, LeadQueries
+from schema.crm.saved_views import SavedViewMutations, SavedViewQueries
 from schema.crm.timeline import TimelineMutations
 from schema.departments import Department, DepartmentMutations, DepartmentQueries
 from schema.errors import ErrorCodes, is_expected
@@ -74,6 +76,7 @@ Query = root_type(
         ContactQueries,
         CompanyQueries,
         DealQueries,
+        SavedViewQueries,
         ActivityQueries,
         DictionaryQueries,
         CustomFieldQueries,
@@ -105,6 +108,8 @@ Mutation = root_type(
         CompanyMutations,
         DealMutations,
         ExportMutations,
+        SavedViewMutations,
+        BulkMutations,
         ActivityMutations,
         TimelineMutations,
         DictionaryMutations,
