@@ -209,6 +209,10 @@ def _spec_changes(entity: CrmEntity, given: Any) -> dict[str, Any]:
 
 
 SavedViewId = Annotated[strawberry.ID, strawberry.argument(description="The view's ID.")]
+NewView = Annotated[SavedViewInput, strawberry.argument(description="The view to save.")]
+ViewChanges = Annotated[
+    SavedViewPatch, strawberry.argument(description="What changes; the rest stays.")
+]
 
 
 @strawberry.type
@@ -232,7 +236,7 @@ class SavedViewMutations:
         description="Saves a view, yours; its filter, order and columns are checked as the "
         "list and the export check them (BAD_USER_INPUT naming an unknown field or code)."
     )
-    async def create_saved_view(self, info: Info, input: SavedViewInput) -> SavedView:
+    async def create_saved_view(self, info: Info, input: NewView) -> SavedView:
         entity = CrmEntity(input.entity.value)
         spec = ViewSpec(**{"name": "", **_spec_changes(entity, input)})
         return SavedView.of(info, await saved_views.create_view(info.context, entity, spec))
@@ -241,9 +245,7 @@ class SavedViewMutations:
         description="Changes a view: its owner or an administrator only (FORBIDDEN for "
         "others who see it, NOT_FOUND for those who do not)."
     )
-    async def update_saved_view(
-        self, info: Info, id: SavedViewId, input: SavedViewPatch
-    ) -> SavedView:
+    async def update_saved_view(self, info: Info, id: SavedViewId, input: ViewChanges) -> SavedView:
         pk = decode_id(id, "SavedView")
         entity = await saved_views.entity_of(info.context, pk)
         row = await saved_views.update_view(info.context, pk, _spec_changes(entity, input))
