@@ -36,6 +36,7 @@ described_enum(
         ViewSharing.DEPARTMENT: "The members of the owner's department.",
         ViewSharing.EVERYONE: "Every user.",
     },
+    name="SavedViewSharing",
 )
 
 _KEYS = {entity: entity.value.lower() for entity in CrmEntity}

@@ -328,3 +328,35 @@ async def test_listing_views_and_applying_one_cost_the_same_whatever_their_numbe
         await sam.data(DEALS, {"v": first["id"]})
     assert many.count == few.count
     assert applied_many.count == applied_few.count
+
+
+async def test_lead_lists_and_reports_take_a_lead_view(people: dict[str, GraphQLClient]) -> None:
+    filter = {"title": {"startsWith": "Lead 00"}}
+    view = await people["sam"].data(
+        CREATE,
+        {
+            "input": {
+                "entity": "LEAD",
+                "name": "Early",
+                "sharing": "EVERYONE",
+                "filter": {"lead": filter},
+                "orderBy": {"lead": [{"field": "TITLE", "direction": "DESC"}]},
+            }
+        },
+    )
+    view_id = view["createSavedView"]["id"]
+    leads = """query($v: ID, $f: LeadFilter, $o: [LeadOrder!]) {
+      leads(first: 50, view: $v, filter: $f, orderBy: $o) { totalCount edges { node { id } } }
+      leadReport(view: $v, filter: $f) { count }
+    }"""
+    order = [{"field": "TITLE", "direction": "DESC"}]
+    for name in ("mia", "sam"):
+        client = people[name]
+        by_view = await client.data(leads, {"v": view_id})
+        assert by_view == await client.data(leads, {"f": filter, "o": order}), name
+    assert (await people["sam"].data(leads, {"v": view_id}))["leads"]["totalCount"] == 10
+    # A lead view is not a deal view.
+    answer = await people["sam"].request(
+        "mutation($v: ID) { exportDeals(format: CSV, view: $v) { url } }", {"v": view_id}
+    )
+    assert answer.code == "BAD_USER_INPUT" and answer.error_field == "view"
