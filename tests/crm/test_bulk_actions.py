@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from starlette.applications import Starlette
 
 from crmhub.settings import Settings
 from models import AccessAction, AccessLevel, SessionFactory
@@ -19,6 +20,7 @@ from tests.collaboration.factories import Company, Users
 from tests.crm.api import LEAD_STATUSES, global_id
 from tests.crm.factories import crm_records, dictionaries
 from tests.factories import grant_role
+from tests.statements import count_statements
 
 CAP = 10
 DEAL, LEAD = CrmEntity.DEAL, CrmEntity.LEAD
@@ -281,3 +283,32 @@ async def test_lead_statuses_change_in_bulk_but_never_to_success(
     )
     assert done["bulkUpdateLeads"]["changed"] == leads
     assert await events(session_factory, "LEAD_UPDATED") == leads
+
+
+async def test_choosing_costs_the_same_whatever_the_number_and_each_record_its_own_update(
+    people: dict[str, GraphQLClient], session_factory: SessionFactory, app: Starlette
+) -> None:
+    sam = people["sam"]
+    everything = await deal_ids(session_factory)
+    single = "mutation($id: ID!, $p: DealPatch!) { updateDeal(id: $id, input: $p) { id } }"
+    await sam.data(single, {"id": everything[0], "p": {"probability": 1}})
+    with count_statements(app.state.engine) as one:
+        await sam.data(single, {"id": everything[0], "p": {"probability": 2}})
+
+    def titles(numbers: range) -> dict[str, Any]:
+        return {"title": {"in": [f"Deal {i:03}" for i in numbers]}}
+
+    counts = []
+    for numbers, probability in ((range(0), 3), (range(1, 4), 4), (range(3, 9), 5)):
+        with count_statements(app.state.engine) as log:
+            data = await sam.data(
+                UPDATE_DEALS, {"f": titles(numbers), "p": {"probability": probability}}
+            )
+        assert len(data["bulkUpdateDeals"]["changed"]) == len(numbers)
+        counts.append(log.count)
+    none, three, six = counts
+    per_record = (three - none) / 3
+    # Choosing is one statement whatever it chooses; each record then costs what its
+    # single update costs, without the request's own (the token, the policy).
+    assert six - none == 6 * per_record
+    assert per_record <= one.count

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from models import AccessAction, AccessLevel, FieldRuleKind, SessionFactory
 from models.crm import CrmEntity
@@ -311,20 +311,20 @@ async def test_exports_and_reports_take_a_view(people: dict[str, GraphQLClient])
 
 
 async def test_listing_views_and_applying_one_cost_the_same_whatever_their_number(
-    people: dict[str, GraphQLClient], engine: AsyncEngine
+    people: dict[str, GraphQLClient], app: Starlette
 ) -> None:
     sam = people["sam"]
     first = await create_view(sam, name="v0", sharing="EVERYONE", filter={"deal": VIEW_FILTER})
-    with count_statements(engine) as few:
+    with count_statements(app.state.engine) as few:
         await sam.data(VIEWS, {"entity": "DEAL"})
-    with count_statements(engine) as applied_few:
+    with count_statements(app.state.engine) as applied_few:
         await sam.data(DEALS, {"v": first["id"]})
     for i in range(1, 8):
         await create_view(people["mia"], name=f"v{i}", sharing="EVERYONE")
-    with count_statements(engine) as many:
+    with count_statements(app.state.engine) as many:
         data = await sam.data(VIEWS, {"entity": "DEAL"})
     assert len(data["savedViews"]) == 8
-    with count_statements(engine) as applied_many:
+    with count_statements(app.state.engine) as applied_many:
         await sam.data(DEALS, {"v": first["id"]})
     assert many.count == few.count
     assert applied_many.count == applied_few.count
