@@ -186,6 +186,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             chunk_rows=settings.export_chunk_rows,
             public_base_url=settings.public_base_url,
         ),
+        bulk_max_records=settings.bulk_max_records,
     )
     webhooks = WebhookWorker(services, settings)
     realtime.pump.listeners.append(webhooks.wake)

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     # statement while it streams (memory stays bounded by this, whatever the export's size).
     export_link_ttl_seconds: int = 600
     export_chunk_rows: int = Field(default=500, ge=1, le=10_000)
+    # Bulk actions (docs/data.md): the most records one bulkUpdateX / bulkDeleteX /
+    # bulkMoveDeals call acts on; more is refused (BAD_USER_INPUT), nothing done.
+    bulk_max_records: int = Field(default=1000, ge=1, le=100_000)
     # A message that fails is tried again after base, 2 x base, 4 x base, ... seconds, at most
     # this many times in all; then it is FAILED.
     mail_max_attempts: int = 5

@@ -55,6 +55,8 @@ class Services:
     mail: MailConfig = field(default_factory=MailConfig)
     # Exports (resolvers/crm/exports.py): link lifetime, rows per statement.
     exports: ExportConfig = field(default_factory=ExportConfig)
+    # Bulk actions (resolvers/crm/bulk.py): the most records one call may act on.
+    bulk_max_records: int = 1000
 
 
 @dataclass

@@ -20,6 +20,7 @@ from schema.budget import budgeted_executor
 from schema.comments import Comment, CommentMutations
 from schema.cost import CostLimit
 from schema.crm.activities import ActivityMutations, ActivityQueries
+from schema.crm.bulk import BulkMutations
 from schema.crm.companies import CompanyMutations, CompanyQueries
 from schema.crm.contacts import ContactMutations, ContactQueries
 from schema.crm.custom_fields import CustomFieldMutations, CustomFieldQueries
@@ -30,6 +31,7 @@ from schema.crm.duplicates import DuplicateQueries
 from schema.crm.exports import ExportMutations
 from schema.crm.leads import LeadMutations, LeadQueries
 from schema.crm.merges import MergeMutations
+from schema.crm.saved_views import SavedViewMutations, SavedViewQueries
 from schema.crm.timeline import TimelineMutations
 from schema.departments import Department, DepartmentMutations, DepartmentQueries
 from schema.errors import ErrorCodes, is_expected
@@ -75,6 +77,7 @@ Query = root_type(
         ContactQueries,
         CompanyQueries,
         DealQueries,
+        SavedViewQueries,
         ActivityQueries,
         DictionaryQueries,
         CustomFieldQueries,
@@ -107,6 +110,8 @@ Mutation = root_type(
         MergeMutations,
         DealMutations,
         ExportMutations,
+        SavedViewMutations,
+        BulkMutations,
         ActivityMutations,
         TimelineMutations,
         DictionaryMutations,

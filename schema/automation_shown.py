@@ -45,10 +45,25 @@ def shown_condition(entity: CrmEntity, stored: dict[str, Any] | None) -> dict[st
     return {entity.value.lower(): _filter(from_json(stored), RECORD_FIELDS[entity])}
 
 
+def shown_filter(entity: CrmEntity, stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored filter in the shape of the entity's ``XFilter`` input."""
+    return _filter(from_json(stored), RECORD_FIELDS[entity])
+
+
 def _filter(filter: Filter, fields: Fields) -> dict[str, Any]:
     shown: dict[str, Any] = {
-        name: _condition(condition, fields, name) for name, condition in filter.conditions.items()
+        name: _condition(condition, fields, name)
+        for name, condition in filter.conditions.items()
+        if name in fields.by_name
     }
+    # Custom fields are named by their codes, under `custom`, operands as text.
+    custom = [
+        {"field": name, **_condition(condition, fields, name)}
+        for name, condition in filter.conditions.items()
+        if name not in fields.by_name
+    ]
+    if custom:
+        shown["custom"] = custom
     if filter.search is not None:
         shown["search"] = filter.search
     if filter.all_of:
@@ -61,10 +76,10 @@ def _filter(filter: Filter, fields: Fields) -> dict[str, Any]:
 
 
 def _condition(condition: Condition, fields: Fields, name: str) -> Any:
-    spec = fields.by_name[name]
-    if spec.kind is FieldKind.BOOLEAN:
+    spec = fields.by_name.get(name)
+    if spec is not None and spec.kind is FieldKind.BOOLEAN:
         return condition.eq
-    node_type = spec.node_type if spec.kind is FieldKind.ID else None
+    node_type = spec.node_type if spec is not None and spec.kind is FieldKind.ID else None
     return {
         to_camel_case(op.rstrip("_")): _value(getattr(condition, op), node_type)
         for op in _OPERATORS

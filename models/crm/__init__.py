@@ -7,6 +7,7 @@ from models.crm.custom_fields import CustomField, CustomFieldKind, CustomValue
 from models.crm.dictionaries import DealStage, LeadSource, LeadStatus, Pipeline
 from models.crm.funnel_tallies import DealFunnelTally
 from models.crm.records import Company, Contact, ContactCompany, Deal, DealContact, Lead
+from models.crm.saved_views import SavedView, ViewSharing
 from models.crm.tallies import DealTally
 from models.crm.timeline import DealStageMove, TimelineEntry, TimelineKind
 
@@ -35,7 +36,9 @@ __all__ = [
     "LeadStatus",
     "Money",
     "Pipeline",
+    "SavedView",
     "Semantics",
     "TimelineEntry",
     "TimelineKind",
+    "ViewSharing",
 ]

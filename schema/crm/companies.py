@@ -11,7 +11,6 @@ import strawberry
 from models.crm import Company as CompanyRow
 from models.crm import CrmEntity
 from resolvers.crm import companies, deal_relations, records
-from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
 from schema.context import Info
@@ -25,8 +24,8 @@ from schema.crm.custom_values import (
     WithCustomFields,
 )
 from schema.crm.filters import (
-    to_filter,
-    to_order,
+    ViewArg,
+    with_view,
 )
 from schema.crm.generated import (
     create_values,
@@ -207,12 +206,14 @@ class CompanyQueries:
         before: str | None = None,
         filter: CompanyFilter | None = None,
         order_by: list[CompanyOrder] | None = None,
+        view: ViewArg = None,
     ) -> Connection[Company]:
+        applied = await with_view(info, CrmEntity.COMPANY, filter, order_by, view)
         page = await records.list_of(
             info.context,
             CrmEntity.COMPANY,
-            to_filter(filter, RECORD_FIELDS[CrmEntity.COMPANY]),
-            to_order(order_by),
+            applied.filter,
+            applied.order,
             page_request(first, after, last, before),
         )
         return Connection.of(page, Company.of)

@@ -10,7 +10,6 @@ import strawberry
 from models.crm import Contact as ContactRow
 from models.crm import CrmEntity
 from resolvers.crm import contacts, records
-from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
 from schema.context import Info
@@ -23,7 +22,7 @@ from schema.crm.common import (
 from schema.crm.custom_values import (
     WithCustomFields,
 )
-from schema.crm.filters import to_filter, to_order
+from schema.crm.filters import ViewArg, with_view
 from schema.crm.generated import (
     create_values,
     order_field,
@@ -196,12 +195,14 @@ class ContactQueries:
         before: str | None = None,
         filter: ContactFilter | None = None,
         order_by: list[ContactOrder] | None = None,
+        view: ViewArg = None,
     ) -> Connection[Contact]:
+        applied = await with_view(info, CrmEntity.CONTACT, filter, order_by, view)
         page = await records.list_of(
             info.context,
             CrmEntity.CONTACT,
-            to_filter(filter, RECORD_FIELDS[CrmEntity.CONTACT]),
-            to_order(order_by),
+            applied.filter,
+            applied.order,
             page_request(first, after, last, before),
         )
         return Connection.of(page, Contact.of)

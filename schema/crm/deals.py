@@ -13,7 +13,6 @@ from models.crm import Deal as DealRow
 from models.crm import DealStageMove as DealStageMoveRow
 from resolvers.crm import deal_relations, deals, records
 from resolvers.crm import record_access as record_access_rules
-from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
 from schema.context import Info
@@ -23,8 +22,8 @@ from schema.crm.custom_values import (
 )
 from schema.crm.dictionaries import DealStage, Pipeline, load_pipeline, load_stage
 from schema.crm.filters import (
-    to_filter,
-    to_order,
+    ViewArg,
+    with_view,
 )
 from schema.crm.generated import (
     create_values,
@@ -266,12 +265,14 @@ class DealQueries:
         before: str | None = None,
         filter: DealFilter | None = None,
         order_by: list[DealOrder] | None = None,
+        view: ViewArg = None,
     ) -> Connection[Deal]:
+        applied = await with_view(info, CrmEntity.DEAL, filter, order_by, view)
         page = await records.list_of(
             info.context,
             CrmEntity.DEAL,
-            to_filter(filter, RECORD_FIELDS[CrmEntity.DEAL]),
-            to_order(order_by),
+            applied.filter,
+            applied.order,
             page_request(first, after, last, before),
         )
         return Connection.of(page, Deal.of)

@@ -12,12 +12,11 @@ import strawberry
 from models.crm import CrmEntity
 from resolvers.crm import exports
 from resolvers.crm.export_config import ExportFormat
-from resolvers.crm.fields import RECORD_FIELDS
 from schema.context import Info
 from schema.crm.companies import CompanyFilter, CompanyOrder
 from schema.crm.contacts import ContactFilter, ContactOrder
 from schema.crm.deals import DealFilter, DealOrder
-from schema.crm.filters import to_filter, to_order
+from schema.crm.filters import ViewArg, with_view
 from schema.crm.leads import LeadFilter, LeadOrder
 from schema.enums import described_enum
 
@@ -36,8 +35,8 @@ described_enum(
 COLUMNS_HELP = (
     "The columns, in order, named as the fields of the record's type (`title`, "
     "`assignedTo`, `amount`), `phones` and `emails`, or a custom field's code. Default: "
-    "every column. Unknown names are refused (BAD_USER_INPUT naming them); columns hidden "
-    "from you on every record are left out."
+    "the `view`'s columns, else every column. Unknown names are refused (BAD_USER_INPUT "
+    "naming them); columns hidden from you on every record are left out."
 )
 SEARCH_HELP = "Free text, as the list's `filter.search`; with `filter`, both must hold."
 FORMAT_HELP = "The file to make."
@@ -66,12 +65,16 @@ async def _export(
     search: str | None,
     columns: list[str] | None,
     format: ExportFormat,
+    view: str | None,
 ) -> ExportLink:
+    applied = await with_view(info, entity, filter, order_by, view)
+    if columns is None and applied.columns and format is not ExportFormat.VCARD:
+        columns = list(applied.columns)
     link = await exports.request_export(
         info.context,
         entity,
-        exports.with_search(to_filter(filter, RECORD_FIELDS[entity]), search),
-        to_order(order_by),
+        exports.with_search(applied.filter, search),
+        applied.order,
         columns,
         format,
     )
@@ -109,8 +112,9 @@ class ExportMutations:
         order_by: LeadOrderArg = None,
         search: SearchArg = None,
         columns: ColumnsArg = None,
+        view: ViewArg = None,
     ) -> ExportLink:
-        return await _export(info, CrmEntity.LEAD, filter, order_by, search, columns, format)
+        return await _export(info, CrmEntity.LEAD, filter, order_by, search, columns, format, view)
 
     @strawberry.mutation(
         description=_DESCRIPTION.format(what="contacts") + " The only export that makes vCards."
@@ -123,8 +127,11 @@ class ExportMutations:
         order_by: ContactOrderArg = None,
         search: SearchArg = None,
         columns: ColumnsArg = None,
+        view: ViewArg = None,
     ) -> ExportLink:
-        return await _export(info, CrmEntity.CONTACT, filter, order_by, search, columns, format)
+        return await _export(
+            info, CrmEntity.CONTACT, filter, order_by, search, columns, format, view
+        )
 
     @strawberry.mutation(description=_DESCRIPTION.format(what="companies"))
     async def export_companies(
@@ -135,8 +142,11 @@ class ExportMutations:
         order_by: CompanyOrderArg = None,
         search: SearchArg = None,
         columns: ColumnsArg = None,
+        view: ViewArg = None,
     ) -> ExportLink:
-        return await _export(info, CrmEntity.COMPANY, filter, order_by, search, columns, format)
+        return await _export(
+            info, CrmEntity.COMPANY, filter, order_by, search, columns, format, view
+        )
 
     @strawberry.mutation(description=_DESCRIPTION.format(what="deals"))
     async def export_deals(
@@ -147,5 +157,6 @@ class ExportMutations:
         order_by: DealOrderArg = None,
         search: SearchArg = None,
         columns: ColumnsArg = None,
+        view: ViewArg = None,
     ) -> ExportLink:
-        return await _export(info, CrmEntity.DEAL, filter, order_by, search, columns, format)
+        return await _export(info, CrmEntity.DEAL, filter, order_by, search, columns, format, view)

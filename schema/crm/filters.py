@@ -10,16 +10,21 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
+from models.crm import CrmEntity
+from resolvers.crm import saved_views
+from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.filtering import MAX_DEPTH, MAX_LIST, Condition, Fields, FieldSpec, Filter
+from resolvers.crm.saved_views import AppliedView
 from resolvers.errors import BadInput
 from resolvers.validation import moment
+from schema.context import Info
 from schema.crm.custom_values import custom_conditions
-from schema.relay import OrderDirection, decode_id
+from schema.relay import OrderDirection, decode_id, decode_optional_id
 
 # The Python names of the boolean operators (GraphQL "and", "or", "not").
 _OPERATORS = {"and_", "or_", "not_", "search", "custom"}
@@ -175,3 +180,23 @@ def to_order(order_by: Sequence[Any] | None) -> list[tuple[str, bool]]:
         name = custom if custom is not None else order.field.value
         pairs.append((name, order.direction is OrderDirection.DESC))
     return pairs
+
+
+VIEW_HELP = (
+    "A saved view of this entity (`savedViews`): its filter and search AND `filter`; "
+    "`orderBy`, when given, replaces its order. Applied under your own rights."
+)
+ViewArg = Annotated[strawberry.ID | None, strawberry.argument(description=VIEW_HELP)]
+
+
+async def with_view(
+    info: Info, entity: CrmEntity, filter: Any, order_by: Sequence[Any] | None, view: str | None
+) -> AppliedView:
+    """The list's filter and order with the saved view ``view`` (a global ID) applied."""
+    return await saved_views.apply_view(
+        info.context,
+        entity,
+        decode_optional_id(view, "SavedView", "view"),
+        to_filter(filter, RECORD_FIELDS[entity]),
+        to_order(order_by),
+    )

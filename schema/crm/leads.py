@@ -11,7 +11,6 @@ from models.crm import CrmEntity
 from models.crm import Lead as LeadRow
 from models.crm.entities import declaration_of
 from resolvers.crm import conversion, leads, records
-from resolvers.crm.fields import RECORD_FIELDS
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
 from schema.context import Info
@@ -25,7 +24,7 @@ from schema.crm.custom_values import (
     WithCustomFields,
 )
 from schema.crm.dictionaries import LeadSource, LeadStatus, load_source, load_status
-from schema.crm.filters import to_filter, to_order
+from schema.crm.filters import ViewArg, with_view
 from schema.crm.generated import (
     create_values,
     order_field,
@@ -260,12 +259,14 @@ class LeadQueries:
         before: str | None = None,
         filter: LeadFilter | None = None,
         order_by: list[LeadOrder] | None = None,
+        view: ViewArg = None,
     ) -> Connection[Lead]:
+        applied = await with_view(info, CrmEntity.LEAD, filter, order_by, view)
         page = await records.list_of(
             info.context,
             CrmEntity.LEAD,
-            to_filter(filter, RECORD_FIELDS[CrmEntity.LEAD]),
-            to_order(order_by),
+            applied.filter,
+            applied.order,
             page_request(first, after, last, before),
         )
         return Connection.of(page, Lead.of)

@@ -4,6 +4,7 @@ resolvers/reports; their live forms."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
+from dataclasses import replace
 from typing import Annotated
 
 import strawberry
@@ -23,7 +24,7 @@ from resolvers.reports.live_watches import deal_report_watch, funnel_watch, lead
 from resolvers.reports.periods import Period
 from schema.context import Info
 from schema.crm.deals import DealFilter
-from schema.crm.filters import to_filter
+from schema.crm.filters import ViewArg, to_filter, with_view
 from schema.crm.leads import LeadFilter
 from schema.relay import decode_optional_id
 from schema.reports.deals import DealReport, deal_report_of, deal_request, selected_names
@@ -97,14 +98,15 @@ class ReportQueries:
         "`filter`: a period is a filter on createdAt or closedAt."
     )
     async def funnel(
-        self, info: Info, pipeline_id: PipelineId = None, filter: DealFilterArgument = None
+        self,
+        info: Info,
+        pipeline_id: PipelineId = None,
+        filter: DealFilterArgument = None,
+        view: ViewArg = None,
     ) -> Funnel:
         pipeline = decode_optional_id(pipeline_id, "Pipeline", "pipelineId")
-        return Funnel.of(
-            await tallies.funnel(
-                info.context, pipeline, to_filter(filter, RECORD_FIELDS[CrmEntity.DEAL])
-            )
-        )
+        applied = await with_view(info, CrmEntity.DEAL, filter, None, view)
+        return Funnel.of(await tallies.funnel(info.context, pipeline, applied.filter))
 
     @strawberry.field(
         description="Figures over the deals you may read that match `filter` (as `deals`)."
@@ -117,8 +119,11 @@ class ReportQueries:
         period: PeriodArgument = Period.MONTH,
         time_zone: TimeZone = "UTC",
         group_by_custom: DealGroupByCustom = None,
+        view: ViewArg = None,
     ) -> DealReport:
         request = deal_request(info, filter, group_by, period, time_zone, group_by_custom)
+        applied = await with_view(info, CrmEntity.DEAL, filter, None, view)
+        request = replace(request, filter=applied.filter)
         asked = selected_names(info.selected_fields)
         return deal_report_of(await tallies.deal_report(info.context, request, asked))
 
@@ -134,8 +139,11 @@ class ReportQueries:
         period: PeriodArgument = Period.MONTH,
         time_zone: TimeZone = "UTC",
         group_by_custom: LeadGroupByCustom = None,
+        view: ViewArg = None,
     ) -> list[LeadGroup]:
         request = lead_request(filter, group_by, group_by_custom, period, time_zone)
+        applied = await with_view(info, CrmEntity.LEAD, filter, None, view)
+        request = replace(request, filter=applied.filter)
         return [
             LeadGroup.of(group) for group in await lead_reports.lead_report(info.context, request)
         ]
