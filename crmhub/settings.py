@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     # statement while it streams (memory stays bounded by this, whatever the export's size).
     export_link_ttl_seconds: int = 600
     export_chunk_rows: int = Field(default=500, ge=1, le=10_000)
+    # Attachments (docs/data.md): where their bytes are kept, ``file:///path`` or
+    # ``s3://bucket/prefix?endpoint_url=…&region=…`` (credentials from the AWS_* variables);
+    # empty: a ``var/files`` directory beside the SQLite database, or in the working
+    # directory. And how long a download link works.
+    storage_url: str = ""
+    file_link_ttl_seconds: int = Field(default=300, ge=1)
     # A message that fails is tried again after base, 2 x base, 4 x base, ... seconds, at most
     # this many times in all; then it is FAILED.
     mail_max_attempts: int = 5
