@@ -7,7 +7,8 @@ URL-safe): never a user's file name, so no name can reach outside the store's ro
 Two stores: ``LocalStore`` (files under a directory, the default) and ``S3Store``
 (``resolvers/files/s3.py``, any S3-compatible service). ``store_for_url`` picks one from
 ``CRMHUB_STORAGE_URL``: ``file:///var/lib/crmhub/files`` or
-``s3://bucket?endpoint_url=…&region=…``.
+``s3://bucket/prefix?endpoint_url=…&region=…&part_size=…`` (the multipart upload's part
+size in bytes, 8 MiB by default; S3 takes no part but the last below 5 MiB).
 """
 
 from __future__ import annotations
@@ -126,5 +127,6 @@ def store_for_url(url: str, database_url: str) -> FileStore:
             prefix=f"{prefix}/" if prefix else "",
             endpoint_url=options.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL"),
             region=options.get("region") or os.environ.get("AWS_DEFAULT_REGION"),
+            **({"part_bytes": int(options["part_size"])} if "part_size" in options else {}),
         )
     raise ValueError(f"CRMHUB_STORAGE_URL must be file:///… or s3://bucket…, not {url!r}")
