@@ -49,7 +49,7 @@ async def upload(
 
 
 async def attached(
-    client: GraphQLClient, to: str, content: bytes, name: str = "notes.txt"
+    client: GraphQLClient, to: str, content: bytes | IO[bytes], name: str = "notes.txt"
 ) -> dict[str, Any]:
     response = await upload(client, to, content, name)
     assert not response.errors, response.errors

@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import os
 import tracemalloc
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,7 +48,7 @@ async def test_a_large_file_streams_in_bounded_memory(
     tracemalloc.start()
     try:
         with source.open("rb") as file:
-            made = await attached(mia, deal, file, name="big.bin")  # type: ignore[arg-type]
+            made = await attached(mia, deal, file, name="big.bin")
         _current, upload_peak = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
         received, status = await _download(app, urlsplit(made["downloadUrl"]).path)
@@ -91,7 +92,7 @@ async def _download(app: Starlette, path: str) -> tuple[str, int]:
         await asyncio.Event().wait()  # the client stays connected until the response ends
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
