@@ -195,3 +195,28 @@ async def test_deleting_an_attachment_or_its_deal_removes_the_files(
     assert [item["sha256"] for item in await listed(mia, deal) or []] == [sha256(b"two")]
     await mia.data("mutation($id: ID!) { deleteDeal(id: $id) }", {"id": deal})
     assert stored_files(store_root) == []
+
+
+async def test_merged_records_files_move_to_the_survivor(
+    mia: GraphQLClient, store_root: Path
+) -> None:
+    create_contact = "mutation($i: ContactInput!) { createContact(input: $i) { id } }"
+    survivor, merged = [
+        (await mia.data(create_contact, {"i": {"lastName": name}}))["createContact"]["id"]
+        for name in ("Smith", "Smith")
+    ]
+    await attached(mia, survivor, b"kept")
+    await attached(mia, merged, b"moved")
+    await mia.data(
+        "mutation($s: ID!, $m: [ID!]!) { mergeContacts(survivorId: $s, mergedIds: $m) { id } }",
+        {"s": survivor, "m": [merged]},
+    )
+    node = await mia.data(
+        "query($id: ID!) { node(id: $id) { ... on Contact { attachments { sha256 } } } }",
+        {"id": survivor},
+    )
+    assert node["node"]["attachments"] == [
+        {"sha256": sha256(b"kept")},
+        {"sha256": sha256(b"moved")},
+    ]
+    assert len(stored_files(store_root)) == 2
