@@ -1,9 +1,6 @@
-"""Signed export links: an export's parameters, its requester and its expiry, in a URL-safe
-token authenticated by an HMAC-SHA256 with the app's secret.
-
-The token is ``base64url(JSON) "." base64url(MAC)``: readable (it holds nothing secret, only
-what the requester asked for), and any change to it, or its use after ``expires``, is
-refused. Rights are not in it: they are judged again when the link is opened.
+"""Signed export links: an export's parameters, its requester and its expiry, signed as
+``resolvers/signing.py`` signs every link (purpose "export"). Rights are not in it: they are
+judged again when the link is opened.
 """
 
 from __future__ import annotations
