@@ -27,6 +27,7 @@ from crmhub.automation import automation_loop
 from crmhub.cors import cors_middleware
 from crmhub.database import create_engine, create_session_factory
 from crmhub.exports import export_routes
+from crmhub.files import file_routes
 from crmhub.forms import form_routes
 from crmhub.http_conventions import ConventionalGraphQL, GraphQLResponseMediaType
 from crmhub.http_limits import BodyLimit
@@ -48,6 +49,7 @@ from models import SessionFactory
 from resolvers.context import AuthConfig, Services
 from resolvers.crm.export_config import ExportConfig
 from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
+from resolvers.files.storage import FileConfig, store_for_url
 from resolvers.sessions import viewer_for_token
 from schema import ConnectionInfo, QueryLimits, build_schema
 from schema.sharing import dump_json
@@ -187,6 +189,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             public_base_url=settings.public_base_url,
         ),
         bulk_max_records=settings.bulk_max_records,
+        files=FileConfig(
+            store=store_for_url(settings.storage_url, settings.database_url),
+            link_ttl=timedelta(seconds=settings.file_link_ttl_seconds),
+        ),
     )
     webhooks = WebhookWorker(services, settings)
     realtime.pump.listeners.append(webhooks.wake)
@@ -269,6 +275,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz),
         *form_routes(services, settings),
         *export_routes(services),
+        *file_routes(services),
         *unsubscribe_routes(session_factory),
         *web_routes(),
     ]

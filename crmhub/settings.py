@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     # Bulk actions (docs/data.md): the most records one bulkUpdateX / bulkDeleteX /
     # bulkMoveDeals call acts on; more is refused (BAD_USER_INPUT), nothing done.
     bulk_max_records: int = Field(default=1000, ge=1, le=100_000)
+    # Attachments (docs/data.md): where their bytes are kept, ``file:///path`` or
+    # ``s3://bucket/prefix?endpoint_url=…&region=…`` (credentials from the AWS_* variables);
+    # empty: a ``var/files`` directory beside the SQLite database, or in the working
+    # directory. And how long a download link works.
+    storage_url: str = ""
+    file_link_ttl_seconds: int = Field(default=300, ge=1)
     # A message that fails is tried again after base, 2 x base, 4 x base, ... seconds, at most
     # this many times in all; then it is FAILED.
     mail_max_attempts: int = 5

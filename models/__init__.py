@@ -16,6 +16,7 @@ from models.access import (
     StageTransition,
 )
 from models.api_keys import API_KEY_MARK, NEVER, ApiKey
+from models.attachments import Attachment, OwnerKind
 from models.automation import AutomationCursor, AutomationRule, AutomationRun
 from models.base import BACKGROUND, BACKGROUND_OPTION, Base, utcnow
 from models.comments import Comment
@@ -44,6 +45,7 @@ __all__ = [
     "AccessAction",
     "AccessLevel",
     "ApiKey",
+    "Attachment",
     "AuthToken",
     "AutomationCursor",
     "AutomationRule",
@@ -63,6 +65,7 @@ __all__ = [
     "Mailing",
     "Notification",
     "OutboxMessage",
+    "OwnerKind",
     "PersistedQuery",
     "PolicyEpoch",
     "Post",

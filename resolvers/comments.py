@@ -8,10 +8,11 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
-from models import Comment, Post, Task, utcnow
+from models import Comment, OwnerKind, Post, Task, utcnow
 from resolvers.batches import many_per_key, one_per_key
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, not_found
+from resolvers.files.forget import discard_files, forget_attachments
 from resolvers.notifications import (
     NotificationKind,
     actor_name,
@@ -116,8 +117,9 @@ async def forget_comments_of(
     """Before a post or task is deleted (its comments go by foreign key): what pointed at
     its comments without one goes too."""
     owner = Comment.post_id == post_id if post_id is not None else Comment.task_id == task_id
-    ids = await session.scalars(select(Comment.id).where(owner))
+    ids = list(await session.scalars(select(Comment.id).where(owner)))
     await forget_notifications(session, COMMENT, ids)
+    await forget_attachments(session, OwnerKind.COMMENT, ids)
 
 
 async def delete_comment(ctx: RequestContext, comment_id: int) -> int:
@@ -127,10 +129,12 @@ async def delete_comment(ctx: RequestContext, comment_id: int) -> int:
         comment = await _own_comment(session, viewer, comment_id, allow_admin=True)
         await session.delete(comment)
         await forget_notifications(session, COMMENT, [comment.id])
+        await forget_attachments(session, OwnerKind.COMMENT, [comment.id])
         await _record(
             session, viewer, comment, EventKind.COMMENT_DELETED, {"body": [comment.body, None]}
         )
         await session.commit()
+        await discard_files(ctx.services.files.store, session)
     ctx.forget_loaded()
     return comment_id
 

@@ -24,6 +24,7 @@ from models import SessionFactory
 from resolvers.access.cache import PolicyCache
 from resolvers.crm.export_config import ExportConfig
 from resolvers.errors import Forbidden, ServiceUnavailable, Unauthenticated
+from resolvers.files.storage import FileConfig, LocalStore, default_root
 from resolvers.loading import Loader
 from resolvers.mail.config import MailConfig
 from subscriptions.express import FrameSink
@@ -57,6 +58,8 @@ class Services:
     exports: ExportConfig = field(default_factory=ExportConfig)
     # Bulk actions (resolvers/crm/bulk.py): the most records one call may act on.
     bulk_max_records: int = 1000
+    # Attachments' bytes (resolvers/files/): the store and how long download links work.
+    files: FileConfig = field(default_factory=lambda: FileConfig(LocalStore(default_root(""))))
 
 
 @dataclass

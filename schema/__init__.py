@@ -15,6 +15,7 @@ from strawberry.types.base import get_object_definition
 from schema.access import AccessQueries, Role
 from schema.access_admin import AccessMutations
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
+from schema.attachments import AttachmentMutations
 from schema.automation import AutomationMutations, AutomationQueries
 from schema.budget import budgeted_executor
 from schema.comments import Comment, CommentMutations
@@ -112,6 +113,7 @@ Mutation = root_type(
         ExportMutations,
         SavedViewMutations,
         BulkMutations,
+        AttachmentMutations,
         ActivityMutations,
         TimelineMutations,
         DictionaryMutations,

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from models import Comment as CommentRow
+from models import OwnerKind
 from resolvers import comments
 from resolvers.posts import queries as posts
 from resolvers.tasks import queries as tasks
+from schema.attachments import attachments_field
 from schema.context import Info
 from schema.relay import Node, decode_id, node_fetcher
 from schema.users import User, load_user
@@ -35,6 +37,8 @@ class Comment(Node):
     author_pk: strawberry.Private[int]
     post_pk: strawberry.Private[int | None]
     task_pk: strawberry.Private[int | None]
+
+    attachments = attachments_field(OwnerKind.COMMENT)
 
     @classmethod
     def of(cls, row: CommentRow) -> Comment:

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import strawberry
 
+from models import OwnerKind
 from models import Post as PostRow
 from resolvers import comments, users
 from resolvers.posts import access, commands, queries
+from schema.attachments import attachments_field
 from schema.comments import Comment
 from schema.context import Info
 from schema.departments import Department, load_department
@@ -76,6 +78,8 @@ class Post(Node):
         description="When it was last edited; its creation time if never."
     )
     author_pk: strawberry.Private[int]
+
+    attachments = attachments_field(OwnerKind.POST)
 
     @classmethod
     def of(cls, row: PostRow) -> Post:

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from models import ChecklistItem as ChecklistItemRow
+from models import OwnerKind
 from models import Task as TaskRow
 from models.crm import CrmEntity
 from resolvers import comments, users
 from resolvers.tasks import queries, rules
+from schema.attachments import attachments_field
 from schema.context import Info
 from schema.enums import described_enum
 from schema.relay import (
@@ -147,6 +149,8 @@ class Task(Node):
     creator_pk: strawberry.Private[int]
     responsible_pk: strawberry.Private[int]
     parent_pk: strawberry.Private[int | None]
+
+    attachments = attachments_field(OwnerKind.TASK)
 
     @classmethod
     def of(cls, row: TaskRow) -> Task:

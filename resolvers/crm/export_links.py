@@ -1,27 +1,24 @@
-"""Signed export links: an export's parameters, its requester and its expiry, in a URL-safe
-token authenticated by an HMAC-SHA256 with the app's secret.
-
-The token is ``base64url(JSON) "." base64url(MAC)``: readable (it holds nothing secret, only
-what the requester asked for), and any change to it, or its use after ``expires``, is
-refused. Rights are not in it: they are judged again when the link is opened.
+"""Signed export links: an export's parameters, its requester and its expiry, signed as
+``resolvers/signing.py`` signs every link (purpose "export"). Rights are not in it: they are
+judged again when the link is opened.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import orjson
-
 from models.crm import CrmEntity
 from resolvers.crm.export_config import ExportFormat
 from resolvers.crm.filtering import Condition, Filter
+from resolvers.signing import BadLink, sign_link, verify_link
+
+__all__ = ["BadLink", "ExportParams", "sign", "verify"]
+
+PURPOSE = "export"
 
 
 @dataclass(frozen=True)
@@ -39,39 +36,22 @@ class ExportParams:
     expires: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-class BadLink(Exception):
-    """A link that was not issued by us, was altered, or has expired."""
-
-
 def sign(params: ExportParams, secret: bytes) -> str:
-    body = orjson.dumps(
-        {
-            "e": params.entity.value,
-            "f": params.format.value,
-            "c": list(params.columns),
-            "q": _filter_json(params.filter),
-            "o": [[name, descending] for name, descending in params.order],
-            "u": params.user_id,
-            "t": params.token_id,
-            "x": int(params.expires.timestamp()),
-        }
-    )
-    return f"{_b64(body)}.{_b64(_mac(body, secret))}"
+    data = {
+        "e": params.entity.value,
+        "f": params.format.value,
+        "c": list(params.columns),
+        "q": _filter_json(params.filter),
+        "o": [[name, descending] for name, descending in params.order],
+        "u": params.user_id,
+        "t": params.token_id,
+    }
+    return sign_link(PURPOSE, data, params.expires, secret)
 
 
 def verify(token: str, secret: bytes, now: datetime) -> ExportParams:
     """The parameters of a link we signed, still valid at ``now``; BadLink otherwise."""
-    try:
-        body_text, mac_text = token.split(".")
-        body, mac = _unb64(body_text), _unb64(mac_text)
-    except ValueError as error:
-        raise BadLink("This export link is malformed") from error
-    if not hmac.compare_digest(mac, _mac(body, secret)):
-        raise BadLink("This export link is not valid: it was altered or not issued here")
-    data = orjson.loads(body)
-    expires = datetime.fromtimestamp(data["x"], UTC)
-    if expires <= now:
-        raise BadLink("This export link has expired: ask for a new one")
+    data = verify_link(PURPOSE, token, secret, now)
     return ExportParams(
         entity=CrmEntity(data["e"]),
         format=ExportFormat(data["f"]),
@@ -80,20 +60,8 @@ def verify(token: str, secret: bytes, now: datetime) -> ExportParams:
         order=tuple((name, bool(descending)) for name, descending in data["o"]),
         user_id=int(data["u"]),
         token_id=int(data["t"]),
-        expires=expires,
+        expires=data["x"],
     )
-
-
-def _mac(body: bytes, secret: bytes) -> bytes:
-    return hmac.new(secret, b"crmhub-export\x00" + body, hashlib.sha256).digest()
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 # Filters as JSON: operands keep their Python type through a tag.

@@ -10,7 +10,8 @@ are moved by one UPDATE each.
 
 Which references and link tables point at an entity is read from the declarations
 (``models.crm.entities``); the polymorphic tables (communications, activity bindings,
-timeline entries, task links, custom values) are those ``removal.forget_record`` clears.
+timeline entries, task links, custom values, attachments) are those
+``removal.forget_record`` clears.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import TaskCrmLink
+from models import Attachment, TaskCrmLink
 from models.crm import (
     ActivityBinding,
     Communication,
@@ -114,6 +115,12 @@ async def move_links(
         update(OutboxMessage)
         .where(OutboxMessage.record_type == entity, OutboxMessage.record_id.in_(merged_ids))
         .values(record_id=survivor_id)
+        .execution_options(**UNSYNCED)
+    )
+    await session.execute(
+        update(Attachment)
+        .where(Attachment.owner_kind == entity.value, Attachment.owner_id.in_(merged_ids))
+        .values(owner_id=survivor_id)
         .execution_options(**UNSYNCED)
     )
 

@@ -41,6 +41,7 @@ from resolvers.crm.removal import forget_record
 from resolvers.crm.timeline import Changes, write_changes
 from resolvers.crm.visibility import visible
 from resolvers.errors import BadInput, not_found
+from resolvers.files.forget import discard_files
 from resolvers.locking import lock_for_write
 from resolvers.pagination import Page, PageRequest
 from resolvers.validation import text
@@ -329,6 +330,7 @@ async def delete_record(ctx: RequestContext, entity: CrmEntity, pk: int) -> int:
         await guard_delete(ctx, session, record)
         await remove_record(ctx, session, entity, record)
         await session.commit()
+        await discard_files(ctx.services.files.store, session)
     ctx.forget_loaded()
     return pk
 

@@ -1,5 +1,6 @@
 """What goes when a CRM record is deleted: everything that names it without a foreign key
-(communications, timeline, activity bindings, task links, notifications about it).
+(communications, timeline, activity bindings, task links, notifications about it,
+attachments: their files are removed after the commit, ``resolvers/files/forget.py``).
 
 Feed events stay in the log: the `feed` query and replay show an event only while its
 record is readable, and ids are never handed out again, so they never name another record.
@@ -10,9 +11,10 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import TaskCrmLink
+from models import OwnerKind, TaskCrmLink
 from models.crm import Activity, ActivityBinding, Communication, CrmEntity, TimelineEntry
 from resolvers.crm.custom_values import forget_custom_values
+from resolvers.files.forget import forget_attachments
 from resolvers.notifications import forget_notifications
 
 
@@ -21,6 +23,7 @@ async def forget_record(session: AsyncSession, entity: CrmEntity, entity_id: int
 
     Activities bound to this record only are deleted too; shared ones lose this binding."""
     await forget_custom_values(session, entity, entity_id)
+    await forget_attachments(session, OwnerKind(entity.value), [entity_id])
     await session.execute(
         delete(Communication).where(
             Communication.entity_type == entity, Communication.entity_id == entity_id

@@ -10,10 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
-from models import Department, Post, PostLike, PostRecipient, User, utcnow
+from models import Department, OwnerKind, Post, PostLike, PostRecipient, User, utcnow
 from resolvers.comments import forget_comments_of
 from resolvers.context import RequestContext
 from resolvers.errors import BadInput, Forbidden, not_found
+from resolvers.files.forget import discard_files, forget_attachments
 from resolvers.notifications import (
     NotificationKind,
     actor_name,
@@ -135,6 +136,7 @@ async def delete_post(ctx: RequestContext, post_id: int) -> int:
         # Read before the delete, which takes the recipients with it.
         recipients = await recipients_of(session, post.id)
         await forget_comments_of(session, post_id=post.id)
+        await forget_attachments(session, OwnerKind.POST, [post.id])
         await forget_notifications(session, "POST", [post.id])
         await session.delete(post)
         deleted: Changes = {"title": [post.title, None]}
@@ -142,6 +144,7 @@ async def delete_post(ctx: RequestContext, post_id: int) -> int:
             session, EventKind.POST_DELETED, viewer.user_id, post, recipients, deleted
         )
         await session.commit()
+        await discard_files(ctx.services.files.store, session)
     ctx.forget_loaded()
     return post_id
 

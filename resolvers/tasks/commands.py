@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
-from models import Task, TaskTag, utcnow
+from models import OwnerKind, Task, TaskTag, utcnow
 from resolvers.comments import forget_comments_of
 from resolvers.context import RequestContext
 from resolvers.crm.task_links import (
@@ -20,6 +20,7 @@ from resolvers.crm.task_links import (
     replace_crm_links,
 )
 from resolvers.errors import BadInput, Conflict, Forbidden
+from resolvers.files.forget import discard_files, forget_attachments
 from resolvers.locking import lock_for_write
 from resolvers.notifications import (
     NotificationKind,
@@ -227,6 +228,7 @@ async def delete_task(ctx: RequestContext, task_id: int) -> int:
         if not may(await parts_in(session, viewer, task, members), TaskAction.DELETE):
             raise Forbidden("Only the creator and admins may delete a task")
         await forget_comments_of(session, task_id=task.id)
+        await forget_attachments(session, OwnerKind.TASK, [task.id])
         await forget_notifications(session, "TASK", [task.id])
         await session.delete(task)
         # The envelope is made from the task object and its members, both still in hand.
@@ -235,6 +237,7 @@ async def delete_task(ctx: RequestContext, task_id: int) -> int:
             session, EventKind.TASK_DELETED, viewer.user_id, task, members, deleted
         )
         await session.commit()
+        await discard_files(ctx.services.files.store, session)
     ctx.forget_loaded()
     return task_id
 

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 
+from models import OwnerKind
 from models.crm import Company as CompanyRow
 from models.crm import CrmEntity
 from resolvers.crm import companies, deal_relations, records
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
+from schema.attachments import attachments_field
 from schema.context import Info
 from schema.crm.common import (
     Communication,
@@ -72,6 +74,7 @@ class Company(Node, WithCustomFields):
     source_lead_pk: strawberry.Private[int | None]
 
     tasks = linked_tasks_field(CrmEntity.COMPANY)
+    attachments = attachments_field(OwnerKind.COMPANY)
 
     @classmethod
     def of(cls, row: CompanyRow) -> Company:

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 
+from models import OwnerKind
 from models.crm import Contact as ContactRow
 from models.crm import CrmEntity
 from resolvers.crm import contacts, records
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
+from schema.attachments import attachments_field
 from schema.context import Info
 from schema.crm.common import (
     Communication,
@@ -64,6 +66,7 @@ class Contact(Node, WithCustomFields):
     source_lead_pk: strawberry.Private[int | None]
 
     tasks = linked_tasks_field(CrmEntity.CONTACT)
+    attachments = attachments_field(OwnerKind.CONTACT)
 
     @classmethod
     def of(cls, row: ContactRow) -> Contact:

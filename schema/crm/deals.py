@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 
+from models import OwnerKind
 from models.crm import CrmEntity, Semantics
 from models.crm import Deal as DealRow
 from models.crm import DealStageMove as DealStageMoveRow
@@ -15,6 +16,7 @@ from resolvers.crm import deal_relations, deals, records
 from resolvers.crm import record_access as record_access_rules
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
+from schema.attachments import attachments_field
 from schema.context import Info
 from schema.crm.common import UserRef, load_user
 from schema.crm.custom_values import (
@@ -102,6 +104,7 @@ class Deal(Node, WithCustomFields):
     source_lead_pk: strawberry.Private[int | None]
 
     tasks = linked_tasks_field(CrmEntity.DEAL)
+    attachments = attachments_field(OwnerKind.DEAL)
 
     @classmethod
     def of(cls, row: DealRow) -> Deal:

@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 
+from models import OwnerKind
 from models.crm import CrmEntity
 from models.crm import Lead as LeadRow
 from models.crm.entities import declaration_of
 from resolvers.crm import conversion, leads, records
 from resolvers.crm.record_access import RecordFacts
 from schema.access import RecordAccess
+from schema.attachments import attachments_field
 from schema.context import Info
 from schema.crm.common import (
     Communication,
@@ -84,6 +86,7 @@ class Lead(Node, WithCustomFields):
     deal_pk: strawberry.Private[int | None]
 
     tasks = linked_tasks_field(CrmEntity.LEAD)
+    attachments = attachments_field(OwnerKind.LEAD)
 
     @classmethod
     def of(cls, row: LeadRow) -> Lead:

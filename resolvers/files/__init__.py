@@ -1,0 +1,2 @@
+"""Files: the store their bytes live in, and attachments to records, tasks, posts and
+comments."""
