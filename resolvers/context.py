@@ -24,6 +24,7 @@ from models import SessionFactory
 from resolvers.access.cache import PolicyCache
 from resolvers.crm.export_config import ExportConfig
 from resolvers.errors import Forbidden, ServiceUnavailable, Unauthenticated
+from resolvers.imports.config import ImportConfig
 from resolvers.loading import Loader
 from resolvers.mail.config import MailConfig
 from subscriptions.express import FrameSink
@@ -55,6 +56,8 @@ class Services:
     mail: MailConfig = field(default_factory=MailConfig)
     # Exports (resolvers/crm/exports.py): link lifetime, rows per statement.
     exports: ExportConfig = field(default_factory=ExportConfig)
+    # Imports (resolvers/imports/): limits, batches, leases, the worker's wake-up.
+    imports: ImportConfig = field(default_factory=ImportConfig)
 
 
 @dataclass
