@@ -109,7 +109,7 @@ def sniff_delimiter(sample: str) -> str:
 
 def _text(spool: IO[bytes], encoding: str) -> io.TextIOWrapper:
     codec = "utf-8-sig" if encoding in ("utf-8", "utf-8-sig") else encoding
-    return io.TextIOWrapper(spool, encoding=codec, errors="strict", newline="")  # type: ignore[type-var]
+    return io.TextIOWrapper(spool, encoding=codec, errors="strict", newline="")
 
 
 class RowError(Exception):
@@ -185,4 +185,4 @@ def spooled(chunks: Sequence[bytes] | Iterator[bytes]) -> IO[bytes]:
     for chunk in chunks:
         spool.write(chunk)
     spool.seek(0)
-    return spool  # type: ignore[return-value]
+    return spool

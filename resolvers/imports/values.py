@@ -95,9 +95,9 @@ class Lookups:
                     key = full_name.casefold()
                     # A name two users share names neither.
                     self.users[key] = None if key in self.users else pk
-        pk = key_of(text, "User")
-        if pk is not None:
-            return pk
+        given = key_of(text, "User")
+        if given is not None:
+            return given
         found_pk = self.users.get(text.casefold())
         if found_pk is None:
             raise CellError(name, f"No single user '{text}' (give an e-mail, a name or an ID)")

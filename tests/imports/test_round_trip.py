@@ -24,7 +24,7 @@ query { contacts(first: 10, orderBy: [{field: LAST_NAME}]) { totalCount edges { 
   companies { title }
   customFields { field values { string integer decimal currency boolean date } }
 } } } }"""
-FIELDS = [
+FIELDS: list[dict[str, Any]] = [
     {"code": "UF_SHOE", "name": "Shoe size", "kind": "INTEGER"},
     {"code": "UF_TAGS", "name": "Tags", "kind": "STRING", "multiple": True},
     {"code": "UF_BIRTH", "name": "Birthday", "kind": "DATE"},
