@@ -113,21 +113,23 @@ def _new_record(new_type: type[Any], values: RowValues) -> Any:
 
 
 async def _duplicate(ctx: RequestContext, entity: CrmEntity, values: RowValues) -> int | None:
-    """The first record of ``entity`` (that the importer may see) sharing a phone or an
-    e-mail of the row, as ``duplicates(phone:, email:)`` finds it."""
-    for item in values.communications:
-        if item.kind not in (CommunicationKind.PHONE, CommunicationKind.EMAIL):
-            continue
-        phone = item.value if item.kind is CommunicationKind.PHONE else None
-        email = item.value if item.kind is CommunicationKind.EMAIL else None
-        try:
-            found = await find_duplicates(ctx, phone, email)
-        except DomainError:
-            continue  # not a phone or an e-mail: the create refuses it, naming it
-        matches = getattr(found, _MATCHES[entity])
-        if matches:
-            return int(matches[0].id)
-    return None
+    """The first record of ``entity`` (that the importer may see) sharing the row's first
+    phone or first e-mail, as ``duplicates(phone:, email:)`` finds it (one search a row)."""
+    phone = _first(values, CommunicationKind.PHONE)
+    email = _first(values, CommunicationKind.EMAIL)
+    if phone is None and email is None:
+        return None
+    try:
+        found = await find_duplicates(ctx, phone, email)
+    except DomainError:
+        # Not a phone or an e-mail: the create refuses it, naming it.
+        return None
+    matches = getattr(found, _MATCHES[entity])
+    return int(matches[0].id) if matches else None
+
+
+def _first(values: RowValues, kind: CommunicationKind) -> str | None:
+    return next((item.value for item in values.communications if item.kind is kind), None)
 
 
 async def _changes(
