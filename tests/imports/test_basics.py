@@ -3,7 +3,10 @@ rights, duplicates policies."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from openpyxl import Workbook
 from starlette.applications import Starlette
 
 from models import AccessAction, AccessLevel, SessionFactory
@@ -217,3 +220,66 @@ async def test_duplicates_policies(
         assert values == ["+7 900 000 0001", "lee@example.com", "other@example.com"]
     else:
         assert values == ["+7 900 000 0001", "lee@example.com"]
+
+
+async def test_an_xlsx_workbook_of_typed_cells_first_sheet_only(
+    app: Starlette, member: GraphQLClient
+) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Title", "Industry", "Revenue", "Employees", "Opened", "Emails"])
+    sheet.append(["Acme", "Rockets", 1250.5, 42.0, True, "a@acme.test; b@acme.test"])
+    sheet.append(["Bad revenue", None, "lots", 3, False, None])
+    sheet.append([None, None, None, None, None, None])
+    other = workbook.create_sheet("Ignored")
+    other.append(["Title"])
+    other.append(["Not imported"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    found = await imported(app, member, "COMPANY", buffer.getvalue(), filename="c.xlsx")
+    assert (found["fileFormat"], found["status"], found["total"]) == ("XLSX", "DONE", 2), found
+    assert outcomes(found) == ["CREATED", "FAILED"]
+    assert errors(found)[1] == [("revenue", "'lots' is not a decimal value")]
+    data = await member.data(
+        "{ companies(first: 5) { edges { node { title industry revenue employees opened "
+        "communications { value } } } } }"
+    )
+    [acme] = [edge["node"] for edge in data["companies"]["edges"]]
+    assert acme == {
+        "title": "Acme",
+        "industry": "Rockets",
+        "revenue": "1250.50",
+        "employees": 42,
+        "opened": True,
+        "communications": [{"value": "a@acme.test"}, {"value": "b@acme.test"}],
+    }
+
+
+async def test_references_by_name_leads_and_deals(app: Starlette, member: GraphQLClient) -> None:
+    await member.data('mutation { createCompany(input: {title: "Globex"}) { id } }')
+    leads = "title,status,source\nA,In process,Web site\nB,No such status,\n"
+    found = await imported(app, member, "LEAD", leads.encode())
+    assert outcomes(found) == ["CREATED", "FAILED"], found["rows"]
+    assert errors(found)[1][0][0] == "statusId"
+    deals = "title,amount,currency,stage,company\nBig,1000,EUR,Proposal,Globex\nX,,,,Nobody\n"
+    found = await imported(app, member, "DEAL", deals.encode())
+    assert outcomes(found) == ["CREATED", "FAILED"], found["rows"]
+    assert errors(found)[1][0][0] == "companyId"
+    data = await member.data(
+        "{ deals(first: 5) { edges { node { title amount currency stage { name } "
+        "company { title } } } } leads(first: 5) { edges { node { title status { name } "
+        "source { name } } } } }"
+    )
+    assert [edge["node"] for edge in data["deals"]["edges"]] == [
+        {
+            "title": "Big",
+            "amount": "1000.00",
+            "currency": "EUR",
+            "stage": {"name": "Proposal"},
+            "company": {"title": "Globex"},
+        }
+    ]
+    assert [edge["node"] for edge in data["leads"]["edges"]] == [
+        {"title": "A", "status": {"name": "In process"}, "source": {"name": "Web site"}}
+    ]
