@@ -17,6 +17,7 @@ from models import ImportJob as ImportJobRow
 from models import ImportRowResult
 from models.crm import CrmEntity
 from models.crm.entities import type_name_of
+from resolvers.errors import BadInput
 from resolvers.imports import jobs
 from resolvers.imports.mapping import IGNORED, MAPPED, NOT_WRITABLE, REPEATED, UNKNOWN
 from schema.access_enums import AccessEntity
@@ -323,8 +324,6 @@ class ImportMutations:
 
 def _upload(file: Any) -> jobs.Upload:
     if not hasattr(file, "read"):
-        from resolvers.errors import BadInput
-
         raise BadInput("Send the file as a multipart request (the upload spec)", field="file")
     upload: jobs.Upload = file
     return upload

@@ -124,9 +124,7 @@ async def _spool(session: AsyncSession, job_id: int) -> IO[bytes]:
             .order_by(ImportFileChunk.position)
         )
     )
-
-    chunks: list[bytes] = []
-    spool = spooled(chunks)
+    spool = spooled([])
     for position in positions:
         data = await session.scalar(
             select(ImportFileChunk.data).where(
