@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("finished_at", UtcDateTime(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_import_jobs"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_import_jobs_status", "import_jobs", ["status", "id"])
     op.create_index("ix_import_jobs_user_id", "import_jobs", ["user_id", "id"])
