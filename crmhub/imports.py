@@ -8,10 +8,13 @@ through other processes, and leases that ran out)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from crmhub.periodic import Periodic
 from resolvers.context import Services
-from resolvers.imports.worker import run_pending, worker_name
+from resolvers.imports.worker import release, run_pending, worker_name
+
+log = logging.getLogger(__name__)
 
 
 class ImportWorker:
@@ -28,6 +31,11 @@ class ImportWorker:
     async def stop(self) -> None:
         self.services.imports.wake = None
         await self._loop.stop()
+        # A batch cut short by the stop was rolled back: its job may go on elsewhere now.
+        try:
+            await release(self.services, self.name)
+        except Exception:
+            log.warning("import worker: could not release its jobs; their leases will run out")
 
     async def run_once(self) -> int:
         """Runs every job waiting (or abandoned); returns how many."""

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from starlette.applications import Starlette
 
 from models import ImportJob, SessionFactory
-from resolvers.imports.worker import claim, run_job
+from resolvers.imports.worker import claim, release, run_job
 from tests.client import GraphQLClient
 from tests.imports.api import job, outcomes, started
 
@@ -82,3 +82,19 @@ async def test_a_dry_run_resumed_writes_nothing(app: Starlette, member: GraphQLC
     done = await job(member, job_id)
     assert (done["status"], done["created"], done["rows"]["totalCount"]) == ("DONE", ROWS, ROWS)
     assert (await member.data(CONTACTS))["contacts"]["totalCount"] == 0
+
+
+async def test_a_worker_shutting_down_lets_its_job_go_at_once(
+    app: Starlette, member: GraphQLClient
+) -> None:
+    services = app.state.services
+    job_id = await started(member, "CONTACT", _file())
+    pk = await claim(services, "worker-a")
+    assert pk is not None
+    await run_job(services, pk, "worker-a", max_batches=1)
+    assert await claim(services, "worker-b") is None
+    await release(services, "worker-a")
+    assert await claim(services, "worker-b") == pk
+    await run_job(services, pk, "worker-b")
+    done = await job(member, job_id)
+    assert (done["status"], done["created"]) == ("DONE", ROWS)
