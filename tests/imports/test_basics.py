@@ -283,3 +283,10 @@ async def test_references_by_name_leads_and_deals(app: Starlette, member: GraphQ
     assert [edge["node"] for edge in data["leads"]["edges"]] == [
         {"title": "A", "status": {"name": "In process"}, "source": {"name": "Web site"}}
     ]
+
+
+async def test_a_file_not_sent_as_an_upload_is_refused(member: GraphQLClient) -> None:
+    answer = await member.request(
+        'mutation { startImport(entity: CONTACT, file: "lastName\\nLee") { id } }'
+    )
+    assert (answer.code, answer.error_field) == ("BAD_USER_INPUT", "file")
