@@ -158,7 +158,8 @@ async def main() -> int:
     print(
         f"import CSV of {rows} contacts ({len(content) / 1e6:.1f} MB, duplicates "
         f"{options.duplicates}, batches of {options.batch}): {seconds:.1f} s "
-        f"({rows / seconds:,.0f} rows/s), peak RSS growth {rss / 1e6:.1f} MB; "
+        f"({rows / seconds:,.0f} rows/s), peak RSS growth {rss / 1e6:.1f} MB "
+        f"(peak RSS {_peak_rss() / 1e6:.0f} MB); "
         f"tracemalloc peak {peak / 1e6:.1f} MB over an import of {traced_rows} rows"
     )
     return 0
