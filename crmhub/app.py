@@ -31,6 +31,7 @@ from crmhub.files import file_routes
 from crmhub.forms import form_routes
 from crmhub.http_conventions import ConventionalGraphQL, GraphQLResponseMediaType
 from crmhub.http_limits import BodyLimit
+from crmhub.imports import ImportWorker
 from crmhub.instrumentation import CountedBus, instrument_engine, observe_hub
 from crmhub.mail import mail_config, mail_worker, unsubscribe_routes
 from crmhub.metrics import HttpMetrics, metrics_endpoint, process_exited
@@ -50,6 +51,7 @@ from resolvers.context import AuthConfig, Services
 from resolvers.crm.export_config import ExportConfig
 from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
 from resolvers.files.storage import FileConfig, store_for_url
+from resolvers.imports.config import ImportConfig
 from resolvers.sessions import viewer_for_token
 from schema import ConnectionInfo, QueryLimits, build_schema
 from schema.sharing import dump_json
@@ -193,7 +195,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             store=store_for_url(settings.storage_url, settings.database_url),
             link_ttl=timedelta(seconds=settings.file_link_ttl_seconds),
         ),
+        imports=ImportConfig(
+            max_bytes=min(settings.import_max_bytes, settings.max_upload_bytes),
+            batch_rows=settings.import_batch_rows,
+            lease_seconds=settings.import_lease_seconds,
+            max_attempts=settings.import_max_attempts,
+        ),
     )
+    imports = ImportWorker(services, settings.import_poll_seconds)
     webhooks = WebhookWorker(services, settings)
     realtime.pump.listeners.append(webhooks.wake)
     mail = mail_worker(session_factory, services.mail, settings.mail_poll_seconds)
@@ -234,6 +243,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Without an SMTP host nothing would be sent: messages wait in the outbox.
         if services.mail.smtp is not None:
             mail.start()
+        if settings.import_worker_enabled:
+            imports.start()
         # Everything built so far (schema, modules, engine) lives as long as the process:
         # move it out of the collector's generations so that collections stop walking it.
         gc.collect()
@@ -242,6 +253,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await webhooks.stop()
+            await imports.stop()
             await automation.stop()
             await overdue_tasks.stop()
             await mail.stop()
@@ -297,6 +309,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.realtime = realtime
     app.state.webhooks = webhooks
     app.state.automation = automation
+    app.state.imports = imports
     app.state.mail_worker = mail_worker
     app.state.socket_limits = socket_limits
     app.state.persisted_queries = graphql.persisted_queries

@@ -131,6 +131,15 @@ class Settings(BaseSettings):
     # directory. And how long a download link works.
     storage_url: str = ""
     file_link_ttl_seconds: int = Field(default=300, ge=1)
+    # Imports (docs/data.md): whether this process runs import jobs (any may), how often it
+    # looks for waiting ones, rows per transaction, how long a worker holds a job without
+    # renewing it, how often a job may be taken over before it fails, the largest file.
+    import_worker_enabled: bool = True
+    import_poll_seconds: float = 2.0
+    import_batch_rows: int = Field(default=100, ge=1, le=5000)
+    import_lease_seconds: float = Field(default=30.0, gt=0)
+    import_max_attempts: int = Field(default=3, ge=1)
+    import_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     # A message that fails is tried again after base, 2 x base, 4 x base, ... seconds, at most
     # this many times in all; then it is FAILED.
     mail_max_attempts: int = 5

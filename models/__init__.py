@@ -22,6 +22,7 @@ from models.base import BACKGROUND, BACKGROUND_OPTION, Base, utcnow
 from models.comments import Comment
 from models.events import Event
 from models.identity import Department, User
+from models.imports import ImportFileChunk, ImportJob, ImportRowResult
 from models.lead_forms import LeadForm, LeadFormSubmission
 from models.mail import Mailing, MailPreference, MailTemplate, OutboxMessage, Unsubscribe
 from models.notifications import Notification
@@ -57,6 +58,9 @@ __all__ = [
     "Event",
     "FieldRule",
     "FieldRuleKind",
+    "ImportFileChunk",
+    "ImportJob",
+    "ImportRowResult",
     "LeadForm",
     "LeadFormSubmission",
     "LoginThrottle",

@@ -25,6 +25,7 @@ from resolvers.access.cache import PolicyCache
 from resolvers.crm.export_config import ExportConfig
 from resolvers.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from resolvers.files.storage import FileConfig, LocalStore, default_root
+from resolvers.imports.config import ImportConfig
 from resolvers.loading import Loader
 from resolvers.mail.config import MailConfig
 from subscriptions.express import FrameSink
@@ -60,6 +61,8 @@ class Services:
     bulk_max_records: int = 1000
     # Attachments' bytes (resolvers/files/): the store and how long download links work.
     files: FileConfig = field(default_factory=lambda: FileConfig(LocalStore(default_root(""))))
+    # Imports (resolvers/imports/): limits, batches, leases, the worker's wake-up.
+    imports: ImportConfig = field(default_factory=ImportConfig)
 
 
 @dataclass

@@ -38,6 +38,7 @@ from schema.departments import Department, DepartmentMutations, DepartmentQuerie
 from schema.errors import ErrorCodes, is_expected
 from schema.extensions import ConnectionInfo, OperationScope, RequireLogin
 from schema.feed import FeedEvent, FeedQueries
+from schema.imports import ImportMutations, ImportQueries, ImportSubscriptions
 from schema.input_text import CleanLiterals, CleanVariables
 from schema.lead_forms import LeadFormMutations, LeadFormQueries
 from schema.limits import LimitedValidation, QueryLimits
@@ -89,6 +90,7 @@ Query = root_type(
         WebhookQueries,
         AutomationQueries,
         MailQueries,
+        ImportQueries,
         TaskQueries,
         PostQueries,
         NotificationQueries,
@@ -114,6 +116,7 @@ Mutation = root_type(
         SavedViewMutations,
         BulkMutations,
         AttachmentMutations,
+        ImportMutations,
         ActivityMutations,
         TimelineMutations,
         DictionaryMutations,
@@ -135,7 +138,7 @@ Subscription = root_type(
     "Live streams over websockets (graphql-transport-ws or graphql-ws). A stream ends with "
     "close code 4401 when the token is revoked and 4410 when the subscriber falls too far "
     "behind (subscribe again with `after`).",
-    (LiveSubscriptions, ReportSubscriptions, PulseSubscriptions),
+    (LiveSubscriptions, ReportSubscriptions, PulseSubscriptions, ImportSubscriptions),
 )
 
 MAX_TOKENS = 5000
