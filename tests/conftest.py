@@ -54,6 +54,9 @@ def settings(database_url: str, broadcast_url: str) -> Settings:
         automation_enabled=False,
         # Tests announce overdue tasks themselves (resolvers/tasks/overdue.py), when they mean to.
         task_overdue_check_seconds=0,
+        # And run import jobs themselves (tests/imports): a worker polling in the background
+        # would add its statements to the counts other tests take.
+        import_worker_enabled=False,
         _env_file=None,  # type: ignore[call-arg]
     )
 

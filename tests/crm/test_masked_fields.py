@@ -45,9 +45,9 @@ def test_every_declared_field_is_a_field_of_its_type(entity: CrmEntity) -> None:
 
 
 # What a record's type shows besides its declared fields: what you may do with it, its
-# custom fields, tasks and timeline; a contact's name (of its name fields); a deal's
+# custom fields, tasks, timeline and attachments; a contact's name (of its name fields); a deal's
 # semantics and stage history (told by its stage) and the stages it may move to.
-_ON_EVERY_RECORD = {"access", "customField", "customFields", "tasks", "timeline"}
+_ON_EVERY_RECORD = {"access", "attachments", "customField", "customFields", "tasks", "timeline"}
 _NOT_FIELDS_OF_THE_RECORD = {
     CrmEntity.LEAD: _ON_EVERY_RECORD,
     CrmEntity.CONTACT: _ON_EVERY_RECORD | {"name"},
