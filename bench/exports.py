@@ -30,12 +30,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import String, cast, insert, literal, literal_column, select, text
 from starlette.applications import Starlette
 
-from auth.passwords import hash_password
-from bench.gates import in_process_hub, login
+from bench.gates import add_bench_admin, in_process_hub, login
 from crmhub.database import create_engine
 from crmhub.migrate import upgrade
 from crmhub.settings import Settings
-from models import Department, User, utcnow
+from models import utcnow
 from models.base import UtcDateTime
 from models.crm import Deal, DealStage, Pipeline
 from models.crm.tallies import REBUILD_SQL, dropped_triggers, triggers
@@ -55,21 +54,7 @@ async def _fill(url: str, rows: int) -> None:
     try:
         await upgrade(engine)
         async with engine.begin() as connection:
-            department = (
-                await connection.execute(
-                    insert(Department).values(name="Bench", path="").returning(Department.id)
-                )
-            ).scalar_one()
-            await connection.execute(
-                insert(User).values(
-                    email=ADMIN,
-                    name="Bench Admin",
-                    department_id=department,
-                    is_admin=True,
-                    active=True,
-                    password_hash=hash_password(PASSWORD),
-                )
-            )
+            await add_bench_admin(connection, ADMIN, PASSWORD)
             pipeline = (
                 await connection.execute(select(Pipeline.id).where(Pipeline.is_default))
             ).scalar_one()

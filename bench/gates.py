@@ -18,14 +18,16 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import event
+from sqlalchemy import event, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 
+from auth.passwords import hash_password
 from bench.dataset import PASSWORD, Scale
 from bench.queries import QUERIES, BenchQuery, dig
 from crmhub.app import create_app
 from crmhub.settings import Settings
-from models import BACKGROUND_OPTION
+from models import BACKGROUND_OPTION, Department, User
 
 LOGIN = "mutation Login($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
 ROOT_FIELDS = "{ __schema { queryType { fields { name } } mutationType { fields { name } } } }"
@@ -60,6 +62,26 @@ async def in_process_hub(settings: Settings) -> AsyncIterator[tuple[Starlette, h
             transport=transport, base_url="http://hub.bench", timeout=REQUEST_TIMEOUT_SECONDS
         ) as http:
             yield app, http
+
+
+async def add_bench_admin(connection: AsyncConnection, email: str, password: str) -> None:
+    """An administrator in a department of their own, for benches that bring their own data
+    (exports, imports)."""
+    department = (
+        await connection.execute(
+            insert(Department).values(name="Bench", path="").returning(Department.id)
+        )
+    ).scalar_one()
+    await connection.execute(
+        insert(User).values(
+            email=email,
+            name="Bench Admin",
+            department_id=department,
+            is_admin=True,
+            active=True,
+            password_hash=hash_password(password),
+        )
+    )
 
 
 async def login(http: httpx.AsyncClient, email: str, password: str = PASSWORD) -> str:

@@ -27,15 +27,12 @@ import tracemalloc
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert
 from starlette.applications import Starlette
 
-from auth.passwords import hash_password
-from bench.gates import in_process_hub, login
+from bench.gates import add_bench_admin, in_process_hub, login
 from crmhub.database import create_engine
 from crmhub.migrate import upgrade
 from crmhub.settings import Settings
-from models import Department, User
 
 ADMIN, PASSWORD = "bench-admin@example.com", "bench-import-password"
 START = """mutation($file: Upload!, $duplicates: ImportDuplicates!) {
@@ -49,21 +46,7 @@ async def _prepare(url: str) -> None:
     try:
         await upgrade(engine)
         async with engine.begin() as connection:
-            department = (
-                await connection.execute(
-                    insert(Department).values(name="Bench", path="").returning(Department.id)
-                )
-            ).scalar_one()
-            await connection.execute(
-                insert(User).values(
-                    email=ADMIN,
-                    name="Bench Admin",
-                    department_id=department,
-                    is_admin=True,
-                    active=True,
-                    password_hash=hash_password(PASSWORD),
-                )
-            )
+            await add_bench_admin(connection, ADMIN, PASSWORD)
     finally:
         await engine.dispose()
 

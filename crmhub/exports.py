@@ -14,20 +14,18 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from crmhub.link_refusals import LINK_FAILURES, link_refusal
 from models.crm import CrmEntity
 from resolvers.context import Services
 from resolvers.crm.export_columns import Row
 from resolvers.crm.export_formats import EXTENSIONS, MEDIA_TYPES, WRITERS
-from resolvers.crm.export_links import BadLink
 from resolvers.crm.exports import OpenExport, export_chunks, open_export
-from resolvers.errors import DATABASE_UNREACHABLE, DomainError
 
 log = logging.getLogger(__name__)
 
-STATUS_OF = {"BAD_USER_INPUT": 400, "FORBIDDEN": 403, "NOT_FOUND": 404}
 PLURALS = {
     CrmEntity.LEAD: "leads",
     CrmEntity.CONTACT: "contacts",
@@ -40,13 +38,8 @@ def export_routes(services: Services) -> list[Route]:
     async def download(request: Request) -> Response:
         try:
             export = await open_export(services, request.path_params["token"])
-        except BadLink as error:
-            return _error(403, "FORBIDDEN", str(error))
-        except DomainError as error:
-            return _error(STATUS_OF.get(error.code, 400), error.code, str(error))
-        except DATABASE_UNREACHABLE as error:
-            log.warning("export refused, database unreachable: %r", error)
-            return _error(503, "SERVICE_UNAVAILABLE", "The database cannot be reached: retry")
+        except LINK_FAILURES as error:
+            return link_refusal(error, log)
         kind = export.params.format.value
         names = [column.name for column in export.header]
         body = WRITERS[kind](names, _logged(export))
@@ -74,11 +67,3 @@ async def _logged(export: OpenExport) -> AsyncIterator[list[Row]]:
     except Exception:
         log.exception("export of %s failed mid-stream", export.params.entity.value)
         raise
-
-
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message}},
-        status_code=status,
-        headers={"Cache-Control": "no-store"},
-    )

@@ -17,11 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from crmhub.exports import STATUS_OF, _error
+from crmhub.link_refusals import LINK_FAILURES, link_refusal
 from resolvers.context import Services
-from resolvers.errors import DATABASE_UNREACHABLE, DomainError
 from resolvers.files.attachments import open_download
-from resolvers.signing import BadLink
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +28,8 @@ def file_routes(services: Services) -> list[Route]:
     async def download(request: Request) -> Response:
         try:
             row, chunks = await open_download(services, request.path_params["token"])
-        except BadLink as error:
-            return _error(403, "FORBIDDEN", str(error))
-        except DomainError as error:
-            return _error(STATUS_OF.get(error.code, 400), error.code, str(error))
-        except DATABASE_UNREACHABLE as error:
-            log.warning("download refused, database unreachable: %r", error)
-            return _error(503, "SERVICE_UNAVAILABLE", "The database cannot be reached: retry")
+        except LINK_FAILURES as error:
+            return link_refusal(error, log)
         return StreamingResponse(
             chunks,
             media_type=row.content_type,
