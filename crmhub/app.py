@@ -47,6 +47,7 @@ from crmhub.websocket import LegacyWSHandler, TransportWSHandler, frames_of
 from crmhub.ws_limits import CONNECTING, SocketLimits
 from crmhub.ws_messages import CheckedWebSocketAdapter
 from models import SessionFactory
+from resolvers.compiled.config import CompiledReadsConfig, CompiledReadsMode
 from resolvers.context import AuthConfig, Services
 from resolvers.crm.export_config import ExportConfig
 from resolvers.errors import DATABASE_UNREACHABLE, UNAVAILABLE_MESSAGE
@@ -201,6 +202,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             lease_seconds=settings.import_lease_seconds,
             max_attempts=settings.import_max_attempts,
         ),
+        compiled_reads=CompiledReadsConfig(CompiledReadsMode(settings.compiled_reads)),
     )
     imports = ImportWorker(services, settings.import_poll_seconds)
     webhooks = WebhookWorker(services, settings)

@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from models import SessionFactory
+from resolvers.compiled.json_sql import SQLITE_GLOBAL_ID_FUNCTION, sqlite_global_id
 from resolvers.reports.periods import SQLITE_PERIOD_FUNCTION, local_period_start
 from subscriptions.bus import Bus
 from subscriptions.publisher import BUS_INFO_KEY
@@ -51,4 +52,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # Reports bucket timestamps by local period; SQLite has no time zones of its own.
     dbapi_connection.create_function(
         SQLITE_PERIOD_FUNCTION, 3, local_period_start, deterministic=True
+    )
+    # Compiled reads build Relay IDs in SQL; SQLite has no base64 of its own.
+    dbapi_connection.create_function(
+        SQLITE_GLOBAL_ID_FUNCTION, 2, sqlite_global_id, deterministic=True
     )

@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     import_lease_seconds: float = Field(default=30.0, gt=0)
     import_max_attempts: int = Field(default=3, ge=1)
     import_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    # Reads compiled to one SQL statement per root field (docs/performance.md): "on",
+    # "off" (the resolvers answer everything), or "verify" (the resolvers answer, and every
+    # read the compiler can answer is compiled too and compared: the test suite's mode).
+    compiled_reads: Literal["on", "off", "verify"] = "on"
     # A message that fails is tried again after base, 2 x base, 4 x base, ... seconds, at most
     # this many times in all; then it is FAILED.
     mail_max_attempts: int = 5

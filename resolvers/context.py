@@ -22,6 +22,7 @@ from auth.policy import CompiledPolicy
 from auth.viewer import Viewer
 from models import SessionFactory
 from resolvers.access.cache import PolicyCache
+from resolvers.compiled.config import CompiledReadsConfig
 from resolvers.crm.export_config import ExportConfig
 from resolvers.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from resolvers.files.storage import FileConfig, LocalStore, default_root
@@ -63,6 +64,8 @@ class Services:
     files: FileConfig = field(default_factory=lambda: FileConfig(LocalStore(default_root(""))))
     # Imports (resolvers/imports/): limits, batches, leases, the worker's wake-up.
     imports: ImportConfig = field(default_factory=ImportConfig)
+    # Compiled reads (resolvers/compiled/): on, off, or compared with the resolvers.
+    compiled_reads: CompiledReadsConfig = field(default_factory=CompiledReadsConfig)
 
 
 @dataclass

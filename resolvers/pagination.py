@@ -33,6 +33,8 @@ from resolvers.errors import BadInput
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
+# Named apart from any table's columns (contacts have a ``position``).
+PAGE_POSITION = "page_position_"
 DEFAULT_PAGE_SIZE = 20
 
 
@@ -124,10 +126,39 @@ def _reversed(keys: Sequence[SortKey]) -> list[SortKey]:
     return [SortKey(key.expression, not key.descending, key.segments) for key in keys]
 
 
+def _ordering(keys: Sequence[SortKey]) -> list[ColumnElement[Any]]:
+    return [key.expression.desc() if key.descending else key.expression.asc() for key in keys]
+
+
 def _ordered(statement: Select[Any], keys: Sequence[SortKey]) -> Select[Any]:
-    return statement.order_by(
-        *(key.expression.desc() if key.descending else key.expression.asc() for key in keys)
-    )
+    return statement.order_by(*_ordering(keys))
+
+
+def _paged(
+    statement: Select[Any],
+    keys: Sequence[SortKey],
+    order: Sequence[SortKey],
+    values: list[Any] | None,
+    size: int,
+) -> Select[Any]:
+    """The page's rows and one more (to tell whether a next page exists), in ``order``."""
+    if values is not None:
+        statement = statement.where(_after(order, values))
+    return _ordered(statement, order).limit(size + 1)
+
+
+def numbered_forward_page(
+    statement: Select[Any], keys: Sequence[SortKey], request: PageRequest
+) -> Select[Any] | None:
+    """``fetch_page``'s rows for a forward page, in order, with their position (from 1) as
+    the last column, ``PAGE_POSITION``; None for pages it reads otherwise (backwards, or in
+    segments). Errors as ``fetch_page``'s."""
+    request = request.validated()
+    if request.backwards or (keys and keys[0].segments is not None):
+        return None
+    values = None if request.after is None else decode_cursor(request.after, keys, "after")
+    position = func.row_number().over(order_by=_ordering(keys)).label(PAGE_POSITION)
+    return _paged(statement, keys, keys, values, request.size).add_columns(position)
 
 
 async def _segmented_rows(
@@ -196,11 +227,9 @@ async def fetch_page(
     if keys and keys[0].segments is not None:
         rows = await _segmented_rows(ctx, statement, keys, order, values, request.size + 1)
     else:
-        paged = statement
-        if values is not None:
-            paged = paged.where(_after(order, values))
-        paged = paged.add_columns(*(key.expression for key in keys))
-        paged = _ordered(paged, order).limit(request.size + 1)
+        paged = _paged(statement, keys, order, values, request.size).add_columns(
+            *(key.expression for key in keys)
+        )
         async with ctx.db() as session:
             rows = list((await session.execute(paged)).all())
     has_more = len(rows) > request.size

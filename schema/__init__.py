@@ -19,6 +19,7 @@ from schema.attachments import AttachmentMutations
 from schema.automation import AutomationMutations, AutomationQueries
 from schema.budget import budgeted_executor
 from schema.comments import Comment, CommentMutations
+from schema.compiled_reads import CompiledReads
 from schema.cost import CostLimit
 from schema.crm.activities import ActivityMutations, ActivityQueries
 from schema.crm.bulk import BulkMutations
@@ -198,6 +199,8 @@ def build_schema(
             lambda: CostLimit(limits.max_cost),
             CleanVariables,
             ErrorCodes,
+            # Last: it runs once every check before execution has passed.
+            CompiledReads,
         ],
         # Answers events that subscribers share once per key (schema/sharing.py), within
         # the operations' budgets (schema/budget.py).

@@ -57,6 +57,9 @@ def settings(database_url: str, broadcast_url: str) -> Settings:
         # And run import jobs themselves (tests/imports): a worker polling in the background
         # would add its statements to the counts other tests take.
         import_worker_enabled=False,
+        # Every read the compiler can answer is answered by the resolvers and compiled too;
+        # the `app` fixture fails the test when the two answers differ.
+        compiled_reads="verify",
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -84,6 +87,8 @@ async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Starlett
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         yield app
+    mismatches = app.state.services.compiled_reads.mismatches
+    assert not mismatches, "compiled reads differ from the resolvers:\n" + "\n".join(mismatches)
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,7 @@ from resolvers.crm.filtering import (
     where,
 )
 from resolvers.errors import BadInput, Forbidden, not_found
-from resolvers.pagination import Page, PageRequest, fetch_page
+from resolvers.pagination import Page, PageRequest, SortKey, fetch_page
 
 T = TypeVar("T")
 
@@ -41,16 +42,25 @@ MAX_AMOUNT = Decimal("9999999999999999.99")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-async def list_records(
+@dataclass(frozen=True)
+class ListQuery(Generic[T]):
+    """A list's rows before paging: ``statement`` filtered, unordered; ``keys`` its order;
+    ``counted`` the same rows for ``totalCount``."""
+
+    statement: Select[tuple[T]]
+    keys: list[SortKey]
+    counted: Select[tuple[T]] | None
+
+
+async def list_query(
     ctx: RequestContext,
     statement: Select[tuple[T]],
     fields: Fields,
     filter: Filter,
     order: Sequence[tuple[str, bool]],
-    page: PageRequest,
     counted: Select[tuple[T]] | None = None,
-) -> Page[T]:
-    """A keyset page of a visible_x() select, filtered and ordered by the entity's fields.
+) -> ListQuery[T]:
+    """A visible_x() select filtered and ordered by the entity's fields.
 
     ``counted`` is the same select with the bulk form of the READ filter (``visible_x(ctx,
     bulk=True)``): ``totalCount`` counts it, testing every row, while the page stops after a
@@ -65,13 +75,25 @@ async def list_records(
         return policy.read_filter(entity, bulk=True)
 
     condition = where(fields, filter, readable=readable)
-    return await fetch_page(
-        ctx,
+    return ListQuery(
         statement.where(condition),
         keys,
-        page,
-        counted=None if counted is None else counted.where(condition),
+        None if counted is None else counted.where(condition),
     )
+
+
+async def list_records(
+    ctx: RequestContext,
+    statement: Select[tuple[T]],
+    fields: Fields,
+    filter: Filter,
+    order: Sequence[tuple[str, bool]],
+    page: PageRequest,
+    counted: Select[tuple[T]] | None = None,
+) -> Page[T]:
+    """A keyset page of ``list_query``'s rows."""
+    query = await list_query(ctx, statement, fields, filter, order, counted)
+    return await fetch_page(ctx, query.statement, query.keys, page, counted=query.counted)
 
 
 def refuse_hidden_fields(ctx: RequestContext, fields: Fields, filter: Filter) -> None:

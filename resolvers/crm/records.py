@@ -31,7 +31,14 @@ from models.crm.entities import (
 )
 from resolvers.context import RequestContext
 from resolvers.crm import events
-from resolvers.crm.common import currency, list_records, money, require_all, require_user
+from resolvers.crm.common import (
+    ListQuery,
+    currency,
+    list_query,
+    money,
+    require_all,
+    require_user,
+)
 from resolvers.crm.communications import NewCommunication, clean, replace_communications, summary
 from resolvers.crm.custom_values import CustomInput, with_custom_fields, write_custom
 from resolvers.crm.fields import RECORD_FIELDS
@@ -43,7 +50,7 @@ from resolvers.crm.visibility import visible
 from resolvers.errors import BadInput, not_found
 from resolvers.files.forget import discard_files
 from resolvers.locking import lock_for_write
-from resolvers.pagination import Page, PageRequest
+from resolvers.pagination import Page, PageRequest, fetch_page
 from resolvers.validation import text
 
 # The changes of an update: values by the fields' input keys, only those given; custom
@@ -112,13 +119,20 @@ async def list_of(
     order: Sequence[tuple[str, bool]],
     page: PageRequest,
 ) -> Page[Any]:
-    return await list_records(
+    query = await query_of(ctx, entity, filter, order)
+    return await fetch_page(ctx, query.statement, query.keys, page, counted=query.counted)
+
+
+async def query_of(
+    ctx: RequestContext, entity: CrmEntity, filter: Filter, order: Sequence[tuple[str, bool]]
+) -> ListQuery[Any]:
+    """The rows of the ``entity`` list (``list_of``) before paging."""
+    return await list_query(
         ctx,
         visible(ctx, entity),
         await with_custom_fields(ctx, entity, RECORD_FIELDS[entity], filter, order),
         filter,
         order,
-        page,
         counted=visible(ctx, entity, bulk=True),
     )
 

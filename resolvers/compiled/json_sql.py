@@ -1,0 +1,146 @@
+"""JSON built in SQL, in PostgreSQL's and SQLite's words.
+
+Every value is written to equal what the resolver path's scalars print: Relay IDs as
+``models.global_ids`` spells them, decimals with their column's scale, booleans as JSON
+booleans. A nested object or list is JSON already: SQLite needs ``json()`` around it, or it
+would be embedded as a string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    String,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.sql.selectable import FromClause, Join
+
+from models.global_ids import global_id
+
+# SQLite has no base64: Relay IDs come from this function, registered on every connection.
+SQLITE_GLOBAL_ID_FUNCTION = "crmhub_global_id"
+
+
+def sqlite_global_id(type_name: str, pk: int | None) -> str | None:
+    return None if pk is None else global_id(type_name, pk)
+
+
+@dataclass(frozen=True)
+class JsonValue:
+    """A value of the JSON being built: ``nested`` when the SQL yields JSON text itself."""
+
+    sql: ColumnElement[Any]
+    nested: bool = False
+
+
+@dataclass(frozen=True)
+class JsonSql:
+    dialect: str
+
+    @property
+    def postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    def text(self, value: JsonValue) -> ColumnElement[Any]:
+        """The statement's answer: JSON text, which the driver passes on as it is (asyncpg
+        would decode a ``json`` value)."""
+        return cast(value.sql, Text()) if self.postgres else value.sql
+
+    def _embedded(self, value: JsonValue) -> ColumnElement[Any]:
+        if value.nested and not self.postgres:
+            return func.json(value.sql)
+        return value.sql
+
+    def object_of(self, pairs: Sequence[tuple[str, JsonValue]]) -> JsonValue:
+        arguments: list[ColumnElement[Any]] = []
+        for key, value in pairs:
+            # Keys are GraphQL response keys (names: letters, digits, '_'), safe to inline, so
+            # that the statement's text depends on the selection alone.
+            arguments.extend((literal_column(f"'{key}'"), self._embedded(value)))
+        builder = func.json_build_object if self.postgres else func.json_object
+        return JsonValue(builder(*arguments), nested=True)
+
+    def array_of(
+        self,
+        element: JsonValue,
+        source: FromClause,
+        where: ColumnElement[bool],
+        order: Sequence[ColumnElement[Any]],
+    ) -> JsonValue:
+        """The ``element`` of each row of ``source`` where ``where``, in ``order``: ``[]`` for
+        none. PostgreSQL orders inside the aggregate; SQLite (before 3.44) aggregates an
+        ordered subquery, whose order it keeps."""
+        if self.postgres:
+            aggregated = func.json_agg(aggregate_order_by(element.sql, *order))
+            listed = select(func.coalesce(aggregated, literal_column("'[]'::json")))
+            return JsonValue(listed.select_from(source).where(where).scalar_subquery(), True)
+        # A subquery in FROM does not correlate by itself: name what is its own.
+        own = [source.left, source.right] if isinstance(source, Join) else [source]
+        rows = (
+            select(self._embedded(element).label("element"))
+            .select_from(source)
+            .where(where)
+            .order_by(*order)
+            .correlate_except(*own)
+            .subquery()
+        )
+        listed = select(func.coalesce(func.json_group_array(func.json(rows.c.element)), "[]"))
+        return JsonValue(listed.scalar_subquery(), nested=True)
+
+    def first_row(
+        self, value: JsonValue, source: FromClause, where: ColumnElement[bool]
+    ) -> JsonValue:
+        """``value`` of the one row of ``source`` where ``where``, or null."""
+        return JsonValue(
+            select(self._embedded(value)).select_from(source).where(where).scalar_subquery(),
+            nested=True,
+        )
+
+    def relay_id(self, type_name: str, pk: ColumnElement[int]) -> JsonValue:
+        if not self.postgres:
+            return JsonValue(getattr(func, SQLITE_GLOBAL_ID_FUNCTION)(type_name, pk))
+        text = literal(f"{type_name}:", String) + cast(pk, Text())
+        encoded = func.encode(func.convert_to(text, "UTF8"), "base64")
+        return JsonValue(func.rtrim(func.translate(encoded, "+/\n", "-_"), "="))
+
+    def decimal(self, column: ColumnElement[Any]) -> JsonValue:
+        stored = getattr(column.type, "impl", column.type)  # a TypeDecorator's own type
+        scale = stored.scale if isinstance(stored, Numeric) else None
+        if self.postgres:
+            return JsonValue(cast(column, Text()))
+        if scale is None:
+            raise ValueError("a decimal column without a scale")
+        shown = func.printf(f"%.{scale}f", column)
+        return JsonValue(case((column.is_(None), null()), else_=shown))
+
+    def boolean(self, column: ColumnElement[Any]) -> JsonValue:
+        if self.postgres:
+            return JsonValue(column)
+        shown = case((column.is_(None), null()), (column == true(), "true"), else_="false")
+        return JsonValue(shown, nested=True)
+
+    def plain(self, column: ColumnElement[Any] | ColumnClause[Any]) -> JsonValue:
+        return JsonValue(column)
+
+    def constant(self, value: str) -> JsonValue:
+        return JsonValue(literal(value, String))
+
+    def boolean_constant(self, value: bool) -> JsonValue:
+        if self.postgres:
+            return JsonValue(literal_column("true" if value else "false"))
+        return JsonValue(literal("true" if value else "false", String), nested=True)

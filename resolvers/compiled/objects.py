@@ -1,0 +1,186 @@
+"""An object's selection as one JSON expression over a row of its table.
+
+CRM records are read from their declarations (``models.crm.entities``): columns by kind,
+references and links by target, each linked record behind the viewer's READ filter and in
+its entity's list order, as the resolvers' loaders give them. Stages and users are read
+from their columns. A field the declarations do not describe this way (a resolver of its
+own: ``access``, ``timeline``, custom fields, dates) is ``NotCompiled``.
+
+Field masks are not compiled: where a role of the viewer may hide a field of an entity the
+selection reads, the operation is left to the resolvers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_
+from sqlalchemy.sql.selectable import FromClause
+
+from auth.policy import CompiledPolicy
+from auth.policy.entities import RecordColumns
+from models.crm import CrmEntity, DealStage
+from models.crm.entities import (
+    DECLARATIONS,
+    EntityDeclaration,
+    Field,
+    FieldKind,
+    declaration_of_type,
+    type_name_of,
+)
+from models.identity import User
+from resolvers.compiled.json_sql import JsonSql, JsonValue
+from resolvers.compiled.selection import NotCompiled, Operation, Selected
+
+TYPENAME = "__typename"
+# Types without a declaration, answered from their own columns: GraphQL field -> column.
+PLAIN_TYPES: dict[str, tuple[Table, dict[str, str]]] = {
+    "DealStage": (DealStage.__table__, {"name": "name", "sort": "sort"}),  # type: ignore[dict-item]
+    "User": (User.__table__, {"name": "name", "email": "email", "position": "position"}),  # type: ignore[dict-item]
+}
+RECORD_TYPES = frozenset(type_name_of(entity) for entity in DECLARATIONS)
+
+
+@dataclass
+class ObjectCompiler:
+    json: JsonSql
+    policy: CompiledPolicy
+    operation: Operation
+
+    def check_unmasked(self, entity: CrmEntity) -> None:
+        if self.policy.may_hide(entity):
+            raise NotCompiled(f"a role may hide {entity.value} fields: masks are not compiled")
+
+    # Records ------------------------------------------------------------------------------
+
+    def record(self, type_name: str, row: FromClause, selected: Selected) -> JsonValue:
+        declaration = declaration_of_type(type_name)
+        self.check_unmasked(declaration.entity)
+        pairs = [
+            (field.key, self._record_field(declaration, row, field))
+            for field in self.operation.fields_of(selected, type_name)
+        ]
+        return self.json.object_of(pairs)
+
+    def _record_field(
+        self, declaration: EntityDeclaration, row: FromClause, selected: Selected
+    ) -> JsonValue:
+        type_name = type_name_of(declaration.entity)
+        if selected.name == TYPENAME:
+            return self.json.constant(type_name)
+        if selected.name == "id":
+            return self.json.relay_id(type_name, row.c.id)
+        field = next((item for item in declaration.fields if item.name == selected.name), None)
+        if field is None or (field.kind is FieldKind.LINKS and field.through is None):
+            return self._reverse_link(declaration.entity, row, selected)
+        if field.kind is FieldKind.LINKS:
+            return self._links(row, field, selected)
+        if field.attribute is None:
+            raise NotCompiled(f"{type_name}.{selected.name} is not a column")
+        column = row.c[_column_name(declaration, field.attribute)]
+        if field.kind is FieldKind.ID:
+            return self._reference(field, column, selected)
+        return self.scalar(field.kind, column, f"{type_name}.{selected.name}")
+
+    def scalar(self, kind: FieldKind, column: ColumnElement[Any], where: str) -> JsonValue:
+        if kind in (FieldKind.TEXT, FieldKind.INT):
+            return self.json.plain(column)
+        if kind is FieldKind.DECIMAL:
+            return self.json.decimal(column)
+        if kind is FieldKind.BOOLEAN:
+            return self.json.boolean(column)
+        raise NotCompiled(f"{where}: {kind.value} values are not compiled")
+
+    def _reference(self, field: Field, column: ColumnElement[Any], selected: Selected) -> JsonValue:
+        target = field.target or ""
+        if target in PLAIN_TYPES:
+            table = PLAIN_TYPES[target][0].alias()
+            return self.json.first_row(
+                self.plain(target, table, selected), table, table.c.id == column
+            )
+        if target in RECORD_TYPES:
+            table = _table_of(target).alias()
+            shown = and_(table.c.id == column, self.readable(target, table))
+            return self.json.first_row(self.record(target, table, selected), table, shown)
+        raise NotCompiled(f"references to {target} are not compiled")
+
+    def _links(self, row: FromClause, field: Field, selected: Selected) -> JsonValue:
+        through = field.through
+        target = field.target or ""
+        if through is None or target not in RECORD_TYPES:
+            raise NotCompiled(f"links to {target} are not compiled")
+        table = _table_of(target).alias()
+        link = through.model.__table__.alias()
+        joined = table.join(link, link.c[through.other] == table.c.id)
+        where = and_(link.c[through.own] == row.c.id, self.readable(target, table))
+        element = self.record(target, table, selected)
+        return self.json.array_of(element, joined, where, listing_order(target, table))
+
+    def _reverse_link(self, entity: CrmEntity, row: FromClause, selected: Selected) -> JsonValue:
+        """A list of the records whose reference names this one (a company's ``deals``)."""
+        for declaration in DECLARATIONS.values():
+            for field in declaration.fields:
+                if field.other_end == (entity, selected.name) and field.attribute:
+                    target = type_name_of(declaration.entity)
+                    table = _table_of(target).alias()
+                    where = and_(
+                        table.c[_column_name(declaration, field.attribute)] == row.c.id,
+                        self.readable(target, table),
+                    )
+                    element = self.record(target, table, selected)
+                    return self.json.array_of(element, table, where, listing_order(target, table))
+        raise NotCompiled(f"{type_name_of(entity)}.{selected.name} has a resolver of its own")
+
+    def readable(self, type_name: str, table: FromClause) -> ColumnElement[bool]:
+        declaration = declaration_of_type(type_name)
+        status = declaration.status
+        columns = RecordColumns(
+            table.c[_column_name(declaration, declaration.responsible)],
+            table.c[_column_name(declaration, declaration.opened)],
+            None
+            if status is None
+            else table.c[_column_name(declaration, declaration.field(status).attribute or "")],
+        )
+        return self.policy.read_filter(declaration.entity, columns)
+
+    # Stages and users ---------------------------------------------------------------------
+
+    def plain(self, type_name: str, row: FromClause, selected: Selected) -> JsonValue:
+        columns = PLAIN_TYPES[type_name][1]
+        pairs: list[tuple[str, JsonValue]] = []
+        for field in self.operation.fields_of(selected, type_name):
+            if field.name == TYPENAME:
+                pairs.append((field.key, self.json.constant(type_name)))
+            elif field.name == "id":
+                pairs.append((field.key, self.json.relay_id(type_name, row.c.id)))
+            elif field.name in columns:
+                pairs.append((field.key, self.json.plain(row.c[columns[field.name]])))
+            else:
+                raise NotCompiled(f"{type_name}.{field.name} is not compiled")
+        return self.json.object_of(pairs)
+
+
+def _table_of(type_name: str) -> Table:
+    table = declaration_of_type(type_name).model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _column_name(declaration: EntityDeclaration, attribute: str) -> str:
+    return str(getattr(declaration.model, attribute).property.columns[0].name)
+
+
+def listing_order(type_name: str, table: FromClause) -> list[ColumnElement[Any]]:
+    """Linked records' order, the loaders' too: the entity's default list order, then the id
+    in the direction of its last key."""
+    declaration = declaration_of_type(type_name)
+    by_key = declaration.by_key()
+    order: list[ColumnElement[Any]] = []
+    descending = False
+    for key, descending in declaration.default_order:
+        attribute = by_key[key].attribute or ""
+        column = table.c[_column_name(declaration, attribute)]
+        order.append(column.desc() if descending else column.asc())
+    order.append(table.c.id.desc() if descending else table.c.id.asc())
+    return order

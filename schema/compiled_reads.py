@@ -1,0 +1,223 @@
+"""Compiled reads in the request: the extension that answers a query from the compiler's
+statements (resolvers/compiled/) when it can, and lets the resolvers answer otherwise.
+
+Root fields' arguments are converted exactly as Strawberry converts them for the resolvers
+(graphql-core's coercion, then Strawberry's input types); a list's filter and order are
+read by the lists' own functions. Any refusal on the way (a bad cursor, a filter on a
+hidden field) leaves the whole operation to the resolvers, which answer it with their
+error. The compiled JSON reaches the response as ``orjson.Fragment``s, unparsed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from strawberry.extensions import SchemaExtension
+from strawberry.types.arguments import convert_arguments
+
+from models.crm.entities import declaration_of_type
+from resolvers.compiled.config import CompiledReadsMode
+from resolvers.compiled.json_sql import JsonSql
+from resolvers.compiled.objects import RECORD_TYPES, ObjectCompiler
+from resolvers.compiled.roots import (
+    ConnectionTypes,
+    ListArguments,
+    RootStatement,
+    dialect_of,
+    list_statement,
+    node_statement,
+    run_statements,
+)
+from resolvers.compiled.selection import NotCompiled, Operation, Selected, read_operation
+from resolvers.context import RequestContext
+from resolvers.crm.fields import RECORD_FIELDS
+from schema.crm.filters import to_filter, to_order
+from schema.relay import page_request
+
+log = logging.getLogger(__name__)
+
+PLAN_CACHE_SIZE = 512
+LIST_ARGUMENTS = frozenset({"first", "after", "last", "before", "filter", "order_by", "view"})
+
+
+class _Plans:
+    """The operations read from documents, by (document, operation name), or why one cannot
+    be compiled; the most recent ``PLAN_CACHE_SIZE``."""
+
+    def __init__(self) -> None:
+        self._plans: OrderedDict[tuple[str, str | None], Operation | str] = OrderedDict()
+
+    def get(self, schema: GraphQLSchema, query: str, name: str | None, document: Any) -> Operation:
+        key = (query, name)
+        plan = self._plans.get(key)
+        if plan is None:
+            try:
+                plan = read_operation(schema, document, name)
+            except NotCompiled as refusal:
+                plan = str(refusal)
+            self._plans[key] = plan
+            if len(self._plans) > PLAN_CACHE_SIZE:
+                self._plans.popitem(last=False)
+        else:
+            self._plans.move_to_end(key)
+        if isinstance(plan, str):
+            raise NotCompiled(plan)
+        return plan
+
+
+PLANS = _Plans()
+
+
+class CompiledReads(SchemaExtension):
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        mode = _mode(context, self.execution_context.result)
+        if mode is CompiledReadsMode.OFF:
+            yield
+            return
+        assert isinstance(context, RequestContext)
+        shadow = mode is CompiledReadsMode.VERIFY
+        try:
+            answers = await self._answers(context, shadow=shadow)
+        except NotCompiled as refusal:
+            log.debug("not compiled: %s", refusal)
+            answers = None
+        except Exception:
+            # A compiler's fault must not cost the client its answer: the resolvers give it.
+            log.exception("compiling %r failed", self.execution_context.operation_name)
+            if shadow:
+                context.services.compiled_reads.mismatches.append(
+                    f"{self.execution_context.query!r}: the compiler failed (see the log)"
+                )
+            answers = None
+        if answers is not None and not shadow:
+            data = {key: orjson.Fragment(text) for key, text in answers.items()}
+            self.execution_context.result = ExecutionResult(data=data, errors=None)
+        yield
+        if answers is not None and shadow:
+            self._compare(context, answers)
+
+    async def _answers(self, ctx: RequestContext, *, shadow: bool) -> dict[str, str]:
+        execution = self.execution_context
+        schema = execution.schema._schema
+        plan = PLANS.get(
+            schema, execution.query or "", execution.operation_name, execution.graphql_document
+        )
+        policy = ctx.require_policy()
+        compiler = ObjectCompiler(JsonSql(await dialect_of(ctx)), policy, plan)
+        variables = get_variable_values(
+            schema, plan.definition.variable_definitions or (), execution.variables or {}
+        )
+        if not isinstance(variables, VariableValues):
+            raise NotCompiled("variables graphql-core refuses")
+        statements = [
+            (root.key, await self._root(ctx, compiler, schema, root, variables))
+            for root in plan.roots
+        ]
+        return await run_statements(ctx, statements, shadow=shadow)
+
+    async def _root(
+        self,
+        ctx: RequestContext,
+        compiler: ObjectCompiler,
+        schema: GraphQLSchema,
+        root: Selected,
+        variables: VariableValues,
+    ) -> RootStatement:
+        assert schema.query_type is not None
+        definition = schema.query_type.fields.get(root.name)
+        if definition is None or len(root.nodes) != 1:
+            raise NotCompiled(f"root field {root.name}")
+        arguments = self._arguments(definition, root, variables)
+        if root.name == "node":
+            return node_statement(compiler, root, str(arguments["id"]))
+        types = _connection_types(definition)
+        if types is None or not set(arguments) <= LIST_ARGUMENTS:
+            raise NotCompiled(f"root field {root.name}")
+        node_type = types.connection.removesuffix("Connection")
+        if node_type not in RECORD_TYPES or arguments.get("view") is not None:
+            raise NotCompiled(f"root field {root.name}")
+        entity = declaration_of_type(node_type).entity
+        try:
+            list_arguments = ListArguments(
+                entity,
+                to_filter(arguments.get("filter"), RECORD_FIELDS[entity]),
+                to_order(arguments.get("order_by")),
+                page_request(
+                    *(arguments.get(name) for name in ("first", "after", "last", "before"))
+                ),
+            )
+        except Exception as error:  # the resolvers answer it, with their error
+            raise NotCompiled("arguments the resolvers refuse") from error
+        return await list_statement(ctx, compiler, root, types, list_arguments)
+
+    def _arguments(
+        self, definition: GraphQLField, root: Selected, variables: VariableValues
+    ) -> dict[str, Any]:
+        execution = self.execution_context
+        try:
+            raw = get_argument_values(definition, root.nodes[0], variables)
+        except GraphQLError as error:
+            raise NotCompiled("arguments graphql-core refuses") from error
+        field = definition.extensions.get("strawberry-definition")
+        if field is None:
+            raise NotCompiled("a field Strawberry did not define")
+        converter = execution.schema.schema_converter
+        return convert_arguments(raw, field.arguments, converter.scalar_registry, converter.config)
+
+    def _compare(self, ctx: RequestContext, answers: dict[str, str]) -> None:
+        result = self.execution_context.result
+        expected = None if result is None else result.data
+        compiled = {key: orjson.loads(text) for key, text in answers.items()}
+        resolved = None if expected is None else orjson.loads(orjson.dumps(expected))
+        if resolved == compiled and not (result and result.errors):
+            return
+        query = self.execution_context.query
+        errors = None if result is None else result.errors
+        mismatch = (
+            f"{query!r} {self.execution_context.variables!r}:\n compiled {compiled!r}\n"
+            f" resolved {resolved!r} errors {errors!r}"
+        )
+        log.error("compiled read differs from the resolvers: %s", mismatch)
+        ctx.services.compiled_reads.mismatches.append(mismatch)
+
+
+def _mode(context: object, result: object) -> CompiledReadsMode:
+    """OFF where the compiler does not run: an answer already given (a refusal), no viewer,
+    a websocket's operation."""
+    if result is not None or not isinstance(context, RequestContext):
+        return CompiledReadsMode.OFF
+    if context.policy is None or context.close_connection is not None:
+        return CompiledReadsMode.OFF
+    return context.services.compiled_reads.mode
+
+
+def _connection_types(definition: GraphQLField) -> ConnectionTypes | None:
+    connection = _unwrapped(definition.type)
+    if not isinstance(connection, GraphQLObjectType) or "edges" not in connection.fields:
+        return None
+    edge = _unwrapped(connection.fields["edges"].type)
+    page_info = _unwrapped(connection.fields["pageInfo"].type)
+    return ConnectionTypes(
+        connection.name, str(getattr(edge, "name", "")), str(getattr(page_info, "name", ""))
+    )
+
+
+def _unwrapped(graphql_type: Any) -> Any:
+    while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
+        graphql_type = graphql_type.of_type
+    return graphql_type
