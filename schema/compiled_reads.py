@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 from graphql import (
@@ -44,6 +44,7 @@ from resolvers.compiled.roots import (
 )
 from resolvers.compiled.selection import NotCompiled, Operation, Selected, read_operation
 from resolvers.context import RequestContext
+from resolvers.crm.custom_values import reads_definitions
 from resolvers.crm.fields import RECORD_FIELDS
 from schema.crm.filters import to_filter, to_order
 from schema.relay import page_request
@@ -51,35 +52,49 @@ from schema.relay import page_request
 log = logging.getLogger(__name__)
 
 PLAN_CACHE_SIZE = 512
+K = TypeVar("K")
+V = TypeVar("V")
 LIST_ARGUMENTS = frozenset({"first", "after", "last", "before", "filter", "order_by", "view"})
 
 
-class _Plans:
-    """The operations read from documents, by (document, operation name), or why one cannot
-    be compiled; the most recent ``PLAN_CACHE_SIZE``."""
+class _Recent(Generic[K, V]):
+    """The ``size`` most recently used entries."""
 
-    def __init__(self) -> None:
-        self._plans: OrderedDict[tuple[str, str | None], Operation | str] = OrderedDict()
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
 
-    def get(self, schema: GraphQLSchema, query: str, name: str | None, document: Any) -> Operation:
-        key = (query, name)
-        plan = self._plans.get(key)
-        if plan is None:
-            try:
-                plan = read_operation(schema, document, name)
-            except NotCompiled as refusal:
-                plan = str(refusal)
-            self._plans[key] = plan
-            if len(self._plans) > PLAN_CACHE_SIZE:
-                self._plans.popitem(last=False)
-        else:
-            self._plans.move_to_end(key)
-        if isinstance(plan, str):
-            raise NotCompiled(plan)
-        return plan
+    def get(self, key: K) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._entries[key] = value
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
 
 
-PLANS = _Plans()
+# The operations read from documents, by (document, operation name), or why one cannot be
+# compiled.
+PLANS: _Recent[tuple[str, str | None], Operation | str] = _Recent(PLAN_CACHE_SIZE)
+# Built statements, by document, operation, variables, the viewer's compiled policy (its
+# READ filters are in them) and dialect: building one costs more than running it.
+STATEMENTS: _Recent[tuple[object, ...], list[tuple[str, RootStatement]]] = _Recent(PLAN_CACHE_SIZE)
+
+
+def _plan(schema: GraphQLSchema, query: str, name: str | None, document: Any) -> Operation:
+    plan = PLANS.get((query, name))
+    if plan is None:
+        try:
+            plan = read_operation(schema, document, name)
+        except NotCompiled as refusal:
+            plan = str(refusal)
+        PLANS.put((query, name), plan)
+    if isinstance(plan, str):
+        raise NotCompiled(plan)
+    return plan
 
 
 class CompiledReads(SchemaExtension):
@@ -113,22 +128,36 @@ class CompiledReads(SchemaExtension):
 
     async def _answers(self, ctx: RequestContext, *, shadow: bool) -> dict[str, str]:
         execution = self.execution_context
-        schema = execution.schema._schema
-        plan = PLANS.get(
-            schema, execution.query or "", execution.operation_name, execution.graphql_document
-        )
         policy = ctx.require_policy()
-        compiler = ObjectCompiler(JsonSql(await dialect_of(ctx)), policy, plan)
+        dialect = await dialect_of(ctx)
+        variables = orjson.dumps(execution.variables or {}, option=orjson.OPT_SORT_KEYS)
+        key = (execution.query, execution.operation_name, variables, policy, dialect)
+        statements = STATEMENTS.get(key)
+        if statements is None:
+            statements, cacheable = await self._statements(ctx, JsonSql(dialect))
+            if cacheable:
+                STATEMENTS.put(key, statements)
+        return await run_statements(ctx, statements, shadow=shadow)
+
+    async def _statements(
+        self, ctx: RequestContext, json: JsonSql
+    ) -> tuple[list[tuple[str, RootStatement]], bool]:
+        execution = self.execution_context
+        schema = execution.schema._schema
+        query, name = execution.query or "", execution.operation_name
+        plan = _plan(schema, query, name, execution.graphql_document)
         variables = get_variable_values(
             schema, plan.definition.variable_definitions or (), execution.variables or {}
         )
         if not isinstance(variables, VariableValues):
             raise NotCompiled("variables graphql-core refuses")
-        statements = [
-            (root.key, await self._root(ctx, compiler, schema, root, variables))
-            for root in plan.roots
-        ]
-        return await run_statements(ctx, statements, shadow=shadow)
+        compiler = ObjectCompiler(json, ctx.require_policy(), plan)
+        statements, cacheable = [], True
+        for root in plan.roots:
+            statement, root_cacheable = await self._root(ctx, compiler, schema, root, variables)
+            statements.append((root.key, statement))
+            cacheable = cacheable and root_cacheable
+        return statements, cacheable
 
     async def _root(
         self,
@@ -137,14 +166,16 @@ class CompiledReads(SchemaExtension):
         schema: GraphQLSchema,
         root: Selected,
         variables: VariableValues,
-    ) -> RootStatement:
+    ) -> tuple[RootStatement, bool]:
+        """The root field's statement, and whether it may be kept: a list whose query reads
+        the custom fields' definitions may not (they change without a policy epoch)."""
         assert schema.query_type is not None
         definition = schema.query_type.fields.get(root.name)
         if definition is None or len(root.nodes) != 1:
             raise NotCompiled(f"root field {root.name}")
         arguments = self._arguments(definition, root, variables)
         if root.name == "node":
-            return node_statement(compiler, root, str(arguments["id"]))
+            return node_statement(compiler, root, str(arguments["id"])), True
         types = _connection_types(definition)
         if types is None or not set(arguments) <= LIST_ARGUMENTS:
             raise NotCompiled(f"root field {root.name}")
@@ -163,7 +194,9 @@ class CompiledReads(SchemaExtension):
             )
         except Exception as error:  # the resolvers answer it, with their error
             raise NotCompiled("arguments the resolvers refuse") from error
-        return await list_statement(ctx, compiler, root, types, list_arguments)
+        statement = await list_statement(ctx, compiler, root, types, list_arguments)
+        fields = RECORD_FIELDS[entity]
+        return statement, not reads_definitions(fields, list_arguments.filter, list_arguments.order)
 
     def _arguments(
         self, definition: GraphQLField, root: Selected, variables: VariableValues

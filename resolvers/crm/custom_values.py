@@ -338,6 +338,13 @@ def _spec(entity: CrmEntity, field: CustomField) -> FieldSpec:
     )
 
 
+def reads_definitions(fields: Fields, filter: Filter, order: Sequence[tuple[str, bool]]) -> bool:
+    """Whether the list names a field that is not built in, or searches: then its query
+    depends on the custom fields' definitions."""
+    named = filtered_fields(filter) | {name for name, _ in order}
+    return not named <= set(fields.by_name) or searches(filter)
+
+
 async def with_custom_fields(
     ctx: RequestContext,
     entity: CrmEntity,
@@ -351,8 +358,7 @@ async def with_custom_fields(
     of it so that adding a field never breaks a viewer's searches). A list that names no
     field but built-in ones and searches nothing reads no definitions: one statement less on
     every plain page."""
-    named = filtered_fields(filter) | {name for name, _ in order}
-    if named <= set(fields.by_name) and not searches(filter):
+    if not reads_definitions(fields, filter, order):
         return fields
     custom = await definitions(ctx, entity)
     if not custom:
