@@ -91,8 +91,10 @@ class JsonSql:
             return JsonValue(listed.select_from(source).where(where).scalar_subquery(), True)
         # A subquery in FROM does not correlate by itself: name what is its own.
         own = [source.left, source.right] if isinstance(source, Join) else [source]
+        # A JSON value loses its JSON-ness through a subquery's column: ``json()`` again
+        # where the rows are aggregated, once.
         rows = (
-            select(self._embedded(element).label("element"))
+            select(element.sql.label("element"))
             .select_from(source)
             .where(where)
             .order_by(*order)
@@ -107,8 +109,7 @@ class JsonSql:
     ) -> JsonValue:
         """``value`` of the one row of ``source`` where ``where``, or null."""
         return JsonValue(
-            select(self._embedded(value)).select_from(source).where(where).scalar_subquery(),
-            nested=True,
+            select(value.sql).select_from(source).where(where).scalar_subquery(), nested=True
         )
 
     def relay_id(self, type_name: str, pk: ColumnElement[int]) -> JsonValue:
@@ -133,6 +134,10 @@ class JsonSql:
             return JsonValue(column)
         shown = case((column.is_(None), null()), (column == true(), "true"), else_="false")
         return JsonValue(shown, nested=True)
+
+    def masked(self, value: JsonValue, shown: ColumnElement[bool]) -> JsonValue:
+        """``value`` where ``shown`` holds, else null: a field mask."""
+        return JsonValue(case((shown, value.sql), else_=null()), value.nested)
 
     def plain(self, column: ColumnElement[Any] | ColumnClause[Any]) -> JsonValue:
         return JsonValue(column)

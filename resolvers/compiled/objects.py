@@ -6,8 +6,9 @@ its entity's list order, as the resolvers' loaders give them. Stages and users a
 from their columns. A field the declarations do not describe this way (a resolver of its
 own: ``access``, ``timeline``, custom fields, dates) is ``NotCompiled``.
 
-Field masks are not compiled: where a role of the viewer may hide a field of an entity the
-selection reads, the operation is left to the resolvers.
+Field masks are ``CASE``s on the record's row (``auth.policy.masks.field_shown``), and a
+linked record whose own end of the link is hidden is left out, as ``schema.crm.masking``
+does; for a viewer no role of whom hides anything the SQL has neither.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_
+from sqlalchemy import ColumnElement, Table, and_, true
 from sqlalchemy.sql.selectable import FromClause
 
 from auth.policy import CompiledPolicy
 from auth.policy.entities import RecordColumns
+from auth.policy.masks import field_shown
 from models.crm import CrmEntity, DealStage
 from models.crm.entities import (
     DECLARATIONS,
@@ -27,6 +29,7 @@ from models.crm.entities import (
     Field,
     FieldKind,
     declaration_of_type,
+    other_end_of,
     type_name_of,
 )
 from models.identity import User
@@ -48,20 +51,25 @@ class ObjectCompiler:
     policy: CompiledPolicy
     operation: Operation
 
-    def check_unmasked(self, entity: CrmEntity) -> None:
-        if self.policy.may_hide(entity):
-            raise NotCompiled(f"a role may hide {entity.value} fields: masks are not compiled")
-
     # Records ------------------------------------------------------------------------------
 
     def record(self, type_name: str, row: FromClause, selected: Selected) -> JsonValue:
         declaration = declaration_of_type(type_name)
-        self.check_unmasked(declaration.entity)
         pairs = [
-            (field.key, self._record_field(declaration, row, field))
+            (field.key, self._masked(declaration, row, field))
             for field in self.operation.fields_of(selected, type_name)
         ]
         return self.json.object_of(pairs)
+
+    def _masked(
+        self, declaration: EntityDeclaration, row: FromClause, selected: Selected
+    ) -> JsonValue:
+        value = self._record_field(declaration, row, selected)
+        if selected.name not in declaration.maskable_names():
+            return value
+        entity = declaration.entity
+        shown = field_shown(self.policy, entity, selected.name, record_columns(declaration, row))
+        return value if shown is true() else self.json.masked(value, shown)
 
     def _record_field(
         self, declaration: EntityDeclaration, row: FromClause, selected: Selected
@@ -75,12 +83,12 @@ class ObjectCompiler:
         if field is None or (field.kind is FieldKind.LINKS and field.through is None):
             return self._reverse_link(declaration.entity, row, selected)
         if field.kind is FieldKind.LINKS:
-            return self._links(row, field, selected)
+            return self._links(declaration.entity, row, field, selected)
         if field.attribute is None:
             raise NotCompiled(f"{type_name}.{selected.name} is not a column")
         column = row.c[_column_name(declaration, field.attribute)]
         if field.kind is FieldKind.ID:
-            return self._reference(field, column, selected)
+            return self._reference(declaration.entity, field, column, selected)
         return self.scalar(field.kind, column, f"{type_name}.{selected.name}")
 
     def scalar(self, kind: FieldKind, column: ColumnElement[Any], where: str) -> JsonValue:
@@ -92,7 +100,9 @@ class ObjectCompiler:
             return self.json.boolean(column)
         raise NotCompiled(f"{where}: {kind.value} values are not compiled")
 
-    def _reference(self, field: Field, column: ColumnElement[Any], selected: Selected) -> JsonValue:
+    def _reference(
+        self, owner: CrmEntity, field: Field, column: ColumnElement[Any], selected: Selected
+    ) -> JsonValue:
         target = field.target or ""
         if target in PLAIN_TYPES:
             table = PLAIN_TYPES[target][0].alias()
@@ -101,11 +111,13 @@ class ObjectCompiler:
             )
         if target in RECORD_TYPES:
             table = _table_of(target).alias()
-            shown = and_(table.c.id == column, self.readable(target, table))
+            shown = and_(table.c.id == column, self.linkable(owner, field, target, table))
             return self.json.first_row(self.record(target, table, selected), table, shown)
         raise NotCompiled(f"references to {target} are not compiled")
 
-    def _links(self, row: FromClause, field: Field, selected: Selected) -> JsonValue:
+    def _links(
+        self, owner: CrmEntity, row: FromClause, field: Field, selected: Selected
+    ) -> JsonValue:
         through = field.through
         target = field.target or ""
         if through is None or target not in RECORD_TYPES:
@@ -113,7 +125,7 @@ class ObjectCompiler:
         table = _table_of(target).alias()
         link = through.model.__table__.alias()
         joined = table.join(link, link.c[through.other] == table.c.id)
-        where = and_(link.c[through.own] == row.c.id, self.readable(target, table))
+        where = and_(link.c[through.own] == row.c.id, self.linkable(owner, field, target, table))
         element = self.record(target, table, selected)
         return self.json.array_of(element, joined, where, listing_order(target, table))
 
@@ -127,6 +139,7 @@ class ObjectCompiler:
                     where = and_(
                         table.c[_column_name(declaration, field.attribute)] == row.c.id,
                         self.readable(target, table),
+                        self._shown(declaration, field.name, table),
                     )
                     element = self.record(target, table, selected)
                     return self.json.array_of(element, table, where, listing_order(target, table))
@@ -134,15 +147,24 @@ class ObjectCompiler:
 
     def readable(self, type_name: str, table: FromClause) -> ColumnElement[bool]:
         declaration = declaration_of_type(type_name)
-        status = declaration.status
-        columns = RecordColumns(
-            table.c[_column_name(declaration, declaration.responsible)],
-            table.c[_column_name(declaration, declaration.opened)],
-            None
-            if status is None
-            else table.c[_column_name(declaration, declaration.field(status).attribute or "")],
-        )
-        return self.policy.read_filter(declaration.entity, columns)
+        return self.policy.read_filter(declaration.entity, record_columns(declaration, table))
+
+    def linkable(
+        self, owner: CrmEntity, field: Field, target: str, table: FromClause
+    ) -> ColumnElement[bool]:
+        """Linked ``target`` records the viewer may read, whose own end of the link (a
+        company's ``deals`` for a deal's ``company``) is not hidden from them."""
+        readable = self.readable(target, table)
+        other_end = other_end_of(owner, field.name)
+        if other_end is None:
+            return readable
+        return and_(readable, self._shown(declaration_of_type(target), other_end[1], table))
+
+    def _shown(
+        self, declaration: EntityDeclaration, name: str, table: FromClause
+    ) -> ColumnElement[bool]:
+        columns = record_columns(declaration, table)
+        return field_shown(self.policy, declaration.entity, name, columns)
 
     # Stages and users ---------------------------------------------------------------------
 
@@ -159,6 +181,17 @@ class ObjectCompiler:
             else:
                 raise NotCompiled(f"{type_name}.{field.name} is not compiled")
         return self.json.object_of(pairs)
+
+
+def record_columns(declaration: EntityDeclaration, table: FromClause) -> RecordColumns:
+    """The columns access rules judge, on ``table`` (an alias of the entity's table)."""
+    status = declaration.status
+    status_attribute = None if status is None else declaration.field(status).attribute
+    return RecordColumns(
+        table.c[_column_name(declaration, declaration.responsible)],
+        table.c[_column_name(declaration, declaration.opened)],
+        None if status_attribute is None else table.c[_column_name(declaration, status_attribute)],
+    )
 
 
 def _table_of(type_name: str) -> Table:
