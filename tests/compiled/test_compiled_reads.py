@@ -11,8 +11,8 @@ from models import AccessAction, AccessLevel, FieldRuleKind, SessionFactory
 from models.crm import CrmEntity
 from resolvers.compiled.config import CompiledReadsMode
 from tests.client import GraphQLClient
-from tests.crm.factories import crm_records
 from tests.conftest import logged_in
+from tests.crm.factories import crm_records
 from tests.factories import Seed, grant_role
 from tests.statements import count_statements
 
