@@ -128,24 +128,28 @@ class CompiledReads(SchemaExtension):
 
     async def _answers(self, ctx: RequestContext, *, shadow: bool) -> dict[str, str]:
         execution = self.execution_context
+        schema = execution.schema._schema
+        query, name = execution.query or "", execution.operation_name
+        plan = _plan(schema, query, name, execution.graphql_document)
+        try:
+            variables = orjson.dumps(execution.variables or {}, option=orjson.OPT_SORT_KEYS)
+        except TypeError as error:  # an upload, say: no query takes one
+            raise NotCompiled("variables that are not JSON") from error
         policy = ctx.require_policy()
         dialect = await dialect_of(ctx)
-        variables = orjson.dumps(execution.variables or {}, option=orjson.OPT_SORT_KEYS)
-        key = (execution.query, execution.operation_name, variables, policy, dialect)
+        key = (query, name, variables, policy, dialect)
         statements = STATEMENTS.get(key)
         if statements is None:
-            statements, cacheable = await self._statements(ctx, JsonSql(dialect))
+            statements, cacheable = await self._statements(ctx, plan, JsonSql(dialect))
             if cacheable:
                 STATEMENTS.put(key, statements)
         return await run_statements(ctx, statements, shadow=shadow)
 
     async def _statements(
-        self, ctx: RequestContext, json: JsonSql
+        self, ctx: RequestContext, plan: Operation, json: JsonSql
     ) -> tuple[list[tuple[str, RootStatement]], bool]:
         execution = self.execution_context
         schema = execution.schema._schema
-        query, name = execution.query or "", execution.operation_name
-        plan = _plan(schema, query, name, execution.graphql_document)
         variables = get_variable_values(
             schema, plan.definition.variable_definitions or (), execution.variables or {}
         )
