@@ -7,8 +7,9 @@ import hmac
 import secrets
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
@@ -30,7 +31,8 @@ API_KEY_HEADER = "x-api-key"
 
 
 def token_hash(raw_token: str, secret: bytes) -> str:
-    return hmac.new(secret, raw_token.encode(), hashlib.sha256).hexdigest()
+    # The one-shot form: the same HMAC-SHA256 without an HMAC object per request.
+    return hmac.digest(secret, raw_token.encode(), hashlib.sha256).hex()
 
 
 def parse_authorization(header: str | None) -> str | None:
@@ -59,7 +61,7 @@ async def issue_token(session: AsyncSession, user_id: int, secret: bytes, ttl: t
 async def authenticate(session: AsyncSession, raw_token: str, secret: bytes) -> Viewer | None:
     """The viewer a token belongs to, if it is live and its user active; one statement,
     which also reads the policy epoch so that policy changes cost no extra statement."""
-    viewer = await _live_token(session, AuthToken.token_hash == token_hash(raw_token, secret))
+    viewer = await _live_token(session, _BY_HASH, token_hash=token_hash(raw_token, secret))
     # A key's token whose key row is gone (its role deleted) must not act as its whole user.
     if viewer is None or raw_token.startswith(API_KEY_MARK) != viewer.api_key:
         return None
@@ -70,36 +72,46 @@ async def authenticate_id(session: AsyncSession, token_id: int, user_id: int) ->
     """The viewer of the token with this id, if it is still live, its user active and
     ``user_id``: what a link issued under that token (an export's) acts as. Logging out,
     revoking the key or deactivating the user ends the link too."""
-    viewer = await _live_token(session, AuthToken.id == token_id)
+    viewer = await _live_token(session, _BY_ID, token_id=token_id)
     return viewer if viewer is not None and viewer.user_id == user_id else None
 
 
-async def _live_token(session: AsyncSession, which: ColumnElement[bool]) -> Viewer | None:
+def _live_token_statement(which: ColumnElement[bool]) -> Select[Any]:
+    """The live token chosen by ``which``, with its user, department, key and the policy
+    epoch; ``now`` bound at execution. Built once: a request only binds its values."""
     epoch = select(PolicyEpoch.epoch).where(PolicyEpoch.id == POLICY_EPOCH_ID).scalar_subquery()
-    row = (
-        await session.execute(
-            select(
-                AuthToken.id,
-                AuthToken.expires_at,
-                User.id,
-                User.is_admin,
-                User.department_id,
-                Department.path,
-                epoch,
-                ApiKey.token_id,
-                ApiKey.role_id,
-            )
-            .join(User, User.id == AuthToken.user_id)
-            .outerjoin(Department, Department.id == User.department_id)
-            .outerjoin(ApiKey, ApiKey.token_id == AuthToken.id)
-            .where(
-                which,
-                AuthToken.revoked_at.is_(None),
-                AuthToken.expires_at > utcnow(),
-                User.active.is_(True),
-            )
+    return (
+        select(
+            AuthToken.id,
+            AuthToken.expires_at,
+            User.id,
+            User.is_admin,
+            User.department_id,
+            Department.path,
+            epoch,
+            ApiKey.token_id,
+            ApiKey.role_id,
         )
-    ).one_or_none()
+        .join(User, User.id == AuthToken.user_id)
+        .outerjoin(Department, Department.id == User.department_id)
+        .outerjoin(ApiKey, ApiKey.token_id == AuthToken.id)
+        .where(
+            which,
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > bindparam("now", type_=AuthToken.expires_at.type),
+            User.active.is_(True),
+        )
+    )
+
+
+_BY_HASH = _live_token_statement(AuthToken.token_hash == bindparam("token_hash"))
+_BY_ID = _live_token_statement(AuthToken.id == bindparam("token_id"))
+
+
+async def _live_token(
+    session: AsyncSession, statement: Select[Any], **key: object
+) -> Viewer | None:
+    row = (await session.execute(statement, {"now": utcnow(), **key})).one_or_none()
     if row is None:
         return None
     token_id, expires_at, user_id, is_admin, department_id, path, policy_epoch, key, role = row
