@@ -129,6 +129,27 @@ class JsonSql:
         shown = func.printf(f"%.{scale}f", column)
         return JsonValue(case((column.is_(None), null()), else_=shown))
 
+    def timestamp(self, column: ColumnElement[Any]) -> JsonValue:
+        """A UTC timestamp as ``datetime.isoformat`` writes it: microseconds only when
+        there are some, and ``+00:00``."""
+        return JsonValue(case((column.is_(None), null()), else_=self.timestamp_text(column)))
+
+    def timestamp_text(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        seconds: ColumnElement[str]
+        micros: ColumnElement[str]
+        if self.postgres:
+            utc = func.timezone("UTC", column)
+            seconds = func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS', type_=String)
+            micros = func.to_char(utc, "US", type_=String)
+        else:
+            # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff" in UTC; the database's own
+            # CURRENT_TIMESTAMP defaults have no fraction.
+            day, time = func.substr(column, 1, 10, type_=String), func.substr(column, 12, 8)
+            seconds = day + "T" + time
+            micros = func.substr(func.substr(column, 21, type_=String) + "000000", 1, 6)
+        fraction = case((micros == "000000", ""), else_="." + micros)
+        return seconds + fraction + "+00:00"
+
     def boolean(self, column: ColumnElement[Any]) -> JsonValue:
         if self.postgres:
             return JsonValue(column)

@@ -98,6 +98,8 @@ class ObjectCompiler:
             return self.json.decimal(column)
         if kind is FieldKind.BOOLEAN:
             return self.json.boolean(column)
+        if kind is FieldKind.DATETIME:
+            return self.json.timestamp(column)
         raise NotCompiled(f"{where}: {kind.value} values are not compiled")
 
     def _reference(

@@ -16,7 +16,7 @@ from tests.crm.factories import crm_records
 from tests.factories import Seed, grant_role
 from tests.statements import count_statements
 
-DEAL_NODE = """id title amount currency opened probability
+DEAL_NODE = """id title amount currency opened probability createdAt updatedAt closedAt
     stage { id name } company { id title } contacts { id firstName lastName }
     assignedTo { id name email }"""
 DEALS_PAGE = f"query Deals($n: Int) {{ deals(first: $n) {{ edges {{ node {{ {DEAL_NODE} }} }} }} }}"
