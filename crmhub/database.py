@@ -8,7 +8,12 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from models import SessionFactory
-from resolvers.compiled.json_sql import SQLITE_GLOBAL_ID_FUNCTION, sqlite_global_id
+from resolvers.compiled.json_sql import (
+    SQLITE_BASE64URL_FUNCTION,
+    SQLITE_GLOBAL_ID_FUNCTION,
+    sqlite_base64url,
+    sqlite_global_id,
+)
 from resolvers.reports.periods import SQLITE_PERIOD_FUNCTION, local_period_start
 from subscriptions.bus import Bus
 from subscriptions.publisher import BUS_INFO_KEY
@@ -53,7 +58,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function(
         SQLITE_PERIOD_FUNCTION, 3, local_period_start, deterministic=True
     )
-    # Compiled reads build Relay IDs in SQL; SQLite has no base64 of its own.
+    # Compiled reads build Relay IDs and cursors in SQL; SQLite has no base64 of its own.
     dbapi_connection.create_function(
         SQLITE_GLOBAL_ID_FUNCTION, 2, sqlite_global_id, deterministic=True
+    )
+    dbapi_connection.create_function(
+        SQLITE_BASE64URL_FUNCTION, 1, sqlite_base64url, deterministic=True
     )

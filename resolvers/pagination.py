@@ -152,13 +152,23 @@ def numbered_forward_page(
 ) -> Select[Any] | None:
     """``fetch_page``'s rows for a forward page, in order, with their position (from 1) as
     the last column, ``PAGE_POSITION``; None for pages it reads otherwise (backwards, or in
-    segments). Errors as ``fetch_page``'s."""
+    segments). The sort keys' values come before it, named ``page_key``. Errors as
+    ``fetch_page``'s."""
     request = request.validated()
     if request.backwards or (keys and keys[0].segments is not None):
         return None
     values = None if request.after is None else decode_cursor(request.after, keys, "after")
     position = func.row_number().over(order_by=_ordering(keys)).label(PAGE_POSITION)
-    return _paged(statement, keys, keys, values, request.size).add_columns(position)
+    key_values: list[ColumnElement[Any]] = [
+        cast(ColumnElement[Any], key.expression).label(page_key(index))
+        for index, key in enumerate(keys)
+    ]
+    return _paged(statement, keys, keys, values, request.size).add_columns(*key_values, position)
+
+
+def page_key(index: int) -> str:
+    """The name ``numbered_forward_page`` gives the value of the sort key at ``index``."""
+    return f"page_key_{index}_"
 
 
 async def _segmented_rows(

@@ -8,8 +8,11 @@ would be embedded as a string.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -31,13 +34,20 @@ from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import FromClause, Join
 
 from models.global_ids import global_id
+from resolvers.compiled.selection import NotCompiled
 
-# SQLite has no base64: Relay IDs come from this function, registered on every connection.
+# SQLite has no base64: Relay IDs and cursors come from these functions, registered on every
+# connection.
 SQLITE_GLOBAL_ID_FUNCTION = "crmhub_global_id"
+SQLITE_BASE64URL_FUNCTION = "crmhub_base64url"
 
 
 def sqlite_global_id(type_name: str, pk: int | None) -> str | None:
     return None if pk is None else global_id(type_name, pk)
+
+
+def sqlite_base64url(text: str | None) -> str | None:
+    return None if text is None else base64.urlsafe_b64encode(text.encode()).decode()
 
 
 @dataclass(frozen=True)
@@ -125,7 +135,7 @@ class JsonSql:
         if self.postgres:
             return JsonValue(cast(column, Text()))
         if scale is None:
-            raise ValueError("a decimal column without a scale")
+            raise NotCompiled("a decimal column without a scale")
         shown = func.printf(f"%.{scale}f", column)
         return JsonValue(case((column.is_(None), null()), else_=shown))
 
@@ -149,6 +159,35 @@ class JsonSql:
             micros = func.substr(func.substr(column, 21, type_=String) + "000000", 1, 6)
         fraction = case((micros == "000000", ""), else_="." + micros)
         return seconds + fraction + "+00:00"
+
+    def cursor(self, values: Sequence[ColumnElement[Any]]) -> JsonValue:
+        """A row's pagination cursor (``resolvers.cursors.encode_cursor``): base64url of the
+        JSON list of its sort keys' values, written as orjson writes them."""
+        items = [self._cursor_item(value) for value in values]
+        listed: ColumnElement[Any] = literal("[", String)
+        for index, item in enumerate(items):
+            listed = (listed + "," + item) if index else (listed + item)
+        listed = listed + "]"
+        if not self.postgres:
+            return JsonValue(getattr(func, SQLITE_BASE64URL_FUNCTION)(listed, type_=String))
+        encoded = func.encode(func.convert_to(listed, "UTF8"), "base64", type_=String)
+        return JsonValue(func.translate(encoded, "+/\n", "-_", type_=String))
+
+    def _cursor_item(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        try:
+            kind = value.type.python_type
+        except NotImplementedError as error:
+            raise NotCompiled("a sort key of a type without a Python type") from error
+        if kind is datetime:
+            return '"' + self.timestamp_text(value) + '"'
+        if kind is Decimal:
+            return '"' + self.decimal(value).sql + '"'
+        if kind is int:
+            return cast(value, Text())
+        if kind is str:
+            quoted = func.to_json(value) if self.postgres else func.json_quote(value)
+            return cast(quoted, Text())
+        raise NotCompiled(f"no cursor for {kind.__name__} sort keys")
 
     def boolean(self, column: ColumnElement[Any]) -> JsonValue:
         if self.postgres:

@@ -26,7 +26,7 @@ from resolvers.context import RequestContext
 from resolvers.crm import records
 from resolvers.crm.filtering import Filter
 from resolvers.errors import DomainError
-from resolvers.pagination import PAGE_POSITION, PageRequest, numbered_forward_page
+from resolvers.pagination import PAGE_POSITION, PageRequest, numbered_forward_page, page_key
 
 # One root field's statement: one row, one column, its JSON text.
 RootStatement = Select[Any]
@@ -70,7 +70,8 @@ async def list_statement(
     page = numbered.cte("page")
     size = arguments.page.size
     counted = (query.counted if query.counted is not None else query.statement).order_by(None)
-    parts = _Connection(compiler, page, size, arguments.page.after is not None, counted)
+    cursor = compiler.json.cursor([page.c[page_key(index)] for index in range(len(query.keys))])
+    parts = _Connection(compiler, page, size, arguments.page.after is not None, counted, cursor)
     value = parts.connection(selected, types, type_name_of(entity))
     return select(compiler.json.text(value))
 
@@ -82,6 +83,8 @@ class _Connection:
     size: int
     after: bool
     counted: Select[Any]
+    # A page row's cursor, over the CTE's sort-key columns.
+    cursor: JsonValue
 
     def connection(self, selected: Selected, types: ConnectionTypes, node_type: str) -> JsonValue:
         json = self.compiler.json
@@ -108,6 +111,8 @@ class _Connection:
                 pairs.append((field.key, json.constant(edge_type)))
             elif field.name == "node":
                 pairs.append((field.key, self.compiler.record(node_type, self.page, field)))
+            elif field.name == "cursor":
+                pairs.append((field.key, self.cursor))
             else:
                 raise NotCompiled(f"{edge_type}.{field.name} is not compiled")
         position = self.page.c[PAGE_POSITION]
@@ -125,9 +130,18 @@ class _Connection:
                 pairs.append((field.key, json.boolean(rows > self.size)))
             elif field.name == "hasPreviousPage":
                 pairs.append((field.key, json.boolean_constant(self.after)))
+            elif field.name in ("startCursor", "endCursor"):
+                pairs.append((field.key, self._end_cursor(last=field.name == "endCursor")))
             else:
                 raise NotCompiled(f"{page_info_type}.{field.name} is not compiled")
         return json.object_of(pairs)
+
+    def _end_cursor(self, *, last: bool) -> JsonValue:
+        """The cursor of the page's first or last row; null for an empty page."""
+        position = self.page.c[PAGE_POSITION]
+        order = position.desc() if last else position.asc()
+        row = select(self.cursor.sql).where(position <= self.size).order_by(order).limit(1)
+        return JsonValue(row.scalar_subquery())
 
 
 def node_type_of(global_id: str) -> tuple[str, int]:

@@ -25,7 +25,8 @@ READS: dict[str, tuple[str, dict[str, Any]]] = {
     "deals search": (
         "query Search($f: DealFilter, $o: [DealOrder!]) {"
         " deals(first: 5, filter: $f, orderBy: $o) { totalCount"
-        " pageInfo { hasNextPage hasPreviousPage } edges { node { title amount } } } }",
+        " pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+        " edges { cursor node { title amount } } } }",
         {"f": {"title": {"contains": "1"}}, "o": [{"field": "AMOUNT", "direction": "DESC"}]},
     ),
     "companies with deals": (
@@ -38,6 +39,16 @@ READS: dict[str, tuple[str, dict[str, Any]]] = {
         {},
     ),
     "leads": ("{ leads(first: 7) { edges { node { title assignedTo { name } } } } }", {}),
+    "contacts by name, with cursors": (
+        "{ contacts(first: 6, orderBy: [{field: LAST_NAME}]) { pageInfo { startCursor endCursor }"
+        " edges { cursor node { lastName } } } }",
+        {},
+    ),
+    "an empty page": (
+        '{ deals(first: 5, filter: {title: {contains: "no such deal"}}) { totalCount'
+        " pageInfo { hasNextPage startCursor endCursor } edges { cursor } } }",
+        {},
+    ),
 }
 
 
@@ -69,7 +80,7 @@ async def test_a_second_page_follows_the_cursor(
     after = first["deals"]["pageInfo"]["endCursor"]
     query = (
         "query P($a: String) { deals(first: 4, after: $a) {"
-        " pageInfo { hasNextPage hasPreviousPage } edges { node { id title } } } }"
+        " pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id title } } } }"
     )
     resolved = await admin.data(query, {"a": after})
     _compiling(app, CompiledReadsMode.ON)
