@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, true
+from sqlalchemy import Boolean, ColumnElement, Table, and_, true
 from sqlalchemy.sql.selectable import FromClause
 
 from auth.policy import CompiledPolicy
 from auth.policy.entities import RecordColumns
 from auth.policy.masks import field_shown
-from models.crm import CrmEntity, DealStage
+from models.crm import CrmEntity, DealStage, LeadSource, LeadStatus, Pipeline
 from models.crm.entities import (
     DECLARATIONS,
     EntityDeclaration,
@@ -37,10 +37,23 @@ from resolvers.compiled.json_sql import JsonSql, JsonValue
 from resolvers.compiled.selection import NotCompiled, Operation, Selected
 
 TYPENAME = "__typename"
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 # Types without a declaration, answered from their own columns: GraphQL field -> column.
+# (``semantics`` is stored as its enum member's name, which GraphQL shows.)
+STATUS_COLUMNS = {"name": "name", "sort": "sort", "semantics": "semantics"}
 PLAIN_TYPES: dict[str, tuple[Table, dict[str, str]]] = {
-    "DealStage": (DealStage.__table__, {"name": "name", "sort": "sort"}),  # type: ignore[dict-item]
-    "User": (User.__table__, {"name": "name", "email": "email", "position": "position"}),  # type: ignore[dict-item]
+    "DealStage": (_table(DealStage), STATUS_COLUMNS),
+    "LeadStatus": (_table(LeadStatus), STATUS_COLUMNS),
+    "LeadSource": (_table(LeadSource), {"name": "name", "sort": "sort"}),
+    "Pipeline": (_table(Pipeline), {"name": "name", "sort": "sort", "isDefault": "is_default"}),
+    "User": (_table(User), {"name": "name", "email": "email", "position": "position"}),
 }
 RECORD_TYPES = frozenset(type_name_of(entity) for entity in DECLARATIONS)
 
@@ -179,7 +192,10 @@ class ObjectCompiler:
             elif field.name == "id":
                 pairs.append((field.key, self.json.relay_id(type_name, row.c.id)))
             elif field.name in columns:
-                pairs.append((field.key, self.json.plain(row.c[columns[field.name]])))
+                column = row.c[columns[field.name]]
+                is_flag = isinstance(column.type, Boolean)
+                value = self.json.boolean(column) if is_flag else self.json.plain(column)
+                pairs.append((field.key, value))
             else:
                 raise NotCompiled(f"{type_name}.{field.name} is not compiled")
         return self.json.object_of(pairs)

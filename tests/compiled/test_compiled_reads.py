@@ -17,7 +17,8 @@ from tests.factories import Seed, grant_role
 from tests.statements import count_statements
 
 DEAL_NODE = """id title amount currency opened probability createdAt updatedAt closedAt
-    stage { id name } company { id title } contacts { id firstName lastName }
+    stage { id name sort semantics } pipeline { name isDefault } company { id title }
+    contacts { id firstName lastName }
     assignedTo { id name email }"""
 DEALS_PAGE = f"query Deals($n: Int) {{ deals(first: $n) {{ edges {{ node {{ {DEAL_NODE} }} }} }} }}"
 READS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -38,7 +39,11 @@ READS: dict[str, tuple[str, dict[str, Any]]] = {
         "{ contacts(first: 10) { totalCount edges { node { firstName companies { title } } } } }",
         {},
     ),
-    "leads": ("{ leads(first: 7) { edges { node { title assignedTo { name } } } } }", {}),
+    "leads": (
+        "{ leads(first: 7) { edges { node { title assignedTo { name } status { name semantics }"
+        " source { name } } } } }",
+        {},
+    ),
     "contacts by name, with cursors": (
         "{ contacts(first: 6, orderBy: [{field: LAST_NAME}]) { pageInfo { startCursor endCursor }"
         " edges { cursor node { lastName } } } }",
