@@ -70,6 +70,9 @@ class _Recent(Generic[K, V]):
             self._entries.move_to_end(key)
         return value
 
+    def clear(self) -> None:
+        self._entries.clear()
+
     def put(self, key: K, value: V) -> None:
         self._entries[key] = value
         if len(self._entries) > self.size:
@@ -112,8 +115,10 @@ class CompiledReads(SchemaExtension):
             log.debug("not compiled: %s", refusal)
             answers = None
         except Exception:
-            # A compiler's fault must not cost the client its answer: the resolvers give it.
+            # A compiler's fault must not cost the client its answer: the resolvers give it,
+            # on a fresh session (a failed statement leaves PostgreSQL's transaction aborted).
             log.exception("compiling %r failed", self.execution_context.operation_name)
+            await context.close()
             if shadow:
                 context.services.compiled_reads.mismatches.append(
                     f"{self.execution_context.query!r}: the compiler failed (see the log)"

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import literal_column, select
 from starlette.applications import Starlette
 
 from models import AccessAction, AccessLevel, FieldRuleKind, SessionFactory
 from models.crm import CrmEntity
+from resolvers.compiled import roots
 from resolvers.compiled.config import CompiledReadsMode
+from schema import compiled_reads
 from tests.client import GraphQLClient
 from tests.conftest import logged_in
 from tests.crm.factories import crm_records
@@ -132,3 +135,32 @@ async def test_masks_compile_to_the_resolvers_answer(
     assert log.count == 2
     # Both sides of each mask occur: some values shown, some hidden.
     assert "None" in str(resolved)
+
+
+async def test_a_failing_statement_leaves_the_answer_to_the_resolvers(
+    admin: GraphQLClient,
+    app: Starlette,
+    session_factory: SessionFactory,
+    seed: Seed,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A fault of the compiler's SQL costs the client nothing: the resolvers answer, on a
+    session the failed statement did not spoil."""
+    await crm_records(session_factory, seed, 3)
+    _compiling(app, CompiledReadsMode.OFF)
+    resolved = await admin.data(DEALS_PAGE, {"n": 3})
+    _compiling(app, CompiledReadsMode.ON)
+    broken = select(literal_column("no_such_column")).where(literal_column("1") == 1)
+    monkeypatch.setattr(roots, "list_statement", _returning(broken))
+    monkeypatch.setattr(compiled_reads, "list_statement", _returning(broken))
+    compiled_reads.STATEMENTS.clear()
+    assert await admin.data(DEALS_PAGE, {"n": 3}) == resolved
+    assert "compiling 'Deals' failed" in caplog.text
+
+
+def _returning(statement: Any) -> Any:
+    async def build(*_args: Any) -> Any:
+        return statement
+
+    return build
