@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import literal_column, select
+from sqlalchemy import Select, literal_column, select
 from starlette.applications import Starlette
 
 from models import AccessAction, AccessLevel, FieldRuleKind, SessionFactory
@@ -151,7 +151,7 @@ async def test_a_failing_statement_leaves_the_answer_to_the_resolvers(
     _compiling(app, CompiledReadsMode.OFF)
     resolved = await admin.data(DEALS_PAGE, {"n": 3})
     _compiling(app, CompiledReadsMode.ON)
-    broken = select(literal_column("no_such_column")).where(literal_column("1") == 1)
+    broken: Select[Any] = select(literal_column("no_such_column")).where(literal_column("1") == 1)
     monkeypatch.setattr(roots, "list_statement", _returning(broken))
     monkeypatch.setattr(compiled_reads, "list_statement", _returning(broken))
     compiled_reads.STATEMENTS.clear()
