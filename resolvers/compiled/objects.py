@@ -2,9 +2,10 @@
 
 CRM records are read from their declarations (``models.crm.entities``): columns by kind,
 references and links by target, each linked record behind the viewer's READ filter and in
-its entity's list order, as the resolvers' loaders give them. Stages and users are read
-from their columns. A field the declarations do not describe this way (a resolver of its
-own: ``access``, ``timeline``, custom fields, dates) is ``NotCompiled``.
+its entity's ``listing_order``, as the resolvers' loaders give them. Stages, statuses,
+pipelines and users are read from their columns. A field the declarations do not describe
+this way (a resolver of its own: ``access``, ``timeline``, custom fields) is
+``NotCompiled``.
 
 Field masks are ``CASE``s on the record's row (``auth.policy.masks.field_shown``), and a
 linked record whose own end of the link is hidden is left out, as ``schema.crm.masking``
@@ -28,7 +29,9 @@ from models.crm.entities import (
     EntityDeclaration,
     Field,
     FieldKind,
+    column_name,
     declaration_of_type,
+    listing_order,
     other_end_of,
     type_name_of,
 )
@@ -99,7 +102,7 @@ class ObjectCompiler:
             return self._links(declaration.entity, row, field, selected)
         if field.attribute is None:
             raise NotCompiled(f"{type_name}.{selected.name} is not a column")
-        column = row.c[_column_name(declaration, field.attribute)]
+        column = row.c[column_name(declaration, field.attribute)]
         if field.kind is FieldKind.ID:
             return self._reference(declaration.entity, field, column, selected)
         return self.scalar(field.kind, column, f"{type_name}.{selected.name}")
@@ -142,7 +145,9 @@ class ObjectCompiler:
         joined = table.join(link, link.c[through.other] == table.c.id)
         where = and_(link.c[through.own] == row.c.id, self.linkable(owner, field, target, table))
         element = self.record(target, table, selected)
-        return self.json.array_of(element, joined, where, listing_order(target, table))
+        return self.json.array_of(
+            element, joined, where, listing_order(declaration_of_type(target).entity, table)
+        )
 
     def _reverse_link(self, entity: CrmEntity, row: FromClause, selected: Selected) -> JsonValue:
         """A list of the records whose reference names this one (a company's ``deals``)."""
@@ -152,12 +157,17 @@ class ObjectCompiler:
                     target = type_name_of(declaration.entity)
                     table = _table_of(target).alias()
                     where = and_(
-                        table.c[_column_name(declaration, field.attribute)] == row.c.id,
+                        table.c[column_name(declaration, field.attribute)] == row.c.id,
                         self.readable(target, table),
                         self._shown(declaration, field.name, table),
                     )
                     element = self.record(target, table, selected)
-                    return self.json.array_of(element, table, where, listing_order(target, table))
+                    return self.json.array_of(
+                        element,
+                        table,
+                        where,
+                        listing_order(declaration_of_type(target).entity, table),
+                    )
         raise NotCompiled(f"{type_name_of(entity)}.{selected.name} has a resolver of its own")
 
     def readable(self, type_name: str, table: FromClause) -> ColumnElement[bool]:
@@ -206,9 +216,9 @@ def record_columns(declaration: EntityDeclaration, table: FromClause) -> RecordC
     status = declaration.status
     status_attribute = None if status is None else declaration.field(status).attribute
     return RecordColumns(
-        table.c[_column_name(declaration, declaration.responsible)],
-        table.c[_column_name(declaration, declaration.opened)],
-        None if status_attribute is None else table.c[_column_name(declaration, status_attribute)],
+        table.c[column_name(declaration, declaration.responsible)],
+        table.c[column_name(declaration, declaration.opened)],
+        None if status_attribute is None else table.c[column_name(declaration, status_attribute)],
     )
 
 
@@ -216,22 +226,3 @@ def _table_of(type_name: str) -> Table:
     table = declaration_of_type(type_name).model.__table__
     assert isinstance(table, Table)
     return table
-
-
-def _column_name(declaration: EntityDeclaration, attribute: str) -> str:
-    return str(getattr(declaration.model, attribute).property.columns[0].name)
-
-
-def listing_order(type_name: str, table: FromClause) -> list[ColumnElement[Any]]:
-    """Linked records' order, the loaders' too: the entity's default list order, then the id
-    in the direction of its last key."""
-    declaration = declaration_of_type(type_name)
-    by_key = declaration.by_key()
-    order: list[ColumnElement[Any]] = []
-    descending = False
-    for key, descending in declaration.default_order:
-        attribute = by_key[key].attribute or ""
-        column = table.c[_column_name(declaration, attribute)]
-        order.append(column.desc() if descending else column.asc())
-    order.append(table.c.id.desc() if descending else table.c.id.asc())
-    return order

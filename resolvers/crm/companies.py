@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crm import Company, Contact, ContactCompany, CrmEntity
-from models.crm.entities import COMPANY
+from models.crm.entities import COMPANY, listing_order
 from resolvers.context import RequestContext
 from resolvers.crm import events
 from resolvers.crm.common import require_user
@@ -52,7 +52,7 @@ async def contacts_by_company_id(
         .join(ContactCompany, ContactCompany.contact_id == Contact.id)
         .where(ContactCompany.company_id.in_(company_ids))
         .add_columns(ContactCompany.company_id)
-        .order_by(Contact.last_name, Contact.first_name, Contact.id)
+        .order_by(*listing_order(CrmEntity.CONTACT, Contact.__table__))
     )
     async with ctx.db() as session:
         for contact, company_id in (await session.execute(statement)).all():

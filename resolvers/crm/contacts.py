@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crm import Company, Contact, ContactCompany, CrmEntity
-from models.crm.entities import CONTACT
+from models.crm.entities import CONTACT, listing_order
 from resolvers.context import RequestContext
 from resolvers.crm import events
 from resolvers.crm.common import require_user
@@ -56,7 +56,7 @@ async def companies_by_contact_id(
         .join(ContactCompany, ContactCompany.company_id == Company.id)
         .where(ContactCompany.contact_id.in_(contact_ids))
         .add_columns(ContactCompany.contact_id)
-        .order_by(Company.title, Company.id)
+        .order_by(*listing_order(CrmEntity.COMPANY, Company.__table__))
     )
     async with ctx.db() as session:
         for company, contact_id in (await session.execute(statement)).all():

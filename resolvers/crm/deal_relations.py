@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from models.crm import Contact, Deal, DealContact, DealStageMove
+from models.crm import Contact, CrmEntity, Deal, DealContact, DealStageMove
+from models.crm.entities import listing_order
 from resolvers.context import RequestContext
 from resolvers.crm.visibility import visible_contacts, visible_deals
 
@@ -20,7 +21,7 @@ async def contacts_by_deal_id(ctx: RequestContext, deal_ids: list[int]) -> Seque
         .join(DealContact, DealContact.contact_id == Contact.id)
         .where(DealContact.deal_id.in_(deal_ids))
         .add_columns(DealContact.deal_id)
-        .order_by(Contact.last_name, Contact.first_name, Contact.id)
+        .order_by(*listing_order(CrmEntity.CONTACT, Contact.__table__))
     )
     async with ctx.db() as session:
         for contact, deal_id in (await session.execute(statement)).all():
@@ -33,7 +34,7 @@ async def deals_by_company_id(ctx: RequestContext, company_ids: list[int]) -> Se
     statement = (
         visible_deals(ctx)
         .where(Deal.company_id.in_(company_ids))
-        .order_by(Deal.created_at.desc(), Deal.id.desc())
+        .order_by(*listing_order(CrmEntity.DEAL, Deal.__table__))
     )
     async with ctx.db() as session:
         for deal in (await session.execute(statement)).scalars():

@@ -4,6 +4,10 @@ lists, masks, events and guards (see ``shape``)."""
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 
 from models.crm.common import CrmEntity
 from models.crm.entities.company import COMPANY
@@ -61,6 +65,27 @@ def link_ends(entity: CrmEntity) -> tuple[tuple[str, tuple[CrmEntity, str]], ...
     )
 
 
+def listing_order(entity: CrmEntity, table: FromClause) -> list[ColumnElement[Any]]:
+    """The order records of ``entity`` are listed in where they hang off another record (a
+    deal's contacts, a company's deals): its default list order, then the id in the direction
+    of the last key. ``table`` is the entity's table or an alias of it."""
+    declaration = DECLARATIONS[entity]
+    by_key = declaration.by_key()
+    order: list[ColumnElement[Any]] = []
+    descending = False
+    for key, descending in declaration.default_order:
+        attribute = by_key[key].attribute or ""
+        column = table.c[column_name(declaration, attribute)]
+        order.append(column.desc() if descending else column.asc())
+    order.append(table.c.id.desc() if descending else table.c.id.asc())
+    return order
+
+
+def column_name(declaration: EntityDeclaration, attribute: str) -> str:
+    """The column an ORM attribute of the entity's model maps to."""
+    return str(getattr(declaration.model, attribute).property.columns[0].name)
+
+
 def declaration_of_model(model: type) -> EntityDeclaration:
     """The declaration of the entity stored in ``model``'s table."""
     return next(declaration for declaration in DECLARATIONS.values() if declaration.model is model)
@@ -98,10 +123,12 @@ __all__ = [
     "Field",
     "FieldKind",
     "Through",
+    "column_name",
     "declaration_of",
     "declaration_of_model",
     "declaration_of_type",
     "link_ends",
+    "listing_order",
     "other_end_of",
     "type_name_of",
 ]
