@@ -222,6 +222,7 @@ class CompiledReads(SchemaExtension):
         return convert_arguments(raw, field.arguments, converter.scalar_registry, converter.config)
 
     def _compare(self, ctx: RequestContext, answers: dict[str, str]) -> None:
+        ctx.services.compiled_reads.compared += 1
         result = self.execution_context.result
         expected = None if result is None else result.data
         compiled = {key: orjson.loads(text) for key, text in answers.items()}

@@ -18,5 +18,7 @@ class CompiledReadsMode(enum.Enum):
 @dataclass
 class CompiledReadsConfig:
     mode: CompiledReadsMode = CompiledReadsMode.ON
-    # VERIFY: the operations whose compiled answer differed from the resolvers'.
+    # VERIFY: how many reads were compared, and those whose compiled answer differed from
+    # the resolvers'.
+    compared: int = 0
     mismatches: list[str] = field(default_factory=list)
