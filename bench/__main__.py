@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench import services
 from bench.custom_fields import custom_page
@@ -166,10 +167,16 @@ def fanout_losses(results: list[ScaleResult]) -> list[str]:
     return [
         f"{run.get('server', 'hub')} {run['subscribers']} subscribers:"
         f" {run['failed_sockets']} sockets failed, {run['deliveries']}/{run['expected']} deliveries"
+        f"{_reasons(run)}"
         for scale in results
         for run in scale.fanout
         if run["failed_sockets"] or run["deliveries"] < run["expected"]
     ]
+
+
+def _reasons(run: dict[str, Any]) -> str:
+    reasons = run.get("failure_reasons") or {}
+    return "".join(f"; {count} x {reason}" for reason, count in reasons.items())
 
 
 async def run(options: Options, wrk: str) -> list[ScaleResult]:

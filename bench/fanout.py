@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -73,6 +74,8 @@ class ClientRun:
         # (receipt time, payload) of every text frame after the warm-up, decoded afterwards.
         self.received: list[tuple[float, bytes]] = []
         self.live = 0
+        # Sockets whose subscription failed after the ack: neither live nor waited for.
+        self.refused = 0
         self.timing = False  # set at LIVE: sockets not live by then are left out
         self.late = 0
         # reached[k]: live sockets that have received at least k events after the warm-up.
@@ -107,6 +110,7 @@ class Subscriber(asyncio.Protocol):
         self.ignored = False  # live only after LIVE: not timed
         self.received = 0
         self.closed = False
+        self.failure: Exception | None = None  # why its subscription failed after the ack
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it.
@@ -145,7 +149,7 @@ class Subscriber(asyncio.Protocol):
             elif opcode == OP_PING:
                 self._write(client_frame(OP_PONG, payload))
             elif opcode == OP_CLOSE:
-                self._fail(ProtocolError(f"closed by the server: {payload!r}"))
+                self._fail(ProtocolError(f"closed by the server: {close_text(payload)}"))
                 return
 
     def _before_live(self, payload: bytes) -> None:
@@ -158,6 +162,9 @@ class Subscriber(asyncio.Protocol):
                 self.subscribed.set_result(None)
         elif kind == "ping":
             self._send_text(b'{"type":"pong"}')
+        elif kind == "next" and message.get("payload", {}).get("errors"):
+            # The subscription answered with errors (SERVICE_UNAVAILABLE, say), not an event.
+            self._fail(ProtocolError(f"subscription failed: {ended_text(message)}"))
         elif kind == "next" and self.run.timing:
             self.ignored = True  # the warm-up came after LIVE
             self.run.late += 1
@@ -165,7 +172,7 @@ class Subscriber(asyncio.Protocol):
             self.live = True  # the warm-up event: not timed
             self.run.live += 1
         elif kind in ("error", "complete"):
-            self._fail(ProtocolError(f"subscription ended: {payload[:300]!r}"))
+            self._fail(ProtocolError(f"subscription ended: {ended_text(message)}"))
 
     def _send_text(self, payload: bytes) -> None:
         self._write(client_frame(OP_TEXT, payload))
@@ -177,6 +184,9 @@ class Subscriber(asyncio.Protocol):
     def _fail(self, error: Exception) -> None:
         if not self.subscribed.done():
             self.subscribed.set_exception(error)
+        elif self.failure is None and not self.live:
+            self.failure = error
+            self.run.refused += 1
         self.close()
 
     def close(self) -> None:
@@ -188,6 +198,30 @@ class Subscriber(asyncio.Protocol):
         self.closed = True
         if not self.subscribed.done():
             self.subscribed.set_exception(exc or ProtocolError("connection closed"))
+
+
+def close_text(payload: bytes) -> str:
+    """A close frame's code and reason (RFC 6455 §5.5.1)."""
+    if len(payload) < 2:
+        return "no code"
+    return f"{int.from_bytes(payload[:2], 'big')} {payload[2:].decode(errors='replace')}"
+
+
+def ended_text(message: dict[str, Any]) -> str:
+    """An ``error`` or ``complete`` message by its errors' codes and messages."""
+    payload = message.get("payload")
+    errors = payload.get("errors") if isinstance(payload, dict) else payload
+    if not isinstance(errors, list):
+        return str(message.get("type"))
+    return "; ".join(
+        f"{(error.get('extensions') or {}).get('code')}: {error.get('message')}" for error in errors
+    )
+
+
+def failure_reasons(failed: list[BaseException]) -> dict[str, int]:
+    """How many sockets failed for each reason, most frequent first."""
+    reasons = Counter(_reason(error) for error in failed)
+    return dict(reasons.most_common())
 
 
 async def _open(run: ClientRun, url: str, token: str, gate: asyncio.Semaphore) -> Subscriber:
@@ -206,6 +240,26 @@ async def _open(run: ClientRun, url: str, token: str, gate: asyncio.Semaphore) -
     return protocol
 
 
+def _reason(error: BaseException) -> str:
+    if isinstance(error, TimeoutError):
+        return f"no connection_ack within {OPEN_TIMEOUT_SECONDS:.0f} s"
+    return f"{type(error).__name__}: {error}"
+
+
+async def _prime(url: str, token: str) -> None:
+    """One query as the subscriber before the sockets open, so that the server has compiled
+    the viewer's policy: on a cold cache each operation's token check holds a pooled
+    connection while it compiles the policy on a second one, and with a pool no larger than
+    the sockets opening at once they all wait out the pool's timeout and are refused
+    (SERVICE_UNAVAILABLE). What is measured here is the steady state of a known viewer."""
+    http_url = url.replace("ws://", "http://", 1)
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        headers = {"Authorization": f"Bearer {token}"}
+        answer = await http.post(http_url, json={"query": "{ viewer { id } }"}, headers=headers)
+    if answer.json().get("errors"):
+        raise RuntimeError(f"the subscriber's first query failed: {answer.text[:300]}")
+
+
 async def run_client(token: str, posts: int, seconds: float, targets: list[str]) -> dict[str, Any]:
     run = ClientRun(posts)
     gate = asyncio.Semaphore(OPENING_CONCURRENCY)
@@ -213,17 +267,20 @@ async def run_client(token: str, posts: int, seconds: float, targets: list[str])
     opening = []
     for target in targets:
         url, count = target.rsplit(":", 1)
+        await _prime(url, token)
         opening += [asyncio.create_task(_open(run, url, token, gate)) for _ in range(int(count))]
     # Every socket subscribed, or failed: then the servers hold them all.
     outcomes = await asyncio.gather(*opening, return_exceptions=True)
     sockets = [item for item in outcomes if isinstance(item, Subscriber)]
-    failed = [item for item in outcomes if not isinstance(item, Subscriber)]
+    failed: list[BaseException] = [item for item in outcomes if not isinstance(item, Subscriber)]
     opened_seconds = time.monotonic() - started
     print(f"READY {len(sockets)} {opened_seconds:.1f}", flush=True)
     deadline = time.monotonic() + seconds
-    while run.live < len(sockets) and time.monotonic() < deadline:  # noqa: ASYNC110
+    while run.live + run.refused < len(sockets) and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
     run.timing = True
+    failed += [socket.failure for socket in sockets if socket.failure is not None]
+    sockets = [socket for socket in sockets if socket.failure is None]
     print(f"LIVE {run.live}", flush=True)
     cpu_before = time.process_time()
     loop = asyncio.get_running_loop()
@@ -244,7 +301,8 @@ async def run_client(token: str, posts: int, seconds: float, targets: list[str])
         "late_subscribers": run.late,
         "dropped_subscribers": dropped,
         "failed_sockets": len(failed),
-        "first_failure": repr(failed[0])[:300] if failed else None,
+        # Why sockets failed, counted by reason: a failure explained, not just counted.
+        "failure_reasons": failure_reasons(failed),
         "open_seconds": opened_seconds,
         "other_messages": other,
         # The client's own CPU while the events arrived: what it adds to every receipt.

@@ -176,6 +176,9 @@ def _fanout_line(run: dict[str, Any]) -> str:
         f" {run['deliveries_per_second']:,.0f} deliveries/s"
         f"{'; ' + str(incomplete) + ' events incomplete' if incomplete else ''}"
         f"{'; ' + str(run['failed_sockets']) + ' sockets failed' if run['failed_sockets'] else ''}"
+        + "".join(
+            f" ({count} x {reason})" for reason, count in run.get("failure_reasons", {}).items()
+        )
     )
 
 

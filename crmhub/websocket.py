@@ -53,6 +53,7 @@ from crmhub.ws_limits import CONNECTING, Socket
 from crmhub.ws_messages import BAD_USER_INPUT, Protocol, close_reason, coded_error
 from schema import ConnectionInfo
 from schema.express import FRAME_PREFIX, legacy_ws_prefix, transport_ws_prefix
+from subscriptions.mailbox import Mailbox
 
 _OPEN = State.OPEN  # read once per frame written: a module global, not an enum lookup
 FRAMES_EXTENSION = "crmhub.frames"
@@ -95,6 +96,12 @@ class TransportFrames:
 
 
 class FramedWebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The socket's incoming messages, read by the app alone: a queue that holds nothing
+        # while the socket is idle (subscriptions/mailbox.py).
+        self.queue = Mailbox(0)  # type: ignore[assignment]
+
     async def run_asgi(self) -> None:
         self.scope["extensions"][FRAMES_EXTENSION] = TransportFrames(self)  # type: ignore[assignment]
         await super().run_asgi()
@@ -139,6 +146,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[ConnectionInfo, None]):
             await self.websocket.close(code=4429, reason="Too many initialisation requests")
             return
         self.connection_init_received = True
+        # Not kept: a cancelled task holds its CancelledError, traceback and frames for as
+        # long as it is referenced, here the life of the socket.
+        self.connection_init_timeout_task = None
         self.context.connection_params = payload
         connecting = CONNECTING.set(self.socket)
         try:

@@ -30,6 +30,7 @@ from typing import Any, Generic, TypeVar
 
 from subscriptions.control import ACCESS_CHANGED, ACCESS_REVOKED
 from subscriptions.express import Express
+from subscriptions.mailbox import Mailbox
 from subscriptions.records import EventRecord
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,8 @@ class Closed(Exception):
 class Subscriber(Generic[S]):
     user_id: int
     token_id: int = 0
-    queue: asyncio.Queue[tuple[int, S] | Exception] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=DEFAULT_QUEUE_SIZE)
+    queue: Mailbox[tuple[int, S] | Exception] = field(
+        default_factory=lambda: Mailbox(DEFAULT_QUEUE_SIZE)
     )
     express: Express[S] | None = None
     # How it follows a change of rights; None: nothing it is shown depends on them.
@@ -141,7 +142,7 @@ class Hub:
         subscriber: Subscriber[S] = Subscriber(
             user_id=user_id,
             token_id=token_id,
-            queue=asyncio.Queue(maxsize=queue_size),
+            queue=Mailbox(queue_size),
             express=express,
             renew=renew,
         )
