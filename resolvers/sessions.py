@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import verify_password
+from auth.policy import CompiledPolicy
 from auth.tokens import authenticate, issue_token, revoke_token
 from auth.viewer import Viewer
 from models import User
+from resolvers.access.loading import policy_for
 from resolvers.api_keys import note_key_use
 from resolvers.context import RequestContext, Services
 from resolvers.errors import Forbidden, RateLimited, Unauthenticated
@@ -93,6 +95,13 @@ async def viewer_in_context(ctx: RequestContext, raw_token: str) -> Viewer | Non
     Still one statement per operation, so revocation bites on the next request."""
     async with ctx.db() as session:
         return await _checked(session, raw_token, ctx.services.auth.token_secret)
+
+
+async def policy_in_context(ctx: RequestContext, viewer: Viewer) -> CompiledPolicy:
+    """The viewer's policy; compiled, when the process has it not, on the operation's own
+    session too."""
+    async with ctx.db() as session:
+        return await policy_for(ctx.services, viewer, session)
 
 
 async def _checked(session: AsyncSession, raw_token: str, secret: bytes) -> Viewer | None:

@@ -28,7 +28,6 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from auth.tokens import API_KEY_HEADER, as_bearer, parse_authorization
-from resolvers.access.loading import policy_for
 from resolvers.context import RequestContext, Services
 from resolvers.errors import (
     DATABASE_UNREACHABLE,
@@ -36,7 +35,7 @@ from resolvers.errors import (
     ServiceUnavailable,
     Unauthenticated,
 )
-from resolvers.sessions import viewer_in_context
+from resolvers.sessions import policy_in_context, viewer_in_context
 from subscriptions.express import FrameSink
 
 log = logging.getLogger(__name__)
@@ -117,7 +116,7 @@ async def _identify(ctx: RequestContext, token: str) -> None:
     outage is not the client's fault, and a subscription must not simply end."""
     try:
         ctx.viewer = await viewer_in_context(ctx, token)
-        ctx.policy = await policy_for(ctx.services, ctx.viewer) if ctx.viewer else None
+        ctx.policy = await policy_in_context(ctx, ctx.viewer) if ctx.viewer else None
     except DATABASE_UNREACHABLE as error:
         log.warning("token check failed, database unreachable: %r", error)
         ctx.viewer, ctx.policy = None, None

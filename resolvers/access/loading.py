@@ -214,13 +214,21 @@ def _catalog_of(rows: Sequence[Row[Any]]) -> StatusCatalog:
     return StatusCatalog(dict(statuses))
 
 
-async def policy_for(services: Services, viewer: Viewer) -> CompiledPolicy:
-    """The viewer's compiled policy, from the process's cache when their epoch is current."""
+async def policy_for(
+    services: Services, viewer: Viewer, session: AsyncSession | None = None
+) -> CompiledPolicy:
+    """The viewer's compiled policy, from the process's cache when their epoch is current;
+    else compiled on ``session`` (a request's own: holding its connection while waiting for
+    a second one, many cold requests at once would starve a small pool) or a session of its
+    own."""
     cached = services.policies.get(viewer)
     if cached is not None:
         return cached
     catalog = services.policies.catalog(viewer.policy_epoch)
-    async with services.session_factory() as session:
+    if session is None:
+        async with services.session_factory() as own:
+            policy = await compile_policy(own, viewer, catalog)
+    else:
         policy = await compile_policy(session, viewer, catalog)
     services.policies.put(viewer, policy)
     return policy
