@@ -134,7 +134,9 @@ class CompiledReads(SchemaExtension):
     async def _answers(self, ctx: RequestContext, *, shadow: bool) -> dict[str, str]:
         execution = self.execution_context
         schema = execution.schema._schema
-        query, name = execution.query or "", execution.operation_name
+        query, name = execution.query, execution.operation_name
+        if not query:  # plans are kept by the document's text
+            raise NotCompiled("no document text")
         plan = _plan(schema, query, name, execution.graphql_document)
         try:
             variables = orjson.dumps(execution.variables or {}, option=orjson.OPT_SORT_KEYS)
