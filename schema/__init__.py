@@ -200,7 +200,7 @@ def build_schema(
             CleanVariables,
             ErrorCodes,
             # Last: it runs once every check before execution has passed.
-            CompiledReads,
+            lambda: CompiledReads(limits.max_list_items),
         ],
         # Answers events that subscribers share once per key (schema/sharing.py), within
         # the operations' budgets (schema/budget.py).

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -38,6 +39,7 @@ from resolvers.compiled.roots import (
     ListArguments,
     RootStatement,
     dialect_of,
+    list_items,
     list_statement,
     node_statement,
     run_statements,
@@ -79,12 +81,21 @@ class _Recent(Generic[K, V]):
             self._entries.popitem(last=False)
 
 
+@dataclass(frozen=True)
+class Built:
+    """An operation's statements, one per root field, and whether its answer could hold
+    more list items than an operation may meet (then it is counted before it is given)."""
+
+    statements: list[tuple[str, RootStatement]]
+    could_exceed: bool
+
+
 # The operations read from documents, by (document, operation name), or why one cannot be
 # compiled.
 PLANS: _Recent[tuple[str, str | None], Operation | str] = _Recent(PLAN_CACHE_SIZE)
 # Built statements, by document, operation, variables, the viewer's compiled policy (its
 # READ filters are in them) and dialect: building one costs more than running it.
-STATEMENTS: _Recent[tuple[object, ...], list[tuple[str, RootStatement]]] = _Recent(PLAN_CACHE_SIZE)
+STATEMENTS: _Recent[tuple[object, ...], Built] = _Recent(PLAN_CACHE_SIZE)
 
 
 def _plan(schema: GraphQLSchema, query: str, name: str | None, document: Any) -> Operation:
@@ -101,6 +112,11 @@ def _plan(schema: GraphQLSchema, query: str, name: str | None, document: Any) ->
 
 
 class CompiledReads(SchemaExtension):
+    def __init__(self, max_list_items: int) -> None:
+        super().__init__()
+        # The operation's list budget (schema/budget.py), which a compiled answer keeps to.
+        self.max_list_items = max_list_items
+
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         mode = _mode(context, self.execution_context.result)
@@ -145,16 +161,21 @@ class CompiledReads(SchemaExtension):
         policy = ctx.require_policy()
         dialect = await dialect_of(ctx)
         key = (query, name, variables, policy, dialect)
-        statements = STATEMENTS.get(key)
-        if statements is None:
-            statements, cacheable = await self._statements(ctx, plan, JsonSql(dialect))
+        built = STATEMENTS.get(key)
+        if built is None:
+            built, cacheable = await self._statements(ctx, plan, JsonSql(dialect))
             if cacheable:
-                STATEMENTS.put(key, statements)
-        return await run_statements(ctx, statements, shadow=shadow)
+                STATEMENTS.put(key, built)
+        answers = await run_statements(ctx, built.statements, shadow=shadow)
+        if built.could_exceed:
+            met = sum(list_items(orjson.loads(text)) for text in answers.values())
+            if met > self.max_list_items:
+                raise NotCompiled("more list items than an operation may meet")
+        return answers
 
     async def _statements(
         self, ctx: RequestContext, plan: Operation, json: JsonSql
-    ) -> tuple[list[tuple[str, RootStatement]], bool]:
+    ) -> tuple[Built, bool]:
         execution = self.execution_context
         schema = execution.schema._schema
         variables = get_variable_values(
@@ -162,13 +183,13 @@ class CompiledReads(SchemaExtension):
         )
         if not isinstance(variables, VariableValues):
             raise NotCompiled("variables graphql-core refuses")
-        compiler = ObjectCompiler(json, ctx.require_policy(), plan)
+        compiler = ObjectCompiler(json, ctx.require_policy(), plan, self.max_list_items)
         statements, cacheable = [], True
         for root in plan.roots:
             statement, root_cacheable = await self._root(ctx, compiler, schema, root, variables)
             statements.append((root.key, statement))
             cacheable = cacheable and root_cacheable
-        return statements, cacheable
+        return Built(statements, compiler.could_exceed), cacheable
 
     async def _root(
         self,

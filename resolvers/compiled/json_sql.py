@@ -91,27 +91,32 @@ class JsonSql:
         source: FromClause,
         where: ColumnElement[bool],
         order: Sequence[ColumnElement[Any]],
+        limit: int | None = None,
     ) -> JsonValue:
-        """The ``element`` of each row of ``source`` where ``where``, in ``order``: ``[]`` for
-        none. PostgreSQL orders inside the aggregate; SQLite (before 3.44) aggregates an
-        ordered subquery, whose order it keeps."""
-        if self.postgres:
-            aggregated = func.json_agg(aggregate_order_by(element.sql, *order))
-            listed = select(func.coalesce(aggregated, literal_column("'[]'::json")))
-            return JsonValue(listed.select_from(source).where(where).scalar_subquery(), True)
+        """The ``element`` of the first ``limit`` rows of ``source`` where ``where``, in
+        ``order``: ``[]`` for none. The rows are chosen in an ordered subquery; PostgreSQL
+        then orders inside the aggregate by their position, SQLite (before 3.44, without
+        ordered aggregates) keeps the subquery's order."""
         # A subquery in FROM does not correlate by itself: name what is its own.
         own = [source.left, source.right] if isinstance(source, Join) else [source]
-        # A JSON value loses its JSON-ness through a subquery's column: ``json()`` again
-        # where the rows are aggregated, once.
+        # A JSON value loses its JSON-ness through a subquery's column (SQLite): ``json()``
+        # again where the rows are aggregated, once.
+        position = func.row_number().over(order_by=list(order)).label("element_position")
         rows = (
-            select(element.sql.label("element"))
+            select(element.sql.label("element"), position)
             .select_from(source)
             .where(where)
             .order_by(*order)
+            .limit(limit)
             .correlate_except(*own)
             .subquery()
         )
-        listed = select(func.coalesce(func.json_group_array(func.json(rows.c.element)), "[]"))
+        if self.postgres:
+            aggregated = func.json_agg(aggregate_order_by(rows.c.element, rows.c.element_position))
+            listed = select(func.coalesce(aggregated, literal_column("'[]'::json")))
+        else:
+            elements = func.json_group_array(func.json(rows.c.element))
+            listed = select(func.coalesce(elements, "[]"))
         return JsonValue(listed.scalar_subquery(), nested=True)
 
     def first_row(

@@ -14,6 +14,8 @@ does; for a viewer no role of whom hides anything the SQL has neither.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +40,7 @@ from models.crm.entities import (
 from models.identity import User
 from resolvers.compiled.json_sql import JsonSql, JsonValue
 from resolvers.compiled.selection import NotCompiled, Operation, Selected
+from resolvers.pagination import MAX_PAGE_SIZE
 
 TYPENAME = "__typename"
 
@@ -61,20 +64,57 @@ PLAIN_TYPES: dict[str, tuple[Table, dict[str, str]]] = {
 RECORD_TYPES = frozenset(type_name_of(entity) for entity in DECLARATIONS)
 
 
+# A plain list of objects holds at most a page (schema/list_bounds.py: MAX_LIST_ITEMS).
+MAX_LIST_ITEMS = MAX_PAGE_SIZE
+# Records nested deeper than this are left to the resolvers: SQLite's parser has a fixed
+# stack, and such selections are rare.
+MAX_DEPTH = 4
+
+
 @dataclass
 class ObjectCompiler:
+    """Compiles one operation's objects. It keeps, as it goes, the most list items the
+    answer could hold (every list at its bound, under every item of the lists around it):
+    the resolvers stop an operation that meets more than ``max_list_items``, so an answer
+    that could hold more is counted before it is given (``could_exceed``)."""
+
     json: JsonSql
     policy: CompiledPolicy
     operation: Operation
+    max_list_items: int
+    list_items: int = 0
+    _copies: int = 1
+    _depth: int = 0
+
+    @property
+    def could_exceed(self) -> bool:
+        return self.list_items > self.max_list_items
+
+    @contextmanager
+    def listed(self, bound: int) -> Iterator[None]:
+        """Compiling the items of a list of at most ``bound``, under the current ones."""
+        self.list_items += self._copies * bound
+        copies = self._copies
+        self._copies = copies * bound
+        try:
+            yield
+        finally:
+            self._copies = copies
 
     # Records ------------------------------------------------------------------------------
 
     def record(self, type_name: str, row: FromClause, selected: Selected) -> JsonValue:
         declaration = declaration_of_type(type_name)
-        pairs = [
-            (field.key, self._masked(declaration, row, field))
-            for field in self.operation.fields_of(selected, type_name)
-        ]
+        if self._depth == MAX_DEPTH:
+            raise NotCompiled(f"records nested more than {MAX_DEPTH} deep")
+        self._depth += 1
+        try:
+            pairs = [
+                (field.key, self._masked(declaration, row, field))
+                for field in self.operation.fields_of(selected, type_name)
+            ]
+        finally:
+            self._depth -= 1
         return self.json.object_of(pairs)
 
     def _masked(
@@ -144,10 +184,10 @@ class ObjectCompiler:
         link = through.model.__table__.alias()
         joined = table.join(link, link.c[through.other] == table.c.id)
         where = and_(link.c[through.own] == row.c.id, self.linkable(owner, field, target, table))
-        element = self.record(target, table, selected)
-        return self.json.array_of(
-            element, joined, where, listing_order(declaration_of_type(target).entity, table)
-        )
+        with self.listed(MAX_LIST_ITEMS):
+            element = self.record(target, table, selected)
+        order = listing_order(declaration_of_type(target).entity, table)
+        return self.json.array_of(element, joined, where, order, MAX_LIST_ITEMS)
 
     def _reverse_link(self, entity: CrmEntity, row: FromClause, selected: Selected) -> JsonValue:
         """A list of the records whose reference names this one (a company's ``deals``)."""
@@ -161,13 +201,10 @@ class ObjectCompiler:
                         self.readable(target, table),
                         self._shown(declaration, field.name, table),
                     )
-                    element = self.record(target, table, selected)
-                    return self.json.array_of(
-                        element,
-                        table,
-                        where,
-                        listing_order(declaration_of_type(target).entity, table),
-                    )
+                    with self.listed(MAX_LIST_ITEMS):
+                        element = self.record(target, table, selected)
+                    order = listing_order(declaration.entity, table)
+                    return self.json.array_of(element, table, where, order, MAX_LIST_ITEMS)
         raise NotCompiled(f"{type_name_of(entity)}.{selected.name} has a resolver of its own")
 
     def readable(self, type_name: str, table: FromClause) -> ColumnElement[bool]:

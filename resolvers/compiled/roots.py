@@ -93,7 +93,8 @@ class _Connection:
             if field.name == TYPENAME:
                 pairs.append((field.key, json.constant(types.connection)))
             elif field.name == "edges":
-                pairs.append((field.key, self.edges(field, types.edge, node_type)))
+                with self.compiler.listed(self.size):
+                    pairs.append((field.key, self.edges(field, types.edge, node_type)))
             elif field.name == "pageInfo":
                 pairs.append((field.key, self.page_info(field, types.page_info)))
             elif field.name == "totalCount":
@@ -175,6 +176,15 @@ async def run_statements(
                 raise NotCompiled(f"{key}: nothing found")
             answers[key] = str(text)
     return answers
+
+
+def list_items(value: object) -> int:
+    """The items of every list in a compiled answer (each is a list of objects)."""
+    if isinstance(value, list):
+        return len(value) + sum(list_items(item) for item in value)
+    if isinstance(value, dict):
+        return sum(list_items(item) for item in value.values())
+    return 0
 
 
 async def dialect_of(ctx: RequestContext) -> str:

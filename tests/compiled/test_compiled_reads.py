@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import Select, literal_column, select
 from starlette.applications import Starlette
 
 from models import AccessAction, AccessLevel, FieldRuleKind, SessionFactory
-from models.crm import CrmEntity
+from models.crm import Company, CrmEntity, Deal
 from resolvers.compiled import roots
 from resolvers.compiled.config import CompiledReadsMode
 from schema import compiled_reads
@@ -164,3 +165,55 @@ def _returning(statement: Any) -> Any:
         return statement
 
     return build
+
+
+async def test_a_plain_list_holds_at_most_a_page_compiled_too(
+    admin: GraphQLClient, app: Starlette, session_factory: SessionFactory, seed: Seed
+) -> None:
+    """A company's deals past the hundredth are left out, as the resolvers leave them out;
+    the answer is still one statement."""
+    await crm_records(session_factory, seed, 1)
+    await _deals_of_first_company(session_factory, 120)
+    query = "{ companies(first: 1) { edges { node { deals { id } } } } }"
+    _compiling(app, CompiledReadsMode.OFF)
+    resolved = await admin.data(query)
+    _compiling(app, CompiledReadsMode.ON)
+    with count_statements(app.state.engine) as log:
+        compiled = await admin.data(query)
+    assert compiled == resolved
+    assert len(compiled["companies"]["edges"][0]["node"]["deals"]) == 100
+    assert log.count == 2
+
+
+async def test_an_answer_past_the_list_budget_is_the_resolvers_error(
+    admin: GraphQLClient, app: Starlette, session_factory: SessionFactory, seed: Seed
+) -> None:
+    """100 deals of one company, each showing the company's 100 deals: 10,100 list items,
+    past the operation's 10,000. The compiled answer is counted, found too long, and left
+    to the resolvers, whose answer is QUERY_TOO_COMPLEX."""
+    await crm_records(session_factory, seed, 1)
+    await _deals_of_first_company(session_factory, 120)
+    query = "{ deals(first: 100) { edges { node { company { deals { id } } } } } }"
+    _compiling(app, CompiledReadsMode.ON)
+    response = await admin.request(query)
+    assert response.errors and response.errors[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+async def _deals_of_first_company(session_factory: SessionFactory, count: int) -> None:
+    async with session_factory() as session:
+        company = await session.scalar(select(Company).order_by(Company.id).limit(1))
+        deal = await session.scalar(select(Deal).order_by(Deal.id).limit(1))
+        assert company is not None and deal is not None
+        for index in range(count):
+            session.add(
+                Deal(
+                    title=f"More {index:03}",
+                    currency="USD",
+                    pipeline_id=deal.pipeline_id,
+                    stage_id=deal.stage_id,
+                    company_id=company.id,
+                    created_by_id=deal.created_by_id,
+                    created_at=deal.created_at + timedelta(minutes=index + 1),
+                )
+            )
+        await session.commit()
