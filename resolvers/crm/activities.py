@@ -25,7 +25,7 @@ from models.crm.entities.common import MAX_TEXT, MAX_TITLE
 from resolvers.access.envelopes import envelopes_by_id
 from resolvers.context import RequestContext
 from resolvers.crm.activity_events import record_activity_changed
-from resolvers.crm.common import list_records, require_user, rows_by_id
+from resolvers.crm.common import list_query, require_user, rows_by_id
 from resolvers.crm.fields import ACTIVITY_FIELDS
 from resolvers.crm.filtering import Filter
 from resolvers.crm.visibility import require_visible, visible_binding
@@ -114,7 +114,8 @@ async def list_activities(
                 )
             )
         )
-    return await list_records(ctx, statement, ACTIVITY_FIELDS, filter, order, page)
+    query = await list_query(ctx, statement, ACTIVITY_FIELDS, filter, order)
+    return await query.page(ctx, page)
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -51,6 +51,10 @@ class ListQuery(Generic[T]):
     keys: list[SortKey]
     counted: Select[tuple[T]] | None
 
+    async def page(self, ctx: RequestContext, request: PageRequest) -> Page[T]:
+        """A keyset page of the rows."""
+        return await fetch_page(ctx, self.statement, self.keys, request, counted=self.counted)
+
 
 async def list_query(
     ctx: RequestContext,
@@ -80,20 +84,6 @@ async def list_query(
         keys,
         None if counted is None else counted.where(condition),
     )
-
-
-async def list_records(
-    ctx: RequestContext,
-    statement: Select[tuple[T]],
-    fields: Fields,
-    filter: Filter,
-    order: Sequence[tuple[str, bool]],
-    page: PageRequest,
-    counted: Select[tuple[T]] | None = None,
-) -> Page[T]:
-    """A keyset page of ``list_query``'s rows."""
-    query = await list_query(ctx, statement, fields, filter, order, counted)
-    return await fetch_page(ctx, query.statement, query.keys, page, counted=query.counted)
 
 
 def refuse_hidden_fields(ctx: RequestContext, fields: Fields, filter: Filter) -> None:

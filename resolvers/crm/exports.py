@@ -22,7 +22,7 @@ from models.crm import CrmEntity
 from models.crm.entities import declaration_of, type_name_of
 from resolvers.access.loading import policy_for
 from resolvers.context import RequestContext, Services
-from resolvers.crm.common import list_records, refuse_hidden_fields
+from resolvers.crm.common import list_query, refuse_hidden_fields
 from resolvers.crm.custom_fields import definitions
 from resolvers.crm.custom_values import with_custom_fields
 from resolvers.crm.export_columns import Column, Row, cells, columns_of
@@ -219,14 +219,8 @@ async def export_chunks(export: OpenExport) -> AsyncIterator[list[Row]]:
             fields = await with_custom_fields(
                 ctx, params.entity, RECORD_FIELDS[params.entity], params.filter, params.order
             )
-            page = await list_records(
-                ctx,
-                statement,
-                fields,
-                params.filter,
-                params.order,
-                PageRequest(first=size, after=cursor, max_size=size),
-            )
+            query = await list_query(ctx, statement, fields, params.filter, params.order)
+            page = await query.page(ctx, PageRequest(first=size, after=cursor, max_size=size))
             yield await cells(ctx, params.entity, export.header, page.items)
             if not page.has_next_page or not page.items:
                 return

@@ -50,7 +50,7 @@ from resolvers.crm.visibility import visible
 from resolvers.errors import BadInput, not_found
 from resolvers.files.forget import discard_files
 from resolvers.locking import lock_for_write
-from resolvers.pagination import Page, PageRequest, fetch_page
+from resolvers.pagination import Page, PageRequest
 from resolvers.validation import text
 
 # The changes of an update: values by the fields' input keys, only those given; custom
@@ -119,8 +119,7 @@ async def list_of(
     order: Sequence[tuple[str, bool]],
     page: PageRequest,
 ) -> Page[Any]:
-    query = await query_of(ctx, entity, filter, order)
-    return await fetch_page(ctx, query.statement, query.keys, page, counted=query.counted)
+    return await (await query_of(ctx, entity, filter, order)).page(ctx, page)
 
 
 async def query_of(
