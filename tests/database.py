@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from crmhub.database import create_engine
 from models import Base
@@ -41,19 +41,38 @@ async def scratch_database(configured: str | None, folder: Path) -> AsyncIterato
 
 
 async def empty_all_tables(engine: AsyncEngine) -> None:
-    """Back to the state right after migrating: no rows but the default dictionaries."""
+    """Back to the state right after migrating: no rows but the default dictionaries, and ids
+    starting again from 1.
+
+    Only the tables holding rows are emptied, by DELETE, children first: a test fills a few
+    of the tables, and PostgreSQL's TRUNCATE costs a new file for every table named, which
+    made emptying all of them a sixth of a test's time."""
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            joined = ", ".join(f'"{name}"' for name in tables)
-            await connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
-        else:
+        filled = await _tables_with_rows(connection, tables)
+        if engine.dialect.name == "sqlite":
             await connection.execute(text("PRAGMA defer_foreign_keys=ON"))
-            for name in tables:
-                await connection.execute(text(f'DELETE FROM "{name}"'))
-            # Ids start again from 1, as PostgreSQL's RESTART IDENTITY does.
+        for name in filled:
+            await connection.execute(text(f'DELETE FROM "{name}"'))
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text(_RESTART_SEQUENCES))
+        else:
             await connection.execute(text("DELETE FROM sqlite_sequence"))
         await connection.run_sync(seed_default_dictionaries)
+
+
+_RESTART_SEQUENCES = """SELECT setval(c.oid, 1, false) FROM pg_class c
+WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"""
+
+
+async def _tables_with_rows(connection: AsyncConnection, tables: list[str]) -> list[str]:
+    """``tables`` that hold a row, in the order given; one statement for all of them."""
+    probes = " UNION ALL ".join(
+        f"SELECT {index} AS position WHERE EXISTS (SELECT 1 FROM \"{name}\")"
+        for index, name in enumerate(tables)
+    )
+    positions = sorted((await connection.execute(text(probes))).scalars())
+    return [tables[position] for position in positions]
 
 
 def engine_for(url: str) -> AsyncEngine:
