@@ -68,7 +68,7 @@ WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"""
 async def _tables_with_rows(connection: AsyncConnection, tables: list[str]) -> list[str]:
     """``tables`` that hold a row, in the order given; one statement for all of them."""
     probes = " UNION ALL ".join(
-        f"SELECT {index} AS position WHERE EXISTS (SELECT 1 FROM \"{name}\")"
+        f'SELECT {index} AS position WHERE EXISTS (SELECT 1 FROM "{name}")'
         for index, name in enumerate(tables)
     )
     positions = sorted((await connection.execute(text(probes))).scalars())
