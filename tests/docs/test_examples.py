@@ -19,12 +19,13 @@ from typing import Any
 
 import pytest
 import websockets
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from websockets import Subprotocol
 
-from crmhub.demo import load_demo
 from crmhub.settings import Settings
 from tests.client import GraphQLClient
+from tests.demo import demo_loaded
 from tests.live_server import TRANSPORT_WS, LiveServer, serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,8 +79,8 @@ def test_the_documents_have_examples() -> None:
 
 
 @pytest.fixture
-async def demo(settings: Settings, app: Starlette) -> Settings:
-    assert await load_demo(settings)
+async def demo(settings: Settings, engine: AsyncEngine, app: Starlette) -> Settings:
+    await demo_loaded(settings, engine)
     return settings
 
 

@@ -1,101 +1,26 @@
-"""The demo company of ``make run`` (``crmhub.demo.load_demo``) and its users' clients.
-
-The loader runs once per test session; later tests get a copy of the rows it made, written
-straight back into the emptied tables: loading through the resolvers costs seconds, the
-copy a fraction of one.
-"""
+"""The demo company of ``make run`` (tests/demo.py) and its users' clients."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import pytest
-from sqlalchemy import Integer, delete, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crmhub.demo import load_demo
 from crmhub.settings import Settings
-from models import Base
-from models.crm import DealTally
-from models.crm.funnel_tallies import DealFunnelTally
 from tests.client import GraphQLClient
 from tests.conftest import logged_in
+from tests.demo import demo_loaded
 
 LogIn = Callable[[str], Awaitable[GraphQLClient]]
-Rows = dict[str, list[dict[str, Any]]]
-
-_loaded: dict[str, Rows] = {}
 
 
 @pytest.fixture
-async def demo(
-    settings: Settings, engine: AsyncEngine, database_url: str, client: GraphQLClient
-) -> LogIn:
+async def demo(settings: Settings, engine: AsyncEngine, client: GraphQLClient) -> LogIn:
     """Loads the demo data; the fixture logs a demo user in by e-mail (password ``demo``)."""
-    if database_url in _loaded:
-        await _restore(engine, _loaded[database_url])
-    else:
-        assert await load_demo(settings)
-        _loaded[database_url] = await _copy(engine)
+    await demo_loaded(settings, engine)
 
     async def log_in(email: str) -> GraphQLClient:
         return await logged_in(client, email)
 
     return log_in
-
-
-async def _copy(engine: AsyncEngine) -> Rows:
-    async with engine.connect() as connection:
-        return {
-            table.name: [dict(row) for row in (await connection.execute(select(table))).mappings()]
-            for table in Base.metadata.sorted_tables
-        }
-
-
-async def _restore(engine: AsyncEngine, rows: Rows) -> None:
-    tables = Base.metadata.sorted_tables
-    async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            # Departments and users refer to each other: no order of inserts satisfies both.
-            await connection.execute(text("SET LOCAL session_replication_role = replica"))
-            joined = ", ".join(f'"{table.name}"' for table in tables)
-            await connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
-        else:
-            await connection.execute(text("PRAGMA defer_foreign_keys=ON"))
-            for table in reversed(tables):
-                await connection.execute(table.delete())
-        for table in tables:
-            if rows[table.name]:
-                await connection.execute(table.insert(), rows[table.name])
-        if engine.dialect.name == "postgresql":
-            await _advance_sequences(connection)
-        else:
-            # SQLite's triggers fired on the inserts above (PostgreSQL's replica role keeps
-            # them quiet): the summaries they keep counted the deals once more. As copied.
-            for model in _KEPT_BY_TRIGGERS:
-                await connection.execute(delete(model))
-                if rows[model.__tablename__]:
-                    await connection.execute(insert(model), rows[model.__tablename__])
-
-
-# The tables database triggers keep in step with the deals.
-_KEPT_BY_TRIGGERS = (DealTally, DealFunnelTally)
-
-
-async def _advance_sequences(connection: AsyncConnection) -> None:
-    """Keys inserted as copied leave the sequences behind: move them past the largest key."""
-    for table in Base.metadata.sorted_tables:
-        (key, *more) = table.primary_key.columns
-        if more or not isinstance(key.type, Integer):
-            continue
-        sequence = await connection.scalar(
-            text("SELECT pg_get_serial_sequence(:table, :column)"),
-            {"table": f'"{table.name}"', "column": key.name},
-        )
-        largest = await connection.scalar(select(func.max(key)))
-        if sequence is not None and largest is not None:
-            await connection.execute(
-                text("SELECT setval(:sequence, :largest)"),
-                {"sequence": sequence, "largest": largest},
-            )

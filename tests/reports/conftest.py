@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crmhub.demo import load_demo
 from crmhub.settings import Settings
 from tests.client import GraphQLClient
+from tests.demo import demo_loaded
 
 HEAD, MANAGER, INTERN = (
     "irina.volkova@example.com",
@@ -16,6 +17,6 @@ HEAD, MANAGER, INTERN = (
 
 
 @pytest.fixture
-async def demo(settings: Settings, client: GraphQLClient) -> GraphQLClient:
-    assert await load_demo(settings)
+async def demo(settings: Settings, engine: AsyncEngine, client: GraphQLClient) -> GraphQLClient:
+    await demo_loaded(settings, engine)
     return client
