@@ -42,23 +42,29 @@ async def scratch_database(configured: str | None, folder: Path) -> AsyncIterato
 
 async def empty_all_tables(engine: AsyncEngine) -> None:
     """Back to the state right after migrating: no rows but the default dictionaries, and ids
-    starting again from 1.
+    starting again from 1."""
+    async with engine.begin() as connection:
+        await delete_all_rows(connection)
+        await connection.run_sync(seed_default_dictionaries)
+
+
+async def delete_all_rows(connection: AsyncConnection) -> None:
+    """No rows in any table, and ids starting again from 1.
 
     Only the tables holding rows are emptied, by DELETE, children first: a test fills a few
     of the tables, and PostgreSQL's TRUNCATE costs a new file for every table named, which
     made emptying all of them a sixth of a test's time."""
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    async with engine.begin() as connection:
-        filled = await _tables_with_rows(connection, tables)
-        if engine.dialect.name == "sqlite":
-            await connection.execute(text("PRAGMA defer_foreign_keys=ON"))
-        for name in filled:
-            await connection.execute(text(f'DELETE FROM "{name}"'))
-        if engine.dialect.name == "postgresql":
-            await connection.execute(text(_RESTART_SEQUENCES))
-        else:
-            await connection.execute(text("DELETE FROM sqlite_sequence"))
-        await connection.run_sync(seed_default_dictionaries)
+    filled = await _tables_with_rows(connection, tables)
+    postgresql = connection.dialect.name == "postgresql"
+    if not postgresql:
+        await connection.execute(text("PRAGMA defer_foreign_keys=ON"))
+    for name in filled:
+        await connection.execute(text(f'DELETE FROM "{name}"'))
+    if postgresql:
+        await connection.execute(text(_RESTART_SEQUENCES))
+    else:
+        await connection.execute(text("DELETE FROM sqlite_sequence"))
 
 
 _RESTART_SEQUENCES = """SELECT setval(c.oid, 1, false) FROM pg_class c

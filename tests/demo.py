@@ -17,6 +17,7 @@ from crmhub.settings import Settings
 from models import Base
 from models.crm import DealTally
 from models.crm.funnel_tallies import DealFunnelTally
+from tests.database import delete_all_rows
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -41,18 +42,12 @@ async def _copy(engine: AsyncEngine) -> Rows:
 
 
 async def _restore(engine: AsyncEngine, rows: Rows) -> None:
-    tables = Base.metadata.sorted_tables
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             # Departments and users refer to each other: no order of inserts satisfies both.
             await connection.execute(text("SET LOCAL session_replication_role = replica"))
-            joined = ", ".join(f'"{table.name}"' for table in tables)
-            await connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
-        else:
-            await connection.execute(text("PRAGMA defer_foreign_keys=ON"))
-            for table in reversed(tables):
-                await connection.execute(table.delete())
-        for table in tables:
+        await delete_all_rows(connection)
+        for table in Base.metadata.sorted_tables:
             if rows[table.name]:
                 await connection.execute(table.insert(), rows[table.name])
         if engine.dialect.name == "postgresql":
